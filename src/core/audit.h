@@ -1,0 +1,32 @@
+/* audit.h - the audit log: every change and every login is an entry whose
+ * BLAKE2b hash covers the previous entry's hash and the entry's canonical content
+ * (security/audit_chain.h), so that altering, removing or inserting an entry breaks
+ * the chain at that entry. */
+#ifndef PH_CORE_AUDIT_H
+#define PH_CORE_AUDIT_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/ctx.h"
+#include "util/err.h"
+struct store;
+
+/* Append an entry in the current write transaction: actor and client from cx,
+ * action like "person.create", the item, and detail (a JSON object, stolen; may be
+ * NULL) serialised canonically (sorted keys, compact). */
+ph_err audit_record(struct core_ctx *cx, const char *action, const char *item_kind, int64_t item_id,
+                    json_t *detail) __attribute__((warn_unused_result));
+
+struct audit_verify_result {
+    int64_t entries;      /* entries checked */
+    int64_t first_bad_seq; /* 0 when the chain is intact */
+    const char *problem;  /* static: "altered", "missing before", "inserted or reordered" */
+    uint8_t head_hash[32]; /* hash of the last entry (record it elsewhere to detect truncation) */
+};
+
+/* Walk the whole chain on st. progress (may be NULL) is called now and then with
+ * entries done and the total. Returns PH_OK when the walk finished (check
+ * r->first_bad_seq), PH_ESTORE on a database error. */
+ph_err audit_verify(struct store *st, struct audit_verify_result *r,
+                    void (*progress)(void *ctx, int64_t done, int64_t total), void *progress_ctx) __attribute__((warn_unused_result));
+#endif

@@ -1,0 +1,63 @@
+/* person.h - people: the officers who use phoihop, with rank, position, unit,
+ * roles and clearance; their passwords (argon2id) and account state. */
+#ifndef PH_CORE_PERSON_H
+#define PH_CORE_PERSON_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "util/err.h"
+struct core_ctx;
+
+struct person {
+    int64_t id;
+    const char *username;  /* lower-case ASCII [a-z0-9._-], 3..64 */
+    const char *full_name; /* "Nguyễn Văn Cường", NFC */
+    const char *rank;      /* "Thiếu tá", or NULL */
+    const char *position;  /* "Trực ban", or NULL */
+    int64_t unit_id;       /* 0: none (system administrators only) */
+    unsigned roles;        /* ROLE_* bits, at least one */
+    int clearance;         /* CLEARANCE_* */
+    const char *phone, *email; /* or NULL */
+    bool is_disabled;
+    bool has_password;     /* read-only: a password is set */
+    int failed_logins;     /* read-only: consecutive failures */
+    int64_t locked_until;  /* read-only: UTC ms, 0 when not locked */
+    int64_t version;
+    int64_t created_at, updated_at;
+    /* Store-only: the argon2id hash string; NULL when no password is set. Never
+     * leaves core. */
+    const char *password_hash;
+};
+
+struct person_filter {
+    int64_t unit_id;   /* 0: any */
+    int64_t within_unit_id; /* people of this unit and units below; 0: any */
+    const char *force; /* people of units of this force, or NULL */
+    unsigned role;     /* has this ROLE_* bit; 0: any */
+    const char *q;     /* folded full name/username contains, or NULL */
+    bool include_disabled;
+    int64_t after_id;
+    int limit;
+};
+
+ph_err person_validate(struct core_ctx *cx, struct person *p, const char **field) __attribute__((warn_unused_result));
+/* Create with an optional password (NULL: none, the account cannot log in until
+ * one is set). The caller must administer p's unit; it cannot grant a clearance
+ * above its own. */
+ph_err person_create(struct core_ctx *cx, struct person *p, const char *password,
+                     const char **field) __attribute__((warn_unused_result));
+/* Update profile, unit, roles, clearance, is_disabled. Disabling revokes sessions. */
+ph_err person_update(struct core_ctx *cx, struct person *p, const char **field) __attribute__((warn_unused_result));
+/* Set a new password (admin over the person's unit, or the person themself with
+ * old_password correct). Revokes the person's other sessions. */
+ph_err person_set_password(struct core_ctx *cx, int64_t id, const char *old_password,
+                           const char *new_password, const char **field) __attribute__((warn_unused_result));
+/* Disable (or enable) an account; disabling revokes every session and token. */
+ph_err person_set_disabled(struct core_ctx *cx, int64_t id, bool disabled) __attribute__((warn_unused_result));
+ph_err person_get(struct core_ctx *cx, int64_t id, struct person *out) __attribute__((warn_unused_result));
+ph_err person_get_by_username(struct core_ctx *cx, const char *username, struct person *out) __attribute__((warn_unused_result));
+ph_err person_list(struct core_ctx *cx, const struct person_filter *f, struct person **items,
+                   size_t *n, bool *has_more) __attribute__((warn_unused_result));
+/* True when name is a valid username. */
+bool person_username_valid(const char *name);
+#endif

@@ -1,0 +1,75 @@
+/* session.h - logging in and out, bearer tokens (login sessions and API tokens for
+ * other systems), throttling of failed logins and account lock-out.
+ *
+ * A login runs in three steps so that no event loop waits on argon2id and every
+ * outcome is written (and audited) by the writer:
+ *   login_prepare()  any thread, read connection: find the account, apply throttling;
+ *   login_verify()   a worker thread: argon2id, constant work even for unknown names;
+ *   login_finish()   the writer, in a transaction: count the failure (and lock) or
+ *                    issue the token; audit either way.
+ * Tokens are 32 random bytes (base64url, prefixed "ph_"); only their BLAKE2b-256
+ * hash is stored. */
+#ifndef PH_CORE_SESSION_H
+#define PH_CORE_SESSION_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/ctx.h"
+#include "core/person.h"
+#include "util/err.h"
+
+#define TOKEN_HASH_BYTES 32
+
+struct session_config {
+    int64_t session_ttl_ms;       /* login session lifetime (default 12 h) */
+    int throttle_failures;        /* failures from one client within the window ... */
+    int64_t throttle_window_ms;   /* ... before further attempts get PH_EBUSY (5, 5 min) */
+    int lock_after;               /* consecutive failures that lock the account (10) */
+    int64_t lock_ms;              /* for how long (15 min) */
+};
+/* Process-wide; set once before serving. NULL restores the defaults. */
+void session_configure(const struct session_config *cfg);
+const struct session_config *session_config_get(void);
+
+struct login_attempt {
+    const char *username;    /* as given, lives in the caller's arena */
+    const char *client;
+    int64_t person_id;       /* 0 when no such account */
+    const char *password_hash; /* NULL when none */
+    bool is_disabled;
+    int64_t locked_until;
+    ph_err verdict;          /* set by login_verify(): PH_OK, PH_EAUTH or PH_ELOCKED */
+};
+
+struct login_result {
+    char *token;             /* the bearer token, shown once; lives in cx->arena */
+    int64_t expires_at;      /* UTC ms */
+    struct person person;    /* the account, strings in cx->arena */
+};
+
+/* Step 1. PH_EBUSY when the client is throttled; PH_EINVAL (field "username") when
+ * empty. Fills *at (strings in cx->arena). */
+ph_err login_prepare(struct core_ctx *cx, const char *username, struct login_attempt *at) __attribute__((warn_unused_result));
+/* Step 2. Sets at->verdict. Thread-safe; CPU-bound (argon2id). */
+void login_verify(struct login_attempt *at, const char *password);
+/* Step 3, in a write transaction: records the outcome and audits it. Returns
+ * at->verdict's error (PH_EAUTH, PH_ELOCKED) or PH_OK with *out filled. */
+ph_err login_finish(struct core_ctx *cx, const struct login_attempt *at, struct login_result *out) __attribute__((warn_unused_result));
+
+/* Resolve a bearer token to its user (read connection). PH_EAUTH when unknown,
+ * expired, revoked, or the account is disabled. Strings live in a. */
+ph_err session_authenticate(struct core_ctx *cx, const char *token, struct core_user *out,
+                            int64_t *session_id, int64_t *expires_at) __attribute__((warn_unused_result));
+/* Revoke the session that token belongs to (write transaction); audited. */
+ph_err session_logout(struct core_ctx *cx, const char *token) __attribute__((warn_unused_result));
+
+/* API tokens for other systems, acting as person_id (admin over that person's
+ * unit). ttl_ms 0 means one year. *token is shown once. */
+ph_err api_token_create(struct core_ctx *cx, int64_t person_id, const char *name, int64_t ttl_ms,
+                        char **token, int64_t *token_id, int64_t *expires_at) __attribute__((warn_unused_result));
+ph_err api_token_revoke(struct core_ctx *cx, int64_t token_id) __attribute__((warn_unused_result));
+
+/* Bumped whenever a token is revoked or an account's roles, unit, clearance or
+ * state change: caches of authenticated users drop entries older than this. */
+uint64_t session_generation(void);
+void session_generation_bump(void);
+#endif

@@ -1,0 +1,44 @@
+/* writer.h - the one writer thread: it takes every queued write job, runs each in
+ * its own savepoint inside one transaction, commits once (group commit: one fsync
+ * for the batch), and only then calls each job's done() callback. Nothing is
+ * answered before its commit. The CLI runs the same jobs with writer_run_sync(). */
+#ifndef PH_CORE_WRITER_H
+#define PH_CORE_WRITER_H
+#include <stdint.h>
+#include "core/ctx.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+struct write_job;
+/* The work: a core service call on cx (cx->st is the writer's connection, inside a
+ * transaction; cx->arena is job->arena). Its return value becomes job->rc; any
+ * return other than PH_OK rolls back this job's savepoint only. */
+typedef ph_err (*write_fn)(struct core_ctx *cx, void *arg);
+
+struct write_job {
+    write_fn run;
+    void *arg;
+    /* Called on the writer thread after the batch committed (or failed: job->rc then
+     * says why). Must be quick: it hands the job back to its owner. */
+    void (*done)(struct write_job *job);
+    struct core_user user;  /* copied by the submitter; strings must outlive the job */
+    const char *client;
+    struct arena arena;     /* owned by the job's owner; run() allocates here */
+    ph_err rc;
+    struct write_job *next; /* queue link, the writer's */
+};
+
+struct writer;
+/* Start the writer thread on its own connection to dsn. */
+ph_err writer_start(const char *dsn, struct writer **out) __attribute__((warn_unused_result));
+/* Queue job (thread-safe). PH_EBUSY when the queue is full (job not queued). */
+ph_err writer_submit(struct writer *w, struct write_job *job) __attribute__((warn_unused_result));
+/* Finish queued jobs, stop the thread, close the connection, free w. */
+void writer_stop(struct writer *w);
+/* Batches and jobs committed so far (for /metrics). */
+void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs);
+
+/* Run one job now on st in its own transaction (BEGIN IMMEDIATE .. COMMIT): the
+ * CLI's door to the same core services. */
+ph_err writer_run_sync(struct core_ctx *cx, write_fn run, void *arg) __attribute__((warn_unused_result));
+#endif

@@ -1,0 +1,21 @@
+/* server.h - the HTTP door: h2o event loops (one per core) serving the JSON API,
+ * a writer thread that group-commits, and a worker pool for argon2id. */
+#ifndef PH_HTTP_SERVER_H
+#define PH_HTTP_SERVER_H
+#include <stdbool.h>
+#include "core/session.h"
+
+struct http_config {
+    const char *dsn;     /* database: "sqlite:PATH" or PATH */
+    const char *listen;  /* "127.0.0.1:8080"; port 0 picks a free port */
+    int threads;         /* event loops; 0: the number of cores */
+    int workers;         /* argon2id worker threads; 0: 2 */
+    bool access_log;     /* one log line per request */
+    struct session_config session; /* login throttling, lock-out, session lifetime */
+};
+
+/* Serve until SIGINT or SIGTERM. Once listening, prints exactly one line
+ * "phoihop: listening on http://HOST:PORT" to stdout and flushes it (tests read the
+ * port from it). Returns 0 after a clean shutdown, 1 when it could not start. */
+int http_serve(const struct http_config *cfg);
+#endif

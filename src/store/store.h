@@ -1,0 +1,190 @@
+/* store.h - the one storage interface. core/ calls only the store_*() functions
+ * below; each backend (sqlite.c now, postgres.c later) fills a struct store_ops.
+ * No SQL outside store/; input reaches SQL only as bound parameters.
+ *
+ * A struct store is one connection, used by one thread at a time: each event loop
+ * has a read connection, the writer thread has the write connection.
+ *
+ * Conventions: strings returned live in the arena passed in; "not found" is
+ * PH_ENOTFOUND; a unique-key clash is PH_ECONFLICT; a foreign-key violation on
+ * delete is PH_ECONFLICT; a version mismatch on update is PH_ESTALE; anything else
+ * from the backend is PH_ESTORE (logged with the backend's message). Lists return
+ * rows with id > filter.after_id ordered by id, at most filter.limit of them, and
+ * set *has_more when another row follows. */
+#ifndef PH_STORE_STORE_H
+#define PH_STORE_STORE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/area.h"
+#include "core/person.h"
+#include "core/unit.h"
+#include "security/audit_chain.h"
+#include "util/err.h"
+struct arena;
+struct store;
+
+/* The schema version this binary knows (the highest migration). */
+#define STORE_SCHEMA_VERSION 1
+
+/* A person as authentication needs it (see store_token_lookup). */
+struct store_auth {
+    int64_t token_id, person_id, expires_at, revoked_at;
+    const char *kind; /* "session" | "api" */
+    const char *username, *full_name;
+    unsigned roles;
+    int clearance;
+    bool is_disabled;
+    int64_t unit_id;
+    const char *unit_path, *unit_level, *force; /* NULL without a unit */
+};
+
+struct store_token {
+    int64_t id, person_id;
+    const char *kind; /* "session" | "api" */
+    const char *name; /* API tokens: what it is for; sessions: NULL */
+    uint8_t hash[32];
+    int64_t created_at, expires_at;
+    const char *client;
+};
+
+struct store_outbox_event {
+    int64_t id, at;
+    const char *topic, *item_kind;
+    int64_t item_id;
+    const char *payload; /* JSON text or NULL */
+};
+
+struct store_force {
+    const char *code, *name_vi, *name_en;
+};
+
+struct store_ops {
+    const char *name;
+    /* dsn: the part after "sqlite:" (a path, or ":memory:"). Applies pending
+     * migrations; PH_ESCHEMA (and a logged message naming both versions) when the
+     * database is newer than STORE_SCHEMA_VERSION. */
+    ph_err (*open)(struct store *st, const char *dsn);
+    void (*close)(struct store *st);
+    ph_err (*schema_version)(struct store *st, int *version);
+    ph_err (*db_size)(struct store *st, int64_t *bytes);
+
+    /* Transactions. begin takes the write lock at once (SQLite: BEGIN IMMEDIATE). */
+    ph_err (*tx_begin)(struct store *st);
+    ph_err (*tx_commit)(struct store *st);
+    ph_err (*tx_rollback)(struct store *st);
+    /* Savepoints inside a transaction (one level is enough for the writer). */
+    ph_err (*savepoint)(struct store *st);
+    ph_err (*savepoint_release)(struct store *st);
+    ph_err (*savepoint_rollback)(struct store *st);
+
+    ph_err (*force_list)(struct store *st, struct arena *a, struct store_force **items, size_t *n);
+
+    /* Areas. name_folded is the search key (text_fold of name), kept by the caller. */
+    ph_err (*area_insert)(struct store *st, const struct area *a, const char *name_folded, int64_t *id);
+    ph_err (*area_update)(struct store *st, const struct area *a, const char *name_folded); /* version+1 if a->version matches (0: any) */
+    ph_err (*area_delete)(struct store *st, int64_t id);
+    ph_err (*area_get)(struct store *st, struct arena *ar, int64_t id, struct area *out);
+    ph_err (*area_list)(struct store *st, struct arena *ar, const struct area_filter *f,
+                        struct area **items, size_t *n, bool *has_more);
+
+    /* Units. The store computes path from the parent (and rewrites the subtree's
+     * paths when the parent changes) and replaces the area links with u->area_ids. */
+    ph_err (*unit_insert)(struct store *st, const struct unit *u, const char *name_folded, int64_t *id);
+    ph_err (*unit_update)(struct store *st, const struct unit *u, const char *name_folded);
+    ph_err (*unit_delete)(struct store *st, int64_t id);
+    ph_err (*unit_get)(struct store *st, struct arena *ar, int64_t id, struct unit *out);
+    ph_err (*unit_list)(struct store *st, struct arena *ar, const struct unit_filter *f,
+                        struct unit **items, size_t *n, bool *has_more);
+
+    /* People. password_hash is written by insert (may be NULL) and by
+     * person_set_password only; update leaves it and the login counters alone. */
+    ph_err (*person_insert)(struct store *st, const struct person *p, const char *name_folded, int64_t *id);
+    ph_err (*person_update)(struct store *st, const struct person *p, const char *name_folded);
+    ph_err (*person_get)(struct store *st, struct arena *ar, int64_t id, struct person *out);
+    ph_err (*person_get_by_username)(struct store *st, struct arena *ar, const char *username, struct person *out);
+    ph_err (*person_list)(struct store *st, struct arena *ar, const struct person_filter *f,
+                          struct person **items, size_t *n, bool *has_more);
+    ph_err (*person_set_password)(struct store *st, int64_t id, const char *password_hash);
+    /* Record a login outcome: the failure counter and lock time as given. */
+    ph_err (*person_set_login_state)(struct store *st, int64_t id, int failed_logins, int64_t locked_until);
+
+    /* Tokens (login sessions and API tokens). */
+    ph_err (*token_insert)(struct store *st, const struct store_token *t, int64_t *id);
+    /* The token with this hash joined with its person and unit. PH_ENOTFOUND when
+     * no such token (expiry and revocation are the caller's to check). */
+    ph_err (*token_lookup)(struct store *st, struct arena *ar, const uint8_t hash[32], struct store_auth *out);
+    ph_err (*token_revoke)(struct store *st, int64_t id, int64_t at);
+    /* Revoke every live token of person_id; *n (may be NULL) gets how many. */
+    ph_err (*token_revoke_person)(struct store *st, int64_t person_id, int64_t at, int *n);
+    ph_err (*token_get)(struct store *st, struct arena *ar, int64_t id, struct store_token *out);
+
+    /* Audit log. last: the highest seq and its hash (seq 0 and zero hash when empty). */
+    ph_err (*audit_last)(struct store *st, int64_t *seq, uint8_t hash[32]);
+    ph_err (*audit_insert)(struct store *st, const struct audit_entry *e);
+    /* Entries with seq > after_seq in seq order, at most limit, into *items. */
+    ph_err (*audit_page)(struct store *st, struct arena *ar, int64_t after_seq, int limit,
+                         struct audit_entry **items, size_t *n);
+    ph_err (*audit_count)(struct store *st, int64_t *n);
+
+    ph_err (*outbox_insert)(struct store *st, const struct store_outbox_event *ev, int64_t *id);
+    ph_err (*outbox_after)(struct store *st, struct arena *ar, int64_t after_id, int limit,
+                           struct store_outbox_event **items, size_t *n);
+};
+
+struct store {
+    const struct store_ops *ops;
+    void *impl; /* the backend's; freed by close */
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+/* Open a connection for dsn: "sqlite:PATH", a bare PATH (SQLite), or later
+ * "postgres://...". PH_EINVAL for an unknown scheme. Caller frees with store_close. */
+ph_err store_open(const char *dsn, struct store **out) __attribute__((warn_unused_result));
+void store_close(struct store *st);
+
+/* Thin wrappers, one per op, so that core never touches ops directly. */
+ph_err store_schema_version(struct store *st, int *version);
+ph_err store_db_size(struct store *st, int64_t *bytes);
+ph_err store_tx_begin(struct store *st);
+ph_err store_tx_commit(struct store *st);
+ph_err store_tx_rollback(struct store *st);
+ph_err store_savepoint(struct store *st);
+ph_err store_savepoint_release(struct store *st);
+ph_err store_savepoint_rollback(struct store *st);
+ph_err store_force_list(struct store *st, struct arena *a, struct store_force **items, size_t *n);
+ph_err store_area_insert(struct store *st, const struct area *a, const char *name_folded, int64_t *id);
+ph_err store_area_update(struct store *st, const struct area *a, const char *name_folded);
+ph_err store_area_delete(struct store *st, int64_t id);
+ph_err store_area_get(struct store *st, struct arena *ar, int64_t id, struct area *out);
+ph_err store_area_list(struct store *st, struct arena *ar, const struct area_filter *f,
+                       struct area **items, size_t *n, bool *has_more);
+ph_err store_unit_insert(struct store *st, const struct unit *u, const char *name_folded, int64_t *id);
+ph_err store_unit_update(struct store *st, const struct unit *u, const char *name_folded);
+ph_err store_unit_delete(struct store *st, int64_t id);
+ph_err store_unit_get(struct store *st, struct arena *ar, int64_t id, struct unit *out);
+ph_err store_unit_list(struct store *st, struct arena *ar, const struct unit_filter *f,
+                       struct unit **items, size_t *n, bool *has_more);
+ph_err store_person_insert(struct store *st, const struct person *p, const char *name_folded, int64_t *id);
+ph_err store_person_update(struct store *st, const struct person *p, const char *name_folded);
+ph_err store_person_get(struct store *st, struct arena *ar, int64_t id, struct person *out);
+ph_err store_person_get_by_username(struct store *st, struct arena *ar, const char *username, struct person *out);
+ph_err store_person_list(struct store *st, struct arena *ar, const struct person_filter *f,
+                         struct person **items, size_t *n, bool *has_more);
+ph_err store_person_set_password(struct store *st, int64_t id, const char *password_hash);
+ph_err store_person_set_login_state(struct store *st, int64_t id, int failed_logins, int64_t locked_until);
+ph_err store_token_insert(struct store *st, const struct store_token *t, int64_t *id);
+ph_err store_token_lookup(struct store *st, struct arena *ar, const uint8_t hash[32], struct store_auth *out);
+ph_err store_token_revoke(struct store *st, int64_t id, int64_t at);
+ph_err store_token_revoke_person(struct store *st, int64_t person_id, int64_t at, int *n);
+ph_err store_token_get(struct store *st, struct arena *ar, int64_t id, struct store_token *out);
+ph_err store_audit_last(struct store *st, int64_t *seq, uint8_t hash[32]);
+ph_err store_audit_insert(struct store *st, const struct audit_entry *e);
+ph_err store_audit_page(struct store *st, struct arena *ar, int64_t after_seq, int limit,
+                        struct audit_entry **items, size_t *n);
+ph_err store_audit_count(struct store *st, int64_t *n);
+ph_err store_outbox_insert(struct store *st, const struct store_outbox_event *ev, int64_t *id);
+ph_err store_outbox_after(struct store *st, struct arena *ar, int64_t after_id, int limit,
+                          struct store_outbox_event **items, size_t *n);
+#endif
