@@ -22,18 +22,32 @@ static int64_t floor_div(int64_t a, int64_t b)
     return a / b - (a % b != 0 && ((a < 0) != (b < 0)));
 }
 
+/* Fields of tm squeezed into their printed widths: the compiler cannot know that a
+ * year has four digits, and -Wformat-truncation would complain. */
+struct tm_fields {
+    unsigned y, mo, d, h, mi, s;
+};
+
+static struct tm_fields fields(const struct tm *tm)
+{
+    return (struct tm_fields){(unsigned)(tm->tm_year + 1900) % 10000u, (unsigned)(tm->tm_mon + 1) % 100u,
+                              (unsigned)tm->tm_mday % 100u, (unsigned)tm->tm_hour % 100u,
+                              (unsigned)tm->tm_min % 100u, (unsigned)tm->tm_sec % 100u};
+}
+
 void time_format_utc(int64_t ms, char out[TIME_RFC3339_BYTES])
 {
     time_t s = (time_t)floor_div(ms, 1000);
-    int frac = (int)(ms - (int64_t)s * 1000);
+    unsigned frac = (unsigned)(ms - (int64_t)s * 1000) % 1000u;
     struct tm tm;
     gmtime_r(&s, &tm);
+    struct tm_fields f = fields(&tm);
     if (frac)
-        snprintf(out, TIME_RFC3339_BYTES, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+        snprintf(out, TIME_RFC3339_BYTES, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", f.y, f.mo, f.d, f.h,
+                 f.mi, f.s, frac);
     else
-        snprintf(out, TIME_RFC3339_BYTES, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        snprintf(out, TIME_RFC3339_BYTES, "%04u-%02u-%02uT%02u:%02u:%02uZ", f.y, f.mo, f.d, f.h, f.mi,
+                 f.s);
 }
 
 void time_format_vn(int64_t ms, char out[TIME_RFC3339_BYTES])
@@ -41,8 +55,8 @@ void time_format_vn(int64_t ms, char out[TIME_RFC3339_BYTES])
     time_t s = (time_t)floor_div(ms, 1000) + TIME_VN_OFFSET_S;
     struct tm tm;
     gmtime_r(&s, &tm);
-    snprintf(out, TIME_RFC3339_BYTES, "%02d/%02d/%04d %02d:%02d", tm.tm_mday, tm.tm_mon + 1,
-             tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+    struct tm_fields f = fields(&tm);
+    snprintf(out, TIME_RFC3339_BYTES, "%02u/%02u/%04u %02u:%02u", f.d, f.mo, f.y, f.h, f.mi);
 }
 
 void time_today_vn(char out[11])
@@ -50,7 +64,8 @@ void time_today_vn(char out[11])
     time_t s = (time_t)(time_now_ms() / 1000) + TIME_VN_OFFSET_S;
     struct tm tm;
     gmtime_r(&s, &tm);
-    snprintf(out, 11, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    struct tm_fields f = fields(&tm);
+    snprintf(out, 11, "%04u-%02u-%02u", f.y, f.mo, f.d);
 }
 
 static int days_in_month(int y, int m)

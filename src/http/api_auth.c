@@ -1,0 +1,244 @@
+/* api_auth.c - /api/v1/auth: login, logout, the caller, own password, API tokens.
+ *
+ * A login is three hops (core/session.h): login_prepare on this loop's read
+ * connection, login_verify (argon2id) on the worker pool, login_finish on the
+ * writer, which records the outcome in the same transaction as its audit entry. */
+#include "util/base.h"
+#include <sodium.h>
+#include "http/async.h"
+#include "http/http_int.h"
+#include "http/req.h"
+#include "http/resp.h"
+#include "http/router.h"
+#include "core/session.h"
+#include "proto/pjson.h"
+#include "util/limits.h"
+
+/* A JSON member that must be a non-empty string of bounded size; copied into a. */
+static ph_err member_string(json_t *body, const char *name, size_t max, struct arena *a,
+                            const char **out)
+{
+    json_t *v = json_object_get(body, name);
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max)
+        return PH_EINVAL;
+    *out = arena_strndup(a, json_string_value(v), json_string_length(v));
+    return PH_OK;
+}
+
+static void retry_after(struct req *r, int64_t seconds)
+{
+    char v[24];
+    snprintf(v, sizeof(v), "%lld", (long long)(seconds > 0 ? seconds : 1));
+    resp_header(r, "retry-after", v);
+}
+
+/* ---- login ------------------------------------------------------------------- */
+
+struct login_job {
+    struct login_attempt at;
+    char *password;
+    size_t password_len;
+    struct login_result res;
+};
+
+static void login_cpu(void *arg)
+{
+    struct login_job *j = arg;
+    login_verify(&j->at, j->password);
+    sodium_memzero(j->password, j->password_len);
+}
+
+static ph_err run_login(struct core_ctx *cx, void *arg)
+{
+    struct login_job *j = arg;
+    return login_finish(cx, &j->at, &j->res);
+}
+
+static int finish_login(struct req *r, struct http_write *w)
+{
+    struct login_job *j = w->arg;
+    if (w->job.rc != PH_OK)
+        return resp_error(r, w->job.rc, NULL);
+    if (j->res.verdict == PH_ELOCKED) {
+        retry_after(r, (j->res.person.locked_until - r->cx.now_ms + 999) / 1000);
+        if (j->res.person.locked_until <= r->cx.now_ms)
+            retry_after(r, session_config_get()->lock_ms / 1000);
+        return resp_error(r, PH_ELOCKED, NULL);
+    }
+    if (j->res.verdict != PH_OK)
+        return resp_error(r, j->res.verdict, NULL);
+    json_t *o = json_object();
+    json_object_set_new(o, "token", json_string(j->res.token));
+    json_object_set_new(o, "expires_at", pjson_time(j->res.expires_at));
+    json_object_set_new(o, "user", pjson_person(&j->res.person));
+    resp_header(r, "cache-control", "no-store");
+    return resp_json(r, 200, o);
+}
+
+static int login(struct req *r)
+{
+    struct http_write *w = http_write_begin(r);
+    struct login_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
+    const char *username = NULL, *password = NULL, *field = NULL;
+    ph_err rc = PH_OK;
+    if (member_string(r->body, "username", TEXT_MAX_SHORT_BYTES, &w->job.arena, &username) != PH_OK)
+        field = "username";
+    else if (member_string(r->body, "password", PASSWORD_MAX_BYTES, &w->job.arena, &password) != PH_OK)
+        field = "password";
+    if (field != NULL)
+        rc = PH_EINVAL;
+    if (rc == PH_OK) {
+        j->password = (char *)password;
+        j->password_len = strlen(password);
+        struct core_ctx cx = r->cx;
+        cx.arena = &w->job.arena;
+        rc = login_prepare(&cx, username, &j->at);
+    }
+    if (rc != PH_OK) {
+        if (password != NULL)
+            sodium_memzero((char *)password, strlen(password));
+        http_write_abandon(w);
+        if (rc == PH_EBUSY)
+            retry_after(r, session_config_get()->throttle_window_ms / 1000);
+        return resp_error(r, rc, field);
+    }
+    return http_write_submit(w, login_cpu, run_login, j, finish_login);
+}
+
+/* ---- the caller -------------------------------------------------------------- */
+
+static int me(struct req *r)
+{
+    return resp_json(r, 200, pjson_user(&r->user));
+}
+
+/* A write whose answer is 204 and which may revoke sessions. */
+struct simple_job {
+    const char *token;
+    const char *old_password, *new_password;
+    int64_t id;
+    const char *field;
+};
+
+static int finish_revoking(struct req *r, struct http_write *w)
+{
+    struct simple_job *j = w->arg;
+    if (w->job.rc != PH_OK)
+        return resp_error(r, w->job.rc, j->field);
+    session_generation_bump(); /* after commit: no loop re-caches a revoked token */
+    return resp_empty(r, 204);
+}
+
+static ph_err run_logout(struct core_ctx *cx, void *arg)
+{
+    struct simple_job *j = arg;
+    return session_logout(cx, j->token);
+}
+
+static int logout(struct req *r)
+{
+    struct http_write *w = http_write_begin(r);
+    struct simple_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
+    j->token = arena_strdup(&w->job.arena, r->token);
+    return http_write_submit(w, NULL, run_logout, j, finish_revoking);
+}
+
+static ph_err run_own_password(struct core_ctx *cx, void *arg)
+{
+    struct simple_job *j = arg;
+    return person_set_password(cx, cx->user->person_id, j->old_password, j->new_password, &j->field);
+}
+
+static int own_password(struct req *r)
+{
+    struct http_write *w = http_write_begin(r);
+    struct simple_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
+    const char *field = NULL;
+    if (member_string(r->body, "old_password", PASSWORD_MAX_BYTES, &w->job.arena, &j->old_password) != PH_OK)
+        field = "old_password";
+    else if (member_string(r->body, "new_password", PASSWORD_MAX_BYTES * 2, &w->job.arena, &j->new_password) != PH_OK)
+        field = "new_password";
+    if (field != NULL) {
+        http_write_abandon(w);
+        return resp_error(r, PH_EINVAL, field);
+    }
+    return http_write_submit(w, NULL, run_own_password, j, finish_revoking);
+}
+
+/* ---- API tokens -------------------------------------------------------------- */
+
+struct token_job {
+    int64_t person_id, ttl_ms, id, expires_at;
+    const char *name;
+    char *token;
+};
+
+static ph_err run_token_create(struct core_ctx *cx, void *arg)
+{
+    struct token_job *j = arg;
+    return api_token_create(cx, j->person_id, j->name, j->ttl_ms, &j->token, &j->id, &j->expires_at);
+}
+
+static int finish_token_create(struct req *r, struct http_write *w)
+{
+    struct token_job *j = w->arg;
+    if (w->job.rc != PH_OK)
+        return resp_error(r, w->job.rc, w->job.rc == PH_EINVAL ? "person_id" : NULL);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(j->id));
+    json_object_set_new(o, "token", json_string(j->token));
+    json_object_set_new(o, "expires_at", pjson_time(j->expires_at));
+    resp_header(r, "cache-control", "no-store");
+    return resp_json(r, 201, o);
+}
+
+static int create_token(struct req *r)
+{
+    struct http_write *w = http_write_begin(r);
+    struct token_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
+    json_t *pid = json_object_get(r->body, "person_id");
+    json_t *ttl = json_object_get(r->body, "ttl_days");
+    const char *field = NULL;
+    if (!json_is_integer(pid) || json_integer_value(pid) <= 0)
+        field = "person_id";
+    else if (member_string(r->body, "name", TEXT_MAX_NAME_BYTES, &w->job.arena, &j->name) != PH_OK)
+        field = "name";
+    else if (ttl != NULL && (!json_is_integer(ttl) || json_integer_value(ttl) < 1 ||
+                             json_integer_value(ttl) > 3660))
+        field = "ttl_days";
+    if (field != NULL) {
+        http_write_abandon(w);
+        return resp_error(r, PH_EINVAL, field);
+    }
+    j->person_id = json_integer_value(pid);
+    j->ttl_ms = ttl ? json_integer_value(ttl) * 86400000LL : 0;
+    return http_write_submit(w, NULL, run_token_create, j, finish_token_create);
+}
+
+static ph_err run_token_revoke(struct core_ctx *cx, void *arg)
+{
+    struct simple_job *j = arg;
+    return api_token_revoke(cx, j->id);
+}
+
+static int revoke_token(struct req *r)
+{
+    int64_t id;
+    ph_err rc = req_path_id(r, "id", &id);
+    if (rc != PH_OK)
+        return resp_error(r, rc, NULL);
+    struct http_write *w = http_write_begin(r);
+    struct simple_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
+    j->id = id;
+    return http_write_submit(w, NULL, run_token_revoke, j, finish_revoking);
+}
+
+const struct route api_auth_routes[] = {
+    {"POST", "/api/v1/auth/login", login, ROUTE_PUBLIC, true},
+    {"POST", "/api/v1/auth/logout", logout, ROUTE_USER, false},
+    {"GET", "/api/v1/auth/me", me, ROUTE_USER, false},
+    {"POST", "/api/v1/auth/password", own_password, ROUTE_USER, true},
+    {"POST", "/api/v1/auth/tokens", create_token, ROUTE_USER, true},
+    {"DELETE", "/api/v1/auth/tokens/:id", revoke_token, ROUTE_USER, false},
+    {NULL, NULL, NULL, 0, false},
+};

@@ -1,0 +1,125 @@
+/* async.c - the round trip of a write: loop -> (worker pool) -> writer -> loop.
+ *
+ * The request can be disposed by h2o while its job is in flight (the client went
+ * away). A small chunk linked to the request's pool points at the job; h2o's
+ * dispose callback clears the job's pointer to the request, and the loop, when the
+ * job comes back, answers only if the request is still there. Both happen on the
+ * loop thread, so no lock is needed. */
+#include "util/base.h"
+#include "http/http_int.h"
+#include "http/async.h"
+#include "http/resp.h"
+#include "util/mem.h"
+
+struct req_link {
+    struct http_write *w;
+};
+
+static void on_req_disposed(void *p)
+{
+    struct req_link *l = p;
+    if (l->w != NULL)
+        l->w->r = NULL;
+}
+
+static const char *copy(struct arena *a, const char *s)
+{
+    return s ? arena_strdup(a, s) : NULL;
+}
+
+struct http_write *http_write_begin(struct req *r)
+{
+    struct http_write *w = xcalloc(1, sizeof(*w));
+    arena_init(&w->job.arena);
+    w->t = r->t;
+    w->r = r;
+    struct arena *a = &w->job.arena;
+    w->job.user = r->user;
+    w->job.user.username = copy(a, r->user.username);
+    w->job.user.full_name = copy(a, r->user.full_name);
+    w->job.user.unit_path = copy(a, r->user.unit_path);
+    w->job.user.unit_level = copy(a, r->user.unit_level);
+    w->job.user.force = copy(a, r->user.force);
+    w->job.client = copy(a, r->client);
+    w->link = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*w->link), on_req_disposed);
+    w->link->w = w;
+    return w;
+}
+
+static void free_write(struct http_write *w)
+{
+    arena_release(&w->job.arena);
+    free(w);
+}
+
+void http_write_abandon(struct http_write *w)
+{
+    if (w->r != NULL)
+        w->link->w = NULL;
+    free_write(w);
+}
+
+/* Writer thread, after commit: hand the job back to its loop. */
+static void on_job_done(struct write_job *job)
+{
+    struct http_write *w = H2O_STRUCT_FROM_MEMBER(struct http_write, job, job);
+    h2o_multithread_send_message(&w->t->done_receiver, &w->msg);
+}
+
+static void on_cpu_run(struct work_item *item)
+{
+    struct http_write *w = H2O_STRUCT_FROM_MEMBER(struct http_write, work, item);
+    w->cpu(w->arg);
+}
+
+/* Pool thread, after the CPU step: on to the writer. */
+static void on_cpu_done(struct work_item *item)
+{
+    struct http_write *w = H2O_STRUCT_FROM_MEMBER(struct http_write, work, item);
+    if (writer_submit(w->t->writer, &w->job) != PH_OK) {
+        w->job.rc = PH_EBUSY;
+        h2o_multithread_send_message(&w->t->done_receiver, &w->msg);
+    }
+}
+
+int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run, void *arg,
+                      http_finish_fn finish)
+{
+    w->cpu = cpu;
+    w->arg = arg;
+    w->finish = finish;
+    w->job.run = run;
+    w->job.arg = arg;
+    w->job.done = on_job_done;
+    ph_err rc;
+    if (cpu != NULL) {
+        w->work.run = on_cpu_run;
+        w->work.done = on_cpu_done;
+        rc = workpool_submit(w->t->workpool, &w->work);
+    } else {
+        rc = writer_submit(w->t->writer, &w->job);
+    }
+    if (rc != PH_OK) {
+        struct req *r = w->r;
+        http_write_abandon(w);
+        resp_header(r, "retry-after", "1");
+        return resp_error(r, PH_EBUSY, NULL);
+    }
+    return 0;
+}
+
+void http_async_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    (void)receiver;
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *msg = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&msg->link);
+        struct http_write *w = H2O_STRUCT_FROM_MEMBER(struct http_write, msg, msg);
+        if (w->r != NULL) {
+            w->link->w = NULL;
+            struct req *r = w->r;
+            w->finish(r, w);
+        }
+        free_write(w);
+    }
+}

@@ -1,0 +1,40 @@
+/* async.h - how a handler runs a write: it parses into the job's own arena (the
+ * request may vanish while the job runs; the job must not point into it), submits a
+ * core call to the writer, and is called back on its own event loop after the
+ * commit to answer. Optionally a CPU-heavy step (argon2id) runs first on the
+ * worker pool. */
+#ifndef PH_HTTP_ASYNC_H
+#define PH_HTTP_ASYNC_H
+#include "http/http_int.h"
+#include "core/workpool.h"
+#include "core/writer.h"
+struct req;
+struct http_write;
+
+/* Runs on the loop after commit (or failure: w->job.rc). Answers r. */
+typedef int (*http_finish_fn)(struct req *r, struct http_write *w);
+
+struct http_write {
+    struct write_job job;   /* job.arena: where arg and results live */
+    struct work_item work;  /* the optional CPU step */
+    void (*cpu)(void *arg); /* NULL: straight to the writer */
+    h2o_multithread_message_t msg;
+    struct http_thread *t;
+    struct req *r;          /* NULL once the request is gone */
+    struct req_link *link;  /* the request pool's pointer back to us */
+    http_finish_fn finish;
+    const char *field;      /* set by run() on PH_EINVAL; lives in job.arena */
+    void *arg;
+};
+
+/* A job bound to r, with the caller copied into it. */
+struct http_write *http_write_begin(struct req *r);
+/* Submit run(arg) (after cpu(arg) when not NULL). Returns 0; on a full queue answers
+ * 429 itself. */
+int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run, void *arg,
+                      http_finish_fn finish);
+/* Give up on w before submitting it (an error answered by the caller). */
+void http_write_abandon(struct http_write *w);
+/* The loop's receiver callback for completions. */
+void http_async_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+#endif

@@ -1,0 +1,37 @@
+/* crud.h - the create/read/update/delete shape shared by the directory resources
+ * (areas, units, people): each api_<resource>.c describes its record with a
+ * struct crud_resource of small adapters, and these handlers do the HTTP part the
+ * same way for all (ETag, If-Match, Location, errors, the async write). */
+#ifndef PH_HTTP_CRUD_H
+#define PH_HTTP_CRUD_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/ctx.h"
+#include "util/err.h"
+struct req;
+
+struct crud_resource {
+    const char *path;   /* "/api/v1/units": Location is path + "/" + id */
+    size_t rec_size;    /* the record the adapters below work on */
+    void (*init)(void *rec); /* defaults for a create */
+    ph_err (*get)(struct core_ctx *cx, int64_t id, void *rec);
+    ph_err (*apply)(json_t *obj, struct arena *a, void *rec, bool creating, const char **field);
+    json_t *(*encode)(const void *rec);
+    ph_err (*create)(struct core_ctx *cx, void *rec, const char **field);
+    ph_err (*update)(struct core_ctx *cx, void *rec, const char **field);
+    ph_err (*remove)(struct core_ctx *cx, int64_t id);
+    int64_t *(*id)(void *rec);      /* where the record keeps its id */
+    int64_t *(*version)(void *rec); /* ... and its version */
+    bool changes_sessions; /* updates may revoke sessions: flush the auth caches */
+};
+
+int crud_get(struct req *r, const struct crud_resource *res);
+int crud_create(struct req *r, const struct crud_resource *res);
+int crud_update(struct req *r, const struct crud_resource *res);
+int crud_delete(struct req *r, const struct crud_resource *res);
+/* Answer a list page: n items of stride bytes (each starting with the core record
+ * that res->encode and res->id read), encoded with res->encode. */
+int crud_list_answer(struct req *r, const struct crud_resource *res, void *items, size_t stride,
+                     size_t n, bool has_more);
+#endif

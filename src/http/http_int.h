@@ -1,0 +1,56 @@
+/* http_int.h - what the files of http/ share: the per-loop thread state and our
+ * wrapper of an h2o request. Nothing outside http/ includes this (or h2o.h). */
+#ifndef PH_HTTP_INT_H
+#define PH_HTTP_INT_H
+#include <h2o.h>
+#include <jansson.h>
+#include "core/ctx.h"
+#include "http/server.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+struct writer;
+struct workpool;
+struct auth_cache;
+struct metrics_thread;
+struct route;
+
+/* One event loop thread. */
+struct http_thread {
+    int index;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    h2o_multithread_queue_t *queue;
+    h2o_multithread_receiver_t done_receiver; /* write and work completions */
+    h2o_multithread_receiver_t stop_receiver; /* shutdown */
+    struct store *st;                         /* this loop's read connection */
+    struct writer *writer;                    /* shared */
+    struct workpool *workpool;                /* shared */
+    struct auth_cache *auth;                  /* this loop's token cache */
+    struct metrics_thread *metrics;           /* this loop's counters */
+    const struct http_config *cfg;
+    volatile int stopping;
+};
+
+/* Our view of one request; lives in the h2o request's pool. */
+struct req {
+    h2o_req_t *h2o;
+    struct http_thread *t;
+    const struct route *route;
+    int route_index;
+    struct arena arena; /* backed by h2o's pool: freed with the request */
+    struct core_ctx cx; /* st: the loop's read connection; user: &user */
+    struct core_user user;
+    int64_t session_id;
+    const char *token; /* the bearer token as sent (for logout) */
+    json_t *body;      /* parsed JSON body of POST/PATCH, or NULL */
+    const char *param_names[4], *param_values[4];
+    int n_params;
+    char client[64];
+    uint64_t start_ns;
+};
+
+/* The pool of h2o's request as an arena allocation hook. */
+void *http_pool_alloc(void *pool, size_t n);
+#endif

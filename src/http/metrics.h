@@ -1,0 +1,19 @@
+/* metrics.h - Prometheus counters: requests by route, method and status, a latency
+ * histogram, database size and writer batches. Each loop counts into its own
+ * slots (no locks on the hot path); /metrics sums them. */
+#ifndef PH_HTTP_METRICS_H
+#define PH_HTTP_METRICS_H
+#include <stdint.h>
+#include "util/buf.h"
+struct metrics_thread;
+struct http_thread;
+
+struct metrics_thread *metrics_thread_new(void);
+void metrics_thread_free(struct metrics_thread *m);
+/* route_index: router index, or router_count() for "no route". */
+void metrics_observe(struct metrics_thread *m, int route_index, int status, uint64_t duration_ns);
+/* Register every loop's counters for the exposition (called at start-up). */
+void metrics_register(struct metrics_thread **threads, int n);
+/* Write the exposition of all threads' counters into b. */
+ph_err metrics_render(struct http_thread *t, struct buf *b) __attribute__((warn_unused_result));
+#endif

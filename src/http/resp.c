@@ -1,0 +1,107 @@
+/* resp.c - every answer leaves through here, so this is also where each request is
+ * counted for /metrics and logged when the access log is on. */
+#include "util/base.h"
+#include "http/http_int.h"
+#include "http/metrics.h"
+#include "http/resp.h"
+#include "util/log.h"
+#include "util/time.h"
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return status < 400 ? "OK" : "Error";
+    }
+}
+
+void resp_header(struct req *r, const char *name, const char *value)
+{
+    h2o_req_t *h = r->h2o;
+    size_t vl = strlen(value), nl = strlen(name);
+    char *v = h2o_mem_alloc_pool(&h->pool, vl + 1);
+    memcpy(v, value, vl + 1);
+    char *n = h2o_mem_alloc_pool(&h->pool, nl + 1);
+    for (size_t i = 0; i <= nl; i++) /* h2o wants lower-case names */
+        n[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+    h2o_add_header_by_str(&h->pool, &h->res.headers, n, nl, 1, NULL, v, vl);
+}
+
+static void finish(struct req *r, int status, const char *body, size_t len)
+{
+    h2o_req_t *h = r->h2o;
+    h->res.status = status;
+    h->res.reason = reason(status);
+    uint64_t dur = time_mono_ns() - r->start_ns;
+    metrics_observe(r->t->metrics, r->route_index, status, dur);
+    if (r->t->cfg->access_log)
+        log_info("%s %.*s %.*s %d %zu %.3fms", r->client, (int)h->method.len, h->method.base,
+                 (int)h->path.len, h->path.base, status, len, (double)dur / 1e6);
+    h2o_send_inline(h, body, len);
+}
+
+int resp_json(struct req *r, int status, json_t *body)
+{
+    h2o_req_t *h = r->h2o;
+    char *s = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (s == NULL)
+        return resp_error(r, PH_EIO, NULL);
+    size_t n = strlen(s);
+    /* h2o_send_inline copies the body into the pool. */
+    h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json; charset=utf-8"));
+    finish(r, status, s, n);
+    free(s);
+    return 0;
+}
+
+int resp_text(struct req *r, int status, const char *content_type, const char *body, size_t len)
+{
+    h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    finish(r, status, body, len);
+    return 0;
+}
+
+int resp_empty(struct req *r, int status)
+{
+    finish(r, status, "", 0);
+    return 0;
+}
+
+int resp_error_raw(struct req *r, int status, const char *code, const char *message, const char *field)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(code));
+    json_object_set_new(e, "message", json_string(message));
+    if (field != NULL)
+        json_object_set_new(e, "field", json_string(field));
+    json_t *o = json_object();
+    json_object_set_new(o, "error", e);
+    return resp_json(r, status, o);
+}
+
+int resp_error(struct req *r, ph_err rc, const char *field)
+{
+    char msg[256];
+    if (field != NULL)
+        snprintf(msg, sizeof(msg), "%s: %s", field, err_str(rc));
+    else
+        snprintf(msg, sizeof(msg), "%s", err_str(rc));
+    return resp_error_raw(r, err_http_status(rc), err_code(rc), msg, field);
+}

@@ -1,0 +1,23 @@
+/* resp.h - answers: JSON bodies, empty answers, and the one error shape
+ * {"error":{"code","message","field"}} (only this file writes it). Each returns 0 so
+ * handlers can `return resp_...(r, ...)`. */
+#ifndef PH_HTTP_RESP_H
+#define PH_HTTP_RESP_H
+#include <jansson.h>
+#include <stddef.h>
+#include "util/err.h"
+struct req;
+
+/* Send body (stolen reference) with status. */
+int resp_json(struct req *r, int status, json_t *body);
+/* A body of another type (copied). */
+int resp_text(struct req *r, int status, const char *content_type, const char *body, size_t len);
+/* 204 No Content (or another status with no body). */
+int resp_empty(struct req *r, int status);
+/* The error for rc; field (may be NULL) names the member, parameter or header. */
+int resp_error(struct req *r, ph_err rc, const char *field);
+/* An error with an explicit status, code and message (405, 415, ...). */
+int resp_error_raw(struct req *r, int status, const char *code, const char *message, const char *field);
+/* Add a response header (value copied into the request's pool). */
+void resp_header(struct req *r, const char *name, const char *value);
+#endif

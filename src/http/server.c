@@ -1,0 +1,379 @@
+/* server.c - the HTTP door's engine: one h2o event loop per core, each accepting on
+ * its own SO_REUSEPORT socket (the kernel spreads connections), one shared writer
+ * thread (group commit) and a small worker pool (argon2id). Signals are taken by
+ * the main thread with sigwait(), which then wakes every loop through its
+ * multithread queue, so no handler runs in signal context. */
+#include "util/base.h"
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "http/http_int.h"
+#include "http/async.h"
+#include "http/auth.h"
+#include "http/metrics.h"
+#include "http/req.h"
+#include "http/resp.h"
+#include "http/router.h"
+#include "core/workpool.h"
+#include "core/writer.h"
+#include "security/password.h"
+#include "store/store.h"
+#include "util/limits.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/time.h"
+
+static h2o_globalconf_t globalconf;
+
+void *http_pool_alloc(void *pool, size_t n)
+{
+    return h2o_mem_alloc_pool((h2o_mem_pool_t *)pool, n);
+}
+
+static void dispose_json_body(void *p)
+{
+    json_t **slot = p;
+    json_decref(*slot);
+}
+
+static void client_address(h2o_req_t *h, char *out, size_t size)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = h->conn->callbacks->get_peername(h->conn, (struct sockaddr *)&ss);
+    snprintf(out, size, "unknown");
+    if (len == 0)
+        return;
+    if (ss.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)size);
+    else if (ss.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, (socklen_t)size);
+}
+
+static bool is_json_content_type(h2o_req_t *h)
+{
+    ssize_t i = h2o_find_header(&h->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (i < 0)
+        return false;
+    h2o_iovec_t v = h->headers.entries[i].value;
+    static const char want[] = "application/json";
+    if (v.len < sizeof(want) - 1 || strncasecmp(v.base, want, sizeof(want) - 1) != 0)
+        return false;
+    /* Allow parameters ("; charset=utf-8"), nothing else glued on. */
+    return v.len == sizeof(want) - 1 || v.base[sizeof(want) - 1] == ';' ||
+           v.base[sizeof(want) - 1] == ' ';
+}
+
+/* Parse the JSON object body into r->body; answers and returns false on error. */
+static bool read_json_body(struct req *r)
+{
+    h2o_req_t *h = r->h2o;
+    if (h->entity.base == NULL || h->entity.len == 0) {
+        resp_error_raw(r, 400, "malformed", "a JSON object body is required", NULL);
+        return false;
+    }
+    if (!is_json_content_type(h)) {
+        resp_error_raw(r, 415, "unsupported_media_type", "the body must be application/json",
+                       "Content-Type");
+        return false;
+    }
+    if (h->entity.len > HTTP_MAX_JSON_BODY_BYTES) {
+        resp_error(r, PH_ETOOBIG, NULL);
+        return false;
+    }
+    json_error_t jerr;
+    /* jansson rejects invalid UTF-8 and NUL in strings unless told otherwise. */
+    json_t *body = json_loadb(h->entity.base, h->entity.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (body == NULL) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "malformed JSON at line %d column %d: %s", jerr.line,
+                 jerr.column, jerr.text);
+        resp_error_raw(r, 400, "malformed", msg, NULL);
+        return false;
+    }
+    /* Linked to the pool: json_decref runs when the request is disposed. */
+    json_t **slot = h2o_mem_alloc_shared(&h->pool, sizeof(*slot), dispose_json_body);
+    *slot = body;
+    if (!json_is_object(body)) {
+        resp_error_raw(r, 400, "malformed", "the body must be a JSON object", NULL);
+        return false;
+    }
+    r->body = body;
+    return true;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *h)
+{
+    /* The context is embedded in our thread state. */
+    struct http_thread *t = H2O_STRUCT_FROM_MEMBER(struct http_thread, ctx, h->conn->ctx);
+    struct req *r = h2o_mem_alloc_pool(&h->pool, sizeof(*r));
+    memset(r, 0, sizeof(*r));
+    r->h2o = h;
+    r->t = t;
+    r->start_ns = time_mono_ns();
+    r->route_index = (int)router_count();
+    arena_init_hook(&r->arena, http_pool_alloc, &h->pool);
+    client_address(h, r->client, sizeof(r->client));
+    r->cx = (struct core_ctx){.st = t->st, .arena = &r->arena, .user = &r->user,
+                              .client = r->client, .now_ms = time_now_ms()};
+
+    bool path_known = false;
+    char allow[64];
+    int idx = router_match(r, h->method.base, h->method.len, h->path_normalized.base,
+                           h->path_normalized.len, &path_known, allow, sizeof(allow));
+    if (idx < 0) {
+        if (path_known) {
+            resp_header(r, "allow", allow);
+            return resp_error_raw(r, 405, "method_not_allowed", "method not allowed here", NULL);
+        }
+        return resp_error_raw(r, 404, "not_found", "no such resource", NULL);
+    }
+    r->route_index = idx;
+    r->route = router_get((size_t)idx);
+    if (r->route->auth == ROUTE_USER) {
+        ph_err rc = auth_request(r);
+        if (rc != PH_OK) {
+            resp_header(r, "www-authenticate", "Bearer");
+            return resp_error(r, rc, "Authorization");
+        }
+    }
+    if (r->route->json_body && !read_json_body(r))
+        return 0;
+    return r->route->handler(r);
+}
+
+/* ---- loops ------------------------------------------------------------------- */
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    struct http_thread *t = listener->data;
+    if (err != NULL)
+        return;
+    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+    if (sock == NULL)
+        return;
+    h2o_accept(&t->accept_ctx, sock);
+}
+
+static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    while (!h2o_linklist_is_empty(messages))
+        h2o_linklist_unlink(messages->next);
+    (void)receiver;
+}
+
+struct thread_start {
+    struct http_thread *t;
+    int fd;
+    pthread_barrier_t *ready;
+};
+
+static void *loop_main(void *arg)
+{
+    struct thread_start *ts = arg;
+    struct http_thread *t = ts->t;
+    h2o_context_init(&t->ctx, h2o_evloop_create(), &globalconf);
+    t->accept_ctx.ctx = &t->ctx;
+    t->accept_ctx.hosts = globalconf.hosts;
+    t->queue = h2o_multithread_create_queue(t->ctx.loop);
+    h2o_multithread_register_receiver(t->queue, &t->done_receiver, http_async_on_done);
+    h2o_multithread_register_receiver(t->queue, &t->stop_receiver, on_stop);
+    t->listener = h2o_evloop_socket_create(t->ctx.loop, ts->fd, H2O_SOCKET_FLAG_DONT_READ);
+    t->listener->data = t;
+    h2o_socket_read_start(t->listener, on_accept);
+    pthread_barrier_wait(ts->ready);
+
+    while (!t->stopping)
+        h2o_evloop_run(t->ctx.loop, INT32_MAX);
+
+    h2o_socket_read_stop(t->listener);
+    h2o_socket_close(t->listener);
+    /* Let answers already queued go out, briefly. */
+    uint64_t until = time_mono_ns() + 200000000u;
+    while (time_mono_ns() < until)
+        h2o_evloop_run(t->ctx.loop, 20);
+    return NULL;
+}
+
+/* ---- listening sockets -------------------------------------------------------- */
+
+static ph_err split_listen(const char *listen, char *host, size_t hsize, char *port, size_t psize)
+{
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || colon == listen || colon[1] == '\0')
+        return PH_EINVAL;
+    size_t hl = (size_t)(colon - listen);
+    if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']') { /* [::1]:8080 */
+        listen++;
+        hl -= 2;
+    }
+    if (hl >= hsize || strlen(colon + 1) >= psize)
+        return PH_EINVAL;
+    memcpy(host, listen, hl);
+    host[hl] = '\0';
+    snprintf(port, psize, "%s", colon + 1);
+    return PH_OK;
+}
+
+/* Open n SO_REUSEPORT sockets on the same address; port 0 is resolved by the
+ * first so the others join it. */
+static ph_err open_listeners(const char *addr_text, int n, int *fds, char *bound, size_t bsize)
+{
+    char host[256], port[16];
+    if (split_listen(addr_text, host, sizeof(host), port, sizeof(port)) != PH_OK) {
+        log_error("http: --listen wants HOST:PORT, got '%s'", addr_text);
+        return PH_EINVAL;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    int gai = getaddrinfo(host, port, &hints, &ai);
+    if (gai != 0) {
+        log_error("http: cannot resolve %s: %s", addr_text, gai_strerror(gai));
+        return PH_EINVAL;
+    }
+    struct sockaddr_storage addr;
+    socklen_t alen = (socklen_t)ai->ai_addrlen;
+    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    int family = ai->ai_family;
+    freeaddrinfo(ai);
+    for (int i = 0; i < n; i++) {
+        int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0 ||
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0 ||
+            bind(fd, (struct sockaddr *)&addr, alen) != 0 || listen(fd, SOMAXCONN) != 0) {
+            log_error("http: cannot listen on %s: %s", addr_text, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            for (int k = 0; k < i; k++)
+                close(fds[k]);
+            return PH_EIO;
+        }
+        if (i == 0) /* learn the port the kernel chose, for the others and the banner */
+            getsockname(fd, (struct sockaddr *)&addr, &alen);
+        fds[i] = fd;
+    }
+    int p = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
+                                     : ((struct sockaddr_in *)&addr)->sin_port);
+    snprintf(bound, bsize, family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, p);
+    return PH_OK;
+}
+
+int http_serve(const struct http_config *cfg)
+{
+    int nthreads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nthreads < 1)
+        nthreads = 1;
+    if (nthreads > 64)
+        nthreads = 64;
+    int status = 1;
+    struct writer *writer = NULL;
+    struct workpool *pool = NULL;
+    struct http_thread *threads = xcalloc((size_t)nthreads, sizeof(*threads));
+    struct metrics_thread **mt = xcalloc((size_t)nthreads, sizeof(*mt));
+    int *fds = xcalloc((size_t)nthreads, sizeof(*fds));
+    pthread_t *tids = xcalloc((size_t)nthreads, sizeof(*tids));
+    struct thread_start *starts = xcalloc((size_t)nthreads, sizeof(*starts));
+    int opened = 0, started = 0;
+    char bound[300];
+    sigset_t sigs;
+
+    session_configure(&cfg->session);
+    router_init();
+    if (password_lib_init() != PH_OK)
+        goto out;
+    /* Open (and migrate) the database before anything listens. */
+    for (; opened < nthreads; opened++) {
+        if (store_open(cfg->dsn, &threads[opened].st) != PH_OK) {
+            log_error("http: cannot open the database %s", cfg->dsn);
+            goto out;
+        }
+    }
+    if (writer_start(cfg->dsn, &writer) != PH_OK) {
+        log_error("http: cannot start the writer on %s", cfg->dsn);
+        goto out;
+    }
+    if (workpool_start(cfg->workers > 0 ? cfg->workers : 2, 1024, &pool) != PH_OK)
+        goto out;
+    if (open_listeners(cfg->listen, nthreads, fds, bound, sizeof(bound)) != PH_OK) {
+        memset(fds, -1, (size_t)nthreads * sizeof(*fds));
+        goto out;
+    }
+
+    h2o_config_init(&globalconf);
+    globalconf.server_name = h2o_iovec_init(H2O_STRLIT("phoihop"));
+    globalconf.max_request_entity_size = HTTP_MAX_ENTITY_BYTES;
+    h2o_hostconf_t *host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
+    handler->on_req = on_req;
+
+    for (int i = 0; i < nthreads; i++) {
+        struct http_thread *t = &threads[i];
+        t->index = i;
+        t->writer = writer;
+        t->workpool = pool;
+        t->auth = auth_cache_new();
+        t->metrics = mt[i] = metrics_thread_new();
+        t->cfg = cfg;
+    }
+    metrics_register(mt, nthreads);
+
+    /* Signals go to sigwait below, never to a loop thread. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    pthread_barrier_t ready;
+    pthread_barrier_init(&ready, NULL, (unsigned)nthreads + 1);
+    for (; started < nthreads; started++) {
+        starts[started] = (struct thread_start){&threads[started], fds[started], &ready};
+        h2o_multithread_create_thread(&tids[started], NULL, loop_main, &starts[started]);
+    }
+    pthread_barrier_wait(&ready);
+    pthread_barrier_destroy(&ready);
+    printf("phoihop: listening on http://%s\n", bound);
+    fflush(stdout);
+    log_info("http: %d event loops on %s, database %s", nthreads, bound, cfg->dsn);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("http: signal %d, shutting down", sig);
+    for (int i = 0; i < nthreads; i++) {
+        threads[i].stopping = 1;
+        h2o_multithread_send_message(&threads[i].stop_receiver, NULL);
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    status = 0;
+out:
+    /* Workers and the writer finish what is queued before they stop. */
+    if (pool)
+        workpool_stop(pool);
+    if (writer)
+        writer_stop(writer);
+    for (int i = 0; i < nthreads; i++) {
+        store_close(threads[i].st);
+        auth_cache_free(threads[i].auth);
+        metrics_thread_free(threads[i].metrics);
+        threads[i].st = NULL;
+    }
+    if (started == 0)
+        for (int i = 0; i < nthreads; i++)
+            if (fds[i] > 0)
+                close(fds[i]);
+    free(starts);
+    free(tids);
+    free(fds);
+    free(mt);
+    /* threads[] stays: loops that were started keep pointers into it until exit. */
+    if (started == 0)
+        free(threads);
+    return status;
+}
