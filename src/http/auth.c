@@ -117,7 +117,7 @@ ph_err auth_request(struct req *r)
     memcpy(e->hash, hash, 32);
     e->generation = gen;
     e->until_ms = r->cx.now_ms + AUTH_CACHE_TTL_MS;
-    if (expires_at < e->until_ms)
+    if (expires_at > 0 && expires_at < e->until_ms)
         e->until_ms = expires_at;
     e->session_id = r->session_id;
     entry_fill(e, &r->user);

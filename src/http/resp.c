@@ -46,6 +46,7 @@ static void finish(struct req *r, int status, const char *body, size_t len)
     h2o_req_t *h = r->h2o;
     h->res.status = status;
     h->res.reason = reason(status);
+    h->res.content_length = len; /* else h2o falls back to chunked encoding */
     uint64_t dur = time_mono_ns() - r->start_ns;
     metrics_observe(r->t->metrics, r->route_index, status, dur);
     if (r->t->cfg->access_log)
@@ -84,8 +85,20 @@ int resp_empty(struct req *r, int status)
     return 0;
 }
 
-int resp_error_raw(struct req *r, int status, const char *code, const char *message, const char *field)
+/* Vietnamese first: English only when the client prefers it. */
+static bool wants_english(struct req *r)
 {
+    ssize_t i = h2o_find_header(&r->h2o->headers, H2O_TOKEN_ACCEPT_LANGUAGE, -1);
+    if (i < 0)
+        return false;
+    h2o_iovec_t v = r->h2o->headers.entries[i].value;
+    return v.len >= 2 && strncasecmp(v.base, "en", 2) == 0;
+}
+
+int resp_error_raw(struct req *r, int status, const char *code, const char *message_en,
+                   const char *message_vi, const char *field)
+{
+    const char *message = wants_english(r) ? message_en : message_vi;
     json_t *e = json_object();
     json_object_set_new(e, "code", json_string(code));
     json_object_set_new(e, "message", json_string(message));
@@ -99,9 +112,10 @@ int resp_error_raw(struct req *r, int status, const char *code, const char *mess
 int resp_error(struct req *r, ph_err rc, const char *field)
 {
     char msg[256];
+    const char *text = wants_english(r) ? err_str(rc) : err_str_vi(rc);
     if (field != NULL)
-        snprintf(msg, sizeof(msg), "%s: %s", field, err_str(rc));
+        snprintf(msg, sizeof(msg), "%s: %s", field, text);
     else
-        snprintf(msg, sizeof(msg), "%s", err_str(rc));
-    return resp_error_raw(r, err_http_status(rc), err_code(rc), msg, field);
+        snprintf(msg, sizeof(msg), "%s", text);
+    return resp_error_raw(r, err_http_status(rc), err_code(rc), msg, msg, field);
 }

@@ -16,8 +16,10 @@ int resp_text(struct req *r, int status, const char *content_type, const char *b
 int resp_empty(struct req *r, int status);
 /* The error for rc; field (may be NULL) names the member, parameter or header. */
 int resp_error(struct req *r, ph_err rc, const char *field);
-/* An error with an explicit status, code and message (405, 415, ...). */
-int resp_error_raw(struct req *r, int status, const char *code, const char *message, const char *field);
+/* An error with an explicit status, code and message (405, 415, ...), in English or
+ * Vietnamese as the client's Accept-Language prefers (Vietnamese by default). */
+int resp_error_raw(struct req *r, int status, const char *code, const char *message_en,
+                   const char *message_vi, const char *field);
 /* Add a response header (value copied into the request's pool). */
 void resp_header(struct req *r, const char *name, const char *value);
 #endif

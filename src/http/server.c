@@ -73,12 +73,13 @@ static bool read_json_body(struct req *r)
 {
     h2o_req_t *h = r->h2o;
     if (h->entity.base == NULL || h->entity.len == 0) {
-        resp_error_raw(r, 400, "malformed", "a JSON object body is required", NULL);
+        resp_error_raw(r, 400, "malformed", "a JSON object body is required",
+                       "cần nội dung là một đối tượng JSON", NULL);
         return false;
     }
     if (!is_json_content_type(h)) {
         resp_error_raw(r, 415, "unsupported_media_type", "the body must be application/json",
-                       "Content-Type");
+                       "nội dung phải là application/json", "Content-Type");
         return false;
     }
     if (h->entity.len > HTTP_MAX_JSON_BODY_BYTES) {
@@ -89,17 +90,20 @@ static bool read_json_body(struct req *r)
     /* jansson rejects invalid UTF-8 and NUL in strings unless told otherwise. */
     json_t *body = json_loadb(h->entity.base, h->entity.len, JSON_REJECT_DUPLICATES, &jerr);
     if (body == NULL) {
-        char msg[200];
+        char msg[240], msg_vi[240];
         snprintf(msg, sizeof(msg), "malformed JSON at line %d column %d: %s", jerr.line,
                  jerr.column, jerr.text);
-        resp_error_raw(r, 400, "malformed", msg, NULL);
+        snprintf(msg_vi, sizeof(msg_vi), "JSON sai định dạng tại dòng %d cột %d: %s", jerr.line,
+                 jerr.column, jerr.text);
+        resp_error_raw(r, 400, "malformed", msg, msg_vi, NULL);
         return false;
     }
     /* Linked to the pool: json_decref runs when the request is disposed. */
     json_t **slot = h2o_mem_alloc_shared(&h->pool, sizeof(*slot), dispose_json_body);
     *slot = body;
     if (!json_is_object(body)) {
-        resp_error_raw(r, 400, "malformed", "the body must be a JSON object", NULL);
+        resp_error_raw(r, 400, "malformed", "the body must be a JSON object",
+                       "nội dung phải là một đối tượng JSON", NULL);
         return false;
     }
     r->body = body;
@@ -128,9 +132,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h)
     if (idx < 0) {
         if (path_known) {
             resp_header(r, "allow", allow);
-            return resp_error_raw(r, 405, "method_not_allowed", "method not allowed here", NULL);
+            return resp_error_raw(r, 405, "method_not_allowed", "method not allowed here",
+                                  "phương thức không được phép ở đây", NULL);
         }
-        return resp_error_raw(r, 404, "not_found", "no such resource", NULL);
+        return resp_error_raw(r, 404, "not_found", "no such resource", "không có tài nguyên này",
+                              NULL);
     }
     r->route_index = idx;
     r->route = router_get((size_t)idx);

@@ -26,4 +26,6 @@ int err_http_status(ph_err rc);
 const char *err_code(ph_err rc);
 /* A short English description of rc; a static string. */
 const char *err_str(ph_err rc);
+/* The same in Vietnamese (UTF-8); a static string. */
+const char *err_str_vi(ph_err rc);
 #endif

@@ -1,0 +1,194 @@
+/* writer.c - the writer thread and group commit.
+ *
+ * Submitters append jobs to a mutex-protected list; the thread takes the whole
+ * list at once, so while one batch commits (one fsync) the next accumulates: under
+ * load the cost of a commit is shared by every job that arrived meanwhile. Each job
+ * runs inside a savepoint, so a job that fails (validation, conflict) undoes only
+ * its own writes and the rest of the batch still commits. done() is called only
+ * after the commit returned, because an answer must never announce a change the
+ * database could still lose. */
+#include "util/base.h"
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include "core/writer.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/time.h"
+
+/* Beyond this many waiting jobs the writer is not keeping up: refusing (429) is
+ * better than letting memory and latency grow without bound. */
+#define WRITER_MAX_QUEUED 10000
+
+struct writer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct write_job *head, *tail; /* under mu */
+    size_t queued;                 /* under mu */
+    bool stopping;                 /* under mu */
+    struct store *st;              /* the writer thread's only */
+    atomic_uint_fast64_t batches, jobs;
+};
+
+/* Run every job of batch in one transaction. On return each job->rc is final. */
+static void run_batch(struct writer *w, struct write_job *batch)
+{
+    struct write_job *job;
+    uint64_t n = 0, n_ok = 0;
+    ph_err rc = store_tx_begin(w->st);
+    bool began = rc == PH_OK;
+
+    for (job = batch; job != NULL; job = job->next)
+        n++;
+    for (job = batch; rc == PH_OK && job != NULL; job = job->next) {
+        if (store_savepoint(w->st) != PH_OK) {
+            rc = PH_ESTORE;
+            break;
+        }
+        struct core_ctx cx = {
+            .st = w->st,
+            .arena = &job->arena,
+            .user = &job->user,
+            .client = job->client,
+            .now_ms = time_now_ms(),
+        };
+        job->rc = job->run(&cx, job->arg);
+        if (job->rc == PH_OK)
+            n_ok++;
+        /* If the savepoint cannot be released or undone, the transaction's state is
+         * unknown: give up on the whole batch rather than commit half a job. */
+        if (job->rc == PH_OK ? store_savepoint_release(w->st) != PH_OK
+                             : store_savepoint_rollback(w->st) != PH_OK)
+            rc = PH_ESTORE;
+    }
+    if (rc == PH_OK)
+        rc = store_tx_commit(w->st);
+    if (rc != PH_OK) {
+        log_error("core/writer: batch of %" PRIu64 " jobs rolled back", n);
+        if (began)
+            (void)store_tx_rollback(w->st);
+        for (job = batch; job != NULL; job = job->next)
+            job->rc = PH_ESTORE;
+        return;
+    }
+    atomic_fetch_add(&w->batches, 1);
+    atomic_fetch_add(&w->jobs, n_ok); /* a failed job committed nothing */
+}
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->head == NULL && !w->stopping)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->head == NULL)
+            break; /* stopping, and nothing left to drain */
+        struct write_job *batch = w->head;
+        w->head = w->tail = NULL;
+        w->queued = 0;
+        pthread_mutex_unlock(&w->mu);
+
+        run_batch(w, batch);
+        while (batch != NULL) {
+            struct write_job *next = batch->next; /* done() may free the job */
+            batch->next = NULL;
+            batch->done(batch);
+            batch = next;
+        }
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+ph_err writer_start(const char *dsn, struct writer **out)
+{
+    struct writer *w = xcalloc(1, sizeof(*w));
+    ph_err rc = store_open(dsn, &w->st);
+    int err;
+
+    if (rc != PH_OK)
+        goto fail_store;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    atomic_init(&w->batches, 0);
+    atomic_init(&w->jobs, 0);
+    err = pthread_create(&w->thread, NULL, writer_main, w);
+    if (err != 0) {
+        log_error("core/writer: pthread_create: %s", strerror(err));
+        rc = PH_EIO;
+        goto fail_thread;
+    }
+    *out = w;
+    return PH_OK;
+
+fail_thread:
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    store_close(w->st);
+fail_store:
+    free(w);
+    return rc;
+}
+
+ph_err writer_submit(struct writer *w, struct write_job *job)
+{
+    ph_err rc = PH_EBUSY;
+
+    job->next = NULL;
+    pthread_mutex_lock(&w->mu);
+    if (w->stopping || w->queued >= WRITER_MAX_QUEUED)
+        goto out;
+    if (w->tail != NULL)
+        w->tail->next = job;
+    else
+        w->head = job;
+    w->tail = job;
+    w->queued++;
+    pthread_cond_signal(&w->cv);
+    rc = PH_OK;
+out:
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+void writer_stop(struct writer *w)
+{
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stopping = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    store_close(w->st);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs)
+{
+    *batches = atomic_load(&w->batches);
+    *jobs = atomic_load(&w->jobs);
+}
+
+ph_err writer_run_sync(struct core_ctx *cx, write_fn run, void *arg)
+{
+    ph_err rc = store_tx_begin(cx->st);
+
+    if (rc != PH_OK)
+        return rc;
+    rc = run(cx, arg);
+    if (rc == PH_OK) {
+        rc = store_tx_commit(cx->st);
+        if (rc == PH_OK)
+            return PH_OK;
+    }
+    (void)store_tx_rollback(cx->st);
+    return rc;
+}

@@ -1,0 +1,897 @@
+/* sqlite.c - the SQLite backend of store.h: one connection per struct store,
+ * opened in WAL mode with synchronous=FULL (an acknowledged write survives a
+ * power cut) and foreign keys on, schema migrations embedded in the binary, and
+ * every statement prepared once and cached. Units, people and tokens live in
+ * sqlite_people.c; the shared helpers are declared in sqlite_int.h. */
+#include "util/base.h"
+#include <sys/stat.h>
+#include "store/sqlite_int.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/embed.h"
+#include "util/limits.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/time.h"
+
+/* ---- migrations ---------------------------------------------------------- */
+
+/* Forward only: version N is reached by applying N's file to a database at N-1.
+ * A file, once released, never changes; a change is a new file. */
+static const struct migration {
+    int version;
+    const char *path; /* its name in util/embed.h's table */
+} migrations[] = {
+    {1, "src/store/schema/sqlite/001_foundation.sql"},
+};
+_Static_assert(PH_NELEM(migrations) == STORE_SCHEMA_VERSION,
+               "one migration per schema version, the last one is STORE_SCHEMA_VERSION");
+
+/* ---- shared helpers ------------------------------------------------------ */
+
+sqlite3_stmt *store_sq_stmt(struct store_sq *s, enum sq_stmt id, const char *sql)
+{
+    if (s->stmts[id] == NULL && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                                   &s->stmts[id], NULL) != SQLITE_OK) {
+        log_warn("store/sqlite: prepare statement %d: %s", (int)id, sqlite3_errmsg(s->db));
+        s->stmts[id] = NULL;
+    }
+    return s->stmts[id];
+}
+
+void store_sq_done(sqlite3_stmt *stmt)
+{
+    if (stmt == NULL)
+        return;
+    /* reset repeats the last step's error, which the caller has already handled */
+    (void)sqlite3_reset(stmt);
+    (void)sqlite3_clear_bindings(stmt);
+}
+
+ph_err store_sq_fail(struct store_sq *s, int sqlite_rc, const char *what)
+{
+    switch (sqlite_rc) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        log_debug("store/sqlite: %s: %s", what, sqlite3_errmsg(s->db));
+        return PH_ECONFLICT;
+    default:
+        log_warn("store/sqlite: %s: %s (%s)", what, sqlite3_errmsg(s->db),
+                 sqlite3_errstr(sqlite_rc));
+        return PH_ESTORE;
+    }
+}
+
+ph_err store_sq_run(struct store_sq *s, enum sq_stmt id, const char *sql, const char *what)
+{
+    sqlite3_stmt *stmt = store_sq_stmt(s, id, sql);
+    if (stmt == NULL)
+        return PH_ESTORE;
+    int e = sqlite3_step(stmt);
+    ph_err rc = e == SQLITE_DONE || e == SQLITE_ROW ? PH_OK : store_sq_fail(s, e, what);
+    store_sq_done(stmt);
+    return rc;
+}
+
+ph_err store_sq_exists(struct store_sq *s, enum sq_stmt id, const char *sql, int64_t rowid,
+                       bool *found)
+{
+    sqlite3_stmt *stmt = store_sq_stmt(s, id, sql);
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, rowid);
+    if (e == SQLITE_OK)
+        e = sqlite3_step(stmt);
+    if (e == SQLITE_ROW || e == SQLITE_DONE)
+        *found = e == SQLITE_ROW;
+    else
+        rc = store_sq_fail(s, e, "look up row");
+    store_sq_done(stmt);
+    return rc;
+}
+
+ph_err store_sq_stale_or_missing(struct store_sq *s, enum sq_stmt id, const char *sql,
+                                 int64_t rowid)
+{
+    bool found = false;
+    ph_err rc = store_sq_exists(s, id, sql, rowid, &found);
+    if (rc != PH_OK)
+        return rc;
+    return found ? PH_ESTALE : PH_ENOTFOUND;
+}
+
+#define SQL_OP_SAVEPOINT "SAVEPOINT ph_op"
+#define SQL_OP_RELEASE "RELEASE ph_op"
+#define SQL_OP_ROLLBACK_TO "ROLLBACK TO ph_op"
+
+ph_err store_sq_op_begin(struct store_sq *s)
+{
+    return store_sq_run(s, SQ_OP_SAVEPOINT, SQL_OP_SAVEPOINT, "savepoint");
+}
+
+ph_err store_sq_op_end(struct store_sq *s, ph_err rc)
+{
+    if (rc == PH_OK)
+        return store_sq_run(s, SQ_OP_RELEASE, SQL_OP_RELEASE, "release savepoint");
+    /* Some errors (I/O, a full disk) roll back the whole transaction and with it
+     * the savepoint; then there is nothing left to undo. */
+    if (!sqlite3_get_autocommit(s->db) &&
+        (store_sq_run(s, SQ_OP_ROLLBACK_TO, SQL_OP_ROLLBACK_TO, "rollback to savepoint") != PH_OK ||
+         store_sq_run(s, SQ_OP_RELEASE, SQL_OP_RELEASE, "release savepoint") != PH_OK))
+        return PH_ESTORE;
+    return rc;
+}
+
+int store_sq_bind_text(sqlite3_stmt *stmt, int i, const char *text)
+{
+    if (text == NULL)
+        return sqlite3_bind_null(stmt, i);
+    return sqlite3_bind_text(stmt, i, text, -1, SQLITE_STATIC);
+}
+
+int store_sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id)
+{
+    if (id == 0)
+        return sqlite3_bind_null(stmt, i);
+    return sqlite3_bind_int64(stmt, i, id);
+}
+
+char *store_sq_col_text(struct arena *ar, sqlite3_stmt *stmt, int i)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, i);
+    if (t == NULL)
+        return NULL;
+    return arena_strndup(ar, (const char *)t, (size_t)sqlite3_column_bytes(stmt, i));
+}
+
+bool store_sq_col_hash(sqlite3_stmt *stmt, int i, uint8_t out[32])
+{
+    const void *b = sqlite3_column_blob(stmt, i);
+    if (b == NULL || sqlite3_column_bytes(stmt, i) != 32) {
+        memset(out, 0, 32);
+        return false;
+    }
+    memcpy(out, b, 32);
+    return true;
+}
+
+const char *store_sq_like_escape(struct arena *ar, const char *q)
+{
+    if (q == NULL || q[0] == '\0')
+        return NULL;
+    size_t n = strlen(q);
+    char *out = arena_alloc(ar, 2 * n + 1), *o = out;
+    for (const char *p = q; *p != '\0'; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            *o++ = '\\';
+        *o++ = *p;
+    }
+    *o = '\0';
+    return out;
+}
+
+int store_sq_list_limit(int limit)
+{
+    if (limit <= 0)
+        return LIST_DEFAULT_LIMIT;
+    return limit > LIST_MAX_LIMIT ? LIST_MAX_LIMIT : limit;
+}
+
+void *store_sq_grow(struct arena *ar, void *items, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return items;
+    size_t ncap = *cap == 0 ? 8 : 2 * *cap;
+    void *p = arena_alloc(ar, ncap * elem);
+    if (n > 0)
+        memcpy(p, items, n * elem);
+    *cap = ncap;
+    return p;
+}
+
+int64_t store_sq_time_or_now(int64_t t)
+{
+    return t != 0 ? t : time_now_ms();
+}
+
+/* ---- connection ---------------------------------------------------------- */
+
+#define SQL_BEGIN "BEGIN IMMEDIATE"
+#define SQL_COMMIT "COMMIT"
+#define SQL_ROLLBACK "ROLLBACK"
+#define SQL_USER_VERSION "PRAGMA user_version"
+
+static void close_impl(struct store_sq *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < SQ_COUNT; i++)
+        sqlite3_finalize(s->stmts[i]); /* harmless on NULL */
+    sqlite3_close_v2(s->db);
+    free(s);
+}
+
+/* Run a PRAGMA (constant text) and copy the first column of its first row, if
+ * any, into out. */
+static ph_err pragma(struct store_sq *s, const char *sql, char *out, size_t size)
+{
+    sqlite3_stmt *stmt = NULL;
+    ph_err rc = PH_OK;
+    int e = sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL);
+
+    if (out != NULL && size > 0)
+        out[0] = '\0';
+    if (e == SQLITE_OK) {
+        while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const char *t = (const char *)sqlite3_column_text(stmt, 0);
+            if (out != NULL && out[0] == '\0' && t != NULL)
+                snprintf(out, size, "%s", t);
+        }
+    }
+    if (e != SQLITE_DONE) {
+        log_error("store/sqlite: %s: %s", sql, sqlite3_errmsg(s->db));
+        rc = PH_ESTORE;
+    }
+    sqlite3_finalize(stmt); /* harmless on NULL */
+    return rc;
+}
+
+static ph_err configure(struct store_sq *s, bool is_memory)
+{
+    char val[32];
+    ph_err rc;
+
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    if ((rc = pragma(s, "PRAGMA foreign_keys = ON", NULL, 0)) != PH_OK ||
+        (rc = pragma(s, "PRAGMA foreign_keys", val, sizeof(val))) != PH_OK)
+        return rc;
+    if (strcmp(val, "1") != 0) {
+        log_error("store/sqlite: this SQLite does not enforce foreign keys");
+        return PH_ESTORE;
+    }
+    if (is_memory)
+        return PH_OK;
+    /* WAL: readers never wait for the writer. FULL: in WAL mode NORMAL may lose
+     * the last commits on power loss, and commits here are acknowledged writes. */
+    if ((rc = pragma(s, "PRAGMA journal_mode = WAL", val, sizeof(val))) != PH_OK)
+        return rc;
+    if (strcmp(val, "wal") != 0) {
+        log_error("store/sqlite: cannot switch to WAL mode (journal mode is '%s')", val);
+        return PH_ESTORE;
+    }
+    return pragma(s, "PRAGMA synchronous = FULL", NULL, 0);
+}
+
+/* A cached single-value PRAGMA or query. */
+static ph_err pragma_i64(struct store_sq *s, enum sq_stmt id, const char *sql, int64_t *v)
+{
+    sqlite3_stmt *stmt = store_sq_stmt(s, id, sql);
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    if ((e = sqlite3_step(stmt)) == SQLITE_ROW)
+        *v = sqlite3_column_int64(stmt, 0);
+    else
+        rc = store_sq_fail(s, e, sql);
+    store_sq_done(stmt);
+    return rc;
+}
+
+static ph_err pragma_int(struct store_sq *s, enum sq_stmt id, const char *sql, int *v)
+{
+    int64_t wide = 0;
+    ph_err rc = pragma_i64(s, id, sql, &wide);
+    if (rc == PH_OK)
+        *v = (int)wide;
+    return rc;
+}
+
+static ph_err read_user_version(struct store_sq *s, int *version)
+{
+    return pragma_int(s, SQ_USER_VERSION, SQL_USER_VERSION, version);
+}
+
+static ph_err refuse_newer(int version)
+{
+    log_error("database schema version %d is newer than this phoihop knows (%d): upgrade phoihop",
+              version, STORE_SCHEMA_VERSION);
+    return PH_ESCHEMA;
+}
+
+/* Apply m in its own transaction. BEGIN IMMEDIATE takes the write lock first, so
+ * when several connections open a fresh file at once one migrates and the others,
+ * re-reading the version under the lock, find the work done. */
+static ph_err apply_migration(struct store_sq *s, const struct migration *m)
+{
+    const struct embedded_file *f = embed_find(m->path);
+    char *msg = NULL;
+    char set_version[64];
+    int version = 0;
+    bool applied = false;
+    ph_err rc;
+
+    if (f == NULL) {
+        log_error("store/sqlite: migration %s is not built into this phoihop", m->path);
+        return PH_ESTORE;
+    }
+    if ((rc = store_sq_run(s, SQ_BEGIN, SQL_BEGIN, "begin migration")) != PH_OK)
+        return rc;
+    if ((rc = read_user_version(s, &version)) != PH_OK)
+        goto out;
+    if (version > STORE_SCHEMA_VERSION) {
+        rc = refuse_newer(version);
+        goto out;
+    }
+    if (version < m->version) { /* else another connection got here first */
+        if (sqlite3_exec(s->db, (const char *)f->data, NULL, NULL, &msg) != SQLITE_OK) {
+            log_error("store/sqlite: migration %s: %s", m->path, msg != NULL ? msg : "failed");
+            rc = PH_ESTORE;
+            goto out;
+        }
+        /* PRAGMA takes no parameters; the number is ours, not input. */
+        snprintf(set_version, sizeof(set_version), "PRAGMA user_version = %d", m->version);
+        if ((rc = pragma(s, set_version, NULL, 0)) != PH_OK)
+            goto out;
+        applied = true;
+    }
+    rc = store_sq_run(s, SQ_COMMIT, SQL_COMMIT, "commit migration");
+out:
+    sqlite3_free(msg);
+    if (rc != PH_OK && !sqlite3_get_autocommit(s->db))
+        (void)store_sq_run(s, SQ_ROLLBACK, SQL_ROLLBACK, "roll back migration");
+    if (rc == PH_OK && applied)
+        log_info("store/sqlite: database schema migrated to version %d", m->version);
+    return rc;
+}
+
+static ph_err migrate(struct store_sq *s)
+{
+    int version = 0;
+    ph_err rc = read_user_version(s, &version);
+    if (rc != PH_OK)
+        return rc;
+    if (version > STORE_SCHEMA_VERSION)
+        return refuse_newer(version);
+    for (size_t i = 0; i < PH_NELEM(migrations) && rc == PH_OK; i++)
+        if (migrations[i].version > version)
+            rc = apply_migration(s, &migrations[i]);
+    return rc;
+}
+
+static ph_err sq_open(struct store *st, const char *dsn)
+{
+    struct store_sq *s = xcalloc(1, sizeof(*s));
+    ph_err rc = PH_ESTORE;
+    int e;
+
+    if (dsn == NULL || dsn[0] == '\0') { /* "" would be a private temporary file */
+        log_error("store/sqlite: no database file given");
+        rc = PH_EINVAL;
+        goto out;
+    }
+    /* NOMUTEX: each connection is used by one thread at a time. */
+    e = sqlite3_open_v2(dsn, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (e != SQLITE_OK) {
+        log_error("store/sqlite: cannot open %s: %s", dsn,
+                  s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(e));
+        goto out;
+    }
+    if ((rc = configure(s, strcmp(dsn, ":memory:") == 0)) != PH_OK || (rc = migrate(s)) != PH_OK)
+        goto out;
+    st->impl = s;
+out:
+    if (rc != PH_OK)
+        close_impl(s);
+    return rc;
+}
+
+static void sq_close(struct store *st)
+{
+    close_impl(st->impl);
+    st->impl = NULL;
+}
+
+static ph_err sq_schema_version(struct store *st, int *version)
+{
+    return read_user_version(store_sq_of(st), version);
+}
+
+static ph_err sq_db_size(struct store *st, int64_t *bytes)
+{
+    struct store_sq *s = store_sq_of(st);
+    int64_t pages = 0, page_size = 0;
+    ph_err rc;
+
+    if ((rc = pragma_i64(s, SQ_PAGE_COUNT, "PRAGMA page_count", &pages)) != PH_OK ||
+        (rc = pragma_i64(s, SQ_PAGE_SIZE, "PRAGMA page_size", &page_size)) != PH_OK)
+        return rc;
+    int64_t total = pages * page_size;
+    /* Recent commits may still sit in the WAL file until a checkpoint. */
+    const char *file = sqlite3_db_filename(s->db, "main");
+    if (file != NULL && file[0] != '\0') {
+        char *wal = sqlite3_mprintf("%s-wal", file);
+        struct stat sb;
+        if (wal != NULL && stat(wal, &sb) == 0)
+            total += (int64_t)sb.st_size;
+        sqlite3_free(wal);
+    }
+    *bytes = total;
+    return PH_OK;
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+#define SQL_SAVEPOINT "SAVEPOINT ph_job"
+#define SQL_RELEASE "RELEASE ph_job"
+#define SQL_ROLLBACK_TO "ROLLBACK TO ph_job"
+
+static ph_err sq_tx_begin(struct store *st)
+{
+    return store_sq_run(store_sq_of(st), SQ_BEGIN, SQL_BEGIN, "begin");
+}
+
+static ph_err sq_tx_commit(struct store *st)
+{
+    return store_sq_run(store_sq_of(st), SQ_COMMIT, SQL_COMMIT, "commit");
+}
+
+static ph_err sq_tx_rollback(struct store *st)
+{
+    struct store_sq *s = store_sq_of(st);
+    if (sqlite3_get_autocommit(s->db)) /* an error already rolled it back */
+        return PH_OK;
+    return store_sq_run(s, SQ_ROLLBACK, SQL_ROLLBACK, "rollback");
+}
+
+static ph_err sq_savepoint(struct store *st)
+{
+    return store_sq_run(store_sq_of(st), SQ_SAVEPOINT, SQL_SAVEPOINT, "savepoint");
+}
+
+static ph_err sq_savepoint_release(struct store *st)
+{
+    return store_sq_run(store_sq_of(st), SQ_RELEASE, SQL_RELEASE, "release savepoint");
+}
+
+/* Undo everything since the savepoint and end it (no release needed after). */
+static ph_err sq_savepoint_rollback(struct store *st)
+{
+    struct store_sq *s = store_sq_of(st);
+    ph_err rc = store_sq_run(s, SQ_ROLLBACK_TO, SQL_ROLLBACK_TO, "rollback to savepoint");
+    if (rc == PH_OK)
+        rc = store_sq_run(s, SQ_RELEASE, SQL_RELEASE, "release savepoint");
+    return rc;
+}
+
+/* ---- forces -------------------------------------------------------------- */
+
+static ph_err sq_force_list(struct store *st, struct arena *a, struct store_force **items,
+                            size_t *n)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt =
+        store_sq_stmt(s, SQ_FORCE_LIST, "SELECT code, name_vi, name_en FROM forces ORDER BY code");
+    struct store_force *list = NULL;
+    size_t count = 0, cap = 0;
+    ph_err rc = PH_ESTORE;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
+        list = store_sq_grow(a, list, count, &cap, sizeof(*list));
+        list[count].code = store_sq_col_text(a, stmt, 0);
+        list[count].name_vi = store_sq_col_text(a, stmt, 1);
+        list[count].name_en = store_sq_col_text(a, stmt, 2);
+        count++;
+    }
+    if (e != SQLITE_DONE) {
+        rc = store_sq_fail(s, e, "list forces");
+        goto out;
+    }
+    *items = list;
+    *n = count;
+    rc = PH_OK;
+out:
+    store_sq_done(stmt);
+    return rc;
+}
+
+/* ---- areas --------------------------------------------------------------- */
+
+#define AREA_COLS                                                                                  \
+    "id, code, name, level, kind, parent_id, valid_from, valid_to, version, created_at, "          \
+    "updated_at"
+#define SQL_AREA_EXISTS "SELECT 1 FROM areas WHERE id = ?1"
+
+/* Columns AREA_COLS then geometry (column 11). */
+static void read_area(struct arena *ar, sqlite3_stmt *stmt, struct area *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = sqlite3_column_int64(stmt, 0);
+    out->code = store_sq_col_text(ar, stmt, 1);
+    out->name = store_sq_col_text(ar, stmt, 2);
+    out->level = store_sq_col_text(ar, stmt, 3);
+    out->kind = store_sq_col_text(ar, stmt, 4);
+    out->parent_id = sqlite3_column_int64(stmt, 5); /* NULL reads as 0 */
+    out->valid_from = store_sq_col_text(ar, stmt, 6);
+    out->valid_to = store_sq_col_text(ar, stmt, 7);
+    out->version = sqlite3_column_int64(stmt, 8);
+    out->created_at = sqlite3_column_int64(stmt, 9);
+    out->updated_at = sqlite3_column_int64(stmt, 10);
+    out->geometry = store_sq_col_text(ar, stmt, 11);
+}
+
+/* The columns insert and update share, from ?2 on (?1 is the id of an update). */
+static int bind_area(sqlite3_stmt *stmt, const struct area *a, const char *name_folded)
+{
+    return store_sq_bind_text(stmt, 2, a->code) | store_sq_bind_text(stmt, 3, a->name) |
+           store_sq_bind_text(stmt, 4, name_folded) | store_sq_bind_text(stmt, 5, a->level) |
+           store_sq_bind_text(stmt, 6, a->kind) | store_sq_bind_id(stmt, 7, a->parent_id) |
+           store_sq_bind_text(stmt, 8, a->geometry) | store_sq_bind_text(stmt, 9, a->valid_from) |
+           store_sq_bind_text(stmt, 10, a->valid_to);
+}
+
+static ph_err sq_area_insert(struct store *st, const struct area *a, const char *name_folded,
+                             int64_t *id)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_AREA_INSERT,
+        "INSERT INTO areas (code, name, name_folded, level, kind, parent_id, geometry, "
+        "valid_from, valid_to, version, created_at, updated_at) "
+        "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12)");
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    int64_t created = store_sq_time_or_now(a->created_at);
+    e = bind_area(stmt, a, name_folded) | sqlite3_bind_int64(stmt, 11, created) |
+        sqlite3_bind_int64(stmt, 12, a->updated_at != 0 ? a->updated_at : created);
+    if (e == SQLITE_OK)
+        e = sqlite3_step(stmt);
+    if (e == SQLITE_DONE)
+        *id = sqlite3_last_insert_rowid(s->db);
+    else
+        rc = store_sq_fail(s, e, "insert area");
+    store_sq_done(stmt);
+    return rc;
+}
+
+static ph_err sq_area_update(struct store *st, const struct area *a, const char *name_folded)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_AREA_UPDATE,
+        "UPDATE areas SET code = ?2, name = ?3, name_folded = ?4, level = ?5, kind = ?6, "
+        "parent_id = ?7, geometry = ?8, valid_from = ?9, valid_to = ?10, updated_at = ?11, "
+        "version = version + 1 WHERE id = ?1 AND (?12 = 0 OR version = ?12)");
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, a->id) | bind_area(stmt, a, name_folded) |
+        sqlite3_bind_int64(stmt, 11, store_sq_time_or_now(a->updated_at)) |
+        sqlite3_bind_int64(stmt, 12, a->version);
+    if (e == SQLITE_OK)
+        e = sqlite3_step(stmt);
+    if (e != SQLITE_DONE)
+        rc = store_sq_fail(s, e, "update area");
+    else if (sqlite3_changes(s->db) == 0)
+        rc = store_sq_stale_or_missing(s, SQ_AREA_EXISTS, SQL_AREA_EXISTS, a->id);
+    store_sq_done(stmt);
+    return rc;
+}
+
+static ph_err sq_area_delete(struct store *st, int64_t id)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(s, SQ_AREA_DELETE, "DELETE FROM areas WHERE id = ?1");
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, id);
+    if (e == SQLITE_OK)
+        e = sqlite3_step(stmt);
+    if (e != SQLITE_DONE)
+        rc = store_sq_fail(s, e, "delete area");
+    else if (sqlite3_changes(s->db) == 0)
+        rc = PH_ENOTFOUND;
+    store_sq_done(stmt);
+    return rc;
+}
+
+static ph_err sq_area_get(struct store *st, struct arena *ar, int64_t id, struct area *out)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt =
+        store_sq_stmt(s, SQ_AREA_GET, "SELECT " AREA_COLS ", geometry FROM areas WHERE id = ?1");
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, id);
+    if (e == SQLITE_OK)
+        e = sqlite3_step(stmt);
+    if (e == SQLITE_ROW)
+        read_area(ar, stmt, out);
+    else if (e == SQLITE_DONE)
+        rc = PH_ENOTFOUND;
+    else
+        rc = store_sq_fail(s, e, "get area");
+    store_sq_done(stmt);
+    return rc;
+}
+
+static ph_err sq_area_list(struct store *st, struct arena *ar, const struct area_filter *f,
+                           struct area **items, size_t *n, bool *has_more)
+{
+    struct store_sq *s = store_sq_of(st);
+    /* One statement for every combination of filters: an absent filter binds NULL
+     * or 0 and its condition is true. The id range comes first, so SQLite walks
+     * the primary key from the cursor and stops after limit+1 matches. */
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_AREA_LIST,
+        "SELECT " AREA_COLS ", CASE WHEN ?8 <> 0 THEN geometry END FROM areas "
+        "WHERE id > ?1 AND (?2 IS NULL OR level = ?2) AND (?3 IS NULL OR kind = ?3) "
+        "AND (?4 IS NULL OR code = ?4) AND (?5 = 0 OR parent_id = ?5) "
+        "AND (?6 IS NULL OR name_folded LIKE '%' || ?6 || '%' ESCAPE '\\') "
+        "AND (?7 IS NULL OR (valid_from <= ?7 AND (valid_to IS NULL OR valid_to > ?7))) "
+        "ORDER BY id LIMIT ?9");
+    int limit = store_sq_list_limit(f->limit);
+    struct area *list = NULL;
+    size_t count = 0, cap = 0;
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, f->after_id) | store_sq_bind_text(stmt, 2, f->level) |
+        store_sq_bind_text(stmt, 3, f->kind) | store_sq_bind_text(stmt, 4, f->code) |
+        sqlite3_bind_int64(stmt, 5, f->parent_id) |
+        store_sq_bind_text(stmt, 6, store_sq_like_escape(ar, f->q)) |
+        store_sq_bind_text(stmt, 7, f->at) | sqlite3_bind_int(stmt, 8, f->with_geometry) |
+        sqlite3_bind_int(stmt, 9, limit + 1);
+    if (e == SQLITE_OK) {
+        while ((e = sqlite3_step(stmt)) == SQLITE_ROW && count < (size_t)limit) {
+            list = store_sq_grow(ar, list, count, &cap, sizeof(*list));
+            read_area(ar, stmt, &list[count++]);
+        }
+    }
+    if (e == SQLITE_ROW || e == SQLITE_DONE) {
+        *items = list;
+        *n = count;
+        *has_more = e == SQLITE_ROW;
+    } else {
+        rc = store_sq_fail(s, e, "list areas");
+    }
+    store_sq_done(stmt);
+    return rc;
+}
+
+/* ---- audit log ----------------------------------------------------------- */
+
+#define AUDIT_COLS                                                                                 \
+    "seq, at, actor_id, actor, action, item_kind, item_id, client, detail, prev_hash, hash"
+
+static ph_err sq_audit_last(struct store *st, int64_t *seq, uint8_t hash[32])
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(s, SQ_AUDIT_LAST,
+                                       "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_step(stmt);
+    if (e == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(stmt, 0);
+        if (!store_sq_col_hash(stmt, 1, hash)) {
+            log_warn("store/sqlite: audit entry %lld has a damaged hash", (long long)*seq);
+            rc = PH_ESTORE;
+        }
+    } else if (e == SQLITE_DONE) {
+        *seq = 0;
+        memset(hash, 0, 32);
+    } else {
+        rc = store_sq_fail(s, e, "last audit entry");
+    }
+    store_sq_done(stmt);
+    return rc;
+}
+
+static ph_err sq_audit_insert(struct store *st, const struct audit_entry *a)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(s, SQ_AUDIT_INSERT,
+                                       "INSERT INTO audit_log (" AUDIT_COLS ") "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, a->seq) | sqlite3_bind_int64(stmt, 2, a->at) |
+        sqlite3_bind_int64(stmt, 3, a->actor_id) | store_sq_bind_text(stmt, 4, a->actor) |
+        store_sq_bind_text(stmt, 5, a->action) | store_sq_bind_text(stmt, 6, a->item_kind) |
+        sqlite3_bind_int64(stmt, 7, a->item_id) | store_sq_bind_text(stmt, 8, a->client) |
+        store_sq_bind_text(stmt, 9, a->detail) |
+        sqlite3_bind_blob(stmt, 10, a->prev_hash, 32, SQLITE_STATIC) |
+        sqlite3_bind_blob(stmt, 11, a->hash, 32, SQLITE_STATIC);
+    if (e == SQLITE_OK)
+        e = sqlite3_step(stmt);
+    if (e != SQLITE_DONE)
+        rc = store_sq_fail(s, e, "insert audit entry");
+    store_sq_done(stmt);
+    return rc;
+}
+
+static ph_err sq_audit_page(struct store *st, struct arena *ar, int64_t after_seq, int limit,
+                            struct audit_entry **items, size_t *n)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt =
+        store_sq_stmt(s, SQ_AUDIT_PAGE,
+                      "SELECT " AUDIT_COLS " FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    struct audit_entry *list = NULL;
+    size_t count = 0, cap = 0;
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, after_seq) | sqlite3_bind_int(stmt, 2, limit < 0 ? 0 : limit);
+    if (e == SQLITE_OK) {
+        while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
+            list = store_sq_grow(ar, list, count, &cap, sizeof(*list));
+            struct audit_entry *a = &list[count++];
+            a->seq = sqlite3_column_int64(stmt, 0);
+            a->at = sqlite3_column_int64(stmt, 1);
+            a->actor_id = sqlite3_column_int64(stmt, 2);
+            a->actor = store_sq_col_text(ar, stmt, 3);
+            a->action = store_sq_col_text(ar, stmt, 4);
+            a->item_kind = store_sq_col_text(ar, stmt, 5);
+            a->item_id = sqlite3_column_int64(stmt, 6);
+            a->client = store_sq_col_text(ar, stmt, 7);
+            a->detail = store_sq_col_text(ar, stmt, 8);
+            /* A damaged hash reads as zeros: the chain check reports the entry. */
+            (void)store_sq_col_hash(stmt, 9, a->prev_hash);
+            (void)store_sq_col_hash(stmt, 10, a->hash);
+        }
+    }
+    if (e == SQLITE_DONE) {
+        *items = list;
+        *n = count;
+    } else {
+        rc = store_sq_fail(s, e, "page audit log");
+    }
+    store_sq_done(stmt);
+    return rc;
+}
+
+static ph_err sq_audit_count(struct store *st, int64_t *n)
+{
+    return pragma_i64(store_sq_of(st), SQ_AUDIT_COUNT, "SELECT count(*) FROM audit_log", n);
+}
+
+/* ---- outbox -------------------------------------------------------------- */
+
+static ph_err sq_outbox_insert(struct store *st, const struct store_outbox_event *ev, int64_t *id)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_OUTBOX_INSERT,
+        "INSERT INTO outbox (at, topic, item_kind, item_id, payload) VALUES (?1, ?2, ?3, ?4, ?5)");
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, store_sq_time_or_now(ev->at)) |
+        store_sq_bind_text(stmt, 2, ev->topic) | store_sq_bind_text(stmt, 3, ev->item_kind) |
+        sqlite3_bind_int64(stmt, 4, ev->item_id) | store_sq_bind_text(stmt, 5, ev->payload);
+    if (e == SQLITE_OK)
+        e = sqlite3_step(stmt);
+    if (e == SQLITE_DONE)
+        *id = sqlite3_last_insert_rowid(s->db);
+    else
+        rc = store_sq_fail(s, e, "insert outbox event");
+    store_sq_done(stmt);
+    return rc;
+}
+
+static ph_err sq_outbox_after(struct store *st, struct arena *ar, int64_t after_id, int limit,
+                              struct store_outbox_event **items, size_t *n)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(s, SQ_OUTBOX_AFTER,
+                                       "SELECT id, at, topic, item_kind, item_id, payload "
+                                       "FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
+    struct store_outbox_event *list = NULL;
+    size_t count = 0, cap = 0;
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, after_id) | sqlite3_bind_int(stmt, 2, limit < 0 ? 0 : limit);
+    if (e == SQLITE_OK) {
+        while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
+            list = store_sq_grow(ar, list, count, &cap, sizeof(*list));
+            struct store_outbox_event *ev = &list[count++];
+            ev->id = sqlite3_column_int64(stmt, 0);
+            ev->at = sqlite3_column_int64(stmt, 1);
+            ev->topic = store_sq_col_text(ar, stmt, 2);
+            ev->item_kind = store_sq_col_text(ar, stmt, 3);
+            ev->item_id = sqlite3_column_int64(stmt, 4);
+            ev->payload = store_sq_col_text(ar, stmt, 5);
+        }
+    }
+    if (e == SQLITE_DONE) {
+        *items = list;
+        *n = count;
+    } else {
+        rc = store_sq_fail(s, e, "read outbox");
+    }
+    store_sq_done(stmt);
+    return rc;
+}
+
+/* ---- the ops table ------------------------------------------------------- */
+
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .schema_version = sq_schema_version,
+    .db_size = sq_db_size,
+    .tx_begin = sq_tx_begin,
+    .tx_commit = sq_tx_commit,
+    .tx_rollback = sq_tx_rollback,
+    .savepoint = sq_savepoint,
+    .savepoint_release = sq_savepoint_release,
+    .savepoint_rollback = sq_savepoint_rollback,
+    .force_list = sq_force_list,
+    .area_insert = sq_area_insert,
+    .area_update = sq_area_update,
+    .area_delete = sq_area_delete,
+    .area_get = sq_area_get,
+    .area_list = sq_area_list,
+    .unit_insert = store_sq_unit_insert,
+    .unit_update = store_sq_unit_update,
+    .unit_delete = store_sq_unit_delete,
+    .unit_get = store_sq_unit_get,
+    .unit_list = store_sq_unit_list,
+    .person_insert = store_sq_person_insert,
+    .person_update = store_sq_person_update,
+    .person_get = store_sq_person_get,
+    .person_get_by_username = store_sq_person_get_by_username,
+    .person_list = store_sq_person_list,
+    .person_set_password = store_sq_person_set_password,
+    .person_set_login_state = store_sq_person_set_login_state,
+    .token_insert = store_sq_token_insert,
+    .token_lookup = store_sq_token_lookup,
+    .token_revoke = store_sq_token_revoke,
+    .token_revoke_person = store_sq_token_revoke_person,
+    .token_get = store_sq_token_get,
+    .audit_last = sq_audit_last,
+    .audit_insert = sq_audit_insert,
+    .audit_page = sq_audit_page,
+    .audit_count = sq_audit_count,
+    .outbox_insert = sq_outbox_insert,
+    .outbox_after = sq_outbox_after,
+};
