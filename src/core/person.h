@@ -49,7 +49,9 @@ ph_err person_create(struct core_ctx *cx, struct person *p, const char *password
 /* Update profile, unit, roles, clearance, is_disabled. Disabling revokes sessions. */
 ph_err person_update(struct core_ctx *cx, struct person *p, const char **field) __attribute__((warn_unused_result));
 /* Set a new password (admin over the person's unit, or the person themself with
- * old_password correct). Revokes the person's other sessions. */
+ * old_password correct: PH_EAUTH, field "old_password", when it is not). Revokes
+ * every session and token of the person, the caller's own included, and clears a
+ * lock-out. */
 ph_err person_set_password(struct core_ctx *cx, int64_t id, const char *old_password,
                            const char *new_password, const char **field) __attribute__((warn_unused_result));
 /* Disable (or enable) an account; disabling revokes every session and token. */

@@ -41,6 +41,7 @@ struct login_attempt {
 };
 
 struct login_result {
+    ph_err verdict;          /* PH_OK, or why the login failed: PH_EAUTH, PH_ELOCKED */
     char *token;             /* the bearer token, shown once; lives in cx->arena */
     int64_t expires_at;      /* UTC ms */
     struct person person;    /* the account, strings in cx->arena */
@@ -51,12 +52,17 @@ struct login_result {
 ph_err login_prepare(struct core_ctx *cx, const char *username, struct login_attempt *at) __attribute__((warn_unused_result));
 /* Step 2. Sets at->verdict. Thread-safe; CPU-bound (argon2id). */
 void login_verify(struct login_attempt *at, const char *password);
-/* Step 3, in a write transaction: records the outcome and audits it. Returns
- * at->verdict's error (PH_EAUTH, PH_ELOCKED) or PH_OK with *out filled. */
+/* Step 3, in a write transaction: records the outcome and audits it. A failed
+ * login is an outcome to commit (counter, lock, audit entry), so this returns
+ * PH_OK once it is recorded and out->verdict says how the login went: PH_OK with
+ * the token and person filled, or PH_EAUTH / PH_ELOCKED (the verdict is re-checked
+ * against the account as it is inside the transaction). Other returns are store
+ * errors. */
 ph_err login_finish(struct core_ctx *cx, const struct login_attempt *at, struct login_result *out) __attribute__((warn_unused_result));
 
 /* Resolve a bearer token to its user (read connection). PH_EAUTH when unknown,
- * expired, revoked, or the account is disabled. Strings live in a. */
+ * expired, revoked, or the account is disabled. Strings live in cx->arena;
+ * session_id and expires_at may be NULL. */
 ph_err session_authenticate(struct core_ctx *cx, const char *token, struct core_user *out,
                             int64_t *session_id, int64_t *expires_at) __attribute__((warn_unused_result));
 /* Revoke the session that token belongs to (write transaction); audited. */

@@ -1,0 +1,537 @@
+/* test_person.c - people: usernames, validation with the field named, access by
+ * unit and force, the clearance ceiling, versions, token revocation on changes
+ * that narrow an account, passwords (never in results, audit or events). Real
+ * argon2id hashes are used, so few tests set passwords. */
+#include "util/base.h"
+#include "testutil.h"
+#include "core/access.h"
+#include "core/person.h"
+#include "core/session.h"
+#include "core/unit.h"
+#include "security/password.h"
+#include "security/token.h"
+#include "store/store.h"
+#include "util/arena.h"
+
+/* Run call inside a transaction of cx's store: commit on PH_OK, else roll back. */
+#define TX(cx, call) tx_end((cx), store_tx_begin((cx)->st) == PH_OK ? (call) : PH_ESTORE)
+
+static ph_err tx_end(struct core_ctx *cx, ph_err rc)
+{
+    if (rc == PH_OK)
+        return store_tx_commit(cx->st);
+    (void)store_tx_rollback(cx->st);
+    return rc;
+}
+
+struct fx {
+    struct store *st;
+    struct arena a;
+    struct core_ctx sys;
+    int64_t ca, ca_bd, ca_mc, qs;
+    struct core_user police_admin, district_admin, military_admin, viewer, global_admin;
+};
+
+static int64_t unit_ok(struct fx *f, const char *code, const char *force, const char *level,
+                       int64_t parent)
+{
+    struct unit u = {.code = code, .name = code, .force = force, .level = level,
+                     .parent_id = parent, .is_active = true};
+    const char *field = NULL;
+    assert_int_equal(TX(&f->sys, unit_create(&f->sys, &u, &field)), PH_OK);
+    return u.id;
+}
+
+static struct core_user user_at(struct fx *f, int64_t unit_id, unsigned roles, int clearance)
+{
+    struct unit u;
+    struct core_user who = {.person_id = 900 + unit_id, .username = "qtv", .roles = roles,
+                            .clearance = clearance, .unit_id = unit_id};
+    assert_int_equal(unit_get(&f->sys, unit_id, &u), PH_OK);
+    who.unit_path = u.path;
+    who.unit_level = u.level;
+    who.force = u.force;
+    return who;
+}
+
+static struct person mk(const char *username, const char *full_name, int64_t unit_id)
+{
+    struct person p = {.username = username, .full_name = full_name, .unit_id = unit_id,
+                       .roles = ROLE_DUTY_OFFICER, .clearance = CLEARANCE_CONFIDENTIAL};
+    return p;
+}
+
+static int64_t person_ok(struct core_ctx *cx, struct person p, const char *password)
+{
+    const char *field = NULL;
+    ph_err rc = TX(cx, person_create(cx, &p, password, &field));
+    if (rc != PH_OK)
+        fail_msg("create %s: %d (%s)", p.username, rc, field != NULL ? field : "");
+    return p.id;
+}
+
+/* A live session token for person id, straight through the store (no login). */
+static int64_t token_for(struct fx *f, int64_t person_id)
+{
+    char text[TOKEN_STR_BYTES];
+    struct store_token t = {.person_id = person_id, .kind = "session",
+                            .created_at = f->sys.now_ms, .expires_at = f->sys.now_ms + 3600000};
+    int64_t id = 0;
+    token_generate(text);
+    token_hash(text, t.hash);
+    assert_int_equal(store_token_insert(f->st, &t, &id), PH_OK);
+    return id;
+}
+
+static bool token_revoked(struct fx *f, int64_t person_id, int64_t token_id)
+{
+    /* Revocation shows in a lookup by the token's hash. */
+    struct store_token t;
+    struct store_auth a;
+    assert_int_equal(store_token_get(f->st, &f->a, token_id, &t), PH_OK);
+    assert_int_equal(t.person_id, person_id);
+    assert_int_equal(store_token_lookup(f->st, &f->a, t.hash, &a), PH_OK);
+    return a.revoked_at != 0;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    f->st = tu_store();
+    arena_init(&f->a);
+    f->sys = tu_ctx(f->st, &f->a, &core_system_user);
+    f->ca = unit_ok(f, "CA-BT", "police", "province", 0);
+    f->ca_bd = unit_ok(f, "CA-H-BD", "police", "district", f->ca);
+    f->ca_mc = unit_ok(f, "CA-H-MC", "police", "district", f->ca);
+    f->qs = unit_ok(f, "QS-BT", "military", "province", 0);
+    f->police_admin = user_at(f, f->ca, ROLE_ADMIN, CLEARANCE_SECRET);
+    f->district_admin = user_at(f, f->ca_bd, ROLE_ADMIN, CLEARANCE_CONFIDENTIAL);
+    f->military_admin = user_at(f, f->qs, ROLE_ADMIN, CLEARANCE_TOP_SECRET);
+    f->viewer = user_at(f, f->ca, ROLE_VIEWER, CLEARANCE_TOP_SECRET);
+    f->global_admin = (struct core_user){.person_id = 999, .username = "root",
+                                         .roles = ROLE_ADMIN, .clearance = CLEARANCE_TOP_SECRET};
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    arena_release(&f->a);
+    free(f);
+    return 0;
+}
+
+static void test_person_username_valid(void **state)
+{
+    static const struct {
+        const char *name;
+        bool ok;
+    } cases[] = {
+        {"abc", true},
+        {"nguyen.van.a", true},
+        {"tran_b-2", true},
+        {"0dv", true},
+        {"ab", false},
+        {"", false},
+        {".abc", false},
+        {"-abc", false},
+        {"Nguyen", false},
+        {"a b c", false},
+        {"nguyễn", false},
+        {"a@b.c", false},
+        {"a234567890123456789012345678901234567890123456789012345678901234", true}, /* 64 */
+        {"a2345678901234567890123456789012345678901234567890123456789012345", false},
+    };
+    (void)state;
+    for (size_t i = 0; i < PH_NELEM(cases); i++)
+        if (person_username_valid(cases[i].name) != cases[i].ok)
+            fail_msg("case %zu (%s)", i, cases[i].name);
+    assert_false(person_username_valid(NULL));
+}
+
+static void test_person_create(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct person p = mk("nguyen.van.a", " Nguye\xcc\x82\xcc\x83n Va\xcc\x86n A ", f->ca_bd), got;
+    struct audit_entry *entries = NULL;
+    struct store_outbox_event *ev = NULL;
+    int64_t before = 0;
+    size_t n = 0;
+    const char *field = NULL;
+
+    p.rank = "Thiếu tá";
+    p.position = "Trực ban";
+    p.email = "a@congan.bentre.gov.vn";
+    assert_int_equal(store_audit_count(f->st, &before), PH_OK);
+    assert_int_equal(TX(&cx, person_create(&cx, &p, NULL, &field)), PH_OK);
+    assert_true(p.id > 0);
+    assert_int_equal(p.version, 1);
+    assert_false(p.has_password);
+
+    assert_int_equal(person_get(&cx, p.id, &got), PH_OK);
+    assert_string_equal(got.username, "nguyen.van.a");
+    assert_string_equal(got.full_name, "Nguyễn Văn A");
+    assert_string_equal(got.rank, "Thiếu tá");
+    assert_int_equal(got.unit_id, f->ca_bd);
+    assert_int_equal(got.roles, ROLE_DUTY_OFFICER);
+    assert_int_equal(got.clearance, CLEARANCE_CONFIDENTIAL);
+    assert_false(got.has_password);
+    assert_null(got.password_hash);
+    assert_int_equal(got.created_at, cx.now_ms);
+
+    assert_int_equal(store_audit_page(f->st, &f->a, before, 10, &entries, &n), PH_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(entries[0].action, "person.create");
+    assert_int_equal(entries[0].item_id, p.id);
+    assert_non_null(strstr(entries[0].detail, "\"roles\":[\"duty_officer\"]"));
+    assert_non_null(strstr(entries[0].detail, "\"clearance\":\"confidential\""));
+    assert_int_equal(store_outbox_after(f->st, &f->a, 0, 100, &ev, &n), PH_OK);
+    assert_string_equal(ev[n - 1].topic, "person.created");
+    assert_int_equal(ev[n - 1].item_id, p.id);
+
+    /* Usernames are unique. */
+    p = mk("nguyen.van.a", "Người khác", f->ca_bd);
+    assert_int_equal(TX(&cx, person_create(&cx, &p, NULL, &field)), PH_ECONFLICT);
+}
+
+static void test_person_create_with_password(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct person p = mk("tran.thi.b", "Trần Thị B", f->ca), got;
+    struct audit_entry *entries = NULL;
+    struct store_outbox_event *ev = NULL;
+    int64_t before = 0;
+    size_t n = 0;
+
+    assert_int_equal(store_audit_count(f->st, &before), PH_OK);
+    p.id = person_ok(&cx, p, "mật-khẩu-dài-đủ");
+    assert_int_equal(person_get(&cx, p.id, &got), PH_OK);
+    assert_true(got.has_password);
+    assert_null(got.password_hash);
+    assert_int_equal(person_get_by_username(&cx, "tran.thi.b", &got), PH_OK);
+    assert_true(got.has_password);
+    assert_null(got.password_hash);
+    assert_int_equal(person_get_by_username(&cx, "khong.co", &got), PH_ENOTFOUND);
+
+    assert_int_equal(store_audit_page(f->st, &f->a, before, 10, &entries, &n), PH_OK);
+    assert_int_equal(n, 1);
+    assert_null(strstr(entries[0].detail, "argon2"));
+    assert_null(strstr(entries[0].detail, "mật-khẩu"));
+    assert_non_null(strstr(entries[0].detail, "\"has_password\":true"));
+    assert_int_equal(store_outbox_after(f->st, &f->a, 0, 100, &ev, &n), PH_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_true(ev[i].payload == NULL || strstr(ev[i].payload, "argon2") == NULL);
+}
+
+static void test_person_validate_fields(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct {
+        struct person p;
+        const char *password;
+        const char *field;
+    } cases[] = {
+        {mk("ab", "X", f->ca_bd), NULL, "username"},
+        {mk(NULL, "X", f->ca_bd), NULL, "username"},
+        {mk("Nguyen", "X", f->ca_bd), NULL, "username"},
+        {mk("abc", "", f->ca_bd), NULL, "full_name"},
+        {mk("abc", NULL, f->ca_bd), NULL, "full_name"},
+        {mk("abc", "X\xff", f->ca_bd), NULL, "full_name"},
+        {mk("abc", "X", 9999), NULL, "unit_id"},
+        {mk("abc", "X", f->ca_bd), NULL, "roles"},
+        {mk("abc", "X", f->ca_bd), NULL, "roles"},
+        {mk("abc", "X", f->ca_bd), NULL, "clearance"},
+        {mk("abc", "X", f->ca_bd), NULL, "clearance"},
+        {mk("abc", "X", f->ca_bd), NULL, "email"},
+        {mk("abc", "X", f->ca_bd), NULL, "phone"},
+        {mk("abc", "X", f->ca_bd), "ngắn", "password"},
+    };
+    cases[7].p.roles = 0;
+    cases[8].p.roles = ROLE_VIEWER | (1u << 9);
+    cases[9].p.clearance = 4;
+    cases[10].p.clearance = -1;
+    cases[11].p.email = "khong-phai-thu";
+    cases[12].p.phone = "113\n\x01";
+    for (size_t i = 0; i < PH_NELEM(cases); i++) {
+        const char *field = NULL;
+        ph_err rc = TX(&cx, person_create(&cx, &cases[i].p, cases[i].password, &field));
+        if (rc != PH_EINVAL || field == NULL || strcmp(field, cases[i].field) != 0)
+            fail_msg("case %zu: rc %d field %s, want %s", i, rc, field ? field : "(null)",
+                     cases[i].field);
+    }
+}
+
+static void test_person_access(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx viewer = tu_ctx(f->st, &f->a, &f->viewer);
+    struct core_ctx pol = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
+    struct core_ctx glob = tu_ctx(f->st, &f->a, &f->global_admin);
+    struct person p, got;
+    const char *field = NULL;
+
+    p = mk("xem.thu", "Xem Thử", f->ca_bd);
+    assert_int_equal(TX(&viewer, person_create(&viewer, &p, NULL, &field)), PH_EPERM);
+
+    /* A police admin neither creates nor edits military people, but reads them. */
+    int64_t soldier = person_ok(&f->sys, mk("le.van.c", "Lê Văn C", f->qs), NULL);
+    p = mk("qs.moi", "QS Mới", f->qs);
+    assert_int_equal(TX(&pol, person_create(&pol, &p, NULL, &field)), PH_EPERM);
+    assert_int_equal(person_get(&pol, soldier, &got), PH_OK);
+    got.rank = "Đại úy";
+    assert_int_equal(TX(&pol, person_update(&pol, &got, &field)), PH_EPERM);
+    assert_int_equal(TX(&pol, person_set_disabled(&pol, soldier, true)), PH_EPERM);
+    assert_int_equal(TX(&pol, person_set_password(&pol, soldier, NULL, "mật khẩu mới 123", &field)),
+                     PH_EPERM);
+
+    /* A district admin stays in its district; people without a unit are global. */
+    p = mk("ca.tinh", "CA Tỉnh", f->ca);
+    assert_int_equal(TX(&dist, person_create(&dist, &p, NULL, &field)), PH_EPERM);
+    p = mk("he.thong", "Quản trị hệ thống", 0);
+    p.roles = ROLE_ADMIN;
+    assert_int_equal(TX(&dist, person_create(&dist, &p, NULL, &field)), PH_EPERM);
+    assert_int_equal(TX(&pol, person_create(&pol, &p, NULL, &field)), PH_EPERM);
+    p.clearance = CLEARANCE_TOP_SECRET;
+    assert_int_equal(TX(&glob, person_create(&glob, &p, NULL, &field)), PH_OK);
+
+    /* Nobody grants a clearance above their own. */
+    p = mk("ca.huyen", "CA Huyện", f->ca_bd);
+    p.clearance = CLEARANCE_SECRET;
+    field = NULL;
+    assert_int_equal(TX(&dist, person_create(&dist, &p, NULL, &field)), PH_EPERM);
+    assert_string_equal(field, "clearance");
+    p.clearance = CLEARANCE_CONFIDENTIAL;
+    assert_int_equal(TX(&dist, person_create(&dist, &p, NULL, &field)), PH_OK);
+}
+
+static void test_person_update(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx pol = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
+    int64_t id = person_ok(&pol, mk("pham.d", "Phạm D", f->ca_bd), NULL);
+    int64_t tok = token_for(f, id);
+    uint64_t gen = session_generation();
+    struct person p, got;
+    struct audit_entry *entries = NULL;
+    int64_t count = 0;
+    size_t n = 0;
+    const char *field = NULL;
+
+    /* A profile edit keeps sessions. */
+    assert_int_equal(person_get(&dist, id, &p), PH_OK);
+    p.rank = "Trung úy";
+    p.phone = "0912345678";
+    dist.now_ms += 1000;
+    assert_int_equal(TX(&dist, person_update(&dist, &p, &field)), PH_OK);
+    assert_int_equal(p.version, 2);
+    assert_false(token_revoked(f, id, tok));
+    assert_int_equal(person_get(&dist, id, &got), PH_OK);
+    assert_string_equal(got.rank, "Trung úy");
+    assert_int_equal(got.version, 2);
+    assert_int_equal(got.updated_at, dist.now_ms);
+    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
+    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
+    assert_string_equal(entries[0].action, "person.update");
+    assert_non_null(strstr(entries[0].detail, "\"rank\":{\"new\":\"Trung úy\",\"old\":null}"));
+    assert_null(strstr(entries[0].detail, "full_name"));
+
+    /* Stale version. */
+    got.version = 1;
+    assert_int_equal(TX(&dist, person_update(&dist, &got, &field)), PH_ESTALE);
+
+    /* New roles revoke the sessions. */
+    assert_int_equal(person_get(&dist, id, &p), PH_OK);
+    p.roles = ROLE_VIEWER;
+    assert_int_equal(TX(&dist, person_update(&dist, &p, &field)), PH_OK);
+    assert_true(token_revoked(f, id, tok));
+    assert_true(session_generation() > gen);
+    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
+    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
+    assert_non_null(strstr(entries[0].detail, "\"roles\":{\"new\":[\"viewer\"],"
+                                              "\"old\":[\"duty_officer\"]}"));
+    assert_non_null(strstr(entries[0].detail, "\"tokens_revoked\":1"));
+
+    /* Moving to another unit needs rights over both. */
+    assert_int_equal(person_get(&dist, id, &p), PH_OK);
+    p.unit_id = f->ca_mc;
+    assert_int_equal(TX(&dist, person_update(&dist, &p, &field)), PH_EPERM);
+    tok = token_for(f, id);
+    assert_int_equal(TX(&pol, person_update(&pol, &p, &field)), PH_OK);
+    assert_true(token_revoked(f, id, tok));
+    p.unit_id = 9999;
+    field = NULL;
+    assert_int_equal(TX(&pol, person_update(&pol, &p, &field)), PH_EINVAL);
+    assert_string_equal(field, "unit_id");
+    p.id = 9999;
+    assert_int_equal(TX(&pol, person_update(&pol, &p, &field)), PH_ENOTFOUND);
+}
+
+static void test_person_update_clearance(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
+    struct person p = mk("vo.e", "Võ E", f->ca_bd);
+    const char *field = NULL;
+
+    p.clearance = CLEARANCE_TOP_SECRET;
+    p.id = person_ok(&f->sys, p, NULL);
+    /* A district admin (confidential) may edit the profile of someone cleared
+     * higher, keep that clearance, or lower it; not raise anyone above its own. */
+    assert_int_equal(person_get(&dist, p.id, &p), PH_OK);
+    p.position = "Đội trưởng";
+    assert_int_equal(TX(&dist, person_update(&dist, &p, &field)), PH_OK);
+    p.clearance = CLEARANCE_SECRET;
+    field = NULL;
+    assert_int_equal(TX(&dist, person_update(&dist, &p, &field)), PH_EPERM);
+    assert_string_equal(field, "clearance");
+    p.clearance = CLEARANCE_UNCLASSIFIED;
+    assert_int_equal(TX(&dist, person_update(&dist, &p, &field)), PH_OK);
+}
+
+static void test_person_disable(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
+    int64_t id = person_ok(&cx, mk("dang.f", "Đặng F", f->ca_bd), NULL);
+    int64_t tok = token_for(f, id);
+    struct audit_entry *entries = NULL;
+    struct person got;
+    int64_t count = 0;
+    size_t n = 0;
+
+    assert_int_equal(TX(&cx, person_set_disabled(&cx, id, true)), PH_OK);
+    assert_true(token_revoked(f, id, tok));
+    assert_int_equal(person_get(&cx, id, &got), PH_OK);
+    assert_true(got.is_disabled);
+    assert_int_equal(got.version, 2);
+    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
+    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
+    assert_string_equal(entries[0].action, "person.disable");
+
+    assert_int_equal(TX(&cx, person_set_disabled(&cx, id, false)), PH_OK);
+    assert_int_equal(person_get(&cx, id, &got), PH_OK);
+    assert_false(got.is_disabled);
+    assert_int_equal(store_audit_page(f->st, &f->a, count, 10, &entries, &n), PH_OK);
+    assert_string_equal(entries[0].action, "person.enable");
+    assert_int_equal(TX(&cx, person_set_disabled(&cx, 9999, true)), PH_ENOTFOUND);
+}
+
+static void test_person_set_password(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx admin = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
+    struct person p = mk("bui.g", "Bùi G", f->ca_bd), got;
+    struct core_user self_user;
+    struct core_ctx self;
+    struct audit_entry *entries = NULL;
+    int64_t count = 0, tok;
+    size_t n = 0;
+    const char *field = NULL;
+
+    p.clearance = CLEARANCE_SECRET;
+    p.id = person_ok(&admin, p, NULL);
+    tok = token_for(f, p.id);
+
+    /* An admin sets it: the person's tokens go; the log keeps no secret. */
+    field = NULL;
+    assert_int_equal(TX(&admin, person_set_password(&admin, p.id, NULL, "ngắn", &field)),
+                     PH_EINVAL);
+    assert_string_equal(field, "password");
+    /* Not someone cleared above the admin. */
+    assert_int_equal(TX(&dist, person_set_password(&dist, p.id, NULL, "mật khẩu đầu tiên", &field)),
+                     PH_EPERM);
+    assert_int_equal(TX(&admin, person_set_password(&admin, p.id, NULL, "mật khẩu đầu tiên", &field)),
+                     PH_OK);
+    assert_true(token_revoked(f, p.id, tok));
+    assert_int_equal(person_get(&admin, p.id, &got), PH_OK);
+    assert_true(got.has_password);
+    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
+    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
+    assert_string_equal(entries[0].action, "person.password");
+    assert_null(strstr(entries[0].detail, "argon2"));
+    assert_null(strstr(entries[0].detail, "mật khẩu"));
+
+    /* The person changes it: the old one must be right. */
+    self_user = (struct core_user){.person_id = p.id, .username = "bui.g", .roles = p.roles,
+                                   .clearance = p.clearance, .unit_id = f->ca_bd,
+                                   .unit_path = f->district_admin.unit_path, .force = "police"};
+    self = tu_ctx(f->st, &f->a, &self_user);
+    tok = token_for(f, p.id);
+    field = NULL;
+    assert_int_equal(
+        TX(&self, person_set_password(&self, p.id, "sai mật khẩu", "mật khẩu thứ hai", &field)),
+        PH_EAUTH);
+    assert_string_equal(field, "old_password");
+    assert_false(token_revoked(f, p.id, tok));
+    field = NULL;
+    assert_int_equal(
+        TX(&self, person_set_password(&self, p.id, "mật khẩu đầu tiên", "ngắn", &field)),
+        PH_EINVAL);
+    assert_string_equal(field, "new_password");
+    assert_int_equal(TX(&self, person_set_password(&self, p.id, "mật khẩu đầu tiên",
+                                                   "mật khẩu thứ hai", &field)),
+                     PH_OK);
+    assert_true(token_revoked(f, p.id, tok));
+    assert_int_equal(TX(&admin, person_set_password(&admin, 9999, NULL, "mật khẩu thứ ba", &field)),
+                     PH_ENOTFOUND);
+}
+
+static void test_person_list(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->viewer);
+    struct person *items = NULL;
+    size_t n = 0;
+    bool more = false;
+
+    person_ok(&f->sys, mk("dang.van.h", "Đặng Văn Hùng", f->ca_bd), NULL);
+    person_ok(&f->sys, mk("ngo.i", "Ngô Thị Đào", f->ca_mc), NULL);
+    person_ok(&f->sys, mk("ly.k", "Lý K", f->qs), NULL);
+
+    struct person_filter q = {.q = "DANG VAN"};
+    assert_int_equal(person_list(&cx, &q, &items, &n, &more), PH_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].full_name, "Đặng Văn Hùng");
+    assert_null(items[0].password_hash);
+
+    struct person_filter user = {.q = "ngo.i"};
+    assert_int_equal(person_list(&cx, &user, &items, &n, &more), PH_OK);
+    assert_int_equal(n, 1);
+
+    struct person_filter within = {.within_unit_id = f->ca};
+    assert_int_equal(person_list(&cx, &within, &items, &n, &more), PH_OK);
+    assert_int_equal(n, 2);
+
+    struct person_filter page = {.limit = 2};
+    assert_int_equal(person_list(&cx, &page, &items, &n, &more), PH_OK);
+    assert_int_equal(n, 2);
+    assert_true(more);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_person_username_valid),
+        cmocka_unit_test_setup_teardown(test_person_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_create_with_password, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_validate_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_access, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_update_clearance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_disable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_set_password, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_list, setup, teardown),
+    };
+    if (password_lib_init() != PH_OK)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,431 @@
+/* test_session.c - logging in and out: tokens that authenticate, failures counted
+ * and audited, lock-out (even against the right password), disabled accounts,
+ * throttling per client, revocation on logout and password change, API tokens.
+ * Real argon2id is used, so the tests keep the number of hashes small. */
+#include "util/base.h"
+#include "testutil.h"
+#include "core/access.h"
+#include "core/person.h"
+#include "core/session.h"
+#include "core/unit.h"
+#include "security/password.h"
+#include "security/token.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/time.h"
+
+#define PASSWORD "Bến Tre 2026 trực ban"
+
+/* Run call inside a transaction of cx's store: commit on PH_OK, else roll back. */
+#define TX(cx, call) tx_end((cx), store_tx_begin((cx)->st) == PH_OK ? (call) : PH_ESTORE)
+
+static ph_err tx_end(struct core_ctx *cx, ph_err rc)
+{
+    if (rc == PH_OK)
+        return store_tx_commit(cx->st);
+    (void)store_tx_rollback(cx->st);
+    return rc;
+}
+
+static const struct core_user anonymous = {.username = "anonymous"};
+
+struct fx {
+    struct store *st;
+    struct arena a;
+    struct core_ctx sys;
+    struct core_ctx anon; /* a login from 192.0.2.10 */
+    int64_t ca, ca_bd, qs;
+    int64_t officer; /* "nguyen.van.a" at ca_bd, password PASSWORD */
+    struct core_user police_admin, military_admin, viewer;
+};
+
+static struct core_user user_at(struct fx *f, int64_t unit_id, unsigned roles, int clearance)
+{
+    struct unit u;
+    struct core_user who = {.person_id = 900 + unit_id, .username = "qtv", .roles = roles,
+                            .clearance = clearance, .unit_id = unit_id};
+    assert_int_equal(unit_get(&f->sys, unit_id, &u), PH_OK);
+    who.unit_path = u.path;
+    who.unit_level = u.level;
+    who.force = u.force;
+    return who;
+}
+
+static int64_t unit_ok(struct fx *f, const char *code, const char *force, const char *level,
+                       int64_t parent)
+{
+    struct unit u = {.code = code, .name = code, .force = force, .level = level,
+                     .parent_id = parent, .is_active = true};
+    const char *field = NULL;
+    assert_int_equal(TX(&f->sys, unit_create(&f->sys, &u, &field)), PH_OK);
+    return u.id;
+}
+
+static int64_t person_ok(struct fx *f, const char *username, int64_t unit_id, int clearance,
+                         const char *password)
+{
+    struct person p = {.username = username, .full_name = "Nguyễn Văn A", .unit_id = unit_id,
+                       .roles = ROLE_DUTY_OFFICER | ROLE_REPORTER, .clearance = clearance};
+    const char *field = NULL;
+    assert_int_equal(TX(&f->sys, person_create(&f->sys, &p, password, &field)), PH_OK);
+    return p.id;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    session_configure(NULL);
+    f->st = tu_store();
+    arena_init(&f->a);
+    f->sys = tu_ctx(f->st, &f->a, &core_system_user);
+    /* Lock times are compared with the real clock by login_verify. */
+    f->sys.now_ms = time_now_ms();
+    f->anon = f->sys;
+    f->anon.user = &anonymous;
+    f->anon.client = "192.0.2.10";
+    f->ca = unit_ok(f, "CA-BT", "police", "province", 0);
+    f->ca_bd = unit_ok(f, "CA-H-BD", "police", "district", f->ca);
+    f->qs = unit_ok(f, "QS-BT", "military", "province", 0);
+    f->officer = person_ok(f, "nguyen.van.a", f->ca_bd, CLEARANCE_CONFIDENTIAL, PASSWORD);
+    f->police_admin = user_at(f, f->ca, ROLE_ADMIN, CLEARANCE_SECRET);
+    f->military_admin = user_at(f, f->qs, ROLE_ADMIN, CLEARANCE_TOP_SECRET);
+    f->viewer = user_at(f, f->ca, ROLE_VIEWER, CLEARANCE_TOP_SECRET);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    arena_release(&f->a);
+    free(f);
+    session_configure(NULL);
+    return 0;
+}
+
+/* The three steps as the HTTP door runs them. Returns login_prepare's error or the
+ * verdict. */
+static ph_err login(struct core_ctx *cx, const char *username, const char *password,
+                    struct login_result *res)
+{
+    struct login_attempt at;
+    struct login_result dummy;
+    ph_err rc = login_prepare(cx, username, &at);
+
+    if (res == NULL)
+        res = &dummy;
+    if (rc != PH_OK)
+        return rc;
+    login_verify(&at, password);
+    assert_int_equal(TX(cx, login_finish(cx, &at, res)), PH_OK);
+    return res->verdict;
+}
+
+static struct audit_entry last_audit(struct fx *f)
+{
+    struct audit_entry *items = NULL;
+    int64_t count = 0;
+    size_t n = 0;
+    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
+    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 1, &items, &n), PH_OK);
+    assert_int_equal(n, 1);
+    return items[0];
+}
+
+static struct person person_now(struct fx *f, int64_t id)
+{
+    struct person p;
+    assert_int_equal(person_get(&f->sys, id, &p), PH_OK);
+    return p;
+}
+
+static void test_session_config(void **state)
+{
+    const struct session_config *c;
+    struct session_config mine = {.lock_after = 3};
+    uint64_t g;
+    (void)state;
+
+    session_configure(NULL);
+    c = session_config_get();
+    assert_int_equal(c->session_ttl_ms, 12 * 3600 * 1000LL);
+    assert_int_equal(c->throttle_failures, 5);
+    assert_int_equal(c->throttle_window_ms, 5 * 60 * 1000LL);
+    assert_int_equal(c->lock_after, 10);
+    assert_int_equal(c->lock_ms, 15 * 60 * 1000LL);
+    session_configure(&mine); /* unset members keep their defaults */
+    assert_int_equal(session_config_get()->lock_after, 3);
+    assert_int_equal(session_config_get()->throttle_failures, 5);
+    session_configure(NULL);
+
+    g = session_generation();
+    session_generation_bump();
+    assert_true(session_generation() == g + 1);
+}
+
+static void test_session_login_logout(void **state)
+{
+    struct fx *f = *state;
+    struct login_result res;
+    struct core_user who;
+    struct audit_entry e;
+    int64_t sid = 0, exp = 0;
+    uint64_t gen;
+
+    assert_int_equal(login(&f->anon, " Nguyen.Van.A ", PASSWORD, &res), PH_OK);
+    assert_non_null(res.token);
+    assert_true(token_well_formed(res.token));
+    assert_int_equal(res.expires_at, f->anon.now_ms + 12 * 3600 * 1000LL);
+    assert_int_equal(res.person.id, f->officer);
+    assert_string_equal(res.person.username, "nguyen.van.a");
+    assert_null(res.person.password_hash);
+    assert_true(res.person.has_password);
+
+    e = last_audit(f);
+    assert_string_equal(e.action, "auth.login");
+    assert_int_equal(e.actor_id, f->officer);
+    assert_string_equal(e.actor, "nguyen.van.a");
+    assert_string_equal(e.client, "192.0.2.10");
+    assert_null(strstr(e.detail, res.token));
+
+    assert_int_equal(session_authenticate(&f->anon, res.token, &who, &sid, &exp), PH_OK);
+    assert_int_equal(who.person_id, f->officer);
+    assert_string_equal(who.username, "nguyen.van.a");
+    assert_int_equal(who.roles, ROLE_DUTY_OFFICER | ROLE_REPORTER);
+    assert_int_equal(who.clearance, CLEARANCE_CONFIDENTIAL);
+    assert_int_equal(who.unit_id, f->ca_bd);
+    assert_string_equal(who.force, "police");
+    assert_string_equal(who.unit_level, "district");
+    assert_non_null(who.unit_path);
+    assert_false(who.is_system);
+    assert_true(sid > 0);
+    assert_int_equal(exp, res.expires_at);
+
+    /* Expired, malformed, unknown. */
+    struct core_ctx later = f->anon;
+    later.now_ms = res.expires_at;
+    assert_int_equal(session_authenticate(&later, res.token, &who, NULL, NULL), PH_EAUTH);
+    assert_int_equal(session_authenticate(&f->anon, "ph_short", &who, NULL, NULL), PH_EAUTH);
+    assert_int_equal(session_authenticate(&f->anon, NULL, &who, NULL, NULL), PH_EAUTH);
+    char other[TOKEN_STR_BYTES];
+    token_generate(other);
+    assert_int_equal(session_authenticate(&f->anon, other, &who, NULL, NULL), PH_EAUTH);
+
+    /* Logout revokes. */
+    gen = session_generation();
+    assert_int_equal(TX(&f->anon, session_logout(&f->anon, res.token)), PH_OK);
+    assert_true(session_generation() > gen);
+    assert_int_equal(session_authenticate(&f->anon, res.token, &who, NULL, NULL), PH_EAUTH);
+    e = last_audit(f);
+    assert_string_equal(e.action, "auth.logout");
+    assert_int_equal(e.actor_id, f->officer);
+    assert_int_equal(TX(&f->anon, session_logout(&f->anon, res.token)), PH_EAUTH);
+}
+
+static void test_session_wrong_password(void **state)
+{
+    struct fx *f = *state;
+    struct login_result res;
+    struct audit_entry e;
+    struct login_attempt at;
+
+    assert_int_equal(login(&f->anon, "nguyen.van.a", "không đúng mật khẩu", &res), PH_EAUTH);
+    assert_null(res.token);
+    assert_int_equal(person_now(f, f->officer).failed_logins, 1);
+    e = last_audit(f);
+    assert_string_equal(e.action, "auth.login_failed");
+    assert_int_equal(e.item_id, f->officer);
+    assert_int_equal(e.actor_id, 0);
+    assert_non_null(strstr(e.detail, "\"reason\":\"wrong_password\""));
+    assert_null(strstr(e.detail, "không đúng"));
+
+    assert_int_equal(login(&f->anon, "khong.ton.tai", PASSWORD, &res), PH_EAUTH);
+    e = last_audit(f);
+    assert_int_equal(e.item_id, 0);
+    assert_non_null(strstr(e.detail, "\"reason\":\"unknown_user\""));
+    assert_non_null(strstr(e.detail, "\"username\":\"khong.ton.tai\""));
+
+    /* A success clears the count. */
+    assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_OK);
+    assert_int_equal(person_now(f, f->officer).failed_logins, 0);
+
+    assert_int_equal(login_prepare(&f->anon, "   ", &at), PH_EINVAL);
+    assert_int_equal(login_prepare(&f->anon, NULL, &at), PH_EINVAL);
+}
+
+static void test_session_lock(void **state)
+{
+    struct fx *f = *state;
+    struct session_config cfg = {.lock_after = 3, .lock_ms = 60 * 1000, .throttle_failures = 30};
+    struct login_result res;
+    struct person p;
+
+    session_configure(&cfg);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(login(&f->anon, "nguyen.van.a", "sai mật khẩu rồi", &res), PH_EAUTH);
+    p = person_now(f, f->officer);
+    assert_int_equal(p.locked_until, f->anon.now_ms + 60 * 1000);
+
+    /* Locked: refused even with the right password, and audited as such. */
+    assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_ELOCKED);
+    assert_null(res.token);
+    assert_int_equal(res.person.locked_until, p.locked_until); /* for Retry-After */
+    assert_null(res.person.username);
+    assert_non_null(strstr(last_audit(f).detail, "\"reason\":\"locked\""));
+    /* Attempts while locked do not extend the lock. */
+    assert_int_equal(person_now(f, f->officer).locked_until, p.locked_until);
+
+    /* Once the lock has passed, the right password works again. */
+    assert_int_equal(store_person_set_login_state(f->st, f->officer, 0, f->anon.now_ms - 1), PH_OK);
+    assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_OK);
+    assert_int_equal(person_now(f, f->officer).locked_until, 0);
+}
+
+static void test_session_disabled_and_no_password(void **state)
+{
+    struct fx *f = *state;
+    struct login_result res;
+    struct core_user who;
+    int64_t nopw = person_ok(f, "chua.co.mk", f->ca_bd, 0, NULL);
+    char text[TOKEN_STR_BYTES];
+    struct store_token t = {.person_id = f->officer, .kind = "session",
+                            .created_at = f->sys.now_ms, .expires_at = f->sys.now_ms + 60000};
+    int64_t tid = 0;
+
+    assert_int_equal(login(&f->anon, "chua.co.mk", "bất kỳ mật khẩu nào", &res), PH_EAUTH);
+    assert_non_null(strstr(last_audit(f).detail, "\"reason\":\"no_password\""));
+    assert_int_equal(last_audit(f).item_id, nopw);
+
+    assert_int_equal(TX(&f->sys, person_set_disabled(&f->sys, f->officer, true)), PH_OK);
+    assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_EAUTH);
+    assert_non_null(strstr(last_audit(f).detail, "\"reason\":\"disabled\""));
+
+    /* A token of a disabled account does not authenticate. */
+    token_generate(text);
+    token_hash(text, t.hash);
+    assert_int_equal(store_token_insert(f->st, &t, &tid), PH_OK);
+    assert_int_equal(session_authenticate(&f->anon, text, &who, NULL, NULL), PH_EAUTH);
+}
+
+static void test_session_throttle(void **state)
+{
+    struct fx *f = *state;
+    struct session_config cfg = {.throttle_failures = 3, .throttle_window_ms = 60 * 1000};
+    struct core_ctx other = f->anon;
+    struct core_ctx later = f->anon;
+    struct login_attempt at;
+
+    session_configure(&cfg);
+    other.client = "198.51.100.7";
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(login(&f->anon, "ai.do", "đoán mò mật khẩu", NULL), PH_EAUTH);
+    /* Over the limit: refused before any password work, even for a real account. */
+    assert_int_equal(login_prepare(&f->anon, "nguyen.van.a", &at), PH_EBUSY);
+    /* Another client is not affected. */
+    assert_int_equal(login_prepare(&other, "nguyen.van.a", &at), PH_OK);
+    assert_int_equal(at.person_id, f->officer);
+    /* The window slides. */
+    later.now_ms += 60 * 1000;
+    assert_int_equal(login_prepare(&later, "nguyen.van.a", &at), PH_OK);
+}
+
+static void test_session_password_change_revokes(void **state)
+{
+    struct fx *f = *state;
+    struct login_result res;
+    struct core_user who, self_user;
+    struct core_ctx self;
+    struct login_attempt at;
+    const char *field = NULL;
+
+    assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_OK);
+    assert_int_equal(session_authenticate(&f->anon, res.token, &self_user, NULL, NULL), PH_OK);
+    self = f->anon;
+    self.user = &self_user;
+
+    /* A login checked against the old password, finished after the change. */
+    assert_int_equal(login_prepare(&f->anon, "nguyen.van.a", &at), PH_OK);
+    login_verify(&at, PASSWORD);
+    assert_int_equal(at.verdict, PH_OK);
+
+    assert_int_equal(
+        TX(&self, person_set_password(&self, f->officer, PASSWORD, "mật khẩu mới 2026", &field)),
+        PH_OK);
+    assert_int_equal(session_authenticate(&f->anon, res.token, &who, NULL, NULL), PH_EAUTH);
+
+    assert_int_equal(TX(&f->anon, login_finish(&f->anon, &at, &res)), PH_OK);
+    assert_int_equal(res.verdict, PH_EAUTH);
+    assert_null(res.token);
+}
+
+static void test_session_api_tokens(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx admin = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx mil = tu_ctx(f->st, &f->a, &f->military_admin);
+    struct core_ctx viewer = tu_ctx(f->st, &f->a, &f->viewer);
+    struct core_user who;
+    struct audit_entry e;
+    char *token = NULL;
+    int64_t id = 0, exp = 0;
+    int64_t secret = person_ok(f, "mat.cao", f->ca_bd, CLEARANCE_TOP_SECRET, NULL);
+
+    admin.now_ms = viewer.now_ms = mil.now_ms = f->sys.now_ms;
+    assert_int_equal(TX(&viewer, api_token_create(&viewer, f->officer, "Hệ thống CAP", 0, &token,
+                                                   &id, &exp)),
+                     PH_EPERM);
+    assert_int_equal(
+        TX(&mil, api_token_create(&mil, f->officer, "Hệ thống CAP", 0, &token, &id, &exp)),
+        PH_EPERM);
+    assert_int_equal(
+        TX(&admin, api_token_create(&admin, secret, "Hệ thống CAP", 0, &token, &id, &exp)),
+        PH_EPERM);
+    assert_int_equal(TX(&admin, api_token_create(&admin, f->officer, "  ", 0, &token, &id, &exp)),
+                     PH_EINVAL);
+    assert_int_equal(TX(&admin, api_token_create(&admin, 9999, "x", 0, &token, &id, &exp)),
+                     PH_ENOTFOUND);
+    assert_int_equal(
+        TX(&admin, api_token_create(&admin, f->officer, "Hệ thống CAP", 0, &token, &id, &exp)),
+        PH_OK);
+    assert_true(token_well_formed(token));
+    assert_int_equal(exp, admin.now_ms + 365LL * 24 * 3600 * 1000);
+    e = last_audit(f);
+    assert_string_equal(e.action, "token.create");
+    assert_string_equal(e.item_kind, "token");
+    assert_int_equal(e.item_id, id);
+    assert_null(strstr(e.detail, token));
+
+    assert_int_equal(session_authenticate(&f->anon, token, &who, NULL, NULL), PH_OK);
+    assert_int_equal(who.person_id, f->officer);
+
+    assert_int_equal(TX(&mil, api_token_revoke(&mil, id)), PH_EPERM);
+    assert_int_equal(TX(&admin, api_token_revoke(&admin, 9999)), PH_ENOTFOUND);
+    assert_int_equal(TX(&admin, api_token_revoke(&admin, id)), PH_OK);
+    assert_int_equal(session_authenticate(&f->anon, token, &who, NULL, NULL), PH_EAUTH);
+    assert_string_equal(last_audit(f).action, "token.revoke");
+
+    /* A chosen lifetime. */
+    assert_int_equal(
+        TX(&admin, api_token_create(&admin, f->officer, "Trạm AIS", 1000, &token, &id, &exp)),
+        PH_OK);
+    assert_int_equal(exp, admin.now_ms + 1000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_session_config),
+        cmocka_unit_test_setup_teardown(test_session_login_logout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_wrong_password, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_disabled_and_no_password, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_throttle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_password_change_revokes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_api_tokens, setup, teardown),
+    };
+    if (password_lib_init() != PH_OK)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
