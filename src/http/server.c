@@ -29,6 +29,9 @@
 #include "util/time.h"
 
 static h2o_globalconf_t globalconf;
+/* The loops' state outlives http_serve(): connections still open at shutdown keep
+ * pointers into it until the process exits. */
+static struct http_thread *volatile loop_threads;
 
 void *http_pool_alloc(void *pool, size_t n)
 {
@@ -279,7 +282,7 @@ int http_serve(const struct http_config *cfg)
     int status = 1;
     struct writer *writer = NULL;
     struct workpool *pool = NULL;
-    struct http_thread *threads = xcalloc((size_t)nthreads, sizeof(*threads));
+    struct http_thread *threads = loop_threads = xcalloc((size_t)nthreads, sizeof(*threads));
     struct metrics_thread **mt = xcalloc((size_t)nthreads, sizeof(*mt));
     int *fds = xcalloc((size_t)nthreads, sizeof(*fds));
     pthread_t *tids = xcalloc((size_t)nthreads, sizeof(*tids));
@@ -378,8 +381,9 @@ out:
     free(tids);
     free(fds);
     free(mt);
-    /* threads[] stays: loops that were started keep pointers into it until exit. */
-    if (started == 0)
+    if (started == 0) {
         free(threads);
+        loop_threads = NULL;
+    }
     return status;
 }

@@ -1,0 +1,97 @@
+/* cli.h - the command-line door: one cmd_<name>() per subcommand (src/cli/cmd_*.c),
+ * dispatched from the table in src/main.c, and the helpers they share: option
+ * parsing with PHOIHOP_* environment fallbacks (opts.c), opening the store and
+ * reporting failures (common.c).
+ *
+ * Every command returns its exit status: CLI_EXIT_OK, CLI_EXIT_FAIL (the work
+ * failed; a message is on stderr), CLI_EXIT_USAGE (unknown option, missing or
+ * malformed argument). Commands act as core_system_user through the same core
+ * services as the HTTP door, with writes inside writer_run_sync(). */
+#ifndef PH_CLI_CLI_H
+#define PH_CLI_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "core/ctx.h"
+#include "util/err.h"
+struct arena;
+struct store;
+
+#ifndef PHOIHOP_VERSION
+#define PHOIHOP_VERSION "0.1.0"
+#endif
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+#define CLI_CONTINUE (-1) /* cli_parse(): go on with the command */
+
+/* One long option. The environment variable is PHOIHOP_ + name upper-cased with
+ * '-' as '_' ("login-throttle" -> PHOIHOP_LOGIN_THROTTLE); the command line wins. */
+struct cli_opt {
+    const char *name; /* without "--", e.g. "db" */
+    const char *arg;  /* placeholder for the value in help ("PATH"); NULL: a flag */
+    const char *help; /* one line of English for --help */
+    /* Set by cli_parse(): the value (borrowed from argv or the environment), "1" for
+     * a flag that is on, NULL when absent. */
+    const char *value;
+    bool is_from_env;
+};
+
+/* A (sub)command as its help text and error messages show it. */
+struct cli_spec {
+    const char *name;     /* "people add": shown as "phoihop people add" */
+    const char *synopsis; /* after "Usage: phoihop ", e.g. "people add --db PATH ..." */
+    const char *about;    /* paragraph(s) after the usage line; may be NULL */
+    struct cli_opt *opts; /* the table cli_parse() fills */
+    size_t n_opts;
+    size_t max_args; /* positional arguments allowed */
+};
+
+/* Parse argv[1..argc) (argv[0] is the command's own name) into spec->opts and the
+ * positional arguments args[0..*n_args) (borrowed from argv). Accepts "--name VALUE",
+ * "--name=VALUE", "--flag" and "--" (end of options); "-h"/"--help" prints the help
+ * to stdout. Options absent from argv are read from the environment. Returns
+ * CLI_CONTINUE, or the exit status to return at once: CLI_EXIT_OK after --help,
+ * CLI_EXIT_USAGE after a usage error (the message is on stderr). */
+int cli_parse(const struct cli_spec *spec, int argc, char **argv, char **args, size_t *n_args);
+/* Print spec's help: usage, about, options with their environment variables. */
+void cli_help(const struct cli_spec *spec, FILE *out);
+/* The environment variable name of option name into out ("PHOIHOP_DB"). */
+void cli_env_name(const char *name, char *out, size_t out_size);
+
+/* "phoihop NAME: <message>" and a hint to --help on stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli_spec *spec, const char *fmt, ...) PH_PRINTF(2, 3);
+/* "phoihop: <message>" on stderr; returns CLI_EXIT_FAIL. */
+int cli_fail(const char *fmt, ...) PH_PRINTF(1, 2);
+/* The value of option name, or a usage error when it is absent: returns
+ * CLI_CONTINUE with *out set, or CLI_EXIT_USAGE. */
+int cli_require(const struct cli_spec *spec, const struct cli_opt *o, const char **out);
+/* Integer option o in [min, max] into *out (unchanged when o is absent): returns
+ * CLI_CONTINUE or CLI_EXIT_USAGE. */
+int cli_int(const struct cli_spec *spec, const struct cli_opt *o, long min, long max, long *out);
+/* True when flag option o is on. */
+bool cli_flag(const struct cli_opt *o);
+
+/* Open the database dsn ("PATH" or "sqlite:PATH"). When must_exist, a missing file
+ * is an error that suggests `phoihop init` (rather than silently creating an empty
+ * database). Prints a message and returns CLI_EXIT_FAIL on failure (a schema newer
+ * than this binary says so), else CLI_CONTINUE with *st set (close with store_close). */
+int cli_open_store(const char *dsn, bool must_exist, struct store **st);
+/* A core context acting as core_system_user from "cli" on st, allocating in a. */
+struct core_ctx cli_ctx(struct store *st, struct arena *a);
+/* Print a failed core call: "phoihop: <what>: <error text>[ (field F)]"; returns
+ * CLI_EXIT_FAIL. field may be NULL. */
+int cli_fail_rc(const char *what, ph_err rc, const char *field);
+/* Write the NUL-terminated secret and a newline to path with mode 0600 (replacing
+ * the file). PH_EIO with a message on stderr when it cannot. */
+ph_err cli_write_secret_file(const char *path, const char *secret) PH_MUST_USE;
+
+/* The subcommands. argv[0] is the subcommand's name. */
+int cmd_init(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_people(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+#endif

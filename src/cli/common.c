@@ -1,0 +1,90 @@
+/* common.c - what every subcommand does around its core calls: open the store with
+ * a message a person can act on, build the system user's context, report errors,
+ * keep a secret in a file only its owner can read. */
+#include "util/base.h"
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "store/store.h"
+#include "util/time.h"
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("phoihop: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_EXIT_FAIL;
+}
+
+int cli_fail_rc(const char *what, ph_err rc, const char *field)
+{
+    if (field != NULL)
+        return cli_fail("%s: %s (field '%s')", what, err_str(rc), field);
+    return cli_fail("%s: %s", what, err_str(rc));
+}
+
+/* The file behind dsn, or NULL when dsn is not a plain SQLite file (":memory:",
+ * a URL): only files can be checked for existence. */
+static const char *dsn_file(const char *dsn)
+{
+    const char *path = strncmp(dsn, "sqlite:", 7) == 0 ? dsn + 7 : dsn;
+    if (strstr(dsn, "://") != NULL || strcmp(path, ":memory:") == 0 ||
+        strncmp(path, "file:", 5) == 0)
+        return NULL;
+    return path;
+}
+
+int cli_open_store(const char *dsn, bool must_exist, struct store **st)
+{
+    const char *path = dsn_file(dsn);
+    ph_err rc;
+
+    if (must_exist && path != NULL && access(path, F_OK) != 0)
+        return cli_fail("no database at '%s' (create it with 'phoihop init --db %s')", path, path);
+    rc = store_open(dsn, st);
+    if (rc == PH_ESCHEMA)
+        return cli_fail("cannot open database '%s': %s; use a newer phoihop", dsn, err_str(rc));
+    if (rc != PH_OK)
+        return cli_fail("cannot open database '%s': %s", dsn, err_str(rc));
+    return CLI_CONTINUE;
+}
+
+struct core_ctx cli_ctx(struct store *st, struct arena *a)
+{
+    struct core_ctx cx = {
+        .st = st,
+        .arena = a,
+        .user = &core_system_user,
+        .client = "cli",
+        .now_ms = time_now_ms(),
+    };
+    return cx;
+}
+
+ph_err cli_write_secret_file(const char *path, const char *secret)
+{
+    size_t len = strlen(secret);
+    ph_err rc = PH_EIO;
+    /* 0600 from the start: the secret must never be readable by others, not even
+     * between open() and a later chmod(). fchmod() covers an existing file. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+    if (fd < 0)
+        goto out;
+    if (fchmod(fd, 0600) != 0 || write(fd, secret, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
+        goto out;
+    rc = PH_OK;
+out:
+    if (rc != PH_OK)
+        fprintf(stderr, "phoihop: cannot write '%s': %s\n", path, strerror(errno));
+    if (fd >= 0 && close(fd) != 0 && rc == PH_OK) {
+        fprintf(stderr, "phoihop: cannot write '%s': %s\n", path, strerror(errno));
+        rc = PH_EIO;
+    }
+    return rc;
+}

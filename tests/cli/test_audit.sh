@@ -1,0 +1,93 @@
+#!/bin/sh
+# test_audit.sh - `phoihop audit verify` and the tamper test: an intact chain passes
+# with its entry count and head hash; altering one entry, removing one, or appending
+# a forged one makes it exit 1 and name the entry where the chain breaks; removing
+# the last entry changes the head hash (which is why operators record it).
+# Env: PHOIHOP_BIN, TMPDIR.
+set -u
+BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/phoihop-cli-audit.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+unset PHOIHOP_DB PHOIHOP_LOG_LEVEL
+FAILS=0
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+show() { sed 's/^/    | /' "$T/out" "$T/err" | head -20; }
+
+# verify DB WANT_RC: runs audit verify, output in $T/out.
+verify() {
+    "$BIN" audit verify --db "$1" >"$T/out" 2>"$T/err"
+    rc=$?
+    [ "$rc" -eq "$2" ] || { fail "audit verify on $(basename "$1") exited $rc, expected $2"; show; return 1; }
+    return 0
+}
+
+DB="$T/a.db"
+PHOIHOP_ADMIN_PASSWORD=admin-password-1 "$BIN" init --db "$DB" >/dev/null 2>&1 || { fail "init failed"; exit 1; }
+"$BIN" demo --db "$DB" >/dev/null 2>&1 || { fail "demo failed"; exit 1; }
+n=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM audit_log")
+[ "$n" -gt 10 ] || fail "only $n audit entries after init and demo"
+
+# Intact.
+if verify "$DB" 0; then
+    grep -q "^audit chain intact: $n entries, head [0-9a-f]\{64\}$" "$T/out" || { fail "intact output"; show; }
+fi
+head0=$(sed -n 's/.*head //p' "$T/out")
+# Verification only reads: a second run says the same.
+verify "$DB" 0 && [ "$(sed -n 's/.*head //p' "$T/out")" = "$head0" ] || fail "second verify differs"
+
+# A new entry moves the head.
+"$BIN" people disable --db "$DB" demo.viewer >/dev/null 2>&1 || fail "people disable failed"
+verify "$DB" 0
+head1=$(sed -n 's/.*head //p' "$T/out")
+[ -n "$head1" ] && [ "$head1" != "$head0" ] || fail "the head hash did not change after a new entry"
+
+# Altered: one entry's detail rewritten.
+cp "$DB" "$T/altered.db"
+sqlite3 "$T/altered.db" "UPDATE audit_log SET detail='{}' WHERE seq=5"
+if verify "$T/altered.db" 1; then
+    grep -q "^audit chain broken at entry 5: " "$T/out" || { fail "the altered entry 5 is not named"; show; }
+fi
+# Altered: the actor of another entry.
+cp "$DB" "$T/actor.db"
+sqlite3 "$T/actor.db" "UPDATE audit_log SET actor='someone.else' WHERE seq=3"
+verify "$T/actor.db" 1 && { grep -q "^audit chain broken at entry 3: " "$T/out" || { fail "altered actor of entry 3 not named"; show; }; }
+
+# Removed: entry 7 is gone; the chain breaks where the gap is.
+cp "$DB" "$T/deleted.db"
+sqlite3 "$T/deleted.db" "DELETE FROM audit_log WHERE seq=7"
+if verify "$T/deleted.db" 1; then
+    grep -q "^audit chain broken at entry [78]: " "$T/out" || { fail "the removed entry 7 is not named"; show; }
+fi
+# Removed: the first entry.
+cp "$DB" "$T/first.db"
+sqlite3 "$T/first.db" "DELETE FROM audit_log WHERE seq=1"
+verify "$T/first.db" 1 && { grep -q "^audit chain broken at entry [12]: " "$T/out" || { fail "removed entry 1 not named"; show; }; }
+
+# Forged: a copy of the last entry appended under the next number.
+cp "$DB" "$T/forged.db"
+last=$(sqlite3 -readonly "$DB" "SELECT max(seq) FROM audit_log")
+cols=$(sqlite3 -readonly "$DB" "SELECT group_concat(name, ', ') FROM pragma_table_info('audit_log') WHERE name <> 'seq'")
+sqlite3 "$T/forged.db" "INSERT INTO audit_log (seq, $cols) SELECT seq + 1, $cols FROM audit_log WHERE seq = $last"
+if verify "$T/forged.db" 1; then
+    grep -q "^audit chain broken at entry $((last + 1)): " "$T/out" || { fail "forged entry $((last + 1)) not named"; show; }
+fi
+
+# Truncated at the end: still a valid chain, but the head hash gives it away.
+cp "$DB" "$T/truncated.db"
+sqlite3 "$T/truncated.db" "DELETE FROM audit_log WHERE seq = $last"
+verify "$T/truncated.db" 0 && [ "$(sed -n 's/.*head //p' "$T/out")" != "$head1" ] ||
+    fail "removing the last entry left the head hash unchanged"
+
+# Progress goes to stderr as plain lines here (no terminal): never a carriage return.
+verify "$DB" 0
+grep -q "$(printf '\r')" "$T/err" && fail "audit verify wrote carriage returns to a non-terminal"
+
+# A missing database is an error, not a new empty log.
+verify "$T/none.db" 1
+[ -e "$T/none.db" ] && fail "audit verify created a database"
+
+if [ "$FAILS" -ne 0 ]; then
+    echo "test_audit: $FAILS check(s) failed"
+    exit 1
+fi
+echo "test_audit: ok"
