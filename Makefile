@@ -80,7 +80,7 @@ build/san/test_api: $(API_TEST_SRC) build/san/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests/api $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $(API_TEST_SRC) build/san/libphoihop.a $(PKG_LIBS) $(TEST_LIBS)
 
-build/san/fuzz/%: fuzz/%.c fuzz/replay.c build/san/libphoihop.a
+build/san/fuzz/%: fuzz/%.c fuzz/replay.c fuzz/fuzz.h build/san/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< fuzz/replay.c build/san/libphoihop.a $(PKG_LIBS)
 
@@ -108,16 +108,18 @@ bench:
 
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(GEN_SRC)
+build/fuzz/%: fuzz/%.c fuzz/fuzz.h $(LIB_SRC) $(GEN_SRC)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(GEN_SRC) $(PKG_LIBS)
 
 fuzz:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
-	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p fuzz/corpus/$${n#fuzz_}; \
+	@# New inputs go to build/fuzz/corpus (the first directory); fuzz/corpus seeds it.
+	@# A crash is saved as build/fuzz/crash-*: copy it into fuzz/corpus/<name>/ once fixed.
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); c=$${n#fuzz_}; mkdir -p build/fuzz/corpus/$$c; \
 	  echo "fuzzing $$n for $(FUZZ_TIME)s"; \
-	  $$f -max_total_time=$(FUZZ_TIME) fuzz/corpus/$${n#fuzz_} || exit 1; done
+	  $$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=build/fuzz/ build/fuzz/corpus/$$c fuzz/corpus/$$c || exit 1; done
 
 # ---- install ---------------------------------------------------------------------
 install: build/phoihop

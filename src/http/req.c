@@ -45,6 +45,8 @@ static int hexval(char c)
     return -1;
 }
 
+/* Percent-decode s[0..n) into a; NULL when the result would hold a NUL byte (which
+ * would silently cut the value short). */
 static char *decode(struct arena *a, const char *s, size_t n)
 {
     char *d = arena_alloc(a, n + 1), *w = d;
@@ -52,7 +54,9 @@ static char *decode(struct arena *a, const char *s, size_t n)
         if (s[i] == '+') {
             *w++ = ' ';
         } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            *w++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            *w = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            if (*w++ == '\0')
+                return NULL;
             i += 2;
         } else {
             *w++ = s[i];
@@ -62,8 +66,10 @@ static char *decode(struct arena *a, const char *s, size_t n)
     return d;
 }
 
-const char *req_query(struct req *r, const char *name)
+/* The raw lookup: *bad is set when the value decodes to something with a NUL. */
+static const char *query_lookup(struct req *r, const char *name, bool *bad)
 {
+    *bad = false;
     h2o_req_t *h = r->h2o;
     if (h->query_at == SIZE_MAX)
         return NULL;
@@ -74,17 +80,29 @@ const char *req_query(struct req *r, const char *name)
         const char *pe = amp ? amp : end;
         const char *eq = memchr(q, '=', (size_t)(pe - q));
         const char *ke = eq ? eq : pe;
-        if ((size_t)(ke - q) == nl && memcmp(q, name, nl) == 0)
-            return eq ? decode(&r->arena, eq + 1, (size_t)(pe - eq - 1)) : "";
+        if ((size_t)(ke - q) == nl && memcmp(q, name, nl) == 0) {
+            const char *v = eq ? decode(&r->arena, eq + 1, (size_t)(pe - eq - 1)) : "";
+            *bad = v == NULL;
+            return v;
+        }
         q = pe + 1;
     }
     return NULL;
 }
 
+const char *req_query(struct req *r, const char *name)
+{
+    bool bad;
+    return query_lookup(r, name, &bad);
+}
+
 ph_err req_query_i64(struct req *r, const char *name, int64_t *out, bool *present)
 {
-    const char *v = req_query(r, name);
-    *present = v != NULL;
+    bool bad;
+    const char *v = query_lookup(r, name, &bad);
+    *present = v != NULL || bad;
+    if (bad)
+        return PH_EPARSE;
     if (v == NULL)
         return PH_OK;
     return parse_i64(v, out) ? PH_OK : PH_EPARSE;
@@ -92,7 +110,10 @@ ph_err req_query_i64(struct req *r, const char *name, int64_t *out, bool *presen
 
 ph_err req_query_bool(struct req *r, const char *name, bool *out)
 {
-    const char *v = req_query(r, name);
+    bool bad;
+    const char *v = query_lookup(r, name, &bad);
+    if (bad)
+        return PH_EPARSE;
     if (v == NULL)
         return PH_OK;
     if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || *v == '\0')
@@ -106,10 +127,11 @@ ph_err req_query_bool(struct req *r, const char *name, bool *out)
 
 ph_err req_page(struct req *r, int64_t *after_id, int *limit, const char **field)
 {
-    const char *c = req_query(r, "cursor");
+    bool bad;
+    const char *c = query_lookup(r, "cursor", &bad);
     *after_id = 0;
     *limit = LIST_DEFAULT_LIMIT;
-    if (c != NULL && *c != '\0' && pjson_cursor_decode(c, after_id) != PH_OK) {
+    if (bad || (c != NULL && *c != '\0' && pjson_cursor_decode(c, after_id) != PH_OK)) {
         *field = "cursor";
         return PH_EPARSE;
     }
@@ -157,8 +179,11 @@ ph_err req_if_match(struct req *r, int64_t *version)
 
 ph_err req_query_text(struct req *r, const char *name, const char **out)
 {
-    const char *v = req_query(r, name);
+    bool bad;
+    const char *v = query_lookup(r, name, &bad);
     *out = NULL;
+    if (bad)
+        return PH_EPARSE;
     if (v == NULL || *v == '\0')
         return PH_OK;
     if (!text_is_clean_utf8(v, strlen(v)) || strlen(v) > TEXT_MAX_NAME_BYTES)

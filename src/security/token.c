@@ -37,6 +37,14 @@ bool token_well_formed(const char *s)
     if (s == NULL || strncmp(s, TOKEN_PREFIX, TOKEN_PREFIX_LEN) != 0 ||
         strnlen(s, TOKEN_STR_BYTES) != TOKEN_PREFIX_LEN + TOKEN_B64_LEN)
         return false;
+    /* libsodium 1.0.18 decodes bytes >= 0x80 as base64 characters: check the
+     * alphabet ourselves first (found by fuzz/fuzz_token.c). */
+    for (size_t i = TOKEN_PREFIX_LEN; i < TOKEN_PREFIX_LEN + TOKEN_B64_LEN; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return false;
+    }
     /* Decoding checks the alphabet and that the unused low bits of the last
      * character are zero, so each token has exactly one spelling. */
     bool ok = sodium_base642bin(raw, sizeof(raw), s + TOKEN_PREFIX_LEN, TOKEN_B64_LEN, NULL,
