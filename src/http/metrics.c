@@ -57,7 +57,7 @@ void metrics_observe(struct metrics_thread *m, int route_index, int status, uint
 {
     if (m == NULL)
         return;
-    size_t route = route_index >= 0 && route_index < N_ROUTES - 1 ? (size_t)route_index : N_ROUTES - 1;
+    size_t route = route_index >= 0 && route_index < N_ROUTES ? (size_t)route_index : N_ROUTES - 1;
     atomic_fetch_add_explicit(&m->requests[route][status_slot(status)], 1, memory_order_relaxed);
     double s = (double)duration_ns / 1e9;
     size_t b = 0;
@@ -80,7 +80,7 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
     size_t nroutes = router_count();
     for (size_t r = 0; r <= nroutes && rc == PH_OK; r++) {
         const struct route *rt = router_get(r);
-        size_t slot = r < nroutes ? r : N_ROUTES - 1;
+        size_t slot = r; /* r == nroutes: requests that matched no route */
         for (size_t s = 0; s < N_STATUS && rc == PH_OK; s++) {
             uint64_t sum = 0;
             for (int i = 0; i < n_all; i++)
