@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "core/ctx.h"
+#include "core/person.h"
 #include "util/err.h"
 struct arena;
 struct store;
@@ -26,6 +27,7 @@ struct store;
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 #define CLI_CONTINUE (-1) /* cli_parse(): go on with the command */
+#define CLI_GENERATED_PASSWORD_CHARS 16 /* a password made for the user, shown once */
 
 /* One long option. The environment variable is PHOIHOP_ + name upper-cased with
  * '-' as '_' ("login-throttle" -> PHOIHOP_LOGIN_THROTTLE); the command line wins. */
@@ -87,6 +89,38 @@ int cli_fail_rc(const char *what, ph_err rc, const char *field);
 /* Write the NUL-terminated secret and a newline to path with mode 0600 (replacing
  * the file). PH_EIO with a message on stderr when it cannot. */
 ph_err cli_write_secret_file(const char *path, const char *secret) PH_MUST_USE;
+
+/* The password in environment variable var, checked against the password policy:
+ * CLI_CONTINUE with *pw (borrowed from the environment; NULL when var is unset),
+ * or CLI_EXIT_FAIL with "phoihop: VAR: <why>" on stderr. */
+int cli_env_password(const char *var, const char **pw);
+/* The password to set: var's (as cli_env_password), or when var is unset a new one
+ * generated into buf (size bytes, CLI_GENERATED_PASSWORD_CHARS + 1 for the usual
+ * length). *pw points to it and *is_generated says which; CLI_CONTINUE or
+ * CLI_EXIT_FAIL. */
+int cli_choose_password(const char *var, char *buf, size_t size, const char **pw,
+                        bool *is_generated);
+
+/* A person to create with writer_run_sync(cx, cli_create_person, &np): person and
+ * password (may be NULL) in; on PH_OK person.id is set, on PH_EINVAL field names
+ * the bad member. */
+struct cli_new_person {
+    struct person person;
+    const char *password;
+    const char *field;
+};
+ph_err cli_create_person(struct core_ctx *cx, void *new_person);
+
+/* One subcommand of a command with subcommands ("people add"). */
+struct cli_sub {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
+};
+/* Run the subcommand argv[1] of command name from subs. Without one, usage goes to
+ * stderr (CLI_EXIT_USAGE); "-h", "--help" and "help" print it to stdout
+ * (CLI_EXIT_OK); an unknown one is a usage error naming it. */
+int cli_dispatch(const char *name, const char *usage, const struct cli_sub *subs, size_t n_subs,
+                 int argc, char **argv);
 
 /* The subcommands. argv[0] is the subcommand's name. */
 int cmd_init(int argc, char **argv);

@@ -76,17 +76,6 @@ static const char audit_usage[] =
 
 int cmd_audit(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(audit_usage, stderr);
-        return CLI_EXIT_USAGE;
-    }
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        fputs(audit_usage, stdout);
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(argv[1], "verify") == 0)
-        return audit_verify_cmd(argc - 1, argv + 1);
-    fprintf(stderr, "phoihop audit: unknown command '%s'\nTry 'phoihop audit --help'.\n", argv[1]);
-    return CLI_EXIT_USAGE;
+    static const struct cli_sub subs[] = {{"verify", audit_verify_cmd}};
+    return cli_dispatch("audit", audit_usage, subs, PH_NELEM(subs), argc, argv);
 }

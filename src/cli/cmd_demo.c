@@ -3,7 +3,6 @@
 #include "util/base.h"
 #include "cli/cli.h"
 #include "core/demo.h"
-#include "security/password.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/progress.h"
@@ -64,7 +63,7 @@ int cmd_demo(int argc, char **argv)
     };
     char *args[1];
     size_t n_args = 0;
-    const char *db = NULL, *why = NULL, *env_pw = getenv("PHOIHOP_DEMO_PASSWORD");
+    const char *db = NULL, *env_pw = NULL;
     long scale = 1;
     struct store *st = NULL;
     struct arena a;
@@ -79,8 +78,9 @@ int cmd_demo(int argc, char **argv)
     if ((ec = cli_require(&spec, &opts[O_DB], &db)) != CLI_CONTINUE ||
         (ec = cli_int(&spec, &opts[O_SCALE], 1, DEMO_MAX_SCALE, &scale)) != CLI_CONTINUE)
         return ec;
-    if (env_pw != NULL && password_check_policy(env_pw, &why) != PH_OK)
-        return cli_fail("PHOIHOP_DEMO_PASSWORD: %s", why != NULL ? why : "not acceptable");
+    /* demo_generate reads it too; refuse a weak one before anything is written. */
+    if ((ec = cli_env_password("PHOIHOP_DEMO_PASSWORD", &env_pw)) != CLI_CONTINUE)
+        return ec;
     if ((ec = cli_open_store(db, false, &st)) != CLI_CONTINUE)
         return ec;
     arena_init(&a);

@@ -8,28 +8,14 @@
 #include "core/access.h"
 #include "core/person.h"
 #include "core/writer.h"
-#include "security/password.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/limits.h"
 
 #define ADMIN_USERNAME "admin"
 #define ADMIN_FULL_NAME "Quản trị hệ thống"
-#define GENERATED_PASSWORD_CHARS 16
 
 enum { O_DB, O_PASSWORD_FILE };
-
-struct create_admin {
-    struct person person;
-    const char *password;
-    const char *field; /* out: on PH_EINVAL */
-};
-
-static ph_err create_admin(struct core_ctx *cx, void *arg)
-{
-    struct create_admin *ca = arg;
-    return person_create(cx, &ca->person, ca->password, &ca->field);
-}
 
 /* True when the database has an administrator already: the account "admin", or
  * any administrator without a unit (one an earlier init or an operator made). */
@@ -77,14 +63,13 @@ int cmd_init(int argc, char **argv)
     };
     char *args[1];
     size_t n_args = 0;
-    const char *db = NULL, *why = NULL;
-    char generated[GENERATED_PASSWORD_CHARS + 1] = "";
-    const char *env_pw = getenv("PHOIHOP_ADMIN_PASSWORD");
+    const char *db = NULL;
+    char generated[CLI_GENERATED_PASSWORD_CHARS + 1] = "";
     struct store *st = NULL;
     struct arena a;
-    struct create_admin ca;
+    struct cli_new_person ca;
     struct core_ctx cx;
-    bool found = false;
+    bool found = false, is_generated = false;
     ph_err rc;
     int ec = cli_parse(&spec, argc, argv, args, &n_args);
 
@@ -92,8 +77,10 @@ int cmd_init(int argc, char **argv)
         return ec;
     if ((ec = cli_require(&spec, &opts[O_DB], &db)) != CLI_CONTINUE)
         return ec;
-    if (env_pw != NULL && password_check_policy(env_pw, &why) != PH_OK)
-        return cli_fail("PHOIHOP_ADMIN_PASSWORD: %s", why != NULL ? why : "not acceptable");
+    memset(&ca, 0, sizeof(ca));
+    if ((ec = cli_choose_password("PHOIHOP_ADMIN_PASSWORD", generated, sizeof(generated),
+                                  &ca.password, &is_generated)) != CLI_CONTINUE)
+        return ec;
     arena_init(&a);
     ec = cli_open_store(db, false, &st);
     if (ec != CLI_CONTINUE)
@@ -110,27 +97,23 @@ int cmd_init(int argc, char **argv)
                       db, db);
         goto out;
     }
-    if (env_pw == NULL)
-        password_generate(generated, sizeof(generated));
-    memset(&ca, 0, sizeof(ca));
     ca.person.username = ADMIN_USERNAME;
     ca.person.full_name = ADMIN_FULL_NAME;
     ca.person.roles = ROLE_ADMIN;
     ca.person.clearance = CLEARANCE_TOP_SECRET;
-    ca.password = env_pw != NULL ? env_pw : generated;
-    rc = writer_run_sync(&cx, create_admin, &ca);
+    rc = writer_run_sync(&cx, cli_create_person, &ca);
     if (rc != PH_OK) {
         ec = cli_fail_rc("cannot create the administrator", rc, ca.field);
         goto out;
     }
     printf("phoihop: database '%s' initialised\n", db);
-    if (env_pw != NULL)
+    if (is_generated)
+        printf("phoihop: administrator '%s' created; password (shown only now): %s\n",
+               ADMIN_USERNAME, generated);
+    else
         printf("phoihop: administrator '%s' created with the password from "
                "PHOIHOP_ADMIN_PASSWORD\n",
                ADMIN_USERNAME);
-    else
-        printf("phoihop: administrator '%s' created; password (shown only now): %s\n",
-               ADMIN_USERNAME, generated);
     fflush(stdout);
     ec = CLI_EXIT_OK;
     if (opts[O_PASSWORD_FILE].value != NULL &&

@@ -11,32 +11,12 @@
 #include "core/person.h"
 #include "core/unit.h"
 #include "core/writer.h"
-#include "security/password.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/limits.h"
 #include "util/mem.h"
 
-#define GENERATED_PASSWORD_CHARS 16
-
 /* ---- shared ------------------------------------------------------------------- */
-
-/* The password to set: PHOIHOP_PASSWORD, or a generated one in buf (shown later). */
-static int choose_password(char *buf, size_t size, const char **pw, bool *is_generated)
-{
-    const char *env = getenv("PHOIHOP_PASSWORD"), *why = NULL;
-    if (env != NULL) {
-        if (password_check_policy(env, &why) != PH_OK)
-            return cli_fail("PHOIHOP_PASSWORD: %s", why != NULL ? why : "not acceptable");
-        *pw = env;
-        *is_generated = false;
-        return CLI_CONTINUE;
-    }
-    password_generate(buf, size);
-    *pw = buf;
-    *is_generated = true;
-    return CLI_CONTINUE;
-}
 
 static bool is_all_digits(const char *s)
 {
@@ -112,18 +92,6 @@ enum {
     ADD_EMAIL
 };
 
-struct create_person {
-    struct person person;
-    const char *password;
-    const char *field;
-};
-
-static ph_err create_person(struct core_ctx *cx, void *arg)
-{
-    struct create_person *cp = arg;
-    return person_create(cx, &cp->person, cp->password, &cp->field);
-}
-
 /* "commander,viewer" into ROLE_* bits; 0 with *bad set when a name is unknown. */
 static unsigned parse_roles(struct arena *a, const char *list, const char **bad)
 {
@@ -175,11 +143,11 @@ static int people_add(int argc, char **argv)
     };
     char *args[1];
     size_t n_args = 0;
-    char generated[GENERATED_PASSWORD_CHARS + 1] = "";
+    char generated[CLI_GENERATED_PASSWORD_CHARS + 1] = "";
     struct arena a;
     struct store *st = NULL;
     struct core_ctx cx;
-    struct create_person cp;
+    struct cli_new_person cp;
     struct unit unit;
     const char *bad = NULL;
     bool is_generated = false;
@@ -227,10 +195,10 @@ static int people_add(int argc, char **argv)
     cp.person.clearance = (int)clearance;
     cp.person.phone = opts[ADD_PHONE].value;
     cp.person.email = opts[ADD_EMAIL].value;
-    if ((ec = choose_password(generated, sizeof(generated), &cp.password, &is_generated)) !=
-        CLI_CONTINUE)
+    if ((ec = cli_choose_password("PHOIHOP_PASSWORD", generated, sizeof(generated), &cp.password,
+                                  &is_generated)) != CLI_CONTINUE)
         goto out;
-    rc = writer_run_sync(&cx, create_person, &cp);
+    rc = writer_run_sync(&cx, cli_create_person, &cp);
     if (rc != PH_OK) {
         ec = cli_fail_rc("cannot create the person", rc, cp.field);
         goto out;
@@ -272,9 +240,10 @@ static ph_err set_disabled(struct core_ctx *cx, void *arg)
 
 enum { ONE_DB };
 
-/* passwd, disable and enable: one person named by username, one change. */
-static int people_change(int argc, char **argv, const char *verb)
+/* passwd, disable and enable (argv[0]): one person named by username, one change. */
+static int people_change(int argc, char **argv)
 {
+    const char *verb = argv[0];
     struct cli_opt opts[] = {
         [ONE_DB] = {"db", "PATH", "database file", NULL, false},
     };
@@ -299,7 +268,7 @@ static int people_change(int argc, char **argv, const char *verb)
     };
     char *args[1];
     size_t n_args = 0;
-    char generated[GENERATED_PASSWORD_CHARS + 1] = "";
+    char generated[CLI_GENERATED_PASSWORD_CHARS + 1] = "";
     bool is_passwd = strcmp(verb, "passwd") == 0, is_generated = false;
     struct arena a;
     struct store *st = NULL;
@@ -328,8 +297,8 @@ static int people_change(int argc, char **argv, const char *verb)
     }
     pc.id = p.id;
     if (is_passwd) {
-        if ((ec = choose_password(generated, sizeof(generated), &pc.password, &is_generated)) !=
-            CLI_CONTINUE)
+        if ((ec = cli_choose_password("PHOIHOP_PASSWORD", generated, sizeof(generated),
+                                      &pc.password, &is_generated)) != CLI_CONTINUE)
             goto out;
         rc = writer_run_sync(&cx, set_password, &pc);
     } else {
@@ -565,21 +534,9 @@ static const char people_usage[] =
 
 int cmd_people(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(people_usage, stderr);
-        return CLI_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 || strcmp(sub, "help") == 0) {
-        fputs(people_usage, stdout);
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(sub, "add") == 0)
-        return people_add(argc - 1, argv + 1);
-    if (strcmp(sub, "passwd") == 0 || strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0)
-        return people_change(argc - 1, argv + 1, sub);
-    if (strcmp(sub, "list") == 0)
-        return people_list(argc - 1, argv + 1);
-    fprintf(stderr, "phoihop people: unknown command '%s'\nTry 'phoihop people --help'.\n", sub);
-    return CLI_EXIT_USAGE;
+    static const struct cli_sub subs[] = {
+        {"add", people_add},       {"passwd", people_change}, {"disable", people_change},
+        {"enable", people_change}, {"list", people_list},
+    };
+    return cli_dispatch("people", people_usage, subs, PH_NELEM(subs), argc, argv);
 }

@@ -1,5 +1,6 @@
-/* common.c - what every subcommand does around its core calls: open the store with
- * a message a person can act on, build the system user's context, report errors,
+/* common.c - what every subcommand does around its core calls: dispatch to a
+ * subcommand, open the store with a message a person can act on, build the system
+ * user's context, report errors, choose a password and create a person with it,
  * keep a secret in a file only its owner can read. */
 #include "util/base.h"
 #include <fcntl.h>
@@ -7,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "core/person.h"
+#include "security/password.h"
 #include "store/store.h"
 #include "util/time.h"
 
@@ -87,4 +90,61 @@ out:
         rc = PH_EIO;
     }
     return rc;
+}
+
+int cli_env_password(const char *var, const char **pw)
+{
+    const char *env = getenv(var), *why = NULL;
+
+    if (env != NULL && password_check_policy(env, &why) != PH_OK)
+        return cli_fail("%s: %s", var, why != NULL ? why : "not acceptable");
+    *pw = env;
+    return CLI_CONTINUE;
+}
+
+int cli_choose_password(const char *var, char *buf, size_t size, const char **pw,
+                        bool *is_generated)
+{
+    const char *env = NULL;
+    int ec = cli_env_password(var, &env);
+
+    if (ec != CLI_CONTINUE)
+        return ec;
+    *is_generated = env == NULL;
+    if (env == NULL) {
+        password_generate(buf, size);
+        env = buf;
+    }
+    *pw = env;
+    return CLI_CONTINUE;
+}
+
+ph_err cli_create_person(struct core_ctx *cx, void *new_person)
+{
+    struct cli_new_person *np = new_person;
+    return person_create(cx, &np->person, np->password, &np->field);
+}
+
+static bool is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0 || strcmp(arg, "help") == 0;
+}
+
+int cli_dispatch(const char *name, const char *usage, const struct cli_sub *subs, size_t n_subs,
+                 int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (is_help(argv[1])) {
+        fputs(usage, stdout);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < n_subs; i++)
+        if (strcmp(argv[1], subs[i].name) == 0)
+            return subs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "phoihop %s: unknown command '%s'\nTry 'phoihop %s --help'.\n", name, argv[1],
+            name);
+    return CLI_EXIT_USAGE;
 }

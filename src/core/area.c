@@ -14,6 +14,7 @@
 #include "core/area.h"
 #include "core/audit.h"
 #include "core/ctx.h"
+#include "core/fields.h"
 #include "core/outbox.h"
 #include "core/unit.h"
 #include "store/store.h"
@@ -28,31 +29,7 @@
 
 static const char *const area_kinds[] = {"inland", "coastal", "border", "sea"};
 
-/* ---- text helpers -------------------------------------------------------------- */
-
-/* Trim, check clean UTF-8 and size, NFC. NULL or empty gives NULL when the field is
- * optional and PH_EINVAL when required. */
-static ph_err clean_text(struct arena *a, const char *in, size_t max, bool required,
-                         const char **out)
-{
-    char *t, *nfc;
-
-    if (in == NULL) {
-        *out = NULL;
-        return required ? PH_EINVAL : PH_OK;
-    }
-    t = text_trim(a, in);
-    if (t[0] == '\0') {
-        *out = NULL;
-        return required ? PH_EINVAL : PH_OK;
-    }
-    if (!text_is_clean_utf8(t, strlen(t)) || text_nfc(a, t, &nfc) != PH_OK)
-        return PH_EINVAL;
-    if (strlen(nfc) > max)
-        return PH_EINVAL;
-    *out = nfc;
-    return PH_OK;
-}
+/* ---- helpers -------------------------------------------------------------------- */
 
 static bool code_valid(const char *s)
 {
@@ -76,18 +53,6 @@ static bool kind_valid(const char *kind)
         if (strcmp(kind, area_kinds[i]) == 0)
             return true;
     return false;
-}
-
-static bool str_eq(const char *x, const char *y)
-{
-    if (x == NULL || y == NULL)
-        return x == y;
-    return strcmp(x, y) == 0;
-}
-
-static json_t *jstr(const char *s)
-{
-    return s != NULL ? json_string(s) : json_null();
 }
 
 /* ---- GeoJSON -------------------------------------------------------------------- */
@@ -256,13 +221,10 @@ ph_err area_validate(struct core_ctx *cx, struct area *a, const char **field)
     ph_err rc = PH_EINVAL;
 
     f = "code";
-    if (a->code == NULL)
-        goto out;
-    a->code = text_trim(cx->arena, a->code);
-    if (!code_valid(a->code))
+    if (!fields_trim_valid(cx->arena, &a->code, code_valid))
         goto out;
     f = "name";
-    if (clean_text(cx->arena, a->name, TEXT_MAX_NAME_BYTES, true, &a->name) != PH_OK)
+    if (fields_clean_text(cx->arena, a->name, TEXT_MAX_NAME_BYTES, true, &a->name) != PH_OK)
         goto out;
     f = "level";
     if (!level_is_valid(a->level))
@@ -337,24 +299,11 @@ static ph_err check_access(struct core_ctx *cx, enum access_action act)
 static json_t *area_summary(const struct area *a)
 {
     return json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:b, s:I}", "id", (json_int_t)a->id,
-                     "code", jstr(a->code), "name", jstr(a->name), "level", jstr(a->level),
-                     "kind", jstr(a->kind), "parent_id", (json_int_t)a->parent_id, "valid_from",
-                     jstr(a->valid_from), "valid_to", jstr(a->valid_to), "has_geometry",
-                     a->geometry != NULL, "version", (json_int_t)a->version);
-}
-
-/* Records old and new of a changed string member in d. */
-static void diff_str(json_t *d, const char *key, const char *old, const char *new_)
-{
-    if (!str_eq(old, new_))
-        json_object_set_new(d, key, json_pack("{s:o, s:o}", "old", jstr(old), "new", jstr(new_)));
-}
-
-static void diff_int(json_t *d, const char *key, int64_t old, int64_t new_)
-{
-    if (old != new_)
-        json_object_set_new(d, key, json_pack("{s:I, s:I}", "old", (json_int_t)old, "new",
-                                              (json_int_t)new_));
+                     "code", fields_jstr(a->code), "name", fields_jstr(a->name), "level",
+                     fields_jstr(a->level), "kind", fields_jstr(a->kind), "parent_id",
+                     (json_int_t)a->parent_id, "valid_from", fields_jstr(a->valid_from), "valid_to",
+                     fields_jstr(a->valid_to), "has_geometry", a->geometry != NULL, "version",
+                     (json_int_t)a->version);
 }
 
 ph_err area_create(struct core_ctx *cx, struct area *a, const char **field)
@@ -449,7 +398,7 @@ ph_err area_update(struct core_ctx *cx, struct area *a, const char **field)
             goto out;
         }
     }
-    if (!str_eq(a->level, old.level)) {
+    if (!fields_str_eq(a->level, old.level)) {
         rc = check_children_below(cx, a->id, level_rank(a->level));
         if (rc != PH_OK) {
             if (rc == PH_EINVAL && field != NULL)
@@ -466,17 +415,17 @@ ph_err area_update(struct core_ctx *cx, struct area *a, const char **field)
     a->version = old.version + 1;
 
     d = json_object();
-    diff_str(d, "code", old.code, a->code);
-    diff_str(d, "name", old.name, a->name);
-    diff_str(d, "level", old.level, a->level);
-    diff_str(d, "kind", old.kind, a->kind);
-    diff_int(d, "parent_id", old.parent_id, a->parent_id);
-    diff_str(d, "valid_from", old.valid_from, a->valid_from);
-    diff_str(d, "valid_to", old.valid_to, a->valid_to);
+    fields_diff_str(d, "code", old.code, a->code);
+    fields_diff_str(d, "name", old.name, a->name);
+    fields_diff_str(d, "level", old.level, a->level);
+    fields_diff_str(d, "kind", old.kind, a->kind);
+    fields_diff_int(d, "parent_id", old.parent_id, a->parent_id);
+    fields_diff_str(d, "valid_from", old.valid_from, a->valid_from);
+    fields_diff_str(d, "valid_to", old.valid_to, a->valid_to);
     /* Outlines can be megabytes: the log says that it changed, not how. */
-    if (!str_eq(old.geometry, a->geometry))
-        json_object_set_new(d, "geometry", json_pack("{s:b, s:b}", "old", old.geometry != NULL,
-                                                     "new", a->geometry != NULL));
+    if (!fields_str_eq(old.geometry, a->geometry))
+        fields_diff_set(d, "geometry", json_boolean(old.geometry != NULL),
+                        json_boolean(a->geometry != NULL));
     rc = audit_record(cx, "area.update", "area", a->id, d);
     if (rc != PH_OK)
         goto out;
@@ -499,8 +448,9 @@ ph_err area_delete(struct core_ctx *cx, int64_t id)
     rc = store_area_delete(cx->st, id);
     if (rc != PH_OK)
         goto out;
-    rc = audit_record(cx, "area.delete", "area", id,
-                      json_pack("{s:o, s:o}", "code", jstr(old.code), "name", jstr(old.name)));
+    rc = audit_record(
+        cx, "area.delete", "area", id,
+        json_pack("{s:o, s:o}", "code", fields_jstr(old.code), "name", fields_jstr(old.name)));
     if (rc != PH_OK)
         goto out;
     rc = outbox_emit(cx, "area.deleted", "area", id, json_pack("{s:I}", "id", (json_int_t)id));
@@ -525,14 +475,6 @@ ph_err area_list(struct core_ctx *cx, const struct area_filter *f, struct area *
 
     if (rc != PH_OK)
         return rc;
-    if (g.limit <= 0)
-        g.limit = LIST_DEFAULT_LIMIT;
-    if (g.limit > LIST_MAX_LIMIT)
-        g.limit = LIST_MAX_LIMIT;
-    if (g.q != NULL) {
-        g.q = text_fold(cx->arena, g.q);
-        if (g.q[0] == '\0')
-            g.q = NULL;
-    }
+    fields_list_filter(cx->arena, &g.limit, &g.q);
     return store_area_list(cx->st, cx->arena, &g, items, n, has_more);
 }

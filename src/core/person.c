@@ -14,6 +14,7 @@
 #include "core/access.h"
 #include "core/audit.h"
 #include "core/ctx.h"
+#include "core/fields.h"
 #include "core/outbox.h"
 #include "core/person.h"
 #include "core/session.h"
@@ -46,30 +47,6 @@ bool person_username_valid(const char *name)
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* Trim, check clean UTF-8 and size, NFC. NULL or empty gives NULL when the field is
- * optional and PH_EINVAL when required. */
-static ph_err clean_text(struct arena *a, const char *in, size_t max, bool required,
-                         const char **out)
-{
-    char *t, *nfc;
-
-    if (in == NULL) {
-        *out = NULL;
-        return required ? PH_EINVAL : PH_OK;
-    }
-    t = text_trim(a, in);
-    if (t[0] == '\0') {
-        *out = NULL;
-        return required ? PH_EINVAL : PH_OK;
-    }
-    if (!text_is_clean_utf8(t, strlen(t)) || text_nfc(a, t, &nfc) != PH_OK)
-        return PH_EINVAL;
-    if (strlen(nfc) > max)
-        return PH_EINVAL;
-    *out = nfc;
-    return PH_OK;
-}
-
 /* Deliberately loose: one '@' with text on both sides and no white space. Whether
  * the mailbox exists is not ours to know. */
 static bool email_valid(const char *s)
@@ -84,43 +61,16 @@ static bool email_valid(const char *s)
     return true;
 }
 
-static bool str_eq(const char *x, const char *y)
-{
-    if (x == NULL || y == NULL)
-        return x == y;
-    return strcmp(x, y) == 0;
-}
-
-static json_t *jstr(const char *s)
-{
-    return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *roles_json(unsigned roles)
-{
-    json_t *arr = json_array();
-
-    for (int i = 0; i < ROLE_COUNT; i++)
-        if (roles & (1u << i))
-            json_array_append_new(arr, jstr(role_name((enum role)(1u << i))));
-    return arr;
-}
-
 static json_t *person_summary(const struct person *p)
 {
     return json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:b, s:b, s:I}", "id",
-                     (json_int_t)p->id, "username", jstr(p->username), "full_name",
-                     jstr(p->full_name), "rank", jstr(p->rank), "position", jstr(p->position),
-                     "unit_id", (json_int_t)p->unit_id, "roles", roles_json(p->roles), "clearance",
-                     jstr(clearance_name(p->clearance)), "phone", jstr(p->phone), "email",
-                     jstr(p->email), "is_disabled", p->is_disabled, "has_password",
+                     (json_int_t)p->id, "username", fields_jstr(p->username), "full_name",
+                     fields_jstr(p->full_name), "rank", fields_jstr(p->rank), "position",
+                     fields_jstr(p->position), "unit_id", (json_int_t)p->unit_id, "roles",
+                     fields_roles_json(p->roles), "clearance",
+                     fields_jstr(clearance_name(p->clearance)), "phone", fields_jstr(p->phone),
+                     "email", fields_jstr(p->email), "is_disabled", p->is_disabled, "has_password",
                      p->has_password, "version", (json_int_t)p->version);
-}
-
-static void diff_str(json_t *d, const char *key, const char *old, const char *new_)
-{
-    if (!str_eq(old, new_))
-        json_object_set_new(d, key, json_pack("{s:o, s:o}", "old", jstr(old), "new", jstr(new_)));
 }
 
 /* The search key covers the full name and the username so that q finds either. */
@@ -173,6 +123,24 @@ static ph_err check_person_access(struct core_ctx *cx, enum access_action act,
     return rc;
 }
 
+/* Access to people of the unit a record names (unit_id, which may be 0 or, not
+ * yet validated, negative): an unknown unit is a bad unit_id. */
+static ph_err check_unit_access(struct core_ctx *cx, enum access_action act, int64_t unit_id,
+                                const char **field)
+{
+    const char *path, *force;
+    ph_err rc = unit_scope(cx, unit_id > 0 ? unit_id : 0, &path, &force);
+
+    if (rc == PH_ENOTFOUND) {
+        rc = PH_EINVAL;
+        if (field != NULL)
+            *field = "unit_id";
+    }
+    if (rc == PH_OK)
+        rc = check_access(cx, act, path, force);
+    return rc;
+}
+
 static bool above_caller(const struct core_ctx *cx, int clearance)
 {
     return !cx->user->is_system && clearance > cx->user->clearance;
@@ -187,25 +155,24 @@ static ph_err validate(struct core_ctx *cx, struct person *p, const struct perso
     ph_err rc = PH_EINVAL;
 
     f = "username";
-    if (p->username == NULL)
-        goto out;
-    p->username = text_trim(cx->arena, p->username);
-    if (!person_username_valid(p->username))
+    if (!fields_trim_valid(cx->arena, &p->username, person_username_valid))
         goto out;
     f = "full_name";
-    if (clean_text(cx->arena, p->full_name, TEXT_MAX_NAME_BYTES, true, &p->full_name) != PH_OK)
+    if (fields_clean_text(cx->arena, p->full_name, TEXT_MAX_NAME_BYTES, true, &p->full_name) !=
+        PH_OK)
         goto out;
     f = "rank";
-    if (clean_text(cx->arena, p->rank, TEXT_MAX_SHORT_BYTES, false, &p->rank) != PH_OK)
+    if (fields_clean_text(cx->arena, p->rank, TEXT_MAX_SHORT_BYTES, false, &p->rank) != PH_OK)
         goto out;
     f = "position";
-    if (clean_text(cx->arena, p->position, TEXT_MAX_NAME_BYTES, false, &p->position) != PH_OK)
+    if (fields_clean_text(cx->arena, p->position, TEXT_MAX_NAME_BYTES, false, &p->position) !=
+        PH_OK)
         goto out;
     f = "phone";
-    if (clean_text(cx->arena, p->phone, TEXT_MAX_SHORT_BYTES, false, &p->phone) != PH_OK)
+    if (fields_clean_text(cx->arena, p->phone, TEXT_MAX_SHORT_BYTES, false, &p->phone) != PH_OK)
         goto out;
     f = "email";
-    if (clean_text(cx->arena, p->email, EMAIL_MAX, false, &p->email) != PH_OK ||
+    if (fields_clean_text(cx->arena, p->email, EMAIL_MAX, false, &p->email) != PH_OK ||
         (p->email != NULL && !email_valid(p->email)))
         goto out;
 
@@ -262,21 +229,12 @@ ph_err person_create(struct core_ctx *cx, struct person *p, const char *password
                      const char **field)
 {
     char hash[PASSWORD_HASH_BYTES];
-    const char *path = NULL, *force = NULL, *why = NULL;
+    const char *why = NULL;
     int64_t id = 0;
     ph_err rc;
 
     hash[0] = '\0';
-    rc = unit_scope(cx, p->unit_id > 0 ? p->unit_id : 0, &path, &force);
-    if (rc != PH_OK) {
-        if (rc == PH_ENOTFOUND) {
-            rc = PH_EINVAL;
-            if (field != NULL)
-                *field = "unit_id";
-        }
-        goto out;
-    }
-    rc = check_access(cx, ACCESS_CREATE, path, force);
+    rc = check_unit_access(cx, ACCESS_CREATE, p->unit_id, field);
     if (rc != PH_OK)
         goto out;
     rc = validate(cx, p, NULL, field);
@@ -318,7 +276,6 @@ out:
 ph_err person_update(struct core_ctx *cx, struct person *p, const char **field)
 {
     struct person old;
-    const char *path, *force;
     bool narrows;
     int revoked = 0;
     json_t *d = NULL;
@@ -332,16 +289,7 @@ ph_err person_update(struct core_ctx *cx, struct person *p, const char **field)
         goto out;
     if (p->unit_id != old.unit_id) {
         /* Moving someone needs admin rights over both units. */
-        rc = unit_scope(cx, p->unit_id > 0 ? p->unit_id : 0, &path, &force);
-        if (rc != PH_OK) {
-            if (rc == PH_ENOTFOUND) {
-                rc = PH_EINVAL;
-                if (field != NULL)
-                    *field = "unit_id";
-            }
-            goto out;
-        }
-        rc = check_access(cx, ACCESS_UPDATE, path, force);
+        rc = check_unit_access(cx, ACCESS_UPDATE, p->unit_id, field);
         if (rc != PH_OK)
             goto out;
     }
@@ -370,22 +318,17 @@ ph_err person_update(struct core_ctx *cx, struct person *p, const char **field)
     p->version = old.version + 1;
 
     d = json_object();
-    diff_str(d, "username", old.username, p->username);
-    diff_str(d, "full_name", old.full_name, p->full_name);
-    diff_str(d, "rank", old.rank, p->rank);
-    diff_str(d, "position", old.position, p->position);
-    diff_str(d, "phone", old.phone, p->phone);
-    diff_str(d, "email", old.email, p->email);
-    if (old.unit_id != p->unit_id)
-        json_object_set_new(d, "unit_id", json_pack("{s:I, s:I}", "old", (json_int_t)old.unit_id,
-                                                    "new", (json_int_t)p->unit_id));
+    fields_diff_str(d, "username", old.username, p->username);
+    fields_diff_str(d, "full_name", old.full_name, p->full_name);
+    fields_diff_str(d, "rank", old.rank, p->rank);
+    fields_diff_str(d, "position", old.position, p->position);
+    fields_diff_str(d, "phone", old.phone, p->phone);
+    fields_diff_str(d, "email", old.email, p->email);
+    fields_diff_int(d, "unit_id", old.unit_id, p->unit_id);
     if (old.roles != p->roles)
-        json_object_set_new(d, "roles", json_pack("{s:o, s:o}", "old", roles_json(old.roles), "new",
-                                                  roles_json(p->roles)));
-    diff_str(d, "clearance", clearance_name(old.clearance), clearance_name(p->clearance));
-    if (old.is_disabled != p->is_disabled)
-        json_object_set_new(d, "is_disabled",
-                            json_pack("{s:b, s:b}", "old", old.is_disabled, "new", p->is_disabled));
+        fields_diff_set(d, "roles", fields_roles_json(old.roles), fields_roles_json(p->roles));
+    fields_diff_str(d, "clearance", clearance_name(old.clearance), clearance_name(p->clearance));
+    fields_diff_bool(d, "is_disabled", old.is_disabled, p->is_disabled);
     if (revoked > 0)
         json_object_set_new(d, "tokens_revoked", json_integer(revoked));
     rc = audit_record(cx, "person.update", "person", p->id, d);
@@ -542,15 +485,7 @@ ph_err person_list(struct core_ctx *cx, const struct person_filter *f, struct pe
 
     if (rc != PH_OK)
         return rc;
-    if (g.limit <= 0)
-        g.limit = LIST_DEFAULT_LIMIT;
-    if (g.limit > LIST_MAX_LIMIT)
-        g.limit = LIST_MAX_LIMIT;
-    if (g.q != NULL) {
-        g.q = text_fold(cx->arena, g.q);
-        if (g.q[0] == '\0')
-            g.q = NULL;
-    }
+    fields_list_filter(cx->arena, &g.limit, &g.q);
     rc = store_person_list(cx->st, cx->arena, &g, items, n, has_more);
     if (rc == PH_OK)
         for (size_t i = 0; i < *n; i++)

@@ -9,6 +9,7 @@
 #include "core/access.h"
 #include "core/audit.h"
 #include "core/ctx.h"
+#include "core/fields.h"
 #include "core/outbox.h"
 #include "core/unit.h"
 #include "store/store.h"
@@ -50,30 +51,6 @@ bool level_is_valid(const char *level)
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* Trim, check clean UTF-8 and size, NFC. NULL or empty gives NULL when the field is
- * optional and PH_EINVAL when required. */
-static ph_err clean_text(struct arena *a, const char *in, size_t max, bool required,
-                         const char **out)
-{
-    char *t, *nfc;
-
-    if (in == NULL) {
-        *out = NULL;
-        return required ? PH_EINVAL : PH_OK;
-    }
-    t = text_trim(a, in);
-    if (t[0] == '\0') {
-        *out = NULL;
-        return required ? PH_EINVAL : PH_OK;
-    }
-    if (!text_is_clean_utf8(t, strlen(t)) || text_nfc(a, t, &nfc) != PH_OK)
-        return PH_EINVAL;
-    if (strlen(nfc) > max)
-        return PH_EINVAL;
-    *out = nfc;
-    return PH_OK;
-}
-
 static bool code_valid(const char *s)
 {
     size_t n = 0;
@@ -89,13 +66,6 @@ static bool code_valid(const char *s)
     return n <= UNIT_CODE_MAX;
 }
 
-static bool str_eq(const char *x, const char *y)
-{
-    if (x == NULL || y == NULL)
-        return x == y;
-    return strcmp(x, y) == 0;
-}
-
 /* True when path lies at or below ancestor (both materialised paths). */
 static bool path_within(const char *ancestor, const char *path)
 {
@@ -105,20 +75,6 @@ static bool path_within(const char *ancestor, const char *path)
         return false;
     n = strlen(ancestor);
     return strncmp(ancestor, path, n) == 0;
-}
-
-static json_t *jstr(const char *s)
-{
-    return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *ids_json(const int64_t *ids, size_t n)
-{
-    json_t *arr = json_array();
-
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_integer((json_int_t)ids[i]));
-    return arr;
 }
 
 static bool ids_equal(const int64_t *x, size_t nx, const int64_t *y, size_t ny)
@@ -138,16 +94,11 @@ static bool ids_equal(const int64_t *x, size_t nx, const int64_t *y, size_t ny)
 static json_t *unit_summary(const struct unit *u)
 {
     return json_pack("{s:I, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:b, s:o, s:I}", "id",
-                     (json_int_t)u->id, "code", jstr(u->code), "name", jstr(u->name), "force",
-                     jstr(u->force), "parent_id", (json_int_t)u->parent_id, "level", jstr(u->level),
-                     "path", jstr(u->path), "phone", jstr(u->phone), "is_active", u->is_active,
-                     "area_ids", ids_json(u->area_ids, u->n_areas), "version", (json_int_t)u->version);
-}
-
-static void diff_str(json_t *d, const char *key, const char *old, const char *new_)
-{
-    if (!str_eq(old, new_))
-        json_object_set_new(d, key, json_pack("{s:o, s:o}", "old", jstr(old), "new", jstr(new_)));
+                     (json_int_t)u->id, "code", fields_jstr(u->code), "name", fields_jstr(u->name),
+                     "force", fields_jstr(u->force), "parent_id", (json_int_t)u->parent_id, "level",
+                     fields_jstr(u->level), "path", fields_jstr(u->path), "phone",
+                     fields_jstr(u->phone), "is_active", u->is_active, "area_ids",
+                     fields_ids_json(u->area_ids, u->n_areas), "version", (json_int_t)u->version);
 }
 
 /* Does the caller administer (act) within path, of force? NULL path: the top level,
@@ -180,13 +131,10 @@ ph_err unit_validate(struct core_ctx *cx, struct unit *u, const char **field)
     ph_err rc = PH_EINVAL;
 
     f = "code";
-    if (u->code == NULL)
-        goto out;
-    u->code = text_trim(cx->arena, u->code);
-    if (!code_valid(u->code))
+    if (!fields_trim_valid(cx->arena, &u->code, code_valid))
         goto out;
     f = "name";
-    if (clean_text(cx->arena, u->name, TEXT_MAX_NAME_BYTES, true, &u->name) != PH_OK)
+    if (fields_clean_text(cx->arena, u->name, TEXT_MAX_NAME_BYTES, true, &u->name) != PH_OK)
         goto out;
     f = "force";
     if (!force_is_valid(u->force))
@@ -195,7 +143,7 @@ ph_err unit_validate(struct core_ctx *cx, struct unit *u, const char **field)
     if (!level_is_valid(u->level))
         goto out;
     f = "phone";
-    if (clean_text(cx->arena, u->phone, TEXT_MAX_SHORT_BYTES, false, &u->phone) != PH_OK)
+    if (fields_clean_text(cx->arena, u->phone, TEXT_MAX_SHORT_BYTES, false, &u->phone) != PH_OK)
         goto out;
 
     f = "parent_id";
@@ -209,7 +157,7 @@ ph_err unit_validate(struct core_ctx *cx, struct unit *u, const char **field)
         if (rc != PH_OK)
             goto out;
         rc = PH_EINVAL;
-        if (!str_eq(parent.force, u->force) || level_rank(parent.level) < 0 ||
+        if (!fields_str_eq(parent.force, u->force) || level_rank(parent.level) < 0 ||
             level_rank(parent.level) >= level_rank(u->level))
             goto out;
     }
@@ -353,7 +301,7 @@ ph_err unit_update(struct core_ctx *cx, struct unit *u, const char **field)
             goto out;
     }
 
-    if (!str_eq(u->force, old.force)) {
+    if (!fields_str_eq(u->force, old.force)) {
         struct unit *kids = NULL;
         size_t n = 0;
         bool more = false;
@@ -369,7 +317,7 @@ ph_err unit_update(struct core_ctx *cx, struct unit *u, const char **field)
             if (rc != PH_OK)
                 goto out;
             rc = PH_EINVAL;
-            if (!str_eq(parent.force, u->force))
+            if (!fields_str_eq(parent.force, u->force))
                 goto out;
         }
         f = NULL;
@@ -378,7 +326,7 @@ ph_err unit_update(struct core_ctx *cx, struct unit *u, const char **field)
     rc = unit_validate(cx, u, field);
     if (rc != PH_OK)
         goto out;
-    if (!str_eq(u->level, old.level)) {
+    if (!fields_str_eq(u->level, old.level)) {
         rc = check_children_below(cx, u->id, level_rank(u->level));
         if (rc != PH_OK) {
             if (rc == PH_EINVAL)
@@ -397,22 +345,17 @@ ph_err unit_update(struct core_ctx *cx, struct unit *u, const char **field)
     *u = fresh;
 
     d = json_object();
-    diff_str(d, "code", old.code, u->code);
-    diff_str(d, "name", old.name, u->name);
-    diff_str(d, "force", old.force, u->force);
-    diff_str(d, "level", old.level, u->level);
-    diff_str(d, "phone", old.phone, u->phone);
-    diff_str(d, "path", old.path, u->path);
-    if (old.parent_id != u->parent_id)
-        json_object_set_new(d, "parent_id", json_pack("{s:I, s:I}", "old", (json_int_t)old.parent_id,
-                                                      "new", (json_int_t)u->parent_id));
-    if (old.is_active != u->is_active)
-        json_object_set_new(d, "is_active",
-                            json_pack("{s:b, s:b}", "old", old.is_active, "new", u->is_active));
+    fields_diff_str(d, "code", old.code, u->code);
+    fields_diff_str(d, "name", old.name, u->name);
+    fields_diff_str(d, "force", old.force, u->force);
+    fields_diff_str(d, "level", old.level, u->level);
+    fields_diff_str(d, "phone", old.phone, u->phone);
+    fields_diff_str(d, "path", old.path, u->path);
+    fields_diff_int(d, "parent_id", old.parent_id, u->parent_id);
+    fields_diff_bool(d, "is_active", old.is_active, u->is_active);
     if (!ids_equal(old.area_ids, old.n_areas, u->area_ids, u->n_areas))
-        json_object_set_new(d, "area_ids",
-                            json_pack("{s:o, s:o}", "old", ids_json(old.area_ids, old.n_areas),
-                                      "new", ids_json(u->area_ids, u->n_areas)));
+        fields_diff_set(d, "area_ids", fields_ids_json(old.area_ids, old.n_areas),
+                        fields_ids_json(u->area_ids, u->n_areas));
     rc = audit_record(cx, "unit.update", "unit", u->id, d);
     if (rc != PH_OK)
         goto out;
@@ -438,12 +381,14 @@ ph_err unit_delete(struct core_ctx *cx, int64_t id)
     if (rc != PH_OK)
         goto out;
     rc = audit_record(cx, "unit.delete", "unit", id,
-                      json_pack("{s:o, s:o, s:o, s:o}", "code", jstr(old.code), "name",
-                                jstr(old.name), "force", jstr(old.force), "path", jstr(old.path)));
+                      json_pack("{s:o, s:o, s:o, s:o}", "code", fields_jstr(old.code), "name",
+                                fields_jstr(old.name), "force", fields_jstr(old.force), "path",
+                                fields_jstr(old.path)));
     if (rc != PH_OK)
         goto out;
-    rc = outbox_emit(cx, "unit.deleted", "unit", id,
-                     json_pack("{s:I, s:o}", "id", (json_int_t)id, "force", jstr(old.force)));
+    rc =
+        outbox_emit(cx, "unit.deleted", "unit", id,
+                    json_pack("{s:I, s:o}", "id", (json_int_t)id, "force", fields_jstr(old.force)));
 out:
     return rc;
 }
@@ -470,14 +415,6 @@ ph_err unit_list(struct core_ctx *cx, const struct unit_filter *f, struct unit *
 
     if (rc != PH_OK)
         return rc;
-    if (g.limit <= 0)
-        g.limit = LIST_DEFAULT_LIMIT;
-    if (g.limit > LIST_MAX_LIMIT)
-        g.limit = LIST_MAX_LIMIT;
-    if (g.q != NULL) {
-        g.q = text_fold(cx->arena, g.q);
-        if (g.q[0] == '\0')
-            g.q = NULL;
-    }
+    fields_list_filter(cx->arena, &g.limit, &g.q);
     return store_unit_list(cx->st, cx->arena, &g, items, n, has_more);
 }

@@ -6,6 +6,7 @@
 #include "util/base.h"
 #include "proto/pjson.h"
 #include "core/access.h"
+#include "core/fields.h"
 #include "util/arena.h"
 #include "util/text.h"
 #include "util/time.h"
@@ -21,36 +22,22 @@ json_t *pjson_time(int64_t ms)
     return json_string(s);
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 static json_t *id_or_null(int64_t id)
 {
     return id ? json_integer(id) : json_null();
-}
-
-static json_t *roles_array(unsigned roles)
-{
-    json_t *arr = json_array();
-    for (int i = 0; i < ROLE_COUNT; i++)
-        if (roles & (1u << i))
-            json_array_append_new(arr, json_string(role_name((enum role)(1u << i))));
-    return arr;
 }
 
 json_t *pjson_area(const struct area *a, bool with_geometry)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(a->id));
-    json_object_set_new(o, "code", str_or_null(a->code));
-    json_object_set_new(o, "name", str_or_null(a->name));
-    json_object_set_new(o, "level", str_or_null(a->level));
-    json_object_set_new(o, "kind", str_or_null(a->kind));
+    json_object_set_new(o, "code", fields_jstr(a->code));
+    json_object_set_new(o, "name", fields_jstr(a->name));
+    json_object_set_new(o, "level", fields_jstr(a->level));
+    json_object_set_new(o, "kind", fields_jstr(a->kind));
     json_object_set_new(o, "parent_id", id_or_null(a->parent_id));
-    json_object_set_new(o, "valid_from", str_or_null(a->valid_from));
-    json_object_set_new(o, "valid_to", str_or_null(a->valid_to));
+    json_object_set_new(o, "valid_from", fields_jstr(a->valid_from));
+    json_object_set_new(o, "valid_to", fields_jstr(a->valid_to));
     if (with_geometry) {
         json_t *g = a->geometry ? json_loads(a->geometry, 0, NULL) : NULL;
         json_object_set_new(o, "geometry", g ? g : json_null());
@@ -65,18 +52,15 @@ json_t *pjson_unit(const struct unit *u)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(u->id));
-    json_object_set_new(o, "code", str_or_null(u->code));
-    json_object_set_new(o, "name", str_or_null(u->name));
-    json_object_set_new(o, "force", str_or_null(u->force));
+    json_object_set_new(o, "code", fields_jstr(u->code));
+    json_object_set_new(o, "name", fields_jstr(u->name));
+    json_object_set_new(o, "force", fields_jstr(u->force));
     json_object_set_new(o, "parent_id", id_or_null(u->parent_id));
-    json_object_set_new(o, "level", str_or_null(u->level));
-    json_object_set_new(o, "path", str_or_null(u->path));
-    json_object_set_new(o, "phone", str_or_null(u->phone));
+    json_object_set_new(o, "level", fields_jstr(u->level));
+    json_object_set_new(o, "path", fields_jstr(u->path));
+    json_object_set_new(o, "phone", fields_jstr(u->phone));
     json_object_set_new(o, "is_active", json_boolean(u->is_active));
-    json_t *areas = json_array();
-    for (size_t i = 0; i < u->n_areas; i++)
-        json_array_append_new(areas, json_integer(u->area_ids[i]));
-    json_object_set_new(o, "area_ids", areas);
+    json_object_set_new(o, "area_ids", fields_ids_json(u->area_ids, u->n_areas));
     json_object_set_new(o, "version", json_integer(u->version));
     json_object_set_new(o, "created_at", pjson_time(u->created_at));
     json_object_set_new(o, "updated_at", pjson_time(u->updated_at));
@@ -87,15 +71,15 @@ json_t *pjson_person(const struct person *p)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(p->id));
-    json_object_set_new(o, "username", str_or_null(p->username));
-    json_object_set_new(o, "full_name", str_or_null(p->full_name));
-    json_object_set_new(o, "rank", str_or_null(p->rank));
-    json_object_set_new(o, "position", str_or_null(p->position));
+    json_object_set_new(o, "username", fields_jstr(p->username));
+    json_object_set_new(o, "full_name", fields_jstr(p->full_name));
+    json_object_set_new(o, "rank", fields_jstr(p->rank));
+    json_object_set_new(o, "position", fields_jstr(p->position));
     json_object_set_new(o, "unit_id", id_or_null(p->unit_id));
-    json_object_set_new(o, "roles", roles_array(p->roles));
+    json_object_set_new(o, "roles", fields_roles_json(p->roles));
     json_object_set_new(o, "clearance", json_string(clearance_name(p->clearance)));
-    json_object_set_new(o, "phone", str_or_null(p->phone));
-    json_object_set_new(o, "email", str_or_null(p->email));
+    json_object_set_new(o, "phone", fields_jstr(p->phone));
+    json_object_set_new(o, "email", fields_jstr(p->email));
     json_object_set_new(o, "is_disabled", json_boolean(p->is_disabled));
     json_object_set_new(o, "has_password", json_boolean(p->has_password));
     json_object_set_new(o, "locked_until", pjson_time(p->locked_until));
@@ -109,14 +93,14 @@ json_t *pjson_user(const struct core_user *u)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(u->person_id));
-    json_object_set_new(o, "username", str_or_null(u->username));
-    json_object_set_new(o, "full_name", str_or_null(u->full_name));
-    json_object_set_new(o, "roles", roles_array(u->roles));
+    json_object_set_new(o, "username", fields_jstr(u->username));
+    json_object_set_new(o, "full_name", fields_jstr(u->full_name));
+    json_object_set_new(o, "roles", fields_roles_json(u->roles));
     json_object_set_new(o, "clearance", json_string(clearance_name(u->clearance)));
     json_object_set_new(o, "unit_id", id_or_null(u->unit_id));
-    json_object_set_new(o, "unit_path", str_or_null(u->unit_path));
-    json_object_set_new(o, "unit_level", str_or_null(u->unit_level));
-    json_object_set_new(o, "force", str_or_null(u->force));
+    json_object_set_new(o, "unit_path", fields_jstr(u->unit_path));
+    json_object_set_new(o, "unit_level", fields_jstr(u->unit_level));
+    json_object_set_new(o, "force", fields_jstr(u->force));
     return o;
 }
 
@@ -230,43 +214,6 @@ static ph_err get_geometry(json_t *v, struct arena *a, const char **out)
     return PH_OK;
 }
 
-ph_err pjson_apply_area(json_t *obj, struct arena *a, struct area *inout, const char **field)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v) {
-        ph_err rc;
-        if (strcmp(key, "code") == 0)
-            rc = get_text(v, a, false, &inout->code);
-        else if (strcmp(key, "name") == 0)
-            rc = get_text(v, a, false, &inout->name);
-        else if (strcmp(key, "level") == 0)
-            rc = get_text(v, a, false, &inout->level);
-        else if (strcmp(key, "kind") == 0)
-            rc = get_text(v, a, false, &inout->kind);
-        else if (strcmp(key, "parent_id") == 0)
-            rc = get_id(v, true, &inout->parent_id);
-        else if (strcmp(key, "geometry") == 0)
-            rc = get_geometry(v, a, &inout->geometry);
-        else if (strcmp(key, "valid_from") == 0)
-            rc = get_text(v, a, false, &inout->valid_from);
-        else if (strcmp(key, "valid_to") == 0)
-            rc = get_text(v, a, true, &inout->valid_to);
-        else if (strcmp(key, "version") == 0)
-            rc = get_id(v, false, &inout->version);
-        else if (strcmp(key, "id") == 0 || strcmp(key, "created_at") == 0 ||
-                 strcmp(key, "updated_at") == 0)
-            rc = PH_OK; /* read-only: a client may send back what it got */
-        else
-            rc = PH_EINVAL;
-        if (rc != PH_OK) {
-            *field = arena_strdup(a, key);
-            return rc;
-        }
-    }
-    return PH_OK;
-}
-
 static ph_err get_area_ids(json_t *v, struct arena *a, int64_t **ids, size_t *n)
 {
     if (!json_is_array(v) || json_array_size(v) > 10000)
@@ -278,43 +225,6 @@ static ph_err get_area_ids(json_t *v, struct arena *a, int64_t **ids, size_t *n)
             return PH_EINVAL;
     *ids = out;
     *n = k;
-    return PH_OK;
-}
-
-ph_err pjson_apply_unit(json_t *obj, struct arena *a, struct unit *inout, const char **field)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v) {
-        ph_err rc;
-        if (strcmp(key, "code") == 0)
-            rc = get_text(v, a, false, &inout->code);
-        else if (strcmp(key, "name") == 0)
-            rc = get_text(v, a, false, &inout->name);
-        else if (strcmp(key, "force") == 0)
-            rc = get_text(v, a, false, &inout->force);
-        else if (strcmp(key, "parent_id") == 0)
-            rc = get_id(v, true, &inout->parent_id);
-        else if (strcmp(key, "level") == 0)
-            rc = get_text(v, a, false, &inout->level);
-        else if (strcmp(key, "phone") == 0)
-            rc = get_text(v, a, true, &inout->phone);
-        else if (strcmp(key, "is_active") == 0)
-            rc = get_bool(v, &inout->is_active);
-        else if (strcmp(key, "area_ids") == 0)
-            rc = get_area_ids(v, a, &inout->area_ids, &inout->n_areas);
-        else if (strcmp(key, "version") == 0)
-            rc = get_id(v, false, &inout->version);
-        else if (strcmp(key, "id") == 0 || strcmp(key, "path") == 0 ||
-                 strcmp(key, "created_at") == 0 || strcmp(key, "updated_at") == 0)
-            rc = PH_OK;
-        else
-            rc = PH_EINVAL;
-        if (rc != PH_OK) {
-            *field = arena_strdup(a, key);
-            return rc;
-        }
-    }
     return PH_OK;
 }
 
@@ -344,47 +254,169 @@ static ph_err get_clearance(json_t *v, int *out)
     return PH_OK;
 }
 
-ph_err pjson_apply_person(json_t *obj, struct arena *a, struct person *inout, const char **password,
-                          const char **field)
+/* What a member of a request object is, and so how it is read. */
+enum member_kind {
+    KIND_TEXT,         /* string, NFC */
+    KIND_TEXT_OR_NULL, /* string, or null for none */
+    KIND_ID,           /* positive integer */
+    KIND_ID_OR_NULL,   /* positive integer, or null for 0 */
+    KIND_BOOL,         /* true or false */
+    KIND_GEOMETRY,     /* object (kept as compact text), or null */
+    KIND_ROLES,        /* array of role names, into ROLE_* bits */
+    KIND_CLEARANCE,    /* clearance name, into CLEARANCE_* */
+    KIND_IDS,          /* array of positive integers, with its count at off_n */
+    KIND_PASSWORD,     /* string, into the password slot (create only) */
+    KIND_READ_ONLY,    /* ignored: a client may send back what it got */
+};
+
+/* One member of a record's request object: its name, its kind, and where the
+ * kind writes in the record (offsets; off_n only for KIND_IDS). */
+struct member {
+    const char *name;
+    enum member_kind kind;
+    size_t off, off_n;
+};
+
+/* offsetof(struct rec, f), and a compile-time error unless f has type t: the
+ * table cannot send a kind to a field of another C type. */
+/* clang-format off */
+#define FIELD_AT(rec, f, t) \
+    (offsetof(struct rec, f) + 0 * sizeof(char[_Generic(((struct rec *)0)->f, t: 1, default: -1)]))
+#define M_TEXT(rec, f) {#f, KIND_TEXT, FIELD_AT(rec, f, const char *), 0}
+#define M_TEXT_OR_NULL(rec, f) {#f, KIND_TEXT_OR_NULL, FIELD_AT(rec, f, const char *), 0}
+#define M_ID(rec, f) {#f, KIND_ID, FIELD_AT(rec, f, int64_t), 0}
+#define M_ID_OR_NULL(rec, f) {#f, KIND_ID_OR_NULL, FIELD_AT(rec, f, int64_t), 0}
+#define M_BOOL(rec, f) {#f, KIND_BOOL, FIELD_AT(rec, f, bool), 0}
+#define M_GEOMETRY(rec, f) {#f, KIND_GEOMETRY, FIELD_AT(rec, f, const char *), 0}
+#define M_ROLES(rec, f) {#f, KIND_ROLES, FIELD_AT(rec, f, unsigned), 0}
+#define M_CLEARANCE(rec, f) {#f, KIND_CLEARANCE, FIELD_AT(rec, f, int), 0}
+#define M_IDS(rec, f, n) {#f, KIND_IDS, FIELD_AT(rec, f, int64_t *), FIELD_AT(rec, n, size_t)}
+#define M_PASSWORD {"password", KIND_PASSWORD, 0, 0}
+#define M_READ_ONLY(name) {name, KIND_READ_ONLY, 0, 0}
+
+static const struct member area_members[] = {
+    M_TEXT(area, code),
+    M_TEXT(area, name),
+    M_TEXT(area, level),
+    M_TEXT(area, kind),
+    M_ID_OR_NULL(area, parent_id),
+    M_GEOMETRY(area, geometry),
+    M_TEXT(area, valid_from),
+    M_TEXT_OR_NULL(area, valid_to),
+    M_ID(area, version),
+    M_READ_ONLY("id"),
+    M_READ_ONLY("created_at"),
+    M_READ_ONLY("updated_at"),
+};
+
+static const struct member unit_members[] = {
+    M_TEXT(unit, code),
+    M_TEXT(unit, name),
+    M_TEXT(unit, force),
+    M_ID_OR_NULL(unit, parent_id),
+    M_TEXT(unit, level),
+    M_TEXT_OR_NULL(unit, phone),
+    M_BOOL(unit, is_active),
+    M_IDS(unit, area_ids, n_areas),
+    M_ID(unit, version),
+    M_READ_ONLY("id"),
+    M_READ_ONLY("path"),
+    M_READ_ONLY("created_at"),
+    M_READ_ONLY("updated_at"),
+};
+
+static const struct member person_members[] = {
+    M_TEXT(person, username),
+    M_TEXT(person, full_name),
+    M_TEXT_OR_NULL(person, rank),
+    M_TEXT_OR_NULL(person, position),
+    M_ID_OR_NULL(person, unit_id),
+    M_ROLES(person, roles),
+    M_CLEARANCE(person, clearance),
+    M_TEXT_OR_NULL(person, phone),
+    M_TEXT_OR_NULL(person, email),
+    M_BOOL(person, is_disabled),
+    M_PASSWORD,
+    M_ID(person, version),
+    M_READ_ONLY("id"),
+    M_READ_ONLY("has_password"),
+    M_READ_ONLY("locked_until"),
+    M_READ_ONLY("created_at"),
+    M_READ_ONLY("updated_at"),
+};
+/* clang-format on */
+
+/* Read v as member m into the record at rec (password: the slot for KIND_PASSWORD). */
+static ph_err apply_member(const struct member *m, json_t *v, struct arena *a, char *rec,
+                           const char **password)
+{
+    void *at = rec + m->off;
+
+    switch (m->kind) {
+    case KIND_TEXT:
+        return get_text(v, a, false, at);
+    case KIND_TEXT_OR_NULL:
+        return get_text(v, a, true, at);
+    case KIND_ID:
+        return get_id(v, false, at);
+    case KIND_ID_OR_NULL:
+        return get_id(v, true, at);
+    case KIND_BOOL:
+        return get_bool(v, at);
+    case KIND_GEOMETRY:
+        return get_geometry(v, a, at);
+    case KIND_ROLES:
+        return get_roles(v, at);
+    case KIND_CLEARANCE:
+        return get_clearance(v, at);
+    case KIND_IDS:
+        return get_area_ids(v, a, at, (void *)(rec + m->off_n));
+    case KIND_PASSWORD:
+        return get_text(v, a, false, password);
+    case KIND_READ_ONLY:
+        return PH_OK;
+    }
+    return PH_EINVAL;
+}
+
+/* Apply each member of obj onto rec through its table: an unknown member (and
+ * "password" when there is no password slot) is PH_EINVAL, with *field naming
+ * the first member that failed. */
+static ph_err apply(json_t *obj, struct arena *a, void *rec, const struct member *members,
+                    size_t n_members, const char **password, const char **field)
 {
     const char *key;
     json_t *v;
+
     json_object_foreach(obj, key, v) {
-        ph_err rc;
-        if (strcmp(key, "username") == 0)
-            rc = get_text(v, a, false, &inout->username);
-        else if (strcmp(key, "full_name") == 0)
-            rc = get_text(v, a, false, &inout->full_name);
-        else if (strcmp(key, "rank") == 0)
-            rc = get_text(v, a, true, &inout->rank);
-        else if (strcmp(key, "position") == 0)
-            rc = get_text(v, a, true, &inout->position);
-        else if (strcmp(key, "unit_id") == 0)
-            rc = get_id(v, true, &inout->unit_id);
-        else if (strcmp(key, "roles") == 0)
-            rc = get_roles(v, &inout->roles);
-        else if (strcmp(key, "clearance") == 0)
-            rc = get_clearance(v, &inout->clearance);
-        else if (strcmp(key, "phone") == 0)
-            rc = get_text(v, a, true, &inout->phone);
-        else if (strcmp(key, "email") == 0)
-            rc = get_text(v, a, true, &inout->email);
-        else if (strcmp(key, "is_disabled") == 0)
-            rc = get_bool(v, &inout->is_disabled);
-        else if (strcmp(key, "password") == 0 && password != NULL)
-            rc = get_text(v, a, false, password);
-        else if (strcmp(key, "version") == 0)
-            rc = get_id(v, false, &inout->version);
-        else if (strcmp(key, "id") == 0 || strcmp(key, "has_password") == 0 ||
-                 strcmp(key, "locked_until") == 0 || strcmp(key, "created_at") == 0 ||
-                 strcmp(key, "updated_at") == 0)
-            rc = PH_OK;
-        else
-            rc = PH_EINVAL;
+        ph_err rc = PH_EINVAL;
+        for (size_t i = 0; i < n_members; i++) {
+            const struct member *m = &members[i];
+            if (strcmp(key, m->name) == 0 && (m->kind != KIND_PASSWORD || password != NULL)) {
+                rc = apply_member(m, v, a, rec, password);
+                break;
+            }
+        }
         if (rc != PH_OK) {
             *field = arena_strdup(a, key);
             return rc;
         }
     }
     return PH_OK;
+}
+
+ph_err pjson_apply_area(json_t *obj, struct arena *a, struct area *inout, const char **field)
+{
+    return apply(obj, a, inout, area_members, PH_NELEM(area_members), NULL, field);
+}
+
+ph_err pjson_apply_unit(json_t *obj, struct arena *a, struct unit *inout, const char **field)
+{
+    return apply(obj, a, inout, unit_members, PH_NELEM(unit_members), NULL, field);
+}
+
+ph_err pjson_apply_person(json_t *obj, struct arena *a, struct person *inout, const char **password,
+                          const char **field)
+{
+    return apply(obj, a, inout, person_members, PH_NELEM(person_members), password, field);
 }

@@ -74,23 +74,136 @@ ph_err store_sq_run(struct store_sq *s, enum sq_stmt id, const char *sql, const 
     return rc;
 }
 
+/* ---- statement shapes: write, one row, a list of rows ------------------------- */
+
+/* Step a write statement once and reset it; *changes and *rowid (each may be
+ * NULL) are read before the reset. */
+static ph_err write_step(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what,
+                         int *changes, int64_t *rowid)
+{
+    ph_err rc = PH_OK;
+
+    if (e == SQLITE_OK)
+        e = sqlite3_step(stmt);
+    if (e != SQLITE_DONE) {
+        rc = store_sq_fail(s, e, what);
+    } else {
+        if (changes != NULL)
+            *changes = sqlite3_changes(s->db);
+        if (rowid != NULL)
+            *rowid = sqlite3_last_insert_rowid(s->db);
+    }
+    store_sq_done(stmt);
+    return rc;
+}
+
+ph_err store_sq_write(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what, int *changes)
+{
+    return write_step(s, stmt, e, what, changes, NULL);
+}
+
+ph_err store_sq_insert(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what, int64_t *id)
+{
+    return write_step(s, stmt, e, what, NULL, id);
+}
+
+ph_err store_sq_write_one(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what)
+{
+    int changes = 0;
+    ph_err rc = write_step(s, stmt, e, what, &changes, NULL);
+
+    if (rc == PH_OK && changes == 0)
+        rc = PH_ENOTFOUND;
+    return rc;
+}
+
+ph_err store_sq_update_versioned(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what,
+                                 enum sq_stmt exists_id, const char *exists_sql, int64_t rowid)
+{
+    int changes = 0;
+    ph_err rc = write_step(s, stmt, e, what, &changes, NULL);
+
+    if (rc == PH_OK && changes == 0)
+        rc = store_sq_stale_or_missing(s, exists_id, exists_sql, rowid);
+    return rc;
+}
+
+ph_err store_sq_get(struct store_sq *s, struct arena *ar, sqlite3_stmt *stmt, int e,
+                    const char *what, void (*read)(struct arena *ar, sqlite3_stmt *stmt, void *row),
+                    void *out)
+{
+    ph_err rc = PH_OK;
+
+    if (e == SQLITE_OK)
+        e = sqlite3_step(stmt);
+    if (e == SQLITE_ROW) {
+        if (read != NULL)
+            read(ar, stmt, out);
+    } else if (e == SQLITE_DONE) {
+        rc = PH_ENOTFOUND;
+    } else {
+        rc = store_sq_fail(s, e, what);
+    }
+    store_sq_done(stmt);
+    return rc;
+}
+
+/* Room for one more element of size elem in the arena array items holding n,
+ * with capacity *cap: grows by doubling (the old copy stays in the arena). */
+static void *grow(struct arena *ar, void *items, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return items;
+    size_t ncap = *cap == 0 ? 8 : 2 * *cap;
+    void *p = arena_alloc(ar, ncap * elem);
+    if (n > 0)
+        memcpy(p, items, n * elem);
+    *cap = ncap;
+    return p;
+}
+
+ph_err store_sq_rows(struct store_sq *s, struct arena *ar, sqlite3_stmt *stmt, int e,
+                     const char *what, size_t elem, int limit,
+                     void (*read)(struct arena *ar, sqlite3_stmt *stmt, void *row), void **items,
+                     size_t *n, bool *has_more)
+{
+    char *list = NULL;
+    size_t count = 0, cap = 0;
+    ph_err rc = PH_OK;
+
+    /* Step before the count test: with a limit, the row after the last one kept
+     * is read to learn whether there are more. */
+    if (e == SQLITE_OK) {
+        while ((e = sqlite3_step(stmt)) == SQLITE_ROW && (limit <= 0 || count < (size_t)limit)) {
+            list = grow(ar, list, count, &cap, elem);
+            read(ar, stmt, list + count++ * elem);
+        }
+    }
+    if (e == SQLITE_ROW || e == SQLITE_DONE) {
+        *items = list;
+        *n = count;
+        if (has_more != NULL)
+            *has_more = e == SQLITE_ROW;
+    } else {
+        rc = store_sq_fail(s, e, what);
+    }
+    store_sq_done(stmt);
+    return rc;
+}
+
 ph_err store_sq_exists(struct store_sq *s, enum sq_stmt id, const char *sql, int64_t rowid,
                        bool *found)
 {
     sqlite3_stmt *stmt = store_sq_stmt(s, id, sql);
-    ph_err rc = PH_OK;
-    int e;
+    ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, rowid);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_ROW || e == SQLITE_DONE)
-        *found = e == SQLITE_ROW;
-    else
-        rc = store_sq_fail(s, e, "look up row");
-    store_sq_done(stmt);
+    rc = store_sq_get(s, NULL, stmt, sqlite3_bind_int64(stmt, 1, rowid), "look up row", NULL, NULL);
+    if (rc == PH_OK || rc == PH_ENOTFOUND) {
+        *found = rc == PH_OK;
+        rc = PH_OK;
+    }
     return rc;
 }
 
@@ -140,6 +253,14 @@ int store_sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id)
     return sqlite3_bind_int64(stmt, i, id);
 }
 
+int store_sq_bind_created(sqlite3_stmt *stmt, int i, int64_t created_at, int64_t updated_at)
+{
+    int64_t created = store_sq_time_or_now(created_at);
+
+    return sqlite3_bind_int64(stmt, i, created) |
+           sqlite3_bind_int64(stmt, i + 1, updated_at != 0 ? updated_at : created);
+}
+
 char *store_sq_col_text(struct arena *ar, sqlite3_stmt *stmt, int i)
 {
     const unsigned char *t = sqlite3_column_text(stmt, i);
@@ -179,18 +300,6 @@ int store_sq_list_limit(int limit)
     if (limit <= 0)
         return LIST_DEFAULT_LIMIT;
     return limit > LIST_MAX_LIMIT ? LIST_MAX_LIMIT : limit;
-}
-
-void *store_sq_grow(struct arena *ar, void *items, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return items;
-    size_t ncap = *cap == 0 ? 8 : 2 * *cap;
-    void *p = arena_alloc(ar, ncap * elem);
-    if (n > 0)
-        memcpy(p, items, n * elem);
-    *cap = ncap;
-    return p;
 }
 
 int64_t store_sq_time_or_now(int64_t t)
@@ -473,35 +582,30 @@ static ph_err sq_savepoint_rollback(struct store *st)
 
 /* ---- forces -------------------------------------------------------------- */
 
+static void read_force(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    struct store_force *f = row;
+
+    f->code = store_sq_col_text(ar, stmt, 0);
+    f->name_vi = store_sq_col_text(ar, stmt, 1);
+    f->name_en = store_sq_col_text(ar, stmt, 2);
+}
+
 static ph_err sq_force_list(struct store *st, struct arena *a, struct store_force **items,
                             size_t *n)
 {
     struct store_sq *s = store_sq_of(st);
     sqlite3_stmt *stmt =
         store_sq_stmt(s, SQ_FORCE_LIST, "SELECT code, name_vi, name_en FROM forces ORDER BY code");
-    struct store_force *list = NULL;
-    size_t count = 0, cap = 0;
-    ph_err rc = PH_ESTORE;
-    int e;
+    void *list = NULL;
+    ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
-        list = store_sq_grow(a, list, count, &cap, sizeof(*list));
-        list[count].code = store_sq_col_text(a, stmt, 0);
-        list[count].name_vi = store_sq_col_text(a, stmt, 1);
-        list[count].name_en = store_sq_col_text(a, stmt, 2);
-        count++;
-    }
-    if (e != SQLITE_DONE) {
-        rc = store_sq_fail(s, e, "list forces");
-        goto out;
-    }
-    *items = list;
-    *n = count;
-    rc = PH_OK;
-out:
-    store_sq_done(stmt);
+    rc = store_sq_rows(s, a, stmt, SQLITE_OK, "list forces", sizeof(**items), 0, read_force, &list,
+                       n, NULL);
+    if (rc == PH_OK)
+        *items = list;
     return rc;
 }
 
@@ -513,8 +617,10 @@ out:
 #define SQL_AREA_EXISTS "SELECT 1 FROM areas WHERE id = ?1"
 
 /* Columns AREA_COLS then geometry (column 11). */
-static void read_area(struct arena *ar, sqlite3_stmt *stmt, struct area *out)
+static void read_area(struct arena *ar, sqlite3_stmt *stmt, void *row)
 {
+    struct area *out = row;
+
     memset(out, 0, sizeof(*out));
     out->id = sqlite3_column_int64(stmt, 0);
     out->code = store_sq_col_text(ar, stmt, 1);
@@ -549,22 +655,13 @@ static ph_err sq_area_insert(struct store *st, const struct area *a, const char 
         "INSERT INTO areas (code, name, name_folded, level, kind, parent_id, geometry, "
         "valid_from, valid_to, version, created_at, updated_at) "
         "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12)");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    int64_t created = store_sq_time_or_now(a->created_at);
-    e = bind_area(stmt, a, name_folded) | sqlite3_bind_int64(stmt, 11, created) |
-        sqlite3_bind_int64(stmt, 12, a->updated_at != 0 ? a->updated_at : created);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_DONE)
-        *id = sqlite3_last_insert_rowid(s->db);
-    else
-        rc = store_sq_fail(s, e, "insert area");
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_insert(s, stmt,
+                           bind_area(stmt, a, name_folded) |
+                               store_sq_bind_created(stmt, 11, a->created_at, a->updated_at),
+                           "insert area", id);
 }
 
 static ph_err sq_area_update(struct store *st, const struct area *a, const char *name_folded)
@@ -575,42 +672,25 @@ static ph_err sq_area_update(struct store *st, const struct area *a, const char 
         "UPDATE areas SET code = ?2, name = ?3, name_folded = ?4, level = ?5, kind = ?6, "
         "parent_id = ?7, geometry = ?8, valid_from = ?9, valid_to = ?10, updated_at = ?11, "
         "version = version + 1 WHERE id = ?1 AND (?12 = 0 OR version = ?12)");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, a->id) | bind_area(stmt, a, name_folded) |
-        sqlite3_bind_int64(stmt, 11, store_sq_time_or_now(a->updated_at)) |
-        sqlite3_bind_int64(stmt, 12, a->version);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "update area");
-    else if (sqlite3_changes(s->db) == 0)
-        rc = store_sq_stale_or_missing(s, SQ_AREA_EXISTS, SQL_AREA_EXISTS, a->id);
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_update_versioned(
+        s, stmt,
+        sqlite3_bind_int64(stmt, 1, a->id) | bind_area(stmt, a, name_folded) |
+            sqlite3_bind_int64(stmt, 11, store_sq_time_or_now(a->updated_at)) |
+            sqlite3_bind_int64(stmt, 12, a->version),
+        "update area", SQ_AREA_EXISTS, SQL_AREA_EXISTS, a->id);
 }
 
 static ph_err sq_area_delete(struct store *st, int64_t id)
 {
     struct store_sq *s = store_sq_of(st);
     sqlite3_stmt *stmt = store_sq_stmt(s, SQ_AREA_DELETE, "DELETE FROM areas WHERE id = ?1");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, id);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "delete area");
-    else if (sqlite3_changes(s->db) == 0)
-        rc = PH_ENOTFOUND;
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_write_one(s, stmt, sqlite3_bind_int64(stmt, 1, id), "delete area");
 }
 
 static ph_err sq_area_get(struct store *st, struct arena *ar, int64_t id, struct area *out)
@@ -618,22 +698,10 @@ static ph_err sq_area_get(struct store *st, struct arena *ar, int64_t id, struct
     struct store_sq *s = store_sq_of(st);
     sqlite3_stmt *stmt =
         store_sq_stmt(s, SQ_AREA_GET, "SELECT " AREA_COLS ", geometry FROM areas WHERE id = ?1");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, id);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_ROW)
-        read_area(ar, stmt, out);
-    else if (e == SQLITE_DONE)
-        rc = PH_ENOTFOUND;
-    else
-        rc = store_sq_fail(s, e, "get area");
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_get(s, ar, stmt, sqlite3_bind_int64(stmt, 1, id), "get area", read_area, out);
 }
 
 static ph_err sq_area_list(struct store *st, struct arena *ar, const struct area_filter *f,
@@ -652,9 +720,8 @@ static ph_err sq_area_list(struct store *st, struct arena *ar, const struct area
         "AND (?7 IS NULL OR (valid_from <= ?7 AND (valid_to IS NULL OR valid_to > ?7))) "
         "ORDER BY id LIMIT ?9");
     int limit = store_sq_list_limit(f->limit);
-    struct area *list = NULL;
-    size_t count = 0, cap = 0;
-    ph_err rc = PH_OK;
+    void *list = NULL;
+    ph_err rc;
     int e;
 
     if (stmt == NULL)
@@ -665,20 +732,10 @@ static ph_err sq_area_list(struct store *st, struct arena *ar, const struct area
         store_sq_bind_text(stmt, 6, store_sq_like_escape(ar, f->q)) |
         store_sq_bind_text(stmt, 7, f->at) | sqlite3_bind_int(stmt, 8, f->with_geometry) |
         sqlite3_bind_int(stmt, 9, limit + 1);
-    if (e == SQLITE_OK) {
-        while ((e = sqlite3_step(stmt)) == SQLITE_ROW && count < (size_t)limit) {
-            list = store_sq_grow(ar, list, count, &cap, sizeof(*list));
-            read_area(ar, stmt, &list[count++]);
-        }
-    }
-    if (e == SQLITE_ROW || e == SQLITE_DONE) {
+    rc = store_sq_rows(s, ar, stmt, e, "list areas", sizeof(**items), limit, read_area, &list, n,
+                       has_more);
+    if (rc == PH_OK)
         *items = list;
-        *n = count;
-        *has_more = e == SQLITE_ROW;
-    } else {
-        rc = store_sq_fail(s, e, "list areas");
-    }
-    store_sq_done(stmt);
     return rc;
 }
 
@@ -720,7 +777,6 @@ static ph_err sq_audit_insert(struct store *st, const struct audit_entry *a)
     sqlite3_stmt *stmt = store_sq_stmt(s, SQ_AUDIT_INSERT,
                                        "INSERT INTO audit_log (" AUDIT_COLS ") "
                                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-    ph_err rc = PH_OK;
     int e;
 
     if (stmt == NULL)
@@ -732,12 +788,25 @@ static ph_err sq_audit_insert(struct store *st, const struct audit_entry *a)
         store_sq_bind_text(stmt, 9, a->detail) |
         sqlite3_bind_blob(stmt, 10, a->prev_hash, 32, SQLITE_STATIC) |
         sqlite3_bind_blob(stmt, 11, a->hash, 32, SQLITE_STATIC);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "insert audit entry");
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_write(s, stmt, e, "insert audit entry", NULL);
+}
+
+static void read_audit_entry(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    struct audit_entry *a = row;
+
+    a->seq = sqlite3_column_int64(stmt, 0);
+    a->at = sqlite3_column_int64(stmt, 1);
+    a->actor_id = sqlite3_column_int64(stmt, 2);
+    a->actor = store_sq_col_text(ar, stmt, 3);
+    a->action = store_sq_col_text(ar, stmt, 4);
+    a->item_kind = store_sq_col_text(ar, stmt, 5);
+    a->item_id = sqlite3_column_int64(stmt, 6);
+    a->client = store_sq_col_text(ar, stmt, 7);
+    a->detail = store_sq_col_text(ar, stmt, 8);
+    /* A damaged hash reads as zeros: the chain check reports the entry. */
+    (void)store_sq_col_hash(stmt, 9, a->prev_hash);
+    (void)store_sq_col_hash(stmt, 10, a->hash);
 }
 
 static ph_err sq_audit_page(struct store *st, struct arena *ar, int64_t after_seq, int limit,
@@ -747,39 +816,18 @@ static ph_err sq_audit_page(struct store *st, struct arena *ar, int64_t after_se
     sqlite3_stmt *stmt =
         store_sq_stmt(s, SQ_AUDIT_PAGE,
                       "SELECT " AUDIT_COLS " FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-    struct audit_entry *list = NULL;
-    size_t count = 0, cap = 0;
-    ph_err rc = PH_OK;
-    int e;
+    void *list = NULL;
+    ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, after_seq) | sqlite3_bind_int(stmt, 2, limit < 0 ? 0 : limit);
-    if (e == SQLITE_OK) {
-        while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
-            list = store_sq_grow(ar, list, count, &cap, sizeof(*list));
-            struct audit_entry *a = &list[count++];
-            a->seq = sqlite3_column_int64(stmt, 0);
-            a->at = sqlite3_column_int64(stmt, 1);
-            a->actor_id = sqlite3_column_int64(stmt, 2);
-            a->actor = store_sq_col_text(ar, stmt, 3);
-            a->action = store_sq_col_text(ar, stmt, 4);
-            a->item_kind = store_sq_col_text(ar, stmt, 5);
-            a->item_id = sqlite3_column_int64(stmt, 6);
-            a->client = store_sq_col_text(ar, stmt, 7);
-            a->detail = store_sq_col_text(ar, stmt, 8);
-            /* A damaged hash reads as zeros: the chain check reports the entry. */
-            (void)store_sq_col_hash(stmt, 9, a->prev_hash);
-            (void)store_sq_col_hash(stmt, 10, a->hash);
-        }
-    }
-    if (e == SQLITE_DONE) {
+    /* The LIMIT of the query bounds the page: every row it gives is kept. */
+    rc = store_sq_rows(s, ar, stmt,
+                       sqlite3_bind_int64(stmt, 1, after_seq) |
+                           sqlite3_bind_int(stmt, 2, limit < 0 ? 0 : limit),
+                       "page audit log", sizeof(**items), 0, read_audit_entry, &list, n, NULL);
+    if (rc == PH_OK)
         *items = list;
-        *n = count;
-    } else {
-        rc = store_sq_fail(s, e, "page audit log");
-    }
-    store_sq_done(stmt);
     return rc;
 }
 
@@ -796,7 +844,6 @@ static ph_err sq_outbox_insert(struct store *st, const struct store_outbox_event
     sqlite3_stmt *stmt = store_sq_stmt(
         s, SQ_OUTBOX_INSERT,
         "INSERT INTO outbox (at, topic, item_kind, item_id, payload) VALUES (?1, ?2, ?3, ?4, ?5)");
-    ph_err rc = PH_OK;
     int e;
 
     if (stmt == NULL)
@@ -804,14 +851,19 @@ static ph_err sq_outbox_insert(struct store *st, const struct store_outbox_event
     e = sqlite3_bind_int64(stmt, 1, store_sq_time_or_now(ev->at)) |
         store_sq_bind_text(stmt, 2, ev->topic) | store_sq_bind_text(stmt, 3, ev->item_kind) |
         sqlite3_bind_int64(stmt, 4, ev->item_id) | store_sq_bind_text(stmt, 5, ev->payload);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_DONE)
-        *id = sqlite3_last_insert_rowid(s->db);
-    else
-        rc = store_sq_fail(s, e, "insert outbox event");
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_insert(s, stmt, e, "insert outbox event", id);
+}
+
+static void read_outbox_event(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    struct store_outbox_event *ev = row;
+
+    ev->id = sqlite3_column_int64(stmt, 0);
+    ev->at = sqlite3_column_int64(stmt, 1);
+    ev->topic = store_sq_col_text(ar, stmt, 2);
+    ev->item_kind = store_sq_col_text(ar, stmt, 3);
+    ev->item_id = sqlite3_column_int64(stmt, 4);
+    ev->payload = store_sq_col_text(ar, stmt, 5);
 }
 
 static ph_err sq_outbox_after(struct store *st, struct arena *ar, int64_t after_id, int limit,
@@ -821,33 +873,17 @@ static ph_err sq_outbox_after(struct store *st, struct arena *ar, int64_t after_
     sqlite3_stmt *stmt = store_sq_stmt(s, SQ_OUTBOX_AFTER,
                                        "SELECT id, at, topic, item_kind, item_id, payload "
                                        "FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
-    struct store_outbox_event *list = NULL;
-    size_t count = 0, cap = 0;
-    ph_err rc = PH_OK;
-    int e;
+    void *list = NULL;
+    ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, after_id) | sqlite3_bind_int(stmt, 2, limit < 0 ? 0 : limit);
-    if (e == SQLITE_OK) {
-        while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
-            list = store_sq_grow(ar, list, count, &cap, sizeof(*list));
-            struct store_outbox_event *ev = &list[count++];
-            ev->id = sqlite3_column_int64(stmt, 0);
-            ev->at = sqlite3_column_int64(stmt, 1);
-            ev->topic = store_sq_col_text(ar, stmt, 2);
-            ev->item_kind = store_sq_col_text(ar, stmt, 3);
-            ev->item_id = sqlite3_column_int64(stmt, 4);
-            ev->payload = store_sq_col_text(ar, stmt, 5);
-        }
-    }
-    if (e == SQLITE_DONE) {
+    rc = store_sq_rows(s, ar, stmt,
+                       sqlite3_bind_int64(stmt, 1, after_id) |
+                           sqlite3_bind_int(stmt, 2, limit < 0 ? 0 : limit),
+                       "read outbox", sizeof(**items), 0, read_outbox_event, &list, n, NULL);
+    if (rc == PH_OK)
         *items = list;
-        *n = count;
-    } else {
-        rc = store_sq_fail(s, e, "read outbox");
-    }
-    store_sq_done(stmt);
     return rc;
 }
 

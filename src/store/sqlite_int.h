@@ -91,6 +91,40 @@ void store_sq_done(sqlite3_stmt *stmt);
 ph_err store_sq_fail(struct store_sq *s, int sqlite_rc, const char *what);
 /* Run a cached statement that takes no parameters and returns no rows. */
 ph_err store_sq_run(struct store_sq *s, enum sq_stmt id, const char *sql, const char *what);
+/* The shapes every operation takes. Each steps stmt, whose bindings are done and
+ * e the OR of their results (anything but SQLITE_OK fails without a step, logged
+ * like a failed step), maps the outcome to ph_err (failures through
+ * store_sq_fail, logged as what) and resets stmt (store_sq_done) before it
+ * returns. Outputs are written only on PH_OK. */
+
+/* A statement that returns no rows. *changes (may be NULL) gets the rows it
+ * changed. */
+ph_err store_sq_write(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what,
+                      int *changes);
+/* An INSERT: *id gets the new row's id. */
+ph_err store_sq_insert(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what,
+                       int64_t *id);
+/* An UPDATE or DELETE of one row: PH_ENOTFOUND when it changed nothing. */
+ph_err store_sq_write_one(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what);
+/* An UPDATE of one row that also matches its version: when it changed nothing,
+ * store_sq_stale_or_missing(s, exists_id, exists_sql, rowid) says why. */
+ph_err store_sq_update_versioned(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what,
+                                 enum sq_stmt exists_id, const char *exists_sql, int64_t rowid);
+/* A query for one row: read (may be NULL: only whether there is one) copies it
+ * into out, strings in ar; PH_ENOTFOUND when there is no row. */
+ph_err store_sq_get(struct store_sq *s, struct arena *ar, sqlite3_stmt *stmt, int e,
+                    const char *what, void (*read)(struct arena *ar, sqlite3_stmt *stmt, void *row),
+                    void *out);
+/* A query for a list: read copies each row into the next elem bytes of a new
+ * array in ar, *items (NULL when there are no rows) with *n elements. With limit
+ * > 0, at most limit rows are kept; the statement should ask for limit + 1, and
+ * *has_more says whether that extra row came. With limit 0, every row is kept
+ * (has_more may be NULL). */
+ph_err store_sq_rows(struct store_sq *s, struct arena *ar, sqlite3_stmt *stmt, int e,
+                     const char *what, size_t elem, int limit,
+                     void (*read)(struct arena *ar, sqlite3_stmt *stmt, void *row), void **items,
+                     size_t *n, bool *has_more);
+
 /* Does a row with this id exist? sql takes the id as ?1. */
 ph_err store_sq_exists(struct store_sq *s, enum sq_stmt id, const char *sql, int64_t rowid,
                        bool *found);
@@ -111,6 +145,9 @@ ph_err store_sq_op_end(struct store_sq *s, ph_err rc);
  * outlive the statement's use, which store_sq_done ends. */
 int store_sq_bind_text(sqlite3_stmt *stmt, int i, const char *text);
 int store_sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id);
+/* The times of a new row: created_at at i (now when 0), updated_at at i + 1
+ * (the creation time when 0). */
+int store_sq_bind_created(sqlite3_stmt *stmt, int i, int64_t created_at, int64_t updated_at);
 /* The text of column i copied into ar; NULL for SQL NULL. */
 char *store_sq_col_text(struct arena *ar, sqlite3_stmt *stmt, int i);
 /* A 32-byte hash column into out; false (and zeros) when it is not 32 bytes. */
@@ -120,9 +157,6 @@ bool store_sq_col_hash(sqlite3_stmt *stmt, int i, uint8_t out[32]);
 const char *store_sq_like_escape(struct arena *ar, const char *q);
 /* A list limit clamped to 1..LIST_MAX_LIMIT (LIST_DEFAULT_LIMIT when <= 0). */
 int store_sq_list_limit(int limit);
-/* Room for one more element of size elem in the arena array *items holding n,
- * with capacity *cap: grows by doubling (the old copy stays in the arena). */
-void *store_sq_grow(struct arena *ar, void *items, size_t n, size_t *cap, size_t elem);
 /* t when non-zero, else the current time. */
 int64_t store_sq_time_or_now(int64_t t);
 

@@ -14,8 +14,10 @@
     "updated_at"
 #define SQL_UNIT_PATH "SELECT path FROM units WHERE id = ?1"
 
-static void read_unit(struct arena *ar, sqlite3_stmt *stmt, struct unit *out)
+static void read_unit(struct arena *ar, sqlite3_stmt *stmt, void *row)
 {
+    struct unit *out = row;
+
     memset(out, 0, sizeof(*out));
     out->id = sqlite3_column_int64(stmt, 0);
     out->code = store_sq_col_text(ar, stmt, 1);
@@ -31,32 +33,28 @@ static void read_unit(struct arena *ar, sqlite3_stmt *stmt, struct unit *out)
     out->updated_at = sqlite3_column_int64(stmt, 11);
 }
 
+static void read_id(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    *(int64_t *)row = sqlite3_column_int64(stmt, 0);
+}
+
 /* Fill u->area_ids (in ar, ascending) from unit_areas. */
 static ph_err read_unit_areas(struct store_sq *s, struct arena *ar, struct unit *u)
 {
     sqlite3_stmt *stmt = store_sq_stmt(
         s, SQ_UNIT_AREAS_GET, "SELECT area_id FROM unit_areas WHERE unit_id = ?1 ORDER BY area_id");
-    int64_t *ids = NULL;
-    size_t count = 0, cap = 0;
-    ph_err rc = PH_OK;
-    int e;
+    void *ids = NULL;
+    size_t count = 0;
+    ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, u->id);
-    if (e == SQLITE_OK) {
-        while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
-            ids = store_sq_grow(ar, ids, count, &cap, sizeof(*ids));
-            ids[count++] = sqlite3_column_int64(stmt, 0);
-        }
-    }
-    if (e == SQLITE_DONE) {
+    rc = store_sq_rows(s, ar, stmt, sqlite3_bind_int64(stmt, 1, u->id), "read unit areas",
+                       sizeof(*u->area_ids), 0, read_id, &ids, &count, NULL);
+    if (rc == PH_OK) {
         u->area_ids = ids;
         u->n_areas = count;
-    } else {
-        rc = store_sq_fail(s, e, "read unit areas");
     }
-    store_sq_done(stmt);
     return rc;
 }
 
@@ -69,48 +67,32 @@ static ph_err write_unit_areas(struct store_sq *s, int64_t id, const struct unit
     sqlite3_stmt *add = store_sq_stmt(
         s, SQ_UNIT_AREAS_ADD,
         "INSERT INTO unit_areas (unit_id, area_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-    ph_err rc = PH_OK;
-    int e;
+    ph_err rc;
 
     if (clear == NULL || add == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(clear, 1, id);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(clear);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "clear unit areas");
-    store_sq_done(clear);
-    for (size_t i = 0; i < u->n_areas && rc == PH_OK; i++) {
-        e = sqlite3_bind_int64(add, 1, id) | sqlite3_bind_int64(add, 2, u->area_ids[i]);
-        if (e == SQLITE_OK)
-            e = sqlite3_step(add);
-        if (e != SQLITE_DONE)
-            rc = store_sq_fail(s, e, "add unit area");
-        store_sq_done(add);
-    }
+    rc = store_sq_write(s, clear, sqlite3_bind_int64(clear, 1, id), "clear unit areas", NULL);
+    for (size_t i = 0; i < u->n_areas && rc == PH_OK; i++)
+        rc = store_sq_write(
+            s, add, sqlite3_bind_int64(add, 1, id) | sqlite3_bind_int64(add, 2, u->area_ids[i]),
+            "add unit area", NULL);
     return rc;
+}
+
+static void read_path(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    *(char **)row = xstrdup((const char *)sqlite3_column_text(stmt, 0));
 }
 
 /* The path of unit id, a copy the caller frees; PH_ENOTFOUND when no such unit. */
 static ph_err unit_path(struct store_sq *s, int64_t id, char **path)
 {
     sqlite3_stmt *stmt = store_sq_stmt(s, SQ_UNIT_PATH, SQL_UNIT_PATH);
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, id);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_ROW)
-        *path = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-    else if (e == SQLITE_DONE)
-        rc = PH_ENOTFOUND;
-    else
-        rc = store_sq_fail(s, e, "read unit path");
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_get(s, NULL, stmt, sqlite3_bind_int64(stmt, 1, id), "read unit path", read_path,
+                        path);
 }
 
 /* Set the path of unit id (cur NULL: a new unit), or replace the prefix cur by
@@ -123,17 +105,14 @@ static ph_err write_path(struct store_sq *s, int64_t id, const char *path, const
                     : store_sq_stmt(s, SQ_UNIT_MOVE_SUBTREE,
                                     "UPDATE units SET path = ?1 || substr(path, length(?2) + 1) "
                                     "WHERE path LIKE ?2 || '%'");
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = store_sq_bind_text(stmt, 1, path) |
-        (cur == NULL ? sqlite3_bind_int64(stmt, 3, id) : store_sq_bind_text(stmt, 2, cur));
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    ph_err rc = e == SQLITE_DONE ? PH_OK : store_sq_fail(s, e, "write unit path");
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_write(
+        s, stmt,
+        store_sq_bind_text(stmt, 1, path) |
+            (cur == NULL ? sqlite3_bind_int64(stmt, 3, id) : store_sq_bind_text(stmt, 2, cur)),
+        "write unit path", NULL);
 }
 
 /* Give unit id its path below parent_id ("/<id>/" at the top). cur is the path
@@ -186,22 +165,15 @@ ph_err store_sq_unit_insert(struct store *st, const struct unit *u, const char *
         "VALUES (?2, ?3, ?4, ?5, ?6, ?7, '', ?8, ?9, 1, ?10, ?11)");
     int64_t new_id = 0;
     ph_err rc;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
     if ((rc = store_sq_op_begin(s)) != PH_OK)
         return rc;
-    int64_t created = store_sq_time_or_now(u->created_at);
-    e = bind_unit(stmt, u, name_folded) | sqlite3_bind_int64(stmt, 10, created) |
-        sqlite3_bind_int64(stmt, 11, u->updated_at != 0 ? u->updated_at : created);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_DONE)
-        new_id = sqlite3_last_insert_rowid(s->db);
-    else
-        rc = store_sq_fail(s, e, "insert unit");
-    store_sq_done(stmt);
+    rc = store_sq_insert(s, stmt,
+                         bind_unit(stmt, u, name_folded) |
+                             store_sq_bind_created(stmt, 10, u->created_at, u->updated_at),
+                         "insert unit", &new_id);
     if (rc == PH_OK)
         rc = place_unit(s, new_id, u->parent_id, NULL);
     if (rc == PH_OK)
@@ -222,23 +194,18 @@ ph_err store_sq_unit_update(struct store *st, const struct unit *u, const char *
         "WHERE id = ?1 AND (?11 = 0 OR version = ?11)");
     char *cur = NULL;
     ph_err rc;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
     /* The UPDATE comes first: it takes the write lock before anything is read. */
     if ((rc = store_sq_op_begin(s)) != PH_OK)
         return rc;
-    e = sqlite3_bind_int64(stmt, 1, u->id) | bind_unit(stmt, u, name_folded) |
-        sqlite3_bind_int64(stmt, 10, store_sq_time_or_now(u->updated_at)) |
-        sqlite3_bind_int64(stmt, 11, u->version);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "update unit");
-    else if (sqlite3_changes(s->db) == 0)
-        rc = store_sq_stale_or_missing(s, SQ_UNIT_PATH, SQL_UNIT_PATH, u->id);
-    store_sq_done(stmt);
+    rc = store_sq_update_versioned(
+        s, stmt,
+        sqlite3_bind_int64(stmt, 1, u->id) | bind_unit(stmt, u, name_folded) |
+            sqlite3_bind_int64(stmt, 10, store_sq_time_or_now(u->updated_at)) |
+            sqlite3_bind_int64(stmt, 11, u->version),
+        "update unit", SQ_UNIT_PATH, SQL_UNIT_PATH, u->id);
     if (rc == PH_OK)
         rc = unit_path(s, u->id, &cur);
     if (rc == PH_OK)
@@ -254,20 +221,10 @@ ph_err store_sq_unit_delete(struct store *st, int64_t id)
     struct store_sq *s = store_sq_of(st);
     /* Areas links go by cascade; child units and people make it a conflict. */
     sqlite3_stmt *stmt = store_sq_stmt(s, SQ_UNIT_DELETE, "DELETE FROM units WHERE id = ?1");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, id);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "delete unit");
-    else if (sqlite3_changes(s->db) == 0)
-        rc = PH_ENOTFOUND;
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_write_one(s, stmt, sqlite3_bind_int64(stmt, 1, id), "delete unit");
 }
 
 ph_err store_sq_unit_get(struct store *st, struct arena *ar, int64_t id, struct unit *out)
@@ -276,21 +233,11 @@ ph_err store_sq_unit_get(struct store *st, struct arena *ar, int64_t id, struct 
     sqlite3_stmt *stmt =
         store_sq_stmt(s, SQ_UNIT_GET, "SELECT " UNIT_COLS " FROM units WHERE id = ?1");
     struct unit u;
-    ph_err rc = PH_OK;
-    int e;
+    ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, id);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_ROW)
-        read_unit(ar, stmt, &u);
-    else if (e == SQLITE_DONE)
-        rc = PH_ENOTFOUND;
-    else
-        rc = store_sq_fail(s, e, "get unit");
-    store_sq_done(stmt);
+    rc = store_sq_get(s, ar, stmt, sqlite3_bind_int64(stmt, 1, id), "get unit", read_unit, &u);
     if (rc == PH_OK)
         rc = read_unit_areas(s, ar, &u);
     if (rc == PH_OK)
@@ -317,9 +264,11 @@ ph_err store_sq_unit_list(struct store *st, struct arena *ar, const struct unit_
         "AND (?8 <> 0 OR is_active <> 0) "
         "ORDER BY id LIMIT ?9");
     int limit = store_sq_list_limit(f->limit);
-    struct unit *list = NULL;
-    size_t count = 0, cap = 0;
-    ph_err rc = PH_OK;
+    void *list = NULL;
+    struct unit *units;
+    size_t count = 0;
+    bool more = false;
+    ph_err rc;
     int e;
 
     if (stmt == NULL)
@@ -329,21 +278,14 @@ ph_err store_sq_unit_list(struct store *st, struct arena *ar, const struct unit_
         sqlite3_bind_int64(stmt, 5, f->area_id) | sqlite3_bind_int64(stmt, 6, f->within_id) |
         store_sq_bind_text(stmt, 7, store_sq_like_escape(ar, f->q)) |
         sqlite3_bind_int(stmt, 8, f->include_inactive) | sqlite3_bind_int(stmt, 9, limit + 1);
-    if (e == SQLITE_OK) {
-        while ((e = sqlite3_step(stmt)) == SQLITE_ROW && count < (size_t)limit) {
-            list = store_sq_grow(ar, list, count, &cap, sizeof(*list));
-            read_unit(ar, stmt, &list[count++]);
-        }
-    }
-    bool more = e == SQLITE_ROW;
-    if (e != SQLITE_ROW && e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "list units");
-    store_sq_done(stmt);
+    rc = store_sq_rows(s, ar, stmt, e, "list units", sizeof(*units), limit, read_unit, &list,
+                       &count, &more);
+    units = list;
     /* Areas after the list statement is reset; a handful of rows per unit. */
     for (size_t i = 0; i < count && rc == PH_OK; i++)
-        rc = read_unit_areas(s, ar, &list[i]);
+        rc = read_unit_areas(s, ar, &units[i]);
     if (rc == PH_OK) {
-        *items = list;
+        *items = units;
         *n = count;
         *has_more = more;
     }
@@ -360,8 +302,10 @@ ph_err store_sq_unit_list(struct store *st, struct arena *ar, const struct unit_
     "p.locked_until, p.version, p.created_at, p.updated_at"
 #define SQL_PERSON_EXISTS "SELECT 1 FROM people WHERE id = ?1"
 
-static void read_person(struct arena *ar, sqlite3_stmt *stmt, struct person *out)
+static void read_person(struct arena *ar, sqlite3_stmt *stmt, void *row)
 {
+    struct person *out = row;
+
     memset(out, 0, sizeof(*out));
     out->id = sqlite3_column_int64(stmt, 0);
     out->username = store_sq_col_text(ar, stmt, 1);
@@ -404,23 +348,14 @@ ph_err store_sq_person_insert(struct store *st, const struct person *p, const ch
         "clearance, phone, email, is_disabled, password_hash, failed_logins, locked_until, "
         "version, created_at, updated_at) "
         "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, 0, 1, ?14, ?15)");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    int64_t created = store_sq_time_or_now(p->created_at);
-    e = bind_person(stmt, p, name_folded) | store_sq_bind_text(stmt, 13, p->password_hash) |
-        sqlite3_bind_int64(stmt, 14, created) |
-        sqlite3_bind_int64(stmt, 15, p->updated_at != 0 ? p->updated_at : created);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_DONE)
-        *id = sqlite3_last_insert_rowid(s->db);
-    else
-        rc = store_sq_fail(s, e, "insert person");
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_insert(s, stmt,
+                           bind_person(stmt, p, name_folded) |
+                               store_sq_bind_text(stmt, 13, p->password_hash) |
+                               store_sq_bind_created(stmt, 14, p->created_at, p->updated_at),
+                           "insert person", id);
 }
 
 ph_err store_sq_person_update(struct store *st, const struct person *p, const char *name_folded)
@@ -432,44 +367,27 @@ ph_err store_sq_person_update(struct store *st, const struct person *p, const ch
         "position = ?6, unit_id = ?7, roles = ?8, clearance = ?9, phone = ?10, email = ?11, "
         "is_disabled = ?12, updated_at = ?13, version = version + 1 "
         "WHERE id = ?1 AND (?14 = 0 OR version = ?14)");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, p->id) | bind_person(stmt, p, name_folded) |
-        sqlite3_bind_int64(stmt, 13, store_sq_time_or_now(p->updated_at)) |
-        sqlite3_bind_int64(stmt, 14, p->version);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "update person");
-    else if (sqlite3_changes(s->db) == 0)
-        rc = store_sq_stale_or_missing(s, SQ_PERSON_EXISTS, SQL_PERSON_EXISTS, p->id);
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_update_versioned(
+        s, stmt,
+        sqlite3_bind_int64(stmt, 1, p->id) | bind_person(stmt, p, name_folded) |
+            sqlite3_bind_int64(stmt, 13, store_sq_time_or_now(p->updated_at)) |
+            sqlite3_bind_int64(stmt, 14, p->version),
+        "update person", SQ_PERSON_EXISTS, SQL_PERSON_EXISTS, p->id);
 }
 
 /* One person by id (username NULL) or by username. */
 static ph_err get_person(struct store_sq *s, struct arena *ar, sqlite3_stmt *stmt, int64_t id,
                          const char *username, struct person *out)
 {
-    ph_err rc = PH_OK;
-    int e;
-
     if (stmt == NULL)
         return PH_ESTORE;
-    e = username != NULL ? store_sq_bind_text(stmt, 1, username) : sqlite3_bind_int64(stmt, 1, id);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_ROW)
-        read_person(ar, stmt, out);
-    else if (e == SQLITE_DONE)
-        rc = PH_ENOTFOUND;
-    else
-        rc = store_sq_fail(s, e, "get person");
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_get(s, ar, stmt,
+                        username != NULL ? store_sq_bind_text(stmt, 1, username)
+                                         : sqlite3_bind_int64(stmt, 1, id),
+                        "get person", read_person, out);
 }
 
 ph_err store_sq_person_get(struct store *st, struct arena *ar, int64_t id, struct person *out)
@@ -510,9 +428,8 @@ ph_err store_sq_person_list(struct store *st, struct arena *ar, const struct per
         "AND (?7 <> 0 OR p.is_disabled = 0) "
         "ORDER BY p.id LIMIT ?8");
     int limit = store_sq_list_limit(f->limit);
-    struct person *list = NULL;
-    size_t count = 0, cap = 0;
-    ph_err rc = PH_OK;
+    void *list = NULL;
+    ph_err rc;
     int e;
 
     if (stmt == NULL)
@@ -522,34 +439,10 @@ ph_err store_sq_person_list(struct store *st, struct arena *ar, const struct per
         sqlite3_bind_int64(stmt, 5, (int64_t)f->role) |
         store_sq_bind_text(stmt, 6, store_sq_like_escape(ar, f->q)) |
         sqlite3_bind_int(stmt, 7, f->include_disabled) | sqlite3_bind_int(stmt, 8, limit + 1);
-    if (e == SQLITE_OK) {
-        while ((e = sqlite3_step(stmt)) == SQLITE_ROW && count < (size_t)limit) {
-            list = store_sq_grow(ar, list, count, &cap, sizeof(*list));
-            read_person(ar, stmt, &list[count++]);
-        }
-    }
-    if (e == SQLITE_ROW || e == SQLITE_DONE) {
+    rc = store_sq_rows(s, ar, stmt, e, "list people", sizeof(**items), limit, read_person, &list, n,
+                       has_more);
+    if (rc == PH_OK)
         *items = list;
-        *n = count;
-        *has_more = e == SQLITE_ROW;
-    } else {
-        rc = store_sq_fail(s, e, "list people");
-    }
-    store_sq_done(stmt);
-    return rc;
-}
-
-/* An UPDATE of one person by id (?1); PH_ENOTFOUND when there is none. */
-static ph_err update_person_row(struct store_sq *s, sqlite3_stmt *stmt, int e, const char *what)
-{
-    ph_err rc = PH_OK;
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, what);
-    else if (sqlite3_changes(s->db) == 0)
-        rc = PH_ENOTFOUND;
-    store_sq_done(stmt);
     return rc;
 }
 
@@ -560,7 +453,7 @@ ph_err store_sq_person_set_password(struct store *st, int64_t id, const char *pa
                                        "UPDATE people SET password_hash = ?2 WHERE id = ?1");
     if (stmt == NULL)
         return PH_ESTORE;
-    return update_person_row(
+    return store_sq_write_one(
         s, stmt, sqlite3_bind_int64(stmt, 1, id) | store_sq_bind_text(stmt, 2, password_hash),
         "set password");
 }
@@ -574,11 +467,11 @@ ph_err store_sq_person_set_login_state(struct store *st, int64_t id, int failed_
                       "UPDATE people SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1");
     if (stmt == NULL)
         return PH_ESTORE;
-    return update_person_row(s, stmt,
-                             sqlite3_bind_int64(stmt, 1, id) |
-                                 sqlite3_bind_int(stmt, 2, failed_logins) |
-                                 sqlite3_bind_int64(stmt, 3, locked_until),
-                             "set login state");
+    return store_sq_write_one(s, stmt,
+                              sqlite3_bind_int64(stmt, 1, id) |
+                                  sqlite3_bind_int(stmt, 2, failed_logins) |
+                                  sqlite3_bind_int64(stmt, 3, locked_until),
+                              "set login state");
 }
 
 /* ---- tokens -------------------------------------------------------------- */
@@ -592,7 +485,6 @@ ph_err store_sq_token_insert(struct store *st, const struct store_token *t, int6
         s, SQ_TOKEN_INSERT,
         "INSERT INTO tokens (person_id, kind, name, hash, created_at, expires_at, client) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    ph_err rc = PH_OK;
     int e;
 
     if (stmt == NULL)
@@ -602,14 +494,28 @@ ph_err store_sq_token_insert(struct store *st, const struct store_token *t, int6
         sqlite3_bind_blob(stmt, 4, t->hash, 32, SQLITE_STATIC) |
         sqlite3_bind_int64(stmt, 5, store_sq_time_or_now(t->created_at)) |
         store_sq_bind_id(stmt, 6, t->expires_at) | store_sq_bind_text(stmt, 7, t->client);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_DONE)
-        *id = sqlite3_last_insert_rowid(s->db);
-    else
-        rc = store_sq_fail(s, e, "insert token");
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_insert(s, stmt, e, "insert token", id);
+}
+
+static void read_auth(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    struct store_auth *out = row;
+
+    memset(out, 0, sizeof(*out));
+    out->token_id = sqlite3_column_int64(stmt, 0);
+    out->person_id = sqlite3_column_int64(stmt, 1);
+    out->expires_at = sqlite3_column_int64(stmt, 2);
+    out->revoked_at = sqlite3_column_int64(stmt, 3);
+    out->kind = store_sq_col_text(ar, stmt, 4);
+    out->username = store_sq_col_text(ar, stmt, 5);
+    out->full_name = store_sq_col_text(ar, stmt, 6);
+    out->roles = (unsigned)sqlite3_column_int64(stmt, 7);
+    out->clearance = sqlite3_column_int(stmt, 8);
+    out->is_disabled = sqlite3_column_int(stmt, 9) != 0;
+    out->unit_id = sqlite3_column_int64(stmt, 10);
+    out->unit_path = store_sq_col_text(ar, stmt, 11);
+    out->unit_level = store_sq_col_text(ar, stmt, 12);
+    out->force = store_sq_col_text(ar, stmt, 13);
 }
 
 ph_err store_sq_token_lookup(struct store *st, struct arena *ar, const uint8_t hash[32],
@@ -622,37 +528,11 @@ ph_err store_sq_token_lookup(struct store *st, struct arena *ar, const uint8_t h
         "p.roles, p.clearance, p.is_disabled, p.unit_id, u.path, u.level, u.force "
         "FROM tokens t JOIN people p ON p.id = t.person_id "
         "LEFT JOIN units u ON u.id = p.unit_id WHERE t.hash = ?1");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        out->token_id = sqlite3_column_int64(stmt, 0);
-        out->person_id = sqlite3_column_int64(stmt, 1);
-        out->expires_at = sqlite3_column_int64(stmt, 2);
-        out->revoked_at = sqlite3_column_int64(stmt, 3);
-        out->kind = store_sq_col_text(ar, stmt, 4);
-        out->username = store_sq_col_text(ar, stmt, 5);
-        out->full_name = store_sq_col_text(ar, stmt, 6);
-        out->roles = (unsigned)sqlite3_column_int64(stmt, 7);
-        out->clearance = sqlite3_column_int(stmt, 8);
-        out->is_disabled = sqlite3_column_int(stmt, 9) != 0;
-        out->unit_id = sqlite3_column_int64(stmt, 10);
-        out->unit_path = store_sq_col_text(ar, stmt, 11);
-        out->unit_level = store_sq_col_text(ar, stmt, 12);
-        out->force = store_sq_col_text(ar, stmt, 13);
-    } else if (e == SQLITE_DONE) {
-        rc = PH_ENOTFOUND;
-    } else {
-        rc = store_sq_fail(s, e, "look up token");
-    }
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_get(s, ar, stmt, sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC),
+                        "look up token", read_auth, out);
 }
 
 #define SQL_TOKEN_EXISTS "SELECT 1 FROM tokens WHERE id = ?1"
@@ -663,20 +543,18 @@ ph_err store_sq_token_revoke(struct store *st, int64_t id, int64_t at)
     sqlite3_stmt *stmt =
         store_sq_stmt(s, SQ_TOKEN_REVOKE,
                       "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
-    ph_err rc = PH_OK;
     bool found = true;
-    int e;
+    int changes = 0;
+    ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, id) | sqlite3_bind_int64(stmt, 2, store_sq_time_or_now(at));
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "revoke token");
-    else if (sqlite3_changes(s->db) == 0) /* already revoked (keeps its time), or absent */
+    rc = store_sq_write(s, stmt,
+                        sqlite3_bind_int64(stmt, 1, id) |
+                            sqlite3_bind_int64(stmt, 2, store_sq_time_or_now(at)),
+                        "revoke token", &changes);
+    if (rc == PH_OK && changes == 0) /* already revoked (keeps its time), or absent */
         rc = store_sq_exists(s, SQ_TOKEN_EXISTS, SQL_TOKEN_EXISTS, id, &found);
-    store_sq_done(stmt);
     if (rc == PH_OK && !found)
         rc = PH_ENOTFOUND;
     return rc;
@@ -688,21 +566,28 @@ ph_err store_sq_token_revoke_person(struct store *st, int64_t person_id, int64_t
     sqlite3_stmt *stmt = store_sq_stmt(
         s, SQ_TOKEN_REVOKE_PERSON,
         "UPDATE tokens SET revoked_at = ?2 WHERE person_id = ?1 AND revoked_at IS NULL");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, person_id) |
-        sqlite3_bind_int64(stmt, 2, store_sq_time_or_now(at));
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e != SQLITE_DONE)
-        rc = store_sq_fail(s, e, "revoke tokens of person");
-    else if (n != NULL)
-        *n = sqlite3_changes(s->db);
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_write(s, stmt,
+                          sqlite3_bind_int64(stmt, 1, person_id) |
+                              sqlite3_bind_int64(stmt, 2, store_sq_time_or_now(at)),
+                          "revoke tokens of person", n);
+}
+
+static void read_token(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    struct store_token *out = row;
+
+    memset(out, 0, sizeof(*out));
+    out->id = sqlite3_column_int64(stmt, 0);
+    out->person_id = sqlite3_column_int64(stmt, 1);
+    out->kind = store_sq_col_text(ar, stmt, 2);
+    out->name = store_sq_col_text(ar, stmt, 3);
+    (void)store_sq_col_hash(stmt, 4, out->hash);
+    out->created_at = sqlite3_column_int64(stmt, 5);
+    out->expires_at = sqlite3_column_int64(stmt, 6);
+    out->client = store_sq_col_text(ar, stmt, 7);
 }
 
 ph_err store_sq_token_get(struct store *st, struct arena *ar, int64_t id, struct store_token *out)
@@ -711,29 +596,8 @@ ph_err store_sq_token_get(struct store *st, struct arena *ar, int64_t id, struct
     sqlite3_stmt *stmt = store_sq_stmt(s, SQ_TOKEN_GET,
                                        "SELECT id, person_id, kind, name, hash, created_at, "
                                        "expires_at, client FROM tokens WHERE id = ?1");
-    ph_err rc = PH_OK;
-    int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, id);
-    if (e == SQLITE_OK)
-        e = sqlite3_step(stmt);
-    if (e == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        out->id = sqlite3_column_int64(stmt, 0);
-        out->person_id = sqlite3_column_int64(stmt, 1);
-        out->kind = store_sq_col_text(ar, stmt, 2);
-        out->name = store_sq_col_text(ar, stmt, 3);
-        (void)store_sq_col_hash(stmt, 4, out->hash);
-        out->created_at = sqlite3_column_int64(stmt, 5);
-        out->expires_at = sqlite3_column_int64(stmt, 6);
-        out->client = store_sq_col_text(ar, stmt, 7);
-    } else if (e == SQLITE_DONE) {
-        rc = PH_ENOTFOUND;
-    } else {
-        rc = store_sq_fail(s, e, "get token");
-    }
-    store_sq_done(stmt);
-    return rc;
+    return store_sq_get(s, ar, stmt, sqlite3_bind_int64(stmt, 1, id), "get token", read_token, out);
 }
