@@ -9,7 +9,8 @@
 
 static bool parse_i64(const char *s, int64_t *out)
 {
-    if (s == NULL || *s == '\0')
+    /* strtoll would also take leading blanks and '+': ids and limits are plain digits. */
+    if (s == NULL || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
         return false;
     char *end;
     errno = 0;
@@ -160,7 +161,7 @@ ph_err req_if_match(struct req *r, int64_t *version)
 {
     const char *v = req_header(r, "if-match");
     *version = 0;
-    if (v == NULL)
+    if (v == NULL || strcmp(v, "*") == 0) /* "*": any current version */
         return PH_OK;
     size_t n = strlen(v);
     if (n >= 2 && v[0] == 'W' && v[1] == '/') { /* a weak tag names the same version */

@@ -136,7 +136,9 @@ json_t *pjson_page(json_t *items, bool has_more, int64_t last_id)
 
 ph_err pjson_cursor_decode(const char *s, int64_t *after_id)
 {
-    if (s == NULL || s[0] != 'c' || s[1] == '\0' || strlen(s) > 13)
+    /* INT64_MAX takes 13 base-36 digits ("c1y2p0ij32e8e7"); the overflow check
+     * below refuses larger values of that length. */
+    if (s == NULL || s[0] != 'c' || s[1] == '\0' || strlen(s) > 1 + 13)
         return PH_EINVAL;
     int64_t v = 0;
     for (const char *p = s + 1; *p; p++) {
@@ -418,5 +420,7 @@ ph_err pjson_apply_unit(json_t *obj, struct arena *a, struct unit *inout, const 
 ph_err pjson_apply_person(json_t *obj, struct arena *a, struct person *inout, const char **password,
                           const char **field)
 {
+    if (password != NULL)
+        *password = NULL; /* absent unless the object has it (pjson.h) */
     return apply(obj, a, inout, person_members, PH_NELEM(person_members), password, field);
 }

@@ -47,6 +47,12 @@ static char *new_block(struct arena *a, size_t n)
 
 void *arena_alloc(struct arena *a, size_t n)
 {
+    /* No allocator can give more than PTRDIFF_MAX bytes; closer to SIZE_MAX the
+     * rounding below (or the block header) would wrap and hand back a tiny block. */
+    if (n > PTRDIFF_MAX) {
+        fprintf(stderr, "phoihop: out of memory (%zu bytes)\n", n);
+        abort();
+    }
     n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (n == 0)
         n = ARENA_ALIGN;
