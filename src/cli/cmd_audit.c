@@ -1,14 +1,15 @@
 /* cmd_audit.c - `phoihop audit verify`: walk the hash chain of the audit log and
  * name the first entry that was altered, removed or inserted. An operator runs it
  * after a restore, before an inspection, or from cron; the exit status is the
- * verdict. */
+ * verdict. Removing the newest entries leaves a valid, shorter chain: only a head
+ * hash recorded earlier (--expect-head) shows it. */
 #include "util/base.h"
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "store/store.h"
 #include "util/progress.h"
 
-enum { O_DB };
+enum { O_DB, O_EXPECT_HEAD };
 
 /* Starts the display with the first report, which carries the total. */
 static void on_progress(void *ctx, int64_t done, int64_t total)
@@ -19,21 +20,51 @@ static void on_progress(void *ctx, int64_t done, int64_t total)
     progress_callback(p, done, total);
 }
 
+/* 64 hex digits (either case) into out; false when text is not that. */
+static bool parse_hash(const char *text, uint8_t out[32])
+{
+    if (strlen(text) != 64)
+        return false;
+    for (size_t i = 0; i < 32; i++) {
+        unsigned v = 0;
+        for (size_t k = 0; k < 2; k++) {
+            char c = text[2 * i + k];
+            unsigned d;
+            if (c >= '0' && c <= '9')
+                d = (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                d = (unsigned)(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                d = (unsigned)(c - 'A' + 10);
+            else
+                return false;
+            v = v * 16 + d;
+        }
+        out[i] = (uint8_t)v;
+    }
+    return true;
+}
+
 static int audit_verify_cmd(int argc, char **argv)
 {
     struct cli_opt opts[] = {
         [O_DB] = {"db", "PATH", "database file", NULL, false},
+        [O_EXPECT_HEAD] = {"expect-head", "HASH",
+                           "a head hash recorded earlier: it must still be in the chain", NULL,
+                           false},
     };
     const struct cli_spec spec = {
         .name = "audit verify",
-        .synopsis = "audit verify --db PATH",
+        .synopsis = "audit verify --db PATH [--expect-head HASH]",
         .about = "Check the hash chain of the audit log. Prints \"audit chain intact: N entries,\n"
                  "head HASH\" and exits 0, or names the first broken entry and exits 1. Record\n"
-                 "the head hash elsewhere to detect a truncated log later.",
+                 "the head hash elsewhere and pass it later as --expect-head: the newest entries\n"
+                 "removed leave a valid but shorter chain, which only that head reveals (exit 1).",
         .opts = opts,
         .n_opts = PH_NELEM(opts),
     };
     char *args[1], head[65];
+    uint8_t expect[32];
     size_t n_args = 0;
     const char *db = NULL;
     struct store *st = NULL;
@@ -46,11 +77,15 @@ static int audit_verify_cmd(int argc, char **argv)
         return ec;
     if ((ec = cli_require(&spec, &opts[O_DB], &db)) != CLI_CONTINUE)
         return ec;
+    if (opts[O_EXPECT_HEAD].value != NULL && !parse_hash(opts[O_EXPECT_HEAD].value, expect))
+        return cli_usage_error(&spec, "--expect-head: expected 64 hexadecimal digits, not '%s'",
+                               opts[O_EXPECT_HEAD].value);
     if ((ec = cli_open_store(db, true, &st)) != CLI_CONTINUE)
         return ec;
     memset(&r, 0, sizeof(r));
     progress_init(&pr);
-    rc = audit_verify(st, &r, on_progress, &pr);
+    rc = audit_verify_expect(st, opts[O_EXPECT_HEAD].value != NULL ? expect : NULL, &r, on_progress,
+                             &pr);
     progress_end(&pr);
     store_close(st);
     if (rc != PH_OK)
@@ -60,6 +95,12 @@ static int audit_verify_cmd(int argc, char **argv)
                r.problem != NULL ? r.problem : "altered");
         return CLI_EXIT_FAIL;
     }
+    if (opts[O_EXPECT_HEAD].value != NULL && r.expected_seq == 0) {
+        /* The hash as given, so that the operator recognises it. */
+        printf("the recorded head %s is missing: entries were removed from the end\n",
+               opts[O_EXPECT_HEAD].value);
+        return CLI_EXIT_FAIL;
+    }
     for (size_t i = 0; i < sizeof(r.head_hash); i++)
         snprintf(head + 2 * i, 3, "%02x", r.head_hash[i]);
     printf("audit chain intact: %lld entries, head %s\n", (long long)r.entries, head);
@@ -67,7 +108,7 @@ static int audit_verify_cmd(int argc, char **argv)
 }
 
 static const char audit_usage[] =
-    "Usage: phoihop audit COMMAND --db PATH\n"
+    "Usage: phoihop audit COMMAND --db PATH [options]\n"
     "\n"
     "Commands:\n"
     "  verify    check the hash chain of the audit log (exit 0 intact, 1 broken)\n"

@@ -1,5 +1,7 @@
 /* cmd_serve.c - `phoihop serve`: the options of the HTTP door into struct
- * http_config, then http_serve() until SIGINT or SIGTERM. */
+ * http_config, then http_serve() until SIGINT or SIGTERM. The database must exist:
+ * a mistyped path would otherwise serve a new, empty database without an
+ * administrator, which looks like lost data; `phoihop init` makes one. */
 #include "util/base.h"
 #include "cli/cli.h"
 #include "core/session.h"
@@ -43,13 +45,14 @@ int cmd_serve(int argc, char **argv)
         .name = "serve",
         .synopsis = "serve --db PATH [--listen HOST:PORT] [options]",
         .about = "Serve the JSON API on HOST:PORT until SIGINT or SIGTERM. Once listening it\n"
-                 "prints one line \"phoihop: listening on http://HOST:PORT\".",
+                 "prints one line \"phoihop: listening on http://HOST:PORT\". The database file\n"
+                 "must exist: create it with 'phoihop init'.",
         .opts = opts,
         .n_opts = PH_NELEM(opts),
     };
     char *args[1];
     size_t n_args = 0;
-    const char *db = NULL;
+    const char *db = NULL, *path;
     long threads = 0, workers = 0, throttle, lock_after, lock_minutes, session_hours;
     struct http_config cfg;
     struct store *st = NULL;
@@ -85,9 +88,18 @@ int cmd_serve(int argc, char **argv)
     cfg.session.lock_ms = (int64_t)lock_minutes * MS_PER_MINUTE;
     cfg.session.session_ttl_ms = (int64_t)session_hours * MS_PER_HOUR;
 
-    /* Open once here so that a missing migration is applied and a database newer
-     * than this binary is refused with a plain message before any thread starts. */
-    if ((ec = cli_open_store(db, false, &st)) != CLI_CONTINUE)
+    /* Every thread opens its own connection: an in-memory database would be a
+     * different, empty one for each. SQLite URIs ("file:...", which may be in
+     * memory too) cannot be checked for existence, so a plain path it is. */
+    path = strncmp(db, "sqlite:", 7) == 0 ? db + 7 : db;
+    if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+        return cli_fail("serve needs a database file path, not '%s' (create the database with "
+                        "'phoihop init --db PATH')",
+                        db);
+    /* Open once here so that a missing file is refused, a missing migration is
+     * applied and a database newer than this binary is refused with a plain message
+     * before any thread starts. */
+    if ((ec = cli_open_store(db, true, &st)) != CLI_CONTINUE)
         return ec;
     store_close(st);
     return http_serve(&cfg) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;

@@ -72,6 +72,14 @@ static const char *check_entry(const struct audit_entry *e, int64_t prev_seq,
 ph_err audit_verify(struct store *st, struct audit_verify_result *r,
                     void (*progress)(void *ctx, int64_t done, int64_t total), void *progress_ctx)
 {
+    return audit_verify_expect(st, NULL, r, progress, progress_ctx);
+}
+
+ph_err audit_verify_expect(struct store *st, const uint8_t expect[32],
+                           struct audit_verify_result *r,
+                           void (*progress)(void *ctx, int64_t done, int64_t total),
+                           void *progress_ctx)
+{
     struct audit_verify_result res = {0};
     uint8_t prev[32] = {0};
     int64_t prev_seq = 0, total = 0;
@@ -93,6 +101,8 @@ ph_err audit_verify(struct store *st, struct audit_verify_result *r,
                 res.first_bad_seq = e->seq;
                 res.problem = problem;
             }
+            if (expect != NULL && res.expected_seq == 0 && sodium_memcmp(e->hash, expect, 32) == 0)
+                res.expected_seq = e->seq;
             /* Go on from the stored hash: the walk still counts every entry and
              * ends on the real head. */
             memcpy(prev, e->hash, 32);

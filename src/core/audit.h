@@ -22,6 +22,7 @@ struct audit_verify_result {
     int64_t first_bad_seq; /* 0 when the chain is intact */
     const char *problem;  /* static: "altered", "missing before", "inserted or reordered" */
     uint8_t head_hash[32]; /* hash of the last entry (record it elsewhere to detect truncation) */
+    int64_t expected_seq; /* audit_verify_expect(): the entry with the expected hash; 0: none */
 };
 
 /* Walk the whole chain on st. progress (may be NULL) is called now and then with
@@ -29,4 +30,10 @@ struct audit_verify_result {
  * r->first_bad_seq), PH_ESTORE on a database error. */
 ph_err audit_verify(struct store *st, struct audit_verify_result *r,
                     void (*progress)(void *ctx, int64_t done, int64_t total), void *progress_ctx) __attribute__((warn_unused_result));
+/* audit_verify, and also look for the entry whose hash is expect (a head recorded
+ * earlier; may be NULL): r->expected_seq gets its seq, 0 when no entry has it. An
+ * intact chain without it lost its newest entries since expect was recorded. */
+ph_err audit_verify_expect(struct store *st, const uint8_t expect[32], struct audit_verify_result *r,
+                           void (*progress)(void *ctx, int64_t done, int64_t total),
+                           void *progress_ctx) __attribute__((warn_unused_result));
 #endif

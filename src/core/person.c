@@ -6,8 +6,12 @@
  * above their own. Any change that narrows what an account may do (disabling,
  * other roles, another unit or clearance, a new password) revokes the account's
  * tokens in the same transaction and bumps the session generation, so that no
- * cached identity outlives it. Password hashes never leave this file and
- * session.c: not in results, not in the audit log, not in events. */
+ * cached identity outlives it. Nobody changes their own roles or disables their
+ * own account: an administrator would otherwise make themself commander of
+ * everything they administer, or lock the last administrator out by a slip.
+ * Password hashes never leave this file and session.c: not in results, not in the
+ * audit log, not in events. argon2id runs in person_password_prepare() on a worker;
+ * the writer only stores what it made, so that no hash stalls every other write. */
 #include "util/base.h"
 #include <jansson.h>
 #include <sodium.h>
@@ -146,6 +150,21 @@ static bool above_caller(const struct core_ctx *cx, int clearance)
     return !cx->user->is_system && clearance > cx->user->clearance;
 }
 
+/* The caller acting on their own account (never the system user). */
+static bool is_self(const struct core_ctx *cx, int64_t id)
+{
+    return !cx->user->is_system && cx->user->person_id != 0 && cx->user->person_id == id;
+}
+
+/* A hash made by person_password_prepare(): argon2id, and short enough to be one.
+ * Anything else would be a password nobody can log in with, or a weaker scheme. */
+static bool hash_acceptable(const char *hash)
+{
+    static const char prefix[] = "$argon2id$";
+    return hash != NULL && strncmp(hash, prefix, sizeof(prefix) - 1) == 0 &&
+           strlen(hash) < PASSWORD_HASH_BYTES;
+}
+
 /* Checks every member. old is the stored record on update, NULL on create: a
  * clearance above the caller's own may stay but not be granted. */
 static ph_err validate(struct core_ctx *cx, struct person *p, const struct person *old,
@@ -225,22 +244,44 @@ ph_err person_validate(struct core_ctx *cx, struct person *p, const char **field
     return validate(cx, p, NULL, field);
 }
 
+ph_err person_password_prepare(struct arena *a, const char *password, const char **hash,
+                               const char **field)
+{
+    char buf[PASSWORD_HASH_BYTES];
+    const char *why = NULL;
+    ph_err rc = PH_EINVAL;
+
+    buf[0] = '\0';
+    if (password == NULL || password_check_policy(password, &why) != PH_OK) {
+        if (field != NULL)
+            *field = "password";
+        goto out;
+    }
+    rc = password_hash(password, buf);
+    if (rc == PH_OK)
+        *hash = arena_strdup(a, buf);
+out:
+    sodium_memzero(buf, sizeof(buf));
+    return rc;
+}
+
 ph_err person_create(struct core_ctx *cx, struct person *p, const char *password,
                      const char **field)
 {
     char hash[PASSWORD_HASH_BYTES];
+    const char *prepared = p->password_hash;
     const char *why = NULL;
     int64_t id = 0;
     ph_err rc;
 
     hash[0] = '\0';
+    p->password_hash = NULL;
     rc = check_unit_access(cx, ACCESS_CREATE, p->unit_id, field);
     if (rc != PH_OK)
         goto out;
     rc = validate(cx, p, NULL, field);
     if (rc != PH_OK)
         goto out;
-    p->password_hash = NULL;
     if (password != NULL) {
         rc = password_check_policy(password, &why);
         if (rc != PH_OK) {
@@ -253,6 +294,14 @@ ph_err person_create(struct core_ctx *cx, struct person *p, const char *password
         if (rc != PH_OK)
             goto out;
         p->password_hash = hash;
+    } else if (prepared != NULL) {
+        if (!hash_acceptable(prepared)) {
+            rc = PH_EINVAL;
+            if (field != NULL)
+                *field = "password";
+            goto out;
+        }
+        p->password_hash = prepared;
     }
     p->has_password = p->password_hash != NULL;
     p->failed_logins = 0;
@@ -269,6 +318,7 @@ ph_err person_create(struct core_ctx *cx, struct person *p, const char *password
         goto out;
     rc = outbox_emit(cx, "person.created", "person", id, person_summary(p));
 out:
+    p->password_hash = NULL;
     sodium_memzero(hash, sizeof(hash));
     return rc;
 }
@@ -287,6 +337,12 @@ ph_err person_update(struct core_ctx *cx, struct person *p, const char **field)
     rc = check_person_access(cx, ACCESS_UPDATE, &old);
     if (rc != PH_OK)
         goto out;
+    if (is_self(cx, p->id) && (p->roles != old.roles || (p->is_disabled && !old.is_disabled))) {
+        rc = PH_EPERM;
+        if (field != NULL)
+            *field = p->roles != old.roles ? "roles" : "is_disabled";
+        goto out;
+    }
     if (p->unit_id != old.unit_id) {
         /* Moving someone needs admin rights over both units. */
         rc = check_unit_access(cx, ACCESS_UPDATE, p->unit_id, field);
@@ -339,47 +395,32 @@ out:
     return rc;
 }
 
-ph_err person_set_password(struct core_ctx *cx, int64_t id, const char *old_password,
-                           const char *new_password, const char **field)
+ph_err person_set_password_hash(struct core_ctx *cx, int64_t id, const char *hash,
+                                const char **field)
 {
-    char hash[PASSWORD_HASH_BYTES];
     struct person p;
-    const char *why = NULL;
-    bool self = cx->user->person_id != 0 && cx->user->person_id == id;
     int revoked = 0;
     ph_err rc;
 
-    hash[0] = '\0';
     rc = store_person_get(cx->st, cx->arena, id, &p);
     if (rc != PH_OK)
         goto out;
-    if (self) {
-        /* password_verify does full work for a NULL hash too. */
-        if (old_password == NULL || !password_verify(p.password_hash, old_password)) {
-            rc = PH_EAUTH;
-            if (field != NULL)
-                *field = "old_password";
-            goto out;
-        }
-    } else {
-        rc = check_person_access(cx, ACCESS_UPDATE, &p);
-        if (rc != PH_OK)
-            goto out;
-        /* Setting someone's password is becoming them: not above one's own clearance. */
-        if (above_caller(cx, p.clearance)) {
-            rc = PH_EPERM;
-            goto out;
-        }
-    }
-    if (new_password == NULL || password_check_policy(new_password, &why) != PH_OK) {
-        rc = PH_EINVAL;
-        if (field != NULL)
-            *field = self ? "new_password" : "password";
-        goto out;
-    }
-    rc = password_hash(new_password, hash);
+    rc = check_person_access(cx, ACCESS_UPDATE, &p);
     if (rc != PH_OK)
         goto out;
+    /* Setting someone's password is becoming them: not above one's own clearance.
+     * One's own needs the old one (session_change_password), so that a stolen
+     * session cannot take over the account. */
+    if (above_caller(cx, p.clearance) || is_self(cx, id)) {
+        rc = PH_EPERM;
+        goto out;
+    }
+    if (!hash_acceptable(hash)) {
+        rc = PH_EINVAL;
+        if (field != NULL)
+            *field = "password";
+        goto out;
+    }
     rc = store_person_set_password(cx->st, id, hash);
     if (rc != PH_OK)
         goto out;
@@ -391,14 +432,78 @@ ph_err person_set_password(struct core_ctx *cx, int64_t id, const char *old_pass
     if (rc != PH_OK)
         goto out;
     rc = audit_record(cx, "person.password", "person", id,
-                      json_pack("{s:s, s:i}", "by", self ? "self" : "admin", "tokens_revoked",
-                                revoked));
+                      json_pack("{s:s, s:i}", "by", "admin", "tokens_revoked", revoked));
     if (rc != PH_OK)
         goto out;
     rc = outbox_emit(cx, "person.password_set", "person", id,
                      json_pack("{s:I}", "id", (json_int_t)id));
 out:
+    return rc;
+}
+
+/* The person's own change, as the HTTP door makes it but in one go: the three
+ * steps of a login for the old password, then session_change_password(). */
+static ph_err set_own_password(struct core_ctx *cx, const struct person *p,
+                               const char *old_password, const char *new_password,
+                               const char **field)
+{
+    char hash[PASSWORD_HASH_BYTES];
+    struct login_attempt at;
+    const char *why = NULL;
+    ph_err verdict = PH_EAUTH;
+    ph_err rc = PH_EINVAL;
+
+    hash[0] = '\0';
+    if (new_password == NULL || password_check_policy(new_password, &why) != PH_OK) {
+        if (field != NULL)
+            *field = "new_password";
+        goto out;
+    }
+    rc = login_prepare(cx, p->username, &at);
+    if (rc != PH_OK)
+        goto out;
+    login_verify(&at, old_password != NULL ? old_password : "");
+    /* No argon2id for a new password that will not be stored. */
+    if (at.verdict == PH_OK) {
+        rc = password_hash(new_password, hash);
+        if (rc != PH_OK)
+            goto out;
+    }
+    rc = session_change_password(cx, &at, at.verdict == PH_OK ? hash : NULL, &verdict, field);
+    if (rc == PH_OK)
+        rc = verdict;
+out:
     sodium_memzero(hash, sizeof(hash));
+    return rc;
+}
+
+ph_err person_set_password(struct core_ctx *cx, int64_t id, const char *old_password,
+                           const char *new_password, const char **field)
+{
+    const char *hash = NULL;
+    struct person p;
+    ph_err rc;
+
+    rc = store_person_get(cx->st, cx->arena, id, &p);
+    if (rc != PH_OK)
+        goto out;
+    if (is_self(cx, id)) {
+        rc = set_own_password(cx, &p, old_password, new_password, field);
+        goto out;
+    }
+    /* The access rules before any argon2id work. */
+    rc = check_person_access(cx, ACCESS_UPDATE, &p);
+    if (rc != PH_OK)
+        goto out;
+    if (above_caller(cx, p.clearance)) {
+        rc = PH_EPERM;
+        goto out;
+    }
+    rc = person_password_prepare(cx->arena, new_password, &hash, field);
+    if (rc != PH_OK)
+        goto out;
+    rc = person_set_password_hash(cx, id, hash, field);
+out:
     return rc;
 }
 
@@ -414,6 +519,10 @@ ph_err person_set_disabled(struct core_ctx *cx, int64_t id, bool disabled)
     rc = check_person_access(cx, ACCESS_UPDATE, &p);
     if (rc != PH_OK)
         goto out;
+    if (disabled && is_self(cx, id)) {
+        rc = PH_EPERM;
+        goto out;
+    }
     p.is_disabled = disabled;
     p.version = 0; /* a flag flip, not an edit of what the caller saw */
     p.updated_at = cx->now_ms;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "util/err.h"
+struct arena;
 struct core_ctx;
 
 struct person {
@@ -41,20 +42,44 @@ struct person_filter {
 };
 
 ph_err person_validate(struct core_ctx *cx, struct person *p, const char **field) __attribute__((warn_unused_result));
-/* Create with an optional password (NULL: none, the account cannot log in until
- * one is set). The caller must administer p's unit; it cannot grant a clearance
- * above its own. */
+/* The CPU-heavy half of setting a password, for any thread (a worker, never an
+ * event loop or the writer): the password policy, then argon2id. *hash lives in
+ * arena a. PH_EINVAL with *field = "password" when the policy refuses it; PH_EIO
+ * when out of memory. */
+ph_err person_password_prepare(struct arena *a, const char *password, const char **hash,
+                               const char **field) __attribute__((warn_unused_result));
+/* Create, optionally with a password, which comes in one of two ways: password
+ * non-NULL is checked and hashed here (the CLI: argon2id in the transaction);
+ * password NULL with p->password_hash non-NULL stores that hash, made by
+ * person_password_prepare() off the writer (a string that does not start with
+ * "$argon2id$" is PH_EINVAL, field "password"). Both NULL: no password, the
+ * account cannot log in until one is set. The caller must administer p's unit; it
+ * cannot grant a clearance above its own. p->password_hash is NULL afterwards. */
 ph_err person_create(struct core_ctx *cx, struct person *p, const char *password,
                      const char **field) __attribute__((warn_unused_result));
-/* Update profile, unit, roles, clearance, is_disabled. Disabling revokes sessions. */
+/* Update profile, unit, roles, clearance, is_disabled. Disabling revokes sessions.
+ * Nobody changes their own roles or disables their own account (PH_EPERM, field
+ * "roles" or "is_disabled"), except the system user. */
 ph_err person_update(struct core_ctx *cx, struct person *p, const char **field) __attribute__((warn_unused_result));
 /* Set a new password (admin over the person's unit, or the person themself with
- * old_password correct: PH_EAUTH, field "old_password", when it is not). Revokes
- * every session and token of the person, the caller's own included, and clears a
- * lock-out. */
+ * old_password correct: PH_EAUTH, field "old_password", when it is not; the
+ * failure is then counted as by session_change_password(), but the caller's
+ * rollback drops the count). Revokes every session and token of the person, the
+ * caller's own included, and clears a lock-out. Hashes in the caller's transaction:
+ * for the CLI and tests; the HTTP door uses person_set_password_hash() and
+ * session_change_password(). */
 ph_err person_set_password(struct core_ctx *cx, int64_t id, const char *old_password,
                            const char *new_password, const char **field) __attribute__((warn_unused_result));
-/* Disable (or enable) an account; disabling revokes every session and token. */
+/* The administrator's way of person_set_password() with a hash from
+ * person_password_prepare(): admin over the person's unit (PH_EPERM otherwise, and
+ * for a person cleared above the caller, and for the caller's own account, which
+ * is changed with the old password through session_change_password()); PH_EINVAL,
+ * field "password", for a hash that is not "$argon2id$...". Revokes every token of
+ * the person, clears a lock-out, audits "person.password". */
+ph_err person_set_password_hash(struct core_ctx *cx, int64_t id, const char *hash,
+                                const char **field) __attribute__((warn_unused_result));
+/* Disable (or enable) an account; disabling revokes every session and token. One
+ * cannot disable one's own account (PH_EPERM), except the system user. */
 ph_err person_set_disabled(struct core_ctx *cx, int64_t id, bool disabled) __attribute__((warn_unused_result));
 ph_err person_get(struct core_ctx *cx, int64_t id, struct person *out) __attribute__((warn_unused_result));
 ph_err person_get_by_username(struct core_ctx *cx, const char *username, struct person *out) __attribute__((warn_unused_result));

@@ -3,14 +3,21 @@
  * Two brakes on password guessing, with different keys:
  *   - throttling, per client address: after throttle_failures failures within
  *     throttle_window_ms, login_prepare answers PH_EBUSY before any argon2id work,
- *     so one client cannot keep a worker busy. Kept in memory only (a restart
- *     forgets it), in a small fixed table: an attacker with many addresses evicts
- *     entries, which is why the account lock below exists;
+ *     so one client cannot keep a worker busy. login_prepare counts each attempt
+ *     as a failure under the same lock as the check, and a success takes its entry
+ *     back: counting only when the outcome is known let 40 parallel attempts pass
+ *     a limit of 5. The first refusal of an episode is flagged so that the door
+ *     audits it once (login_record_refusal), not once per request of a flood.
+ *     Kept in memory only (a restart forgets it), in a small fixed table: an
+ *     attacker with many addresses evicts entries, which is why the account lock
+ *     below exists;
  *   - lock-out, per account and stored: lock_after consecutive failures lock the
  *     account for lock_ms, even against the right password.
  * The verdict a worker reached is re-checked in login_finish against the account
  * as the write transaction sees it, so concurrent attempts cannot slip past a
- * lock or a password change that happened in between. */
+ * lock or a password change that happened in between. Changing one's own password
+ * goes through the same steps and the same brakes (session_change_password), so
+ * that it is no way around them for whoever holds a session. */
 #include "util/base.h"
 #include <jansson.h>
 #include <pthread.h>
@@ -19,6 +26,7 @@
 #include "core/access.h"
 #include "core/audit.h"
 #include "core/ctx.h"
+#include "core/outbox.h"
 #include "core/session.h"
 #include "security/password.h"
 #include "security/token.h"
@@ -45,9 +53,10 @@
 
 struct throttle_slot {
     char client[THROTTLE_CLIENT_BYTES]; /* "" when free */
-    int64_t times[THROTTLE_KEEP];       /* ring of failure times */
-    int n, next;
-    int64_t last; /* the latest failure, for eviction */
+    int64_t times[THROTTLE_KEEP];       /* failure times, in no order; n of them */
+    int n;
+    int64_t last;       /* the latest failure, for eviction */
+    int64_t refused_at; /* first refusal of the current episode; 0: not refusing */
 };
 
 static struct session_config config = SESSION_DEFAULTS;
@@ -125,48 +134,78 @@ static int throttle_recent(const struct throttle_slot *s, int64_t now, int64_t w
     return k;
 }
 
-static bool throttle_over(const char *client, int64_t now)
+/* The slot of key, claimed when it has none: a free slot, or one whose failures
+ * have all aged out, or else the one quiet for longest. Caller holds throttle_mu. */
+static struct throttle_slot *throttle_claim(const char *key, int64_t now)
 {
-    struct throttle_slot *s;
-    bool over = false;
+    struct throttle_slot *s = throttle_find(key), *victim = &throttle[0];
 
-    pthread_mutex_lock(&throttle_mu);
-    s = throttle_find(client_key(client));
     if (s != NULL)
-        over = throttle_recent(s, now, config.throttle_window_ms) >= config.throttle_failures;
-    pthread_mutex_unlock(&throttle_mu);
-    return over;
+        return s;
+    for (size_t i = 0; i < THROTTLE_SLOTS; i++) {
+        struct throttle_slot *t = &throttle[i];
+        if (t->client[0] == '\0' || t->last <= now - config.throttle_window_ms) {
+            victim = t;
+            break;
+        }
+        if (t->last < victim->last)
+            victim = t;
+    }
+    memset(victim, 0, sizeof(*victim));
+    snprintf(victim->client, sizeof(victim->client), "%s", key);
+    return victim;
 }
 
-static void throttle_record(const char *client, int64_t now)
+/* Admit an attempt of client at now, counting it as a failure at once, or refuse
+ * it (false) when the client is over the limit; *first says whether this is the
+ * first refusal since the client was last admitted (or for a window). */
+static bool throttle_admit(const char *client, int64_t now, bool *first)
 {
-    const char *key = client_key(client);
     struct throttle_slot *s;
+    bool admit;
 
     pthread_mutex_lock(&throttle_mu);
-    s = throttle_find(key);
-    if (s == NULL) {
-        /* A free slot, or one whose failures have all aged out, or else the one
-         * quiet for longest. */
-        struct throttle_slot *victim = &throttle[0];
-        for (size_t i = 0; i < THROTTLE_SLOTS; i++) {
-            struct throttle_slot *t = &throttle[i];
-            if (t->client[0] == '\0' || t->last <= now - config.throttle_window_ms) {
-                victim = t;
-                break;
-            }
-            if (t->last < victim->last)
-                victim = t;
-        }
-        memset(victim, 0, sizeof(*victim));
-        snprintf(victim->client, sizeof(victim->client), "%s", key);
-        s = victim;
+    s = throttle_claim(client_key(client), now);
+    admit = throttle_recent(s, now, config.throttle_window_ms) < config.throttle_failures;
+    *first = false;
+    if (!admit) {
+        *first = s->refused_at == 0 || s->refused_at <= now - config.throttle_window_ms;
+        if (*first)
+            s->refused_at = now;
+    } else {
+        /* Full: the oldest goes (throttle_failures <= THROTTLE_KEEP, so a client
+         * over the limit is never under it for lack of room). */
+        int at = 0;
+        if (s->n < THROTTLE_KEEP)
+            at = s->n++;
+        else
+            for (int i = 1; i < s->n; i++)
+                if (s->times[i] < s->times[at])
+                    at = i;
+        s->refused_at = 0;
+        s->times[at] = now;
+        s->last = now;
     }
-    s->times[s->next] = now;
-    s->next = (s->next + 1) % THROTTLE_KEEP;
-    if (s->n < THROTTLE_KEEP)
-        s->n++;
-    s->last = now;
+    pthread_mutex_unlock(&throttle_mu);
+    return admit;
+}
+
+/* Take back the failure throttle_admit counted at time at for client: the attempt
+ * succeeded. Gone already (evicted, aged out) is fine. */
+static void throttle_forgive(const char *client, int64_t at)
+{
+    struct throttle_slot *s;
+
+    if (at == 0)
+        return;
+    pthread_mutex_lock(&throttle_mu);
+    s = throttle_find(client_key(client));
+    /* Removed, not marked: successes must not push out failures still counting. */
+    for (int i = 0; s != NULL && i < s->n; i++)
+        if (s->times[i] == at) {
+            s->times[i] = s->times[--s->n];
+            break;
+        }
     pthread_mutex_unlock(&throttle_mu);
 }
 
@@ -265,11 +304,12 @@ ph_err login_prepare(struct core_ctx *cx, const char *username, struct login_att
     if (name == NULL || name[0] == '\0' || strlen(name) > TEXT_MAX_SHORT_BYTES ||
         !text_is_clean_utf8(name, strlen(name)))
         goto out;
-    rc = PH_EBUSY;
-    if (throttle_over(cx->client, cx->now_ms))
-        goto out;
     at->username = name;
     at->client = arena_strdup(cx->arena, client_key(cx->client));
+    rc = PH_EBUSY;
+    if (!throttle_admit(at->client, cx->now_ms, &at->first_refusal))
+        goto out;
+    at->counted_at = cx->now_ms;
 
     /* Usernames are lower case; people type them otherwise. */
     lower = arena_strdup(cx->arena, name);
@@ -306,16 +346,19 @@ void login_verify(struct login_attempt *at, const char *password)
         at->verdict = PH_OK;
 }
 
+/* A wrong guess (or an attempt on a locked, disabled or password-less account) as
+ * the transaction sees it: the account's failure count and lock, and the audit
+ * entry action. The client's throttle entry was counted by login_prepare. */
 static ph_err record_failure(struct core_ctx *cx, const struct login_attempt *at,
-                             const struct person *p, ph_err verdict, const char *reason)
+                             const struct person *p, ph_err verdict, const char *reason,
+                             const char *action)
 {
-    ph_err rc = PH_OK;
-
     /* Only wrong guesses count towards the lock: attempts on a locked account
      * would otherwise extend the lock for ever. */
     if (p != NULL && verdict == PH_EAUTH) {
         int failed = p->failed_logins + 1;
         int64_t locked_until = p->locked_until;
+        ph_err rc;
         if (failed >= config.lock_after) {
             locked_until = cx->now_ms + config.lock_ms;
             failed = 0; /* the next lock takes as many failures again */
@@ -324,9 +367,35 @@ static ph_err record_failure(struct core_ctx *cx, const struct login_attempt *at
         if (rc != PH_OK)
             return rc;
     }
-    throttle_record(at->client != NULL ? at->client : cx->client, cx->now_ms);
-    return audit_record(cx, "auth.login_failed", "person", p != NULL ? p->id : 0,
+    return audit_record(cx, action, "person", p != NULL ? p->id : 0,
                         json_pack("{s:s?, s:s}", "username", at->username, "reason", reason));
+}
+
+/* The verdict on at against account p as the transaction sees it, re-checked:
+ * locks, disabling and password changes since login_prepare count. *reason names
+ * a failure for the audit entry. */
+static ph_err judge(const struct core_ctx *cx, const struct login_attempt *at,
+                    const struct person *p, const char **reason)
+{
+    if (p->locked_until > cx->now_ms || at->verdict == PH_ELOCKED) {
+        *reason = "locked";
+        return PH_ELOCKED;
+    }
+    if (p->is_disabled) {
+        *reason = "disabled";
+        return PH_EAUTH;
+    }
+    if (p->password_hash == NULL) {
+        *reason = "no_password";
+        return PH_EAUTH;
+    }
+    if (at->verdict != PH_OK || at->password_hash == NULL ||
+        strcmp(at->password_hash, p->password_hash) != 0) {
+        /* A password changed since login_prepare was checked against the old one. */
+        *reason = "wrong_password";
+        return PH_EAUTH;
+    }
+    return PH_OK;
 }
 
 ph_err login_finish(struct core_ctx *cx, const struct login_attempt *at, struct login_result *out)
@@ -335,7 +404,7 @@ ph_err login_finish(struct core_ctx *cx, const struct login_attempt *at, struct 
     struct core_user u;
     struct core_ctx lcx;
     const char *reason = NULL;
-    ph_err verdict = at->verdict;
+    ph_err verdict;
     int64_t sid = 0;
     ph_err rc = PH_OK;
 
@@ -347,27 +416,13 @@ ph_err login_finish(struct core_ctx *cx, const struct login_attempt *at, struct 
             goto out;
     }
     if (at->person_id == 0 || rc == PH_ENOTFOUND) {
-        rc = record_failure(cx, at, NULL, PH_EAUTH, "unknown_user");
+        rc = record_failure(cx, at, NULL, PH_EAUTH, "unknown_user", "auth.login_failed");
         goto out;
     }
 
-    if (p.locked_until > cx->now_ms || verdict == PH_ELOCKED) {
-        verdict = PH_ELOCKED;
-        reason = "locked";
-    } else if (p.is_disabled) {
-        verdict = PH_EAUTH;
-        reason = "disabled";
-    } else if (p.password_hash == NULL) {
-        verdict = PH_EAUTH;
-        reason = "no_password";
-    } else if (verdict != PH_OK || at->password_hash == NULL ||
-               strcmp(at->password_hash, p.password_hash) != 0) {
-        /* A password changed since login_prepare was checked against the old one. */
-        verdict = PH_EAUTH;
-        reason = "wrong_password";
-    }
+    verdict = judge(cx, at, &p, &reason);
     if (verdict != PH_OK) {
-        rc = record_failure(cx, at, &p, verdict, reason);
+        rc = record_failure(cx, at, &p, verdict, reason, "auth.login_failed");
         if (rc == PH_OK) {
             out->verdict = verdict;
             /* Only the lock time, for a Retry-After: nothing else of a failed account. */
@@ -397,6 +452,7 @@ ph_err login_finish(struct core_ctx *cx, const struct login_attempt *at, struct 
                                 (json_int_t)sid));
     if (rc != PH_OK)
         goto out;
+    throttle_forgive(at->client, at->counted_at);
     p.has_password = true;
     p.password_hash = NULL;
     p.failed_logins = 0;
@@ -408,6 +464,81 @@ out:
         out->token = NULL;
         out->verdict = PH_EAUTH;
     }
+    return rc;
+}
+
+ph_err login_record_refusal(struct core_ctx *cx, const struct login_attempt *at)
+{
+    return audit_record(cx, "auth.login_throttled", "person", 0,
+                        json_pack("{s:s?, s:s?}", "username", at->username, "client",
+                                  at->client != NULL ? at->client : cx->client));
+}
+
+/* A hash as person_password_prepare() makes them. */
+static bool hash_acceptable(const char *hash)
+{
+    static const char prefix[] = "$argon2id$";
+    return hash != NULL && strncmp(hash, prefix, sizeof(prefix) - 1) == 0 &&
+           strlen(hash) < PASSWORD_HASH_BYTES;
+}
+
+ph_err session_change_password(struct core_ctx *cx, const struct login_attempt *at,
+                               const char *new_hash, ph_err *verdict, const char **field)
+{
+    struct person p;
+    const char *reason = NULL;
+    ph_err v;
+    int revoked = 0;
+    ph_err rc = PH_EPERM;
+
+    /* The attempt must be the caller's own: anyone else's would let one session
+     * guess, or set, another account's password. */
+    if (at->person_id == 0 || cx->user->is_system || at->person_id != cx->user->person_id)
+        goto out;
+    rc = store_person_get(cx->st, cx->arena, at->person_id, &p);
+    if (rc != PH_OK)
+        goto out;
+    v = judge(cx, at, &p, &reason);
+    if (v != PH_OK) {
+        /* A wrong old password is a guess like a wrong login: counted, locking,
+         * audited, and committed (hence PH_OK), or the session would be an
+         * unlimited oracle for the password. */
+        rc = record_failure(cx, at, &p, v, reason, "auth.password_failed");
+        if (rc == PH_OK) {
+            *verdict = v;
+            if (field != NULL)
+                *field = "old_password";
+        }
+        goto out;
+    }
+    rc = PH_EINVAL;
+    if (!hash_acceptable(new_hash)) {
+        if (field != NULL)
+            *field = "new_password";
+        goto out;
+    }
+    rc = store_person_set_password(cx->st, p.id, new_hash);
+    if (rc != PH_OK)
+        goto out;
+    rc = store_person_set_login_state(cx->st, p.id, 0, 0);
+    if (rc != PH_OK)
+        goto out;
+    /* Every session goes, this one included: whoever else held one is out. */
+    rc = store_token_revoke_person(cx->st, p.id, cx->now_ms, &revoked);
+    session_generation_bump();
+    if (rc != PH_OK)
+        goto out;
+    rc = audit_record(cx, "person.password", "person", p.id,
+                      json_pack("{s:s, s:i}", "by", "self", "tokens_revoked", revoked));
+    if (rc != PH_OK)
+        goto out;
+    rc = outbox_emit(cx, "person.password_set", "person", p.id,
+                     json_pack("{s:I}", "id", (json_int_t)p.id));
+    if (rc != PH_OK)
+        goto out;
+    throttle_forgive(at->client, at->counted_at);
+    *verdict = PH_OK;
+out:
     return rc;
 }
 

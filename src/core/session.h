@@ -3,10 +3,14 @@
  *
  * A login runs in three steps so that no event loop waits on argon2id and every
  * outcome is written (and audited) by the writer:
- *   login_prepare()  any thread, read connection: find the account, apply throttling;
+ *   login_prepare()  any thread, read connection: find the account, apply throttling
+ *                    (and count the attempt as a failure of the client until it
+ *                    succeeds, so that parallel attempts cannot pass the limit);
  *   login_verify()   a worker thread: argon2id, constant work even for unknown names;
  *   login_finish()   the writer, in a transaction: count the failure (and lock) or
  *                    issue the token; audit either way.
+ * Changing one's own password checks the old one the same way, with
+ * session_change_password() as the last step.
  * Tokens are 32 random bytes (base64url, prefixed "ph_"); only their BLAKE2b-256
  * hash is stored. */
 #ifndef PH_CORE_SESSION_H
@@ -38,6 +42,10 @@ struct login_attempt {
     bool is_disabled;
     int64_t locked_until;
     ph_err verdict;          /* set by login_verify(): PH_OK, PH_EAUTH or PH_ELOCKED */
+    bool first_refusal;      /* login_prepare() returned PH_EBUSY, the first time for this
+                              * client since its last admitted attempt (or for a throttle
+                              * window): audit this one, not every refusal of a flood */
+    int64_t counted_at;      /* UTC ms of the throttle entry login_prepare() counted; 0: none */
 };
 
 struct login_result {
@@ -47,8 +55,12 @@ struct login_result {
     struct person person;    /* the account, strings in cx->arena */
 };
 
-/* Step 1. PH_EBUSY when the client is throttled; PH_EINVAL (field "username") when
- * empty. Fills *at (strings in cx->arena). */
+/* Step 1. PH_EBUSY when the client is throttled (at->first_refusal set for the
+ * first refusal of a throttling episode, see login_record_refusal()); PH_EINVAL
+ * (field "username") when empty. Otherwise counts the attempt against the client
+ * at once, as a failure that a successful step 3 takes back: an attempt abandoned
+ * in between stays counted. Fills *at (strings in cx->arena); at->username and
+ * at->client are set on PH_EBUSY too. */
 ph_err login_prepare(struct core_ctx *cx, const char *username, struct login_attempt *at) __attribute__((warn_unused_result));
 /* Step 2. Sets at->verdict. Thread-safe; CPU-bound (argon2id). */
 void login_verify(struct login_attempt *at, const char *password);
@@ -59,6 +71,24 @@ void login_verify(struct login_attempt *at, const char *password);
  * against the account as it is inside the transaction). Other returns are store
  * errors. */
 ph_err login_finish(struct core_ctx *cx, const struct login_attempt *at, struct login_result *out) __attribute__((warn_unused_result));
+/* In a write transaction, after login_prepare() refused at with PH_EBUSY and set
+ * at->first_refusal: audit "auth.login_throttled" with the username and client.
+ * Nothing else. */
+ph_err login_record_refusal(struct core_ctx *cx, const struct login_attempt *at) __attribute__((warn_unused_result));
+
+/* The caller (cx->user) changes their own password, in a write transaction. at was
+ * filled by login_prepare() with the caller's username and checked by
+ * login_verify() against the old password; new_hash comes from
+ * person_password_prepare() (it may be NULL when at->verdict is not PH_OK).
+ * PH_EPERM when at is not the caller's account. A wrong old password (or a locked,
+ * disabled or password-less account, re-checked here) is recorded like a failed
+ * login (the account's failure count and lock, audit "auth.password_failed"): this
+ * returns PH_OK so that the record commits, with *verdict PH_EAUTH or PH_ELOCKED and
+ * *field "old_password". Otherwise stores new_hash (PH_EINVAL, field
+ * "new_password", when it is not "$argon2id$..."), revokes every token of the
+ * person, clears failures and lock, audits "person.password"; *verdict PH_OK. */
+ph_err session_change_password(struct core_ctx *cx, const struct login_attempt *at,
+                               const char *new_hash, ph_err *verdict, const char **field) __attribute__((warn_unused_result));
 
 /* Resolve a bearer token to its user (read connection). PH_EAUTH when unknown,
  * expired, revoked, or the account is disabled. Strings live in cx->arena;

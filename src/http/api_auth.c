@@ -75,6 +75,23 @@ static int finish_login(struct req *r, struct http_write *w)
     return resp_json(r, 200, o);
 }
 
+static void throttled(struct req *r)
+{
+    retry_after(r, session_config_get()->throttle_window_ms / 1000);
+}
+
+static ph_err run_login_refusal(struct core_ctx *cx, void *arg)
+{
+    struct login_job *j = arg;
+    return login_record_refusal(cx, &j->at);
+}
+
+static int finish_login_refused(struct req *r, struct http_write *w)
+{
+    throttled(r);
+    return resp_error(r, PH_EBUSY, NULL);
+}
+
 static int login(struct req *r)
 {
     struct http_write *w = http_write_begin(r);
@@ -94,12 +111,14 @@ static int login(struct req *r)
         cx.arena = &w->job.arena;
         rc = login_prepare(&cx, username, &j->at);
     }
+    if (password != NULL && rc != PH_OK)
+        sodium_memzero((char *)password, strlen(password));
+    if (rc == PH_EBUSY && j->at.first_refusal) /* audited once per client and window */
+        return http_write_submit(w, NULL, run_login_refusal, j, finish_login_refused);
     if (rc != PH_OK) {
-        if (password != NULL)
-            sodium_memzero((char *)password, strlen(password));
         http_write_abandon(w);
         if (rc == PH_EBUSY)
-            retry_after(r, session_config_get()->throttle_window_ms / 1000);
+            throttled(r);
         return resp_error(r, rc, field);
     }
     return http_write_submit(w, login_cpu, run_login, j, finish_login);
@@ -112,20 +131,18 @@ static int me(struct req *r)
     return resp_json(r, 200, pjson_user(&r->user));
 }
 
-/* A write whose answer is 204 and which may revoke sessions. */
+/* A write whose answer is 204; it may revoke sessions (http_write.revokes_sessions). */
 struct simple_job {
     const char *token;
-    const char *old_password, *new_password;
     int64_t id;
     const char *field;
 };
 
-static int finish_revoking(struct req *r, struct http_write *w)
+static int finish_empty(struct req *r, struct http_write *w)
 {
     struct simple_job *j = w->arg;
     if (w->job.rc != PH_OK)
         return resp_error(r, w->job.rc, j->field);
-    session_generation_bump(); /* after commit: no loop re-caches a revoked token */
     return resp_empty(r, 204);
 }
 
@@ -140,29 +157,92 @@ static int logout(struct req *r)
     struct http_write *w = http_write_begin(r);
     struct simple_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
     j->token = arena_strdup(&w->job.arena, r->token);
-    return http_write_submit(w, NULL, run_logout, j, finish_revoking);
+    w->revokes_sessions = true;
+    return http_write_submit(w, NULL, run_logout, j, finish_empty);
+}
+
+/* ---- own password: checked like a login, hashed on the worker pool --------------- */
+
+struct password_job {
+    struct login_attempt at; /* the caller, checked against old_password */
+    char *old_password, *new_password;
+    struct arena *arena;     /* the job's */
+    const char *hash;        /* prepared new hash */
+    ph_err prep_rc, verdict;
+    const char *field;
+};
+
+static void wipe(char *s)
+{
+    if (s != NULL)
+        sodium_memzero(s, strlen(s));
+}
+
+static void password_cpu(void *arg)
+{
+    struct password_job *j = arg;
+    login_verify(&j->at, j->old_password);
+    if (j->at.verdict == PH_OK &&
+        person_password_prepare(j->arena, j->new_password, &j->hash, &j->field) != PH_OK) {
+        j->prep_rc = PH_EINVAL;
+        j->field = "new_password";
+    }
+    wipe(j->old_password);
+    wipe(j->new_password);
 }
 
 static ph_err run_own_password(struct core_ctx *cx, void *arg)
 {
-    struct simple_job *j = arg;
-    return person_set_password(cx, cx->user->person_id, j->old_password, j->new_password, &j->field);
+    struct password_job *j = arg;
+    if (j->prep_rc != PH_OK)
+        return j->prep_rc;
+    return session_change_password(cx, &j->at, j->hash, &j->verdict, &j->field);
+}
+
+static int finish_own_password(struct req *r, struct http_write *w)
+{
+    struct password_job *j = w->arg;
+    if (w->job.rc != PH_OK)
+        return resp_error(r, w->job.rc, j->field);
+    if (j->verdict == PH_ELOCKED) {
+        retry_after(r, session_config_get()->lock_ms / 1000);
+        return resp_error(r, PH_ELOCKED, NULL);
+    }
+    if (j->verdict != PH_OK)
+        return resp_error(r, j->verdict, "old_password");
+    return resp_empty(r, 204);
 }
 
 static int own_password(struct req *r)
 {
     struct http_write *w = http_write_begin(r);
-    struct simple_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
-    const char *field = NULL;
-    if (member_string(r->body, "old_password", PASSWORD_MAX_BYTES, &w->job.arena, &j->old_password) != PH_OK)
+    struct password_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
+    const char *old_pw = NULL, *new_pw = NULL, *field = NULL;
+    j->arena = &w->job.arena;
+    if (member_string(r->body, "old_password", PASSWORD_MAX_BYTES, &w->job.arena, &old_pw) != PH_OK)
         field = "old_password";
-    else if (member_string(r->body, "new_password", PASSWORD_MAX_BYTES * 2, &w->job.arena, &j->new_password) != PH_OK)
+    else if (member_string(r->body, "new_password", PASSWORD_MAX_BYTES * 2, &w->job.arena, &new_pw) != PH_OK)
         field = "new_password";
-    if (field != NULL) {
-        http_write_abandon(w);
-        return resp_error(r, PH_EINVAL, field);
+    j->old_password = (char *)old_pw;
+    j->new_password = (char *)new_pw;
+    ph_err rc = field != NULL ? PH_EINVAL : PH_OK;
+    if (rc == PH_OK) {
+        /* The same throttle as logins: a stolen token must not become a way to
+         * guess the password. */
+        struct core_ctx cx = r->cx;
+        cx.arena = &w->job.arena;
+        rc = login_prepare(&cx, r->user.username, &j->at);
     }
-    return http_write_submit(w, NULL, run_own_password, j, finish_revoking);
+    if (rc != PH_OK) {
+        wipe(j->old_password);
+        wipe(j->new_password);
+        http_write_abandon(w);
+        if (rc == PH_EBUSY)
+            throttled(r);
+        return resp_error(r, rc, field);
+    }
+    w->revokes_sessions = true;
+    return http_write_submit(w, password_cpu, run_own_password, j, finish_own_password);
 }
 
 /* ---- API tokens -------------------------------------------------------------- */
@@ -230,7 +310,8 @@ static int revoke_token(struct req *r)
     struct http_write *w = http_write_begin(r);
     struct simple_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
     j->id = id;
-    return http_write_submit(w, NULL, run_token_revoke, j, finish_revoking);
+    w->revokes_sessions = true;
+    return http_write_submit(w, NULL, run_token_revoke, j, finish_empty);
 }
 
 const struct route api_auth_routes[] = {

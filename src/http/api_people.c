@@ -2,6 +2,7 @@
  * may carry the first password; DELETE disables (people are never erased: the
  * audit log names them). */
 #include "util/base.h"
+#include <sodium.h>
 #include "http/async.h"
 #include "http/crud.h"
 #include "http/http_int.h"
@@ -10,7 +11,6 @@
 #include "http/router.h"
 #include "core/access.h"
 #include "core/person.h"
-#include "core/session.h"
 #include "proto/pjson.h"
 
 /* The record the CRUD adapters work on: the person first, so that a plain
@@ -43,10 +43,24 @@ static json_t *person_encode(const void *rec)
     return pjson_person(rec);
 }
 
+/* On the worker pool: the first password's policy check and argon2id hash, so the
+ * writer only stores the hash. */
+static ph_err person_prepare(void *rec, struct arena *a, const char **field)
+{
+    struct person_rec *pr = rec;
+    ph_err rc = PH_OK;
+    if (pr->password != NULL) {
+        rc = person_password_prepare(a, pr->password, &pr->p.password_hash, field);
+        sodium_memzero((char *)pr->password, strlen(pr->password));
+        pr->password = NULL;
+    }
+    return rc;
+}
+
 static ph_err person_create_rec(struct core_ctx *cx, void *rec, const char **field)
 {
     struct person_rec *pr = rec;
-    return person_create(cx, &pr->p, pr->password, field);
+    return person_create(cx, &pr->p, NULL, field);
 }
 
 static ph_err person_update_rec(struct core_ctx *cx, void *rec, const char **field)
@@ -82,6 +96,7 @@ static const struct crud_resource person_resource = {
     .id = person_id,
     .version = person_version,
     .changes_sessions = true,
+    .prepare = person_prepare,
 };
 
 static int list_people(struct req *r)
@@ -119,14 +134,25 @@ static int delete_person(struct req *r) { return crud_delete(r, &person_resource
 
 struct set_password_job {
     int64_t id;
-    const char *password;
+    const char *password, *hash;
     const char *field;
+    struct arena *arena;
+    ph_err prep_rc;
 };
+
+static void set_password_cpu(void *arg)
+{
+    struct set_password_job *j = arg;
+    j->prep_rc = person_password_prepare(j->arena, j->password, &j->hash, &j->field);
+    sodium_memzero((char *)j->password, strlen(j->password));
+}
 
 static ph_err run_set_password(struct core_ctx *cx, void *arg)
 {
     struct set_password_job *j = arg;
-    return person_set_password(cx, j->id, NULL, j->password, &j->field);
+    if (j->prep_rc != PH_OK)
+        return j->prep_rc;
+    return person_set_password_hash(cx, j->id, j->hash, &j->field);
 }
 
 static int finish_set_password(struct req *r, struct http_write *w)
@@ -134,7 +160,6 @@ static int finish_set_password(struct req *r, struct http_write *w)
     struct set_password_job *j = w->arg;
     if (w->job.rc != PH_OK)
         return resp_error(r, w->job.rc, j->field);
-    session_generation_bump();
     return resp_empty(r, 204);
 }
 
@@ -157,11 +182,13 @@ static int set_password(struct req *r)
     struct http_write *w = http_write_begin(r);
     struct set_password_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
     j->id = id;
+    j->arena = &w->job.arena;
     if (body_string(r->body, "password", &w->job.arena, &j->password) != PH_OK) {
         http_write_abandon(w);
         return resp_error(r, PH_EINVAL, "password");
     }
-    return http_write_submit(w, NULL, run_set_password, j, finish_set_password);
+    w->revokes_sessions = true;
+    return http_write_submit(w, set_password_cpu, run_set_password, j, finish_set_password);
 }
 
 const struct route api_person_routes[] = {

@@ -6,10 +6,25 @@
  * job comes back, answers only if the request is still there. Both happen on the
  * loop thread, so no lock is needed. */
 #include "util/base.h"
+#include <stdatomic.h>
 #include "http/http_int.h"
 #include "http/async.h"
 #include "http/resp.h"
+#include "core/session.h"
 #include "util/mem.h"
+
+static atomic_long in_flight;
+static atomic_int draining;
+
+void http_async_drain(void)
+{
+    atomic_store(&draining, 1);
+}
+
+long http_async_in_flight(void)
+{
+    return atomic_load(&in_flight);
+}
 
 struct req_link {
     struct http_write *w;
@@ -48,6 +63,8 @@ struct http_write *http_write_begin(struct req *r)
 
 static void free_write(struct http_write *w)
 {
+    if (w->cleanup != NULL)
+        w->cleanup(w->arg);
     arena_release(&w->job.arena);
     free(w);
 }
@@ -63,6 +80,9 @@ void http_write_abandon(struct http_write *w)
 static void on_job_done(struct write_job *job)
 {
     struct http_write *w = H2O_STRUCT_FROM_MEMBER(struct http_write, job, job);
+    /* Committed: only now can no loop re-cache what the job revoked. */
+    if (w->revokes_sessions && job->rc == PH_OK)
+        session_generation_bump();
     h2o_multithread_send_message(&w->t->done_receiver, &w->msg);
 }
 
@@ -91,6 +111,14 @@ int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run
     w->job.run = run;
     w->job.arg = arg;
     w->job.done = on_job_done;
+    if (atomic_load(&draining)) {
+        struct req *r = w->r;
+        http_write_abandon(w);
+        resp_header(r, "retry-after", "5");
+        return resp_error_raw(r, 503, "shutting_down", "the server is shutting down; retry shortly",
+                              "máy chủ đang dừng; thử lại sau giây lát", NULL);
+    }
+    atomic_fetch_add(&in_flight, 1);
     ph_err rc;
     if (cpu != NULL) {
         w->work.run = on_cpu_run;
@@ -100,6 +128,7 @@ int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run
         rc = writer_submit(w->t->writer, &w->job);
     }
     if (rc != PH_OK) {
+        atomic_fetch_sub(&in_flight, 1);
         struct req *r = w->r;
         http_write_abandon(w);
         resp_header(r, "retry-after", "1");
@@ -121,5 +150,6 @@ void http_async_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *me
             w->finish(r, w);
         }
         free_write(w);
+        atomic_fetch_sub(&in_flight, 1);
     }
 }

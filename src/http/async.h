@@ -25,16 +25,24 @@ struct http_write {
     http_finish_fn finish;
     const char *field;      /* set by run() on PH_EINVAL; lives in job.arena */
     void *arg;
+    /* The job may revoke tokens or change accounts: once it has committed, every
+     * loop's token cache is emptied, whether or not its client is still there. */
+    bool revokes_sessions;
+    void (*cleanup)(void *arg); /* when the job is freed (e.g. drop a JSON copy) */
 };
 
 /* A job bound to r, with the caller copied into it. */
 struct http_write *http_write_begin(struct req *r);
 /* Submit run(arg) (after cpu(arg) when not NULL). Returns 0; on a full queue answers
- * 429 itself. */
+ * 429 itself, and while the server shuts down 503. */
 int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run, void *arg,
                       http_finish_fn finish);
 /* Give up on w before submitting it (an error answered by the caller). */
 void http_write_abandon(struct http_write *w);
 /* The loop's receiver callback for completions. */
 void http_async_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+/* Shutdown: refuse new writes from now on. */
+void http_async_drain(void);
+/* Writes submitted and not yet handed back to their loop. */
+long http_async_in_flight(void);
 #endif

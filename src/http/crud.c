@@ -8,7 +8,6 @@
 #include "http/http_int.h"
 #include "http/req.h"
 #include "http/resp.h"
-#include "core/session.h"
 #include "proto/pjson.h"
 
 struct crud_job {
@@ -17,6 +16,10 @@ struct crud_job {
     int64_t id;
     const char *field;  /* set by the core service on PH_EINVAL */
     int status;         /* 201, 200, or 204 for a delete */
+    json_t *patch;      /* update: the job's own copy of the body */
+    int64_t if_match;   /* update: 0 or the version the client read */
+    struct arena *arena; /* the job's */
+    ph_err prep_rc;     /* create: the outcome of res->prepare */
 };
 
 static void set_etag(struct req *r, int64_t version)
@@ -51,16 +54,44 @@ int crud_get(struct req *r, const struct crud_resource *res)
     return answer_record(r, res, id, 200);
 }
 
+static void prepare_cpu(void *arg)
+{
+    struct crud_job *j = arg;
+    j->prep_rc = j->res->prepare(j->rec, j->arena, &j->field);
+}
+
 static ph_err run_create(struct core_ctx *cx, void *arg)
 {
     struct crud_job *j = arg;
+    if (j->prep_rc != PH_OK)
+        return j->prep_rc;
     return j->res->create(cx, j->rec, &j->field);
 }
 
+/* Read, patch and write in one transaction on the writer, so that concurrent
+ * updates without If-Match never see each other's versions as stale, and none of
+ * them is lost. */
 static ph_err run_update(struct core_ctx *cx, void *arg)
 {
     struct crud_job *j = arg;
-    return j->res->update(cx, j->rec, &j->field);
+    const struct crud_resource *res = j->res;
+    ph_err rc = res->get(cx, j->id, j->rec);
+    if (rc != PH_OK)
+        return rc;
+    if (j->if_match != 0 && *res->version(j->rec) != j->if_match)
+        return PH_ESTALE;
+    rc = res->apply(j->patch, cx->arena, j->rec, false, &j->field);
+    if (rc == PH_OK && *res->id(j->rec) != j->id) {
+        j->field = "id";
+        rc = PH_EINVAL;
+    }
+    return rc == PH_OK ? res->update(cx, j->rec, &j->field) : rc;
+}
+
+static void drop_patch(void *arg)
+{
+    struct crud_job *j = arg;
+    json_decref(j->patch);
 }
 
 static ph_err run_delete(struct core_ctx *cx, void *arg)
@@ -74,9 +105,6 @@ static int finish_write(struct req *r, struct http_write *w)
     struct crud_job *j = w->arg;
     if (w->job.rc != PH_OK)
         return resp_error(r, w->job.rc, j->field);
-    /* After commit, so no loop can re-cache what was just revoked. */
-    if (j->res->changes_sessions && j->status != 201)
-        session_generation_bump();
     if (j->status == 204)
         return resp_empty(r, 204);
     return answer_record(r, j->res, j->status == 201 ? *j->res->id(j->rec) : j->id, j->status);
@@ -88,6 +116,7 @@ static struct crud_job *new_job(struct http_write *w, const struct crud_resource
     j->res = res;
     j->status = status;
     j->rec = arena_zalloc(&w->job.arena, res->rec_size);
+    j->arena = &w->job.arena;
     return j;
 }
 
@@ -102,7 +131,7 @@ int crud_create(struct req *r, const struct crud_resource *res)
         http_write_abandon(w);
         return ans;
     }
-    return http_write_submit(w, NULL, run_create, j, finish_write);
+    return http_write_submit(w, res->prepare ? prepare_cpu : NULL, run_create, j, finish_write);
 }
 
 int crud_update(struct req *r, const struct crud_resource *res)
@@ -116,23 +145,11 @@ int crud_update(struct req *r, const struct crud_resource *res)
     struct http_write *w = http_write_begin(r);
     struct crud_job *j = new_job(w, res, 200);
     j->id = id;
-    /* The current record, read here into the job's arena, then patched. */
-    struct core_ctx cx = r->cx;
-    cx.arena = &w->job.arena;
-    rc = res->get(&cx, id, j->rec);
-    if (rc == PH_OK && if_match != 0 && *res->version(j->rec) != if_match)
-        rc = PH_ESTALE;
-    if (rc == PH_OK)
-        rc = res->apply(r->body, &w->job.arena, j->rec, false, &j->field);
-    if (rc == PH_OK && *res->id(j->rec) != id) {
-        rc = PH_EINVAL;
-        j->field = "id";
-    }
-    if (rc != PH_OK) {
-        int ans = resp_error(r, rc, j->field);
-        http_write_abandon(w);
-        return ans;
-    }
+    j->if_match = if_match;
+    /* The writer reads the body after this request may be gone: its own copy. */
+    j->patch = json_deep_copy(r->body);
+    w->cleanup = drop_patch;
+    w->revokes_sessions = res->changes_sessions;
     return http_write_submit(w, NULL, run_update, j, finish_write);
 }
 
@@ -145,6 +162,7 @@ int crud_delete(struct req *r, const struct crud_resource *res)
     struct http_write *w = http_write_begin(r);
     struct crud_job *j = new_job(w, res, 204);
     j->id = id;
+    w->revokes_sessions = res->changes_sessions;
     return http_write_submit(w, NULL, run_delete, j, finish_write);
 }
 

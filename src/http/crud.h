@@ -24,6 +24,9 @@ struct crud_resource {
     int64_t *(*id)(void *rec);      /* where the record keeps its id */
     int64_t *(*version)(void *rec); /* ... and its version */
     bool changes_sessions; /* updates may revoke sessions: flush the auth caches */
+    /* Optional CPU-heavy step of a create (e.g. hashing a password), run on the
+     * worker pool before the writer; its error answers the request. */
+    ph_err (*prepare)(void *rec, struct arena *a, const char **field);
 };
 
 int crud_get(struct req *r, const struct crud_resource *res);

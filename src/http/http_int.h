@@ -3,6 +3,7 @@
 #ifndef PH_HTTP_INT_H
 #define PH_HTTP_INT_H
 #include <h2o.h>
+#include <stdatomic.h>
 #include <jansson.h>
 #include "core/ctx.h"
 #include "http/server.h"
@@ -30,7 +31,10 @@ struct http_thread {
     struct auth_cache *auth;                  /* this loop's token cache */
     struct metrics_thread *metrics;           /* this loop's counters */
     const struct http_config *cfg;
-    volatile int stopping;
+    atomic_int stopping;          /* set by the main thread: leave the loop */
+    atomic_int closing;           /* set by the main thread: stop accepting */
+    h2o_timeout_t accept_backoff; /* out of file descriptors: pause accepting */
+    h2o_timeout_entry_t accept_resume;
 };
 
 /* Our view of one request; lives in the h2o request's pool. */

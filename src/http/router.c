@@ -78,6 +78,11 @@ int router_match(struct req *r, const char *method, size_t method_len, const cha
     *path_known = false;
     allow[0] = '\0';
     size_t used = 0;
+    /* HEAD is GET without the body (h2o leaves the body out). */
+    if (method_len == 4 && memcmp(method, "HEAD", 4) == 0) {
+        method = "GET";
+        method_len = 3;
+    }
     for (size_t i = 0; i < n_routes; i++) {
         const struct route *rt = routes[i];
         if (!match_path(rt->pattern, path, path_len, NULL))

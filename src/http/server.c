@@ -10,7 +10,9 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "http/http_int.h"
 #include "http/async.h"
@@ -157,22 +159,54 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h)
 
 /* ---- loops ------------------------------------------------------------------- */
 
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+static void on_accept_resume(h2o_timeout_entry_t *entry)
+{
+    struct http_thread *t = H2O_STRUCT_FROM_MEMBER(struct http_thread, accept_resume, entry);
+    if (t->listener != NULL)
+        h2o_socket_read_start(t->listener, on_accept);
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     struct http_thread *t = listener->data;
     if (err != NULL)
         return;
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (sock == NULL)
+    if (sock == NULL) {
+        /* Out of descriptors, the connection stays queued and the listener stays
+         * readable: without a pause the loop would spin. */
+        if (errno == EMFILE || errno == ENFILE) {
+            h2o_socket_read_stop(listener);
+            if (!h2o_timeout_is_linked(&t->accept_resume))
+                h2o_timeout_link(t->ctx.loop, &t->accept_backoff, &t->accept_resume);
+        }
         return;
+    }
     h2o_accept(&t->accept_ctx, sock);
 }
 
+static void close_listener(struct http_thread *t)
+{
+    if (t->listener == NULL)
+        return;
+    if (h2o_timeout_is_linked(&t->accept_resume))
+        h2o_timeout_unlink(&t->accept_resume);
+    h2o_socket_read_stop(t->listener);
+    h2o_socket_close(t->listener);
+    t->listener = NULL;
+}
+
+/* The main thread's wake-up: close the listener when asked (shutdown begins), and
+ * the loop condition sees `stopping`. */
 static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
+    struct http_thread *t = H2O_STRUCT_FROM_MEMBER(struct http_thread, stop_receiver, receiver);
     while (!h2o_linklist_is_empty(messages))
         h2o_linklist_unlink(messages->next);
-    (void)receiver;
+    if (atomic_load(&t->closing))
+        close_listener(t);
 }
 
 struct thread_start {
@@ -191,16 +225,17 @@ static void *loop_main(void *arg)
     t->queue = h2o_multithread_create_queue(t->ctx.loop);
     h2o_multithread_register_receiver(t->queue, &t->done_receiver, http_async_on_done);
     h2o_multithread_register_receiver(t->queue, &t->stop_receiver, on_stop);
+    h2o_timeout_init(t->ctx.loop, &t->accept_backoff, 100);
+    t->accept_resume.cb = on_accept_resume;
     t->listener = h2o_evloop_socket_create(t->ctx.loop, ts->fd, H2O_SOCKET_FLAG_DONT_READ);
     t->listener->data = t;
     h2o_socket_read_start(t->listener, on_accept);
     pthread_barrier_wait(ts->ready);
 
-    while (!t->stopping)
+    while (!atomic_load(&t->stopping))
         h2o_evloop_run(t->ctx.loop, INT32_MAX);
 
-    h2o_socket_read_stop(t->listener);
-    h2o_socket_close(t->listener);
+    close_listener(t);
     /* Let answers already queued go out, briefly. */
     uint64_t until = time_mono_ns() + 200000000u;
     while (time_mono_ns() < until)
@@ -249,6 +284,20 @@ static ph_err open_listeners(const char *addr_text, int n, int *fds, char *bound
     memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
     int family = ai->ai_family;
     freeaddrinfo(ai);
+    /* SO_REUSEPORT would let us share a port with another phoihop (or anything of
+     * the same user) and silently split its connections: first make sure the port
+     * is free with a plain socket. Port 0 asks the kernel for a free one anyway. */
+    if (strcmp(port, "0") != 0) {
+        int probe = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+        if (probe < 0 || setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+            bind(probe, (struct sockaddr *)&addr, alen) != 0) {
+            log_error("http: cannot listen on %s: %s", addr_text, strerror(errno));
+            if (probe >= 0)
+                close(probe);
+            return PH_EIO;
+        }
+        close(probe);
+    }
     for (int i = 0; i < n; i++) {
         int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
         if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
@@ -272,6 +321,19 @@ static ph_err open_listeners(const char *addr_text, int n, int *fds, char *bound
     return PH_OK;
 }
 
+/* Seconds a shutdown waits for writes in flight (systemd's stop timeout is 30 s). */
+#define HTTP_DRAIN_S 20
+
+/* Every connection is a descriptor: take the hard limit, not the usual 1024. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int http_serve(const struct http_config *cfg)
 {
     int nthreads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -290,6 +352,15 @@ int http_serve(const struct http_config *cfg)
     int opened = 0, started = 0;
     char bound[300];
     sigset_t sigs;
+
+    /* Signals go to sigwait below, never to another thread: block them before the
+     * first thread (the writer, the workers, the loops) starts. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
 
     session_configure(&cfg->session);
     router_init();
@@ -315,7 +386,11 @@ int http_serve(const struct http_config *cfg)
 
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("phoihop"));
+    /* h2o buffers a body before routing or authentication: keep what an anonymous
+     * client can make us hold small. Bodies between the JSON limit and this get our
+     * JSON 413; larger ones h2o's plain-text 413. */
     globalconf.max_request_entity_size = HTTP_MAX_ENTITY_BYTES;
+    globalconf.http2.max_concurrent_requests_per_connection = 32;
     h2o_hostconf_t *host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
@@ -332,13 +407,6 @@ int http_serve(const struct http_config *cfg)
     }
     metrics_register(mt, nthreads);
 
-    /* Signals go to sigwait below, never to a loop thread. */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
     pthread_barrier_t ready;
     pthread_barrier_init(&ready, NULL, (unsigned)nthreads + 1);
     for (; started < nthreads; started++) {
@@ -354,8 +422,23 @@ int http_serve(const struct http_config *cfg)
     int sig = 0;
     sigwait(&sigs, &sig);
     log_info("http: signal %d, shutting down", sig);
+    /* Stop accepting and refuse new writes, but keep the loops running until every
+     * write already submitted has committed and been answered (or a deadline). */
+    http_async_drain();
     for (int i = 0; i < nthreads; i++) {
-        threads[i].stopping = 1;
+        atomic_store(&threads[i].closing, 1);
+        h2o_multithread_send_message(&threads[i].stop_receiver, NULL);
+    }
+    uint64_t deadline = time_mono_ns() + (uint64_t)HTTP_DRAIN_S * 1000000000u;
+    while (http_async_in_flight() > 0 && time_mono_ns() < deadline) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    if (http_async_in_flight() > 0)
+        log_warn("http: %ld writes still running after %d s; stopping anyway",
+                 http_async_in_flight(), HTTP_DRAIN_S);
+    for (int i = 0; i < nthreads; i++) {
+        atomic_store(&threads[i].stopping, 1);
         h2o_multithread_send_message(&threads[i].stop_receiver, NULL);
     }
     for (int i = 0; i < started; i++)

@@ -2,7 +2,7 @@
 #ifndef PH_UTIL_LIMITS_H
 #define PH_UTIL_LIMITS_H
 #define HTTP_MAX_JSON_BODY_BYTES (1024 * 1024)   /* a JSON request body */
-#define HTTP_MAX_ENTITY_BYTES (64 * 1024 * 1024) /* any body h2o buffers (attachments) */
+#define HTTP_MAX_ENTITY_BYTES (2 * 1024 * 1024)  /* any body h2o buffers, before routing */
 #define TEXT_MAX_NAME_BYTES 512                  /* names, titles */
 #define TEXT_MAX_SHORT_BYTES 128                 /* codes, usernames, ranks */
 #define GEOJSON_MAX_BYTES (8 * 1024 * 1024)      /* one area's geometry */

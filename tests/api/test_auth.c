@@ -495,6 +495,35 @@ static void test_auth_account_lockout(void **state)
     assert_true(json_is_string(json_object_get(p->json, "locked_until")));
 }
 
+/* A stolen token must not become a way to guess the password: wrong old passwords
+ * count as failed logins and lock the account like them. */
+static void test_auth_own_password_guessing_locks(void **state)
+{
+    struct world *w = &g_srv->w;
+    char *user;
+    char *t;
+    struct resp *r;
+    (void)state;
+
+    (void)mk_person(w->admin, w->u_pd, "reporter", "unclassified", &user);
+    t = login_ok(user, H_PASSWORD);
+    /* --login-lock-after 4 */
+    for (int i = 0; i < 4; i++)
+        EXPECT_ERROR(api_json("POST", "/api/v1/auth/password", t,
+                              json_pack("{s:s, s:s}", "old_password", tfmt("Doan-sai-%d", i),
+                                        "new_password", "Mat-khau-moi-dai-2026")),
+                     401, "unauthenticated", "old_password");
+    /* Locked now: even the right old password is refused, and so is a login. */
+    r = api_json("POST", "/api/v1/auth/password", t,
+                 json_pack("{s:s, s:s}", "old_password", H_PASSWORD, "new_password",
+                           "Mat-khau-moi-dai-2026"));
+    EXPECT_ERROR(r, 429, "account_locked", NULL);
+    assert_non_null(resp_header(r, "Retry-After"));
+    EXPECT_ERROR(login(user, H_PASSWORD), 429, "too_many_requests", NULL);
+    /* The password did not change: the old one is still the one stored. */
+    EXPECT_STATUS(me(t), 200);
+}
+
 int run_auth_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +540,7 @@ int run_auth_tests(void)
         T_FRESH(test_auth_admin_sets_password),
         T_FRESH(test_auth_throttle_per_client),
         T_FRESH(test_auth_account_lockout),
+        T_FRESH(test_auth_own_password_guessing_locks),
     };
     return cmocka_run_group_tests_name("auth", tests, h_group_setup, NULL);
 }

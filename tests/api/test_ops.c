@@ -2,6 +2,11 @@
  * through the group-committing writer, and the final checks: the audit chain
  * verifies (while the server runs and after), and SIGTERM shuts down cleanly. */
 #include "util/base.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include "harness.h"
 
@@ -271,6 +276,172 @@ static void test_ops_concurrent_writes(void **state)
     }
 }
 
+/* HEAD answers like GET, without a body. */
+static void test_ops_head(void **state)
+{
+    struct world *w = &g_srv->w;
+    struct resp *r;
+    (void)state;
+
+    r = api_raw("HEAD", "/healthz", NULL, NULL, 0, NULL, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(r->len, 0);
+    r = api_raw("HEAD", "/api/v1/auth/me", w->admin, NULL, 0, NULL, NULL);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(r->len, 0);
+    EXPECT_STATUS(api_raw("HEAD", "/api/v1/auth/me", NULL, NULL, 0, NULL, NULL), 401);
+}
+
+/* Twenty PATCHes of one record at once, none with If-Match: the writer reads,
+ * patches and writes each in its own step, so every one succeeds and none is lost. */
+static void test_ops_concurrent_patches(void **state)
+{
+    enum { N = 20 };
+    struct world *w = &g_srv->w;
+    int64_t id = mk_unit(w->admin, tfmt("CA-SS-%s", uniq_num()), tfmt("Công an xã Song %s", uniq_word()),
+                         "police", "commune", w->u_pd, 0);
+    CURLM *multi = curl_multi_init();
+    CURL *easy[N];
+    struct curl_slist *hl = NULL;
+    static struct body_buf out[N];
+    char *bodies[N];
+    int running = 0;
+    char *url = tfmt("%s/api/v1/units/%lld", g_srv->base, (long long)id);
+    struct resp *r;
+    (void)state;
+
+    hl = curl_slist_append(hl, tfmt("Authorization: Bearer %s", w->admin));
+    hl = curl_slist_append(hl, "Content-Type: application/json");
+    for (int i = 0; i < N; i++) {
+        bodies[i] = tfmt("{\"phone\":\"0275 38%05d\"}", i);
+        out[i].n = 0;
+        easy[i] = curl_easy_init();
+        curl_easy_setopt(easy[i], CURLOPT_URL, url);
+        curl_easy_setopt(easy[i], CURLOPT_CUSTOMREQUEST, "PATCH");
+        curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, bodies[i]);
+        curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hl);
+        curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &out[i]);
+        curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
+        curl_easy_setopt(easy[i], CURLOPT_NOPROXY, "*");
+        curl_multi_add_handle(multi, easy[i]);
+    }
+    do {
+        int numfds;
+        curl_multi_perform(multi, &running);
+        curl_multi_wait(multi, NULL, 0, 1000, &numfds);
+    } while (running > 0);
+    for (int i = 0; i < N; i++) {
+        long status = 0;
+        curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &status);
+        if (status != 200)
+            print_error("concurrent patch %d: %ld %s\n", i, status, out[i].data);
+        assert_int_equal(status, 200);
+        curl_multi_remove_handle(multi, easy[i]);
+        curl_easy_cleanup(easy[i]);
+    }
+    curl_multi_cleanup(multi);
+    curl_slist_free_all(hl);
+    r = api_get(tfmt("/api/v1/units/%lld", (long long)id), w->admin);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(JINT(r->json, "version"), 1 + N);
+}
+
+/* A second server on a port in use must refuse to start, not share the port. */
+static void test_ops_port_in_use(void **state)
+{
+    char *argv[] = {(char *)h_bin(), "serve", "--db", g_srv->db, "--listen",
+                    tfmt("127.0.0.1:%d", g_srv->port), NULL};
+    int status = 0;
+    pid_t pid;
+    (void)state;
+
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) { /* 20 s */
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid)
+            break;
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        if (i == 199) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("a second server on port %d kept running", g_srv->port);
+        }
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    EXPECT_STATUS(api_get("/healthz", NULL), 200); /* the first one is unharmed */
+}
+
+/* SIGTERM while writes are in flight (password resets: argon2id on the worker pool,
+ * then the writer): the server stops taking new work but answers every write it had
+ * accepted before it exits, so no client sees a dropped connection for a write
+ * that committed. */
+static void test_ops_shutdown_answers_writes_in_flight(void **state)
+{
+    enum { N = 8 };
+    struct world *w = &g_srv->w;
+    int64_t pid = mk_person(w->admin, w->u_pd, "reporter", "unclassified", NULL);
+    char *url = tfmt("%s/api/v1/people/%lld/password", g_srv->base, (long long)pid);
+    CURLM *multi = curl_multi_init();
+    CURL *easy[N];
+    struct curl_slist *hl = NULL;
+    static struct body_buf out[N];
+    int running = 0, signalled = 0;
+    struct timespec t0, now;
+    (void)state;
+
+    hl = curl_slist_append(hl, tfmt("Authorization: Bearer %s", w->admin));
+    hl = curl_slist_append(hl, "Content-Type: application/json");
+    hl = curl_slist_append(hl, "Expect:");
+    for (int i = 0; i < N; i++) {
+        out[i].n = 0;
+        easy[i] = curl_easy_init();
+        curl_easy_setopt(easy[i], CURLOPT_URL, url);
+        curl_easy_setopt(easy[i], CURLOPT_COPYPOSTFIELDS,
+                         tfmt("{\"password\":\"Mat-khau-dung-lai-%d-2026\"}", i));
+        curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hl);
+        curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &out[i]);
+        curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
+        curl_easy_setopt(easy[i], CURLOPT_NOPROXY, "*");
+        curl_multi_add_handle(multi, easy[i]);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        int numfds;
+        curl_multi_perform(multi, &running);
+        curl_multi_wait(multi, NULL, 0, 20, &numfds);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        /* Once every request is on the wire and being worked on. */
+        if (!signalled && (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > 300) {
+            kill(g_srv->pid, SIGTERM);
+            signalled = 1;
+        }
+    } while (running > 0);
+    int answered = 0;
+    for (int i = 0; i < N; i++) {
+        long status = 0;
+        curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &status);
+        if (status != 204)
+            print_error("write %d during shutdown: %ld %s\n", i, status, out[i].data);
+        answered += status == 204;
+        curl_multi_remove_handle(multi, easy[i]);
+        curl_easy_cleanup(easy[i]);
+    }
+    curl_multi_cleanup(multi);
+    curl_slist_free_all(hl);
+    assert_int_equal(answered, N);
+}
+
 int run_ops_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +449,10 @@ int run_ops_tests(void)
         T(test_ops_metrics_format),
         T(test_ops_metrics_increase),
         T(test_ops_concurrent_writes),
+        T(test_ops_concurrent_patches),
+        T(test_ops_head),
+        T(test_ops_port_in_use),
+        T_FRESH(test_ops_shutdown_answers_writes_in_flight),
     };
     return cmocka_run_group_tests_name("ops", tests, h_group_setup, NULL);
 }

@@ -2,7 +2,8 @@
 # test_audit.sh - `phoihop audit verify` and the tamper test: an intact chain passes
 # with its entry count and head hash; altering one entry, removing one, or appending
 # a forged one makes it exit 1 and name the entry where the chain breaks; removing
-# the last entry changes the head hash (which is why operators record it).
+# the last entry changes the head hash (which is why operators record it), and
+# --expect-head (or PHOIHOP_EXPECT_HEAD) with the head recorded earlier catches it.
 # Env: PHOIHOP_BIN, TMPDIR.
 set -u
 BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
@@ -77,6 +78,37 @@ cp "$DB" "$T/truncated.db"
 sqlite3 "$T/truncated.db" "DELETE FROM audit_log WHERE seq = $last"
 verify "$T/truncated.db" 0 && [ "$(sed -n 's/.*head //p' "$T/out")" != "$head1" ] ||
     fail "removing the last entry left the head hash unchanged"
+
+# --expect-head: the recorded head must still be in the chain.
+verify_head() { # DB HEAD WANT_RC [env]: audit verify --expect-head HEAD
+    "$BIN" audit verify --db "$1" --expect-head "$2" >"$T/out" 2>"$T/err"
+    rc=$?
+    [ "$rc" -eq "$3" ] || { fail "audit verify --expect-head on $(basename "$1") exited $rc, expected $3"; show; return 1; }
+    return 0
+}
+verify_head "$DB" "$head1" 0 && { grep -q "^audit chain intact: " "$T/out" || { fail "--expect-head intact output"; show; }; }
+# An older head is in the chain too: entries were added since, none removed.
+verify_head "$DB" "$head0" 0
+# Upper case is the same hash.
+verify_head "$DB" "$(echo "$head1" | tr a-f A-F)" 0
+# Truncated: the plain verify passed above; the recorded head gives it away.
+if verify_head "$T/truncated.db" "$head1" 1; then
+    grep -q "^the recorded head $head1 is missing: entries were removed from the end$" "$T/out" ||
+        { fail "truncation not reported"; show; }
+fi
+# From the environment.
+PHOIHOP_EXPECT_HEAD="$head1" "$BIN" audit verify --db "$T/truncated.db" >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 1 ] || { fail "PHOIHOP_EXPECT_HEAD on the truncated log exited $rc, expected 1"; show; }
+PHOIHOP_EXPECT_HEAD="$head1" "$BIN" audit verify --db "$DB" >"$T/out" 2>"$T/err" ||
+    { fail "PHOIHOP_EXPECT_HEAD on the intact log failed"; show; }
+# A broken chain is reported as broken, whatever the head.
+verify_head "$T/altered.db" "$head1" 1 && { grep -q "^audit chain broken at entry 5: " "$T/out" || { fail "broken chain with --expect-head"; show; }; }
+# Not a hash: a usage error, before the database is opened.
+verify_head "$DB" "abc123" 2
+verify_head "$DB" "$(echo "$head1" | sed 's/^./g/')" 2
+verify_head "$T/none.db" "not-a-hash" 2
+[ -e "$T/none.db" ] && fail "audit verify --expect-head created a database"
 
 # Progress goes to stderr as plain lines here (no terminal): never a carriage return.
 verify "$DB" 0

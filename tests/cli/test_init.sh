@@ -1,8 +1,11 @@
 #!/bin/sh
 # test_init.sh - `phoihop init`: creates the database and the administrator, shows a
 # generated password once (or takes PHOIHOP_ADMIN_PASSWORD), writes the password file
-# with mode 0600, refuses a second run, and takes its options from PHOIHOP_* variables.
-# When curl is installed the administrator's password is proved by logging in.
+# with mode 0600, creates the database itself with mode 0600 (it holds password
+# hashes), refuses a second run, and takes its options from PHOIHOP_* variables. serve
+# refuses a database that does not exist (or one in memory) rather than serving an
+# empty one. When curl is installed the administrator's password is proved by
+# logging in.
 # Env: PHOIHOP_BIN, TMPDIR.
 set -u
 BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
@@ -26,6 +29,11 @@ if "$BIN" init --db "$T/a.db" --admin-password-file "$T/pw" >"$T/out" 2>"$T/err"
     [ "$(cat "$T/pw")" = "$pw" ] || fail "password file holds '$(cat "$T/pw")', not the printed '$pw'"
     mode=$(stat -c %a "$T/pw")
     [ "$mode" = 600 ] || fail "password file has mode $mode, not 600"
+    mode=$(stat -c %a "$T/a.db")
+    [ "$mode" = 600 ] || fail "the database has mode $mode, not 600"
+    for f in "$T/a.db-wal" "$T/a.db-shm"; do
+        [ -e "$f" ] && { mode=$(stat -c %a "$f"); [ "$mode" = 600 ] || fail "$(basename "$f") has mode $mode, not 600"; }
+    done
     n=$(sqlite3 -readonly "$T/a.db" "SELECT count(*) FROM people WHERE username='admin' AND roles <> 0 AND clearance=3 AND unit_id IS NULL AND password_hash LIKE '\$argon2id\$%'")
     [ "$n" = 1 ] || fail "no admin account with clearance top_secret, no unit and an argon2id hash ($n)"
     name=$(sqlite3 -readonly "$T/a.db" "SELECT full_name FROM people WHERE username='admin'")
@@ -71,6 +79,31 @@ PHOIHOP_ADMIN_PASSWORD=short "$BIN" init --db "$T/d.db" >"$T/out" 2>"$T/err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "a 5-character PHOIHOP_ADMIN_PASSWORD: exit $rc, expected 1"
 [ -e "$T/d.db" ] && fail "a refused password still created the database"
+
+# Even under a permissive umask; and later writes keep the files private.
+(umask 000; PHOIHOP_ADMIN_PASSWORD=admin-password-1 "$BIN" init --db "$T/open.db" >/dev/null 2>&1) ||
+    fail "init under umask 000 failed"
+PHOIHOP_PASSWORD=person-password-1 "$BIN" people add --db "$T/open.db" --username tran.b \
+    --full-name "Trần B" --role viewer >/dev/null 2>&1 || fail "people add failed"
+for f in "$T/open.db" "$T/open.db-wal" "$T/open.db-shm"; do
+    [ -e "$f" ] && { mode=$(stat -c %a "$f"); [ "$mode" = 600 ] || fail "$(basename "$f") has mode $mode under umask 000, not 600"; }
+done
+
+# serve refuses a database that does not exist, and says how to make one.
+for db in "$T/typo.db" "sqlite:$T/typo.db"; do
+    timeout 20 "$BIN" serve --db "$db" --listen 127.0.0.1:0 >"$T/out" 2>"$T/err"
+    rc=$?
+    [ "$rc" -eq 1 ] || { fail "serve on a missing database ($db) exited $rc, expected 1"; show; }
+    grep -q "phoihop init" "$T/err" || { fail "serve on a missing database does not suggest 'phoihop init'"; show; }
+    [ -e "$T/typo.db" ] && { fail "serve created $T/typo.db"; rm -f "$T/typo.db"; }
+done
+PHOIHOP_DB="$T/typo.db" timeout 20 "$BIN" serve --listen 127.0.0.1:0 >"$T/out" 2>"$T/err"
+[ $? -eq 1 ] || fail "serve with PHOIHOP_DB of a missing database did not exit 1"
+for db in ":memory:" "sqlite::memory:" "file::memory:"; do
+    timeout 20 "$BIN" serve --db "$db" --listen 127.0.0.1:0 >"$T/out" 2>"$T/err"
+    rc=$?
+    [ "$rc" -eq 1 ] || { fail "serve --db $db exited $rc, expected 1"; show; }
+done
 
 # 4. The password really logs in (needs curl; the API tests cover the rest).
 if command -v curl >/dev/null 2>&1; then

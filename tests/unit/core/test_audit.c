@@ -1,7 +1,8 @@
 /* test_audit.c - recording entries (actor, canonical detail, chain), verifying an
  * intact chain, and detecting tampering done behind phoihop's back with the
  * sqlite3 API on a database file: an altered field, a deleted entry, two entries
- * swapped. */
+ * swapped; and the removal of the newest entries, which only a head recorded
+ * earlier reveals. */
 #include "util/base.h"
 #include <jansson.h>
 #include <sqlite3.h>
@@ -269,6 +270,39 @@ static void test_audit_verify_rehashed_entry(void **state)
     assert_string_equal(r.problem, "inserted or reordered");
 }
 
+static void test_audit_verify_expect_truncated(void **state)
+{
+    struct audit_verify_result r;
+    struct store *st = NULL;
+    uint8_t head[32], middle[32], other[32];
+    (void)state;
+
+    verify_file(&r);
+    memcpy(head, r.head_hash, 32);
+    assert_int_equal(r.expected_seq, 0); /* nothing was expected */
+    assert_int_equal(store_open(dsn, &st), PH_OK);
+    assert_int_equal(audit_verify_expect(st, head, &r, NULL, NULL), PH_OK);
+    assert_int_equal(r.expected_seq, 10);
+    assert_int_equal(r.first_bad_seq, 0);
+    store_close(st);
+
+    /* Removing the newest entries leaves an intact chain, but not the recorded head;
+     * an older recorded head is still found. */
+    tamper("DELETE FROM audit_log WHERE seq >= 9");
+    assert_int_equal(store_open(dsn, &st), PH_OK);
+    assert_int_equal(audit_verify_expect(st, head, &r, NULL, NULL), PH_OK);
+    assert_int_equal(r.first_bad_seq, 0);
+    assert_int_equal(r.entries, 8);
+    assert_int_equal(r.expected_seq, 0);
+    memcpy(middle, r.head_hash, 32);
+    memset(other, 0xab, sizeof(other));
+    assert_int_equal(audit_verify_expect(st, middle, &r, NULL, NULL), PH_OK);
+    assert_int_equal(r.expected_seq, 8);
+    assert_int_equal(audit_verify_expect(st, other, &r, NULL, NULL), PH_OK);
+    assert_int_equal(r.expected_seq, 0);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +315,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_verify_deleted_first, file_setup, file_teardown),
         cmocka_unit_test_setup_teardown(test_audit_verify_swapped, file_setup, file_teardown),
         cmocka_unit_test_setup_teardown(test_audit_verify_rehashed_entry, file_setup,
+                                        file_teardown),
+        cmocka_unit_test_setup_teardown(test_audit_verify_expect_truncated, file_setup,
                                         file_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

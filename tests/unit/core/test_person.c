@@ -1,6 +1,7 @@
 /* test_person.c - people: usernames, validation with the field named, access by
  * unit and force, the clearance ceiling, versions, token revocation on changes
- * that narrow an account, passwords (never in results, audit or events). Real
+ * that narrow an account, passwords (never in results, audit or events; prepared
+ * hashes stored as given), no changes to one's own roles or account state. Real
  * argon2id hashes are used, so few tests set passwords. */
 #include "util/base.h"
 #include "testutil.h"
@@ -517,6 +518,195 @@ static void test_person_list(void **state)
     assert_true(more);
 }
 
+static void test_person_password_prepare(void **state)
+{
+    struct fx *f = *state;
+    const char *hash = NULL, *field = NULL;
+
+    assert_int_equal(person_password_prepare(&f->a, "ngắn", &hash, &field), PH_EINVAL);
+    assert_string_equal(field, "password");
+    assert_null(hash);
+    field = NULL;
+    assert_int_equal(person_password_prepare(&f->a, NULL, &hash, &field), PH_EINVAL);
+    assert_string_equal(field, "password");
+    field = NULL;
+    assert_int_equal(person_password_prepare(&f->a, "mật khẩu chuẩn bị", &hash, &field), PH_OK);
+    assert_null(field);
+    assert_non_null(hash);
+    assert_true(strncmp(hash, "$argon2id$", 10) == 0);
+    assert_true(password_verify(hash, "mật khẩu chuẩn bị"));
+    assert_false(password_verify(hash, "mật khẩu khác hẳn"));
+}
+
+static void test_person_create_prepared_hash(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx mil = tu_ctx(f->st, &f->a, &f->military_admin);
+    struct person p = mk("hash.san", "Hash Sẵn", f->ca_bd), got;
+    const char *hash = NULL, *field = NULL;
+    struct audit_entry *entries = NULL;
+    int64_t before = 0;
+    size_t n = 0;
+
+    assert_int_equal(person_password_prepare(&f->a, "mật khẩu chuẩn bị", &hash, &field), PH_OK);
+    /* The access rules hold with a prepared hash too. */
+    p.password_hash = hash;
+    assert_int_equal(TX(&mil, person_create(&mil, &p, NULL, &field)), PH_EPERM);
+    assert_null(p.password_hash);
+
+    assert_int_equal(store_audit_count(f->st, &before), PH_OK);
+    p.password_hash = hash;
+    assert_int_equal(TX(&cx, person_create(&cx, &p, NULL, &field)), PH_OK);
+    assert_true(p.has_password);
+    assert_null(p.password_hash);
+    /* Stored as given, so the password logs in. */
+    assert_int_equal(store_person_get(f->st, &f->a, p.id, &got), PH_OK);
+    assert_string_equal(got.password_hash, hash);
+    assert_true(password_verify(got.password_hash, "mật khẩu chuẩn bị"));
+    assert_int_equal(person_get(&cx, p.id, &got), PH_OK);
+    assert_true(got.has_password);
+    assert_null(got.password_hash);
+    assert_int_equal(store_audit_page(f->st, &f->a, before, 10, &entries, &n), PH_OK);
+    assert_int_equal(n, 1);
+    assert_null(strstr(entries[0].detail, "argon2"));
+
+    /* Anything but an argon2id hash is refused. */
+    static const char *const bad[] = {"", "mật khẩu thường",
+                                      "$argon2i$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA",
+                                      "$2b$12$abcdefghijklmnopqrstuv"};
+    for (size_t i = 0; i < PH_NELEM(bad); i++) {
+        p = mk("hash.xau", "Hash Xấu", f->ca_bd);
+        p.password_hash = bad[i];
+        field = NULL;
+        if (TX(&cx, person_create(&cx, &p, NULL, &field)) != PH_EINVAL || field == NULL ||
+            strcmp(field, "password") != 0)
+            fail_msg("bad hash %zu accepted", i);
+    }
+    /* A password given as text wins over a stray hash (the CLI path). */
+    p = mk("hash.va.mk", "Hai Cách", f->ca_bd);
+    p.password_hash = "không phải hash";
+    assert_int_equal(TX(&cx, person_create(&cx, &p, "mật khẩu dạng chữ", &field)), PH_OK);
+    assert_int_equal(store_person_get(f->st, &f->a, p.id, &got), PH_OK);
+    assert_true(password_verify(got.password_hash, "mật khẩu dạng chữ"));
+}
+
+static void test_person_set_password_hash(void **state)
+{
+    struct fx *f = *state;
+    struct core_ctx admin = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
+    struct core_ctx mil = tu_ctx(f->st, &f->a, &f->military_admin);
+    struct core_ctx viewer = tu_ctx(f->st, &f->a, &f->viewer);
+    struct person p = mk("hoang.l", "Hoàng L", f->ca_bd), got;
+    struct store_outbox_event *ev = NULL;
+    struct audit_entry *entries = NULL;
+    struct core_user self_user;
+    struct core_ctx self;
+    const char *hash = NULL, *field = NULL;
+    int64_t count = 0, tok;
+    size_t n = 0;
+
+    p.clearance = CLEARANCE_SECRET;
+    p.id = person_ok(&admin, p, NULL);
+    tok = token_for(f, p.id);
+    assert_int_equal(store_person_set_login_state(f->st, p.id, 7, admin.now_ms + 60000), PH_OK);
+    assert_int_equal(person_password_prepare(&f->a, "mật khẩu do quản trị đặt", &hash, &field),
+                     PH_OK);
+
+    /* The access rules of person_set_password, before the hash is looked at. */
+    assert_int_equal(TX(&viewer, person_set_password_hash(&viewer, p.id, hash, &field)), PH_EPERM);
+    assert_int_equal(TX(&mil, person_set_password_hash(&mil, p.id, "rác", &field)), PH_EPERM);
+    assert_int_equal(TX(&dist, person_set_password_hash(&dist, p.id, hash, &field)), PH_EPERM);
+    assert_int_equal(TX(&admin, person_set_password_hash(&admin, 9999, hash, &field)),
+                     PH_ENOTFOUND);
+    field = NULL;
+    assert_int_equal(TX(&admin, person_set_password_hash(&admin, p.id, "mật khẩu thô", &field)),
+                     PH_EINVAL);
+    assert_string_equal(field, "password");
+    assert_int_equal(TX(&admin, person_set_password_hash(&admin, p.id, NULL, &field)), PH_EINVAL);
+    assert_false(token_revoked(f, p.id, tok));
+
+    assert_int_equal(TX(&admin, person_set_password_hash(&admin, p.id, hash, &field)), PH_OK);
+    assert_true(token_revoked(f, p.id, tok));
+    assert_int_equal(store_person_get(f->st, &f->a, p.id, &got), PH_OK);
+    assert_string_equal(got.password_hash, hash);
+    assert_int_equal(got.failed_logins, 0);
+    assert_int_equal(got.locked_until, 0);
+    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
+    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
+    assert_string_equal(entries[0].action, "person.password");
+    assert_non_null(strstr(entries[0].detail, "\"by\":\"admin\""));
+    assert_non_null(strstr(entries[0].detail, "\"tokens_revoked\":1"));
+    assert_null(strstr(entries[0].detail, "argon2"));
+    assert_int_equal(store_outbox_after(f->st, &f->a, 0, 1000, &ev, &n), PH_OK);
+    assert_string_equal(ev[n - 1].topic, "person.password_set");
+    assert_int_equal(ev[n - 1].item_id, p.id);
+
+    /* Not one's own: that needs the old password (session_change_password). */
+    self_user = (struct core_user){.person_id = p.id, .username = "hoang.l", .roles = ROLE_ADMIN,
+                                   .clearance = p.clearance, .unit_id = f->ca_bd,
+                                   .unit_path = f->district_admin.unit_path, .force = "police"};
+    self = tu_ctx(f->st, &f->a, &self_user);
+    assert_int_equal(TX(&self, person_set_password_hash(&self, p.id, hash, &field)), PH_EPERM);
+}
+
+static void test_person_own_account(void **state)
+{
+    struct fx *f = *state;
+    struct person me = mk("qtv.ca", "Quản Trị CA", f->ca), p;
+    struct core_user admin_user = f->police_admin;
+    struct core_ctx admin, sys = f->sys;
+    const char *field = NULL;
+    int64_t tok;
+
+    me.roles = ROLE_ADMIN;
+    me.clearance = CLEARANCE_SECRET;
+    me.id = person_ok(&f->sys, me, NULL);
+    admin_user.person_id = me.id;
+    admin_user.username = "qtv.ca";
+    admin = tu_ctx(f->st, &f->a, &admin_user);
+
+    /* Nobody gives themself operational roles ... */
+    assert_int_equal(person_get(&admin, me.id, &p), PH_OK);
+    p.roles = ROLE_ADMIN | ROLE_COMMANDER | ROLE_COORDINATOR;
+    field = NULL;
+    assert_int_equal(TX(&admin, person_update(&admin, &p, &field)), PH_EPERM);
+    assert_string_equal(field, "roles");
+    /* ... nor drops one (an admin may not step down by a slip either) ... */
+    assert_int_equal(person_get(&admin, me.id, &p), PH_OK);
+    p.roles = ROLE_VIEWER;
+    field = NULL;
+    assert_int_equal(TX(&admin, person_update(&admin, &p, &field)), PH_EPERM);
+    assert_string_equal(field, "roles");
+    /* ... nor disables their own account, either way. */
+    assert_int_equal(person_get(&admin, me.id, &p), PH_OK);
+    p.is_disabled = true;
+    field = NULL;
+    assert_int_equal(TX(&admin, person_update(&admin, &p, &field)), PH_EPERM);
+    assert_string_equal(field, "is_disabled");
+    assert_int_equal(TX(&admin, person_set_disabled(&admin, me.id, true)), PH_EPERM);
+    assert_int_equal(person_get(&admin, me.id, &p), PH_OK);
+    assert_false(p.is_disabled);
+    assert_int_equal(p.roles, ROLE_ADMIN);
+
+    /* The own profile is editable, and sessions stay. */
+    tok = token_for(f, me.id);
+    p.rank = "Thượng tá";
+    assert_int_equal(TX(&admin, person_update(&admin, &p, &field)), PH_OK);
+    assert_false(token_revoked(f, me.id, tok));
+
+    /* Another administrator, or the system, may change them. */
+    assert_int_equal(person_get(&sys, me.id, &p), PH_OK);
+    p.roles = ROLE_ADMIN | ROLE_COMMANDER;
+    assert_int_equal(TX(&sys, person_update(&sys, &p, &field)), PH_OK);
+    assert_true(token_revoked(f, me.id, tok));
+    assert_int_equal(TX(&sys, person_set_disabled(&sys, me.id, true)), PH_OK);
+    assert_int_equal(TX(&sys, person_set_disabled(&sys, me.id, false)), PH_OK);
+    /* Enabling oneself is not refused (one cannot be disabled and call). */
+    assert_int_equal(TX(&admin, person_set_disabled(&admin, me.id, false)), PH_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +720,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_person_disable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_person_set_password, setup, teardown),
         cmocka_unit_test_setup_teardown(test_person_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_password_prepare, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_create_prepared_hash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_set_password_hash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_own_account, setup, teardown),
     };
     if (password_lib_init() != PH_OK)
         return 1;

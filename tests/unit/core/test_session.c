@@ -1,6 +1,8 @@
 /* test_session.c - logging in and out: tokens that authenticate, failures counted
  * and audited, lock-out (even against the right password), disabled accounts,
- * throttling per client, revocation on logout and password change, API tokens.
+ * throttling per client (attempts in flight counted, first refusal flagged and
+ * audited), revocation on logout and password change, changing one's own password
+ * (wrong old passwords counted, locking and audited), API tokens.
  * Real argon2id is used, so the tests keep the number of hashes small. */
 #include "util/base.h"
 #include "testutil.h"
@@ -413,6 +415,287 @@ static void test_session_api_tokens(void **state)
     assert_int_equal(exp, admin.now_ms + 1000);
 }
 
+/* A context acting as the officer, through a real session token. */
+static struct core_ctx officer_ctx(struct fx *f, struct core_user *who)
+{
+    struct login_result res;
+    struct core_ctx cx = f->anon;
+
+    assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_OK);
+    assert_int_equal(session_authenticate(&f->anon, res.token, who, NULL, NULL), PH_OK);
+    cx.user = who;
+    return cx;
+}
+
+/* The door's own-password change: prepare and verify the old password, hash the
+ * new one (when the old was right), then the write. Returns the verdict. */
+static ph_err change_own(struct core_ctx *cx, const char *old_pw, const char *new_pw,
+                         const char **field)
+{
+    struct login_attempt at;
+    const char *hash = NULL;
+    ph_err verdict = PH_EIO;
+
+    assert_int_equal(login_prepare(cx, cx->user->username, &at), PH_OK);
+    login_verify(&at, old_pw);
+    if (at.verdict == PH_OK)
+        assert_int_equal(person_password_prepare(cx->arena, new_pw, &hash, field), PH_OK);
+    assert_int_equal(TX(cx, session_change_password(cx, &at, hash, &verdict, field)), PH_OK);
+    return verdict;
+}
+
+static int64_t audit_count(struct fx *f)
+{
+    int64_t n = 0;
+    assert_int_equal(store_audit_count(f->st, &n), PH_OK);
+    return n;
+}
+
+static void test_session_change_password(void **state)
+{
+    struct fx *f = *state;
+    struct core_user who, again;
+    struct core_ctx self = officer_ctx(f, &who);
+    struct login_result res;
+    struct audit_entry e;
+    struct person p;
+    const char *field = NULL;
+    char *token;
+
+    assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_OK);
+    token = res.token;
+
+    /* A wrong old password: counted, audited, committed; the session stays. */
+    field = NULL;
+    assert_int_equal(change_own(&self, "đoán sai mật khẩu cũ", "mật khẩu mới 2026", &field),
+                     PH_EAUTH);
+    assert_string_equal(field, "old_password");
+    assert_int_equal(person_now(f, f->officer).failed_logins, 1);
+    e = last_audit(f);
+    assert_string_equal(e.action, "auth.password_failed");
+    assert_int_equal(e.item_id, f->officer);
+    assert_int_equal(e.actor_id, f->officer);
+    assert_non_null(strstr(e.detail, "\"reason\":\"wrong_password\""));
+    assert_null(strstr(e.detail, "đoán sai"));
+    assert_int_equal(session_authenticate(&f->anon, token, &again, NULL, NULL), PH_OK);
+
+    /* The right one: stored, every token revoked, failures cleared, audited. */
+    field = NULL;
+    assert_int_equal(change_own(&self, PASSWORD, "mật khẩu mới 2026", &field), PH_OK);
+    assert_null(field);
+    assert_int_equal(session_authenticate(&f->anon, token, &again, NULL, NULL), PH_EAUTH);
+    p = person_now(f, f->officer);
+    assert_int_equal(p.failed_logins, 0);
+    assert_int_equal(p.locked_until, 0);
+    e = last_audit(f);
+    assert_string_equal(e.action, "person.password");
+    assert_int_equal(e.actor_id, f->officer);
+    assert_non_null(strstr(e.detail, "\"by\":\"self\""));
+    assert_null(strstr(e.detail, "argon2"));
+    assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_EAUTH);
+    assert_int_equal(login(&f->anon, "nguyen.van.a", "mật khẩu mới 2026", &res), PH_OK);
+}
+
+static void test_session_change_password_rules(void **state)
+{
+    struct fx *f = *state;
+    struct core_user who;
+    struct core_ctx self = officer_ctx(f, &who);
+    struct core_ctx sys = f->sys;
+    struct login_attempt at, other;
+    const char *hash = NULL, *field = NULL;
+    ph_err verdict = PH_EIO;
+    int64_t before;
+
+    person_ok(f, "nguoi.khac", f->ca_bd, 0, PASSWORD);
+    assert_int_equal(person_password_prepare(&f->a, "mật khẩu mới 2026", &hash, &field), PH_OK);
+
+    /* Only one's own account: not another's attempt, not as the system. */
+    assert_int_equal(login_prepare(&self, "nguoi.khac", &other), PH_OK);
+    login_verify(&other, PASSWORD);
+    assert_int_equal(other.verdict, PH_OK);
+    before = audit_count(f);
+    assert_int_equal(TX(&self, session_change_password(&self, &other, hash, &verdict, &field)),
+                     PH_EPERM);
+    assert_int_equal(TX(&sys, session_change_password(&sys, &other, hash, &verdict, &field)),
+                     PH_EPERM);
+    assert_int_equal(login_prepare(&self, "khong.ton.tai", &other), PH_OK);
+    login_verify(&other, PASSWORD);
+    assert_int_equal(TX(&sys, session_change_password(&sys, &other, hash, &verdict, &field)),
+                     PH_EPERM);
+    assert_int_equal(audit_count(f), before);
+    assert_int_equal(verdict, PH_EIO); /* untouched on errors */
+
+    /* A right old password with something that is no argon2id hash. */
+    assert_int_equal(login_prepare(&self, "nguyen.van.a", &at), PH_OK);
+    login_verify(&at, PASSWORD);
+    field = NULL;
+    assert_int_equal(TX(&self, session_change_password(&self, &at, "mật khẩu thô", &verdict,
+                                                        &field)),
+                     PH_EINVAL);
+    assert_string_equal(field, "new_password");
+    assert_int_equal(TX(&self, session_change_password(&self, &at, NULL, &verdict, &field)),
+                     PH_EINVAL);
+
+    /* A password changed between the check and the write: the check is stale. */
+    assert_int_equal(TX(&sys, person_set_password(&sys, f->officer, NULL, "đổi bởi quản trị",
+                                                  &field)),
+                     PH_OK);
+    assert_int_equal(TX(&self, session_change_password(&self, &at, hash, &verdict, &field)),
+                     PH_OK);
+    assert_int_equal(verdict, PH_EAUTH);
+    assert_non_null(strstr(last_audit(f).detail, "\"reason\":\"wrong_password\""));
+}
+
+static void test_session_change_password_locks(void **state)
+{
+    struct fx *f = *state;
+    struct session_config cfg = {.lock_after = 3, .lock_ms = 60 * 1000, .throttle_failures = 30};
+    struct core_user who;
+    struct core_ctx self;
+    struct login_result res;
+    const char *field = NULL;
+    struct person p;
+
+    session_configure(&cfg);
+    self = officer_ctx(f, &who);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(change_own(&self, "đoán mò lần nữa", "mật khẩu mới 2026", &field),
+                         PH_EAUTH);
+    p = person_now(f, f->officer);
+    assert_int_equal(p.locked_until, self.now_ms + 60 * 1000);
+    assert_string_equal(last_audit(f).action, "auth.password_failed");
+
+    /* Locked: the right old password no longer works here, nor at the login. */
+    field = NULL;
+    assert_int_equal(change_own(&self, PASSWORD, "mật khẩu mới 2026", &field), PH_ELOCKED);
+    assert_string_equal(field, "old_password");
+    assert_non_null(strstr(last_audit(f).detail, "\"reason\":\"locked\""));
+    assert_int_equal(person_now(f, f->officer).locked_until, p.locked_until);
+    assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_ELOCKED);
+
+    /* The self path of person_set_password goes the same way. */
+    assert_int_equal(store_person_set_login_state(f->st, f->officer, 0, 0), PH_OK);
+    field = NULL;
+    assert_int_equal(
+        TX(&self, person_set_password(&self, f->officer, "sai rồi nhé", "mật khẩu mới 2026", &field)),
+        PH_EAUTH);
+    assert_string_equal(field, "old_password");
+    assert_int_equal(
+        TX(&self, person_set_password(&self, f->officer, PASSWORD, "mật khẩu mới 2026", &field)),
+        PH_OK);
+    assert_int_equal(login(&f->anon, "nguyen.van.a", "mật khẩu mới 2026", &res), PH_OK);
+}
+
+static void test_session_throttle_parallel(void **state)
+{
+    struct fx *f = *state;
+    struct session_config cfg = {.throttle_failures = 3, .throttle_window_ms = 60 * 1000};
+    struct core_ctx other = f->anon, later = f->anon;
+    struct login_attempt at[6];
+    struct login_result res;
+    int firsts = 0;
+
+    session_configure(&cfg);
+    other.client = "198.51.100.7";
+    /* Attempts in flight count at once: the fourth is refused before any of the
+     * first three has finished. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(login_prepare(&f->anon, "nguyen.van.a", &at[i]), PH_OK);
+    for (int i = 3; i < 6; i++) {
+        assert_int_equal(login_prepare(&f->anon, "Nguyen.Van.A", &at[i]), PH_EBUSY);
+        assert_string_equal(at[i].username, "Nguyen.Van.A");
+        assert_string_equal(at[i].client, "192.0.2.10");
+        firsts += at[i].first_refusal;
+    }
+    assert_int_equal(firsts, 1);
+    assert_true(at[3].first_refusal);
+    assert_int_equal(login_prepare(&other, "nguyen.van.a", &at[5]), PH_OK);
+
+    /* A success takes its own entry back; a failure adds nothing more. */
+    login_verify(&at[0], PASSWORD);
+    assert_int_equal(TX(&f->anon, login_finish(&f->anon, &at[0], &res)), PH_OK);
+    assert_int_equal(res.verdict, PH_OK);
+    login_verify(&at[1], "sai mật khẩu rồi");
+    assert_int_equal(TX(&f->anon, login_finish(&f->anon, &at[1], &res)), PH_OK);
+    assert_int_equal(res.verdict, PH_EAUTH);
+    assert_int_equal(login_prepare(&f->anon, "nguyen.van.a", &at[4]), PH_OK);
+    /* Refusals after an admitted attempt are a new episode: flagged once again.
+     * Refusals in a row are not. */
+    assert_int_equal(login_prepare(&f->anon, "nguyen.van.a", &at[4]), PH_EBUSY);
+    assert_true(at[4].first_refusal);
+    assert_int_equal(login_prepare(&f->anon, "nguyen.van.a", &at[4]), PH_EBUSY);
+    assert_false(at[4].first_refusal);
+
+    /* After the window a new episode gets its own first refusal. */
+    later.now_ms += 60 * 1000;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(login_prepare(&later, "ai.do", &at[i]), PH_OK);
+    assert_int_equal(login_prepare(&later, "ai.do", &at[3]), PH_EBUSY);
+    assert_true(at[3].first_refusal);
+}
+
+static void test_session_throttle_success_not_counted(void **state)
+{
+    struct fx *f = *state;
+    struct session_config cfg = {.throttle_failures = 2, .throttle_window_ms = 60 * 1000};
+    struct core_user who;
+    struct core_ctx self;
+    struct login_attempt at;
+    const char *field = NULL;
+
+    session_configure(&cfg);
+    /* Successes, however many, never throttle ... */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, NULL), PH_OK);
+    /* ... nor push failures out of the count: one failure, more successes than
+     * the table keeps entries (the verdict is set by hand: argon2id is slow),
+     * and the next failure is the second within the window. */
+    assert_int_equal(login(&f->anon, "ai.do", "đoán mò", NULL), PH_EAUTH);
+    for (int i = 0; i < 40; i++) {
+        struct login_result res;
+        assert_int_equal(login_prepare(&f->anon, "nguyen.van.a", &at), PH_OK);
+        at.verdict = PH_OK;
+        assert_int_equal(TX(&f->anon, login_finish(&f->anon, &at, &res)), PH_OK);
+        assert_int_equal(res.verdict, PH_OK);
+    }
+    assert_int_equal(login(&f->anon, "ai.do", "đoán mò nữa", NULL), PH_EAUTH);
+    assert_int_equal(login_prepare(&f->anon, "nguyen.van.a", &at), PH_EBUSY);
+
+    /* Wrong old passwords count like failed logins. */
+    session_configure(&cfg);
+    self = officer_ctx(f, &who);
+    assert_int_equal(change_own(&self, "đoán mò mật khẩu", "mật khẩu mới 2026", &field), PH_EAUTH);
+    assert_int_equal(login(&f->anon, "nguyen.van.a", "sai nữa rồi", NULL), PH_EAUTH);
+    assert_int_equal(login_prepare(&self, "nguyen.van.a", &at), PH_EBUSY);
+}
+
+static void test_session_refusal_audit(void **state)
+{
+    struct fx *f = *state;
+    struct session_config cfg = {.throttle_failures = 1, .throttle_window_ms = 60 * 1000};
+    struct login_attempt at;
+    struct audit_entry e;
+    int64_t before;
+
+    session_configure(&cfg);
+    assert_int_equal(login(&f->anon, "nguyen.van.a", "sai mật khẩu", NULL), PH_EAUTH);
+    assert_int_equal(login_prepare(&f->anon, " nguyen.van.a ", &at), PH_EBUSY);
+    assert_true(at.first_refusal);
+    before = audit_count(f);
+    assert_int_equal(TX(&f->anon, login_record_refusal(&f->anon, &at)), PH_OK);
+    assert_int_equal(audit_count(f), before + 1);
+    e = last_audit(f);
+    assert_string_equal(e.action, "auth.login_throttled");
+    assert_int_equal(e.actor_id, 0);
+    assert_int_equal(e.item_id, 0);
+    assert_string_equal(e.client, "192.0.2.10");
+    assert_non_null(strstr(e.detail, "\"username\":\"nguyen.van.a\""));
+    assert_non_null(strstr(e.detail, "\"client\":\"192.0.2.10\""));
+    /* Nothing else: the account's count is the one failure. */
+    assert_int_equal(person_now(f, f->officer).failed_logins, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +707,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_throttle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_password_change_revokes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_api_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_change_password, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_change_password_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_change_password_locks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_throttle_parallel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_throttle_success_not_counted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_session_refusal_audit, setup, teardown),
     };
     if (password_lib_init() != PH_OK)
         return 1;
