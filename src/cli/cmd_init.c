@@ -72,7 +72,6 @@ int cmd_init(int argc, char **argv)
     struct cli_new_person ca;
     struct core_ctx cx;
     bool found = false, is_generated = false;
-    mode_t old_mask;
     ph_err rc;
     int ec = cli_parse(&spec, argc, argv, args, &n_args);
 
@@ -85,13 +84,7 @@ int cmd_init(int argc, char **argv)
                                   &ca.password, &is_generated)) != CLI_CONTINUE)
         return ec;
     arena_init(&a);
-    /* SQLite creates the file (0644 less the umask) and gives its -wal and -shm
-     * files the database's mode, so a umask that keeps everything from group and
-     * others while the file is made covers all three. An existing file keeps its
-     * mode. */
-    old_mask = umask(077);
     ec = cli_open_store(db, false, &st);
-    umask(old_mask);
     if (ec != CLI_CONTINUE)
         goto out;
     cx = cli_ctx(st, &a);

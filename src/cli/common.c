@@ -49,7 +49,13 @@ int cli_open_store(const char *dsn, bool must_exist, struct store **st)
 
     if (must_exist && path != NULL && access(path, F_OK) != 0)
         return cli_fail("no database at '%s' (create it with 'phoihop init --db %s')", path, path);
+    /* The database holds password hashes. SQLite creates the file (0644 less the
+     * umask) and gives its -wal and -shm files the database's mode, so a umask that
+     * keeps everything from group and others while the file is made covers all
+     * three. An existing file keeps its mode. */
+    mode_t old_mask = umask(077);
     rc = store_open(dsn, st);
+    umask(old_mask);
     if (rc == PH_ESCHEMA)
         return cli_fail("cannot open database '%s': %s; use a newer phoihop", dsn, err_str(rc));
     if (rc != PH_OK)

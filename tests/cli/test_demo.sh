@@ -99,7 +99,9 @@ expect "$A" "areas after a refused second run" "SELECT count(*) FROM areas" 83
 
 # ---- determinism: a second database at the same scale holds the same records ------------
 B="$T/b.db"
-"$BIN" demo --db "$B" >/dev/null 2>&1 || fail "demo on a new database without init failed"
+(umask 022; "$BIN" demo --db "$B" >/dev/null 2>&1) || fail "demo on a new database without init failed"
+# It holds password hashes: only the owner may read it, whatever the umask.
+[ "$(stat -c %a "$B")" = 600 ] || fail "demo created $B with mode $(stat -c %a "$B"), want 600"
 for sql in "SELECT code, name, level, kind, geometry FROM areas ORDER BY code" \
     "SELECT code, name, force, level, phone FROM units ORDER BY code" \
     "SELECT username, full_name, rank, position, roles, clearance FROM people WHERE username <> 'admin' ORDER BY username"; do
