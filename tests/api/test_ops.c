@@ -189,20 +189,87 @@ static void test_ops_metrics_increase(void **state)
     assert_non_null(strstr(m, "method=\"POST\""));
 }
 
-struct body_buf {
-    char data[4096];
+/* ---- requests in flight at once ---------------------------------------------------- */
+
+enum { MULTI_MAX = 32 };
+
+struct multi_req {
+    const char *method, *url, *body;
+    long status;     /* after multi_run */
+    char data[4096]; /* the answer's start */
     size_t n;
 };
 
 static size_t on_data(char *d, size_t size, size_t nmemb, void *arg)
 {
-    struct body_buf *b = arg;
-    size_t n = size * nmemb;
-    size_t room = sizeof(b->data) - 1 - b->n;
-    memcpy(b->data + b->n, d, n < room ? n : room);
-    b->n += n < room ? n : room;
-    b->data[b->n] = '\0';
+    struct multi_req *m = arg;
+    size_t n = size * nmemb, room = sizeof(m->data) - 1 - m->n;
+    memcpy(m->data + m->n, d, n < room ? n : room);
+    m->n += n < room ? n : room;
+    m->data[m->n] = '\0';
     return n;
+}
+
+/* Send the n requests at once, as token, each on its own connection, and wait for
+ * every answer; tick (may be NULL) is called about every 20 ms with the elapsed
+ * milliseconds while they run. */
+static void multi_run(struct multi_req *reqs, int n, const char *token,
+                      void (*tick)(long elapsed_ms, void *ctx), void *ctx)
+{
+    CURLM *multi = curl_multi_init();
+    CURL *easy[MULTI_MAX];
+    struct curl_slist *hl = NULL;
+    struct timespec t0, now;
+    int running = 0;
+
+    assert_true(n <= MULTI_MAX);
+    hl = curl_slist_append(hl, tfmt("Authorization: Bearer %s", token));
+    hl = curl_slist_append(hl, "Content-Type: application/json");
+    hl = curl_slist_append(hl, "Expect:");
+    for (int i = 0; i < n; i++) {
+        reqs[i].n = 0;
+        reqs[i].data[0] = '\0';
+        easy[i] = curl_easy_init();
+        curl_easy_setopt(easy[i], CURLOPT_URL, reqs[i].url);
+        curl_easy_setopt(easy[i], CURLOPT_CUSTOMREQUEST, reqs[i].method);
+        curl_easy_setopt(easy[i], CURLOPT_COPYPOSTFIELDS, reqs[i].body);
+        curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hl);
+        curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &reqs[i]);
+        curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
+        curl_easy_setopt(easy[i], CURLOPT_NOPROXY, "*");
+        curl_multi_add_handle(multi, easy[i]);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        int numfds;
+        curl_multi_perform(multi, &running);
+        curl_multi_wait(multi, NULL, 0, 20, &numfds);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (tick != NULL)
+            tick((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000, ctx);
+    } while (running > 0);
+    for (int i = 0; i < n; i++) {
+        curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &reqs[i].status);
+        curl_multi_remove_handle(multi, easy[i]);
+        curl_easy_cleanup(easy[i]);
+    }
+    curl_multi_cleanup(multi);
+    curl_slist_free_all(hl);
+}
+
+/* Every request answered with want (printing the ones that were not). */
+static void expect_all(const struct multi_req *reqs, int n, long want)
+{
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        if (reqs[i].status != want) {
+            print_error("%s %s #%d: %ld %s\n", reqs[i].method, reqs[i].url, i, reqs[i].status,
+                        reqs[i].data);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
 }
 
 /* Twenty creates in flight at once: the writer batches them, every one is
@@ -214,66 +281,56 @@ static void test_ops_concurrent_writes(void **state)
     char *x = uniq_word();
     int64_t parent =
         mk_area(w->admin, uniq_num(), tfmt("Tỉnh Đồng Thời %s", x), "province", "inland", 0, NULL);
-    CURLM *multi = curl_multi_init();
-    CURL *easy[N];
-    struct curl_slist *hl = NULL;
-    static struct body_buf out[N];
-    char *bodies[N];
+    static struct multi_req reqs[N];
     int64_t ids[N];
-    int running = 0;
-    char *auth = tfmt("Authorization: Bearer %s", w->admin);
     (void)state;
 
-    hl = curl_slist_append(hl, auth);
-    hl = curl_slist_append(hl, "Content-Type: application/json");
-    hl = curl_slist_append(hl, "Expect:");
+    for (int i = 0; i < N; i++)
+        reqs[i] = (struct multi_req){
+            .method = "POST",
+            .url = tfmt("%s/api/v1/areas", g_srv->base),
+            .body = tfmt("{\"code\":\"%s\",\"name\":\"Huyện Song Song %d %s\",\"level\":\"district\","
+                         "\"kind\":\"inland\",\"parent_id\":%lld,\"valid_from\":\"2020-01-01\"}",
+                         uniq_num(), i, x, (long long)parent)};
+    multi_run(reqs, N, w->admin, NULL, NULL);
+    expect_all(reqs, N, 201);
     for (int i = 0; i < N; i++) {
-        bodies[i] =
-            tfmt("{\"code\":\"%s\",\"name\":\"Huyện Song Song %d %s\",\"level\":\"district\","
-                 "\"kind\":\"inland\",\"parent_id\":%lld,\"valid_from\":\"2020-01-01\"}",
-                 uniq_num(), i, x, (long long)parent);
-        out[i].n = 0;
-        easy[i] = curl_easy_init();
-        curl_easy_setopt(easy[i], CURLOPT_URL, tfmt("%s/api/v1/areas", g_srv->base));
-        curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, bodies[i]);
-        curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hl);
-        curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &out[i]);
-        curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
-        curl_easy_setopt(easy[i], CURLOPT_NOPROXY, "*");
-        curl_multi_add_handle(multi, easy[i]);
-    }
-    do {
-        int numfds;
-        curl_multi_perform(multi, &running);
-        curl_multi_wait(multi, NULL, 0, 1000, &numfds);
-    } while (running > 0);
-    for (int i = 0; i < N; i++) {
-        long status = 0;
-        json_t *j;
-        curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &status);
-        if (status != 201)
-            print_error("concurrent create %d: %ld %s\n", i, status, out[i].data);
-        assert_int_equal(status, 201);
-        j = json_loads(out[i].data, 0, NULL);
+        json_t *j = json_loads(reqs[i].data, 0, NULL);
         assert_non_null(j);
         ids[i] = (int64_t)json_integer_value(json_object_get(j, "id"));
         json_decref(j);
         assert_true(ids[i] > 0);
         for (int k = 0; k < i; k++)
             assert_true(ids[k] != ids[i]);
-        curl_multi_remove_handle(multi, easy[i]);
-        curl_easy_cleanup(easy[i]);
     }
-    curl_multi_cleanup(multi);
-    curl_slist_free_all(hl);
-    {
-        json_t *items =
-            list_items(tfmt("/api/v1/areas?parent_id=%lld&limit=100", (long long)parent), w->admin);
-        assert_int_equal(json_array_size(items), N);
-        for (int i = 0; i < N; i++)
-            assert_true(json_has_id(items, ids[i]));
-    }
+    json_t *items =
+        list_items(tfmt("/api/v1/areas?parent_id=%lld&limit=100", (long long)parent), w->admin);
+    assert_int_equal(json_array_size(items), N);
+    for (int i = 0; i < N; i++)
+        assert_true(json_has_id(items, ids[i]));
+}
+
+/* Twenty PATCHes of one record at once, none with If-Match: the writer reads,
+ * patches and writes each in its own step, so every one succeeds and none is lost. */
+static void test_ops_concurrent_patches(void **state)
+{
+    enum { N = 20 };
+    struct world *w = &g_srv->w;
+    int64_t id = mk_unit(w->admin, tfmt("CA-SS-%s", uniq_num()),
+                         tfmt("Công an xã Song %s", uniq_word()), "police", "commune", w->u_pd, 0);
+    static struct multi_req reqs[N];
+    struct resp *r;
+    (void)state;
+
+    for (int i = 0; i < N; i++)
+        reqs[i] = (struct multi_req){.method = "PATCH",
+                                     .url = tfmt("%s/api/v1/units/%lld", g_srv->base, (long long)id),
+                                     .body = tfmt("{\"phone\":\"0275 38%05d\"}", i)};
+    multi_run(reqs, N, w->admin, NULL, NULL);
+    expect_all(reqs, N, 200);
+    r = api_get(tfmt("/api/v1/units/%lld", (long long)id), w->admin);
+    EXPECT_STATUS(r, 200);
+    assert_int_equal(JINT(r->json, "version"), 1 + N);
 }
 
 /* HEAD answers like GET, without a body. */
@@ -290,61 +347,6 @@ static void test_ops_head(void **state)
     EXPECT_STATUS(r, 200);
     assert_int_equal(r->len, 0);
     EXPECT_STATUS(api_raw("HEAD", "/api/v1/auth/me", NULL, NULL, 0, NULL, NULL), 401);
-}
-
-/* Twenty PATCHes of one record at once, none with If-Match: the writer reads,
- * patches and writes each in its own step, so every one succeeds and none is lost. */
-static void test_ops_concurrent_patches(void **state)
-{
-    enum { N = 20 };
-    struct world *w = &g_srv->w;
-    int64_t id = mk_unit(w->admin, tfmt("CA-SS-%s", uniq_num()), tfmt("Công an xã Song %s", uniq_word()),
-                         "police", "commune", w->u_pd, 0);
-    CURLM *multi = curl_multi_init();
-    CURL *easy[N];
-    struct curl_slist *hl = NULL;
-    static struct body_buf out[N];
-    char *bodies[N];
-    int running = 0;
-    char *url = tfmt("%s/api/v1/units/%lld", g_srv->base, (long long)id);
-    struct resp *r;
-    (void)state;
-
-    hl = curl_slist_append(hl, tfmt("Authorization: Bearer %s", w->admin));
-    hl = curl_slist_append(hl, "Content-Type: application/json");
-    for (int i = 0; i < N; i++) {
-        bodies[i] = tfmt("{\"phone\":\"0275 38%05d\"}", i);
-        out[i].n = 0;
-        easy[i] = curl_easy_init();
-        curl_easy_setopt(easy[i], CURLOPT_URL, url);
-        curl_easy_setopt(easy[i], CURLOPT_CUSTOMREQUEST, "PATCH");
-        curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, bodies[i]);
-        curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hl);
-        curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &out[i]);
-        curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
-        curl_easy_setopt(easy[i], CURLOPT_NOPROXY, "*");
-        curl_multi_add_handle(multi, easy[i]);
-    }
-    do {
-        int numfds;
-        curl_multi_perform(multi, &running);
-        curl_multi_wait(multi, NULL, 0, 1000, &numfds);
-    } while (running > 0);
-    for (int i = 0; i < N; i++) {
-        long status = 0;
-        curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &status);
-        if (status != 200)
-            print_error("concurrent patch %d: %ld %s\n", i, status, out[i].data);
-        assert_int_equal(status, 200);
-        curl_multi_remove_handle(multi, easy[i]);
-        curl_easy_cleanup(easy[i]);
-    }
-    curl_multi_cleanup(multi);
-    curl_slist_free_all(hl);
-    r = api_get(tfmt("/api/v1/units/%lld", (long long)id), w->admin);
-    EXPECT_STATUS(r, 200);
-    assert_int_equal(JINT(r->json, "version"), 1 + N);
 }
 
 /* A second server on a port in use must refuse to start, not share the port. */
@@ -385,61 +387,33 @@ static void test_ops_port_in_use(void **state)
  * then the writer): the server stops taking new work but answers every write it had
  * accepted before it exits, so no client sees a dropped connection for a write
  * that committed. */
+static void sigterm_after_300ms(long elapsed_ms, void *ctx)
+{
+    int *signalled = ctx;
+    /* By then every request is on the wire and being worked on. */
+    if (!*signalled && elapsed_ms > 300) {
+        kill(g_srv->pid, SIGTERM);
+        *signalled = 1;
+    }
+}
+
 static void test_ops_shutdown_answers_writes_in_flight(void **state)
 {
     enum { N = 8 };
     struct world *w = &g_srv->w;
     int64_t pid = mk_person(w->admin, w->u_pd, "reporter", "unclassified", NULL);
-    char *url = tfmt("%s/api/v1/people/%lld/password", g_srv->base, (long long)pid);
-    CURLM *multi = curl_multi_init();
-    CURL *easy[N];
-    struct curl_slist *hl = NULL;
-    static struct body_buf out[N];
-    int running = 0, signalled = 0;
-    struct timespec t0, now;
+    static struct multi_req reqs[N];
+    int signalled = 0;
     (void)state;
 
-    hl = curl_slist_append(hl, tfmt("Authorization: Bearer %s", w->admin));
-    hl = curl_slist_append(hl, "Content-Type: application/json");
-    hl = curl_slist_append(hl, "Expect:");
-    for (int i = 0; i < N; i++) {
-        out[i].n = 0;
-        easy[i] = curl_easy_init();
-        curl_easy_setopt(easy[i], CURLOPT_URL, url);
-        curl_easy_setopt(easy[i], CURLOPT_COPYPOSTFIELDS,
-                         tfmt("{\"password\":\"Mat-khau-dung-lai-%d-2026\"}", i));
-        curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hl);
-        curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &out[i]);
-        curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
-        curl_easy_setopt(easy[i], CURLOPT_NOPROXY, "*");
-        curl_multi_add_handle(multi, easy[i]);
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-        int numfds;
-        curl_multi_perform(multi, &running);
-        curl_multi_wait(multi, NULL, 0, 20, &numfds);
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        /* Once every request is on the wire and being worked on. */
-        if (!signalled && (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > 300) {
-            kill(g_srv->pid, SIGTERM);
-            signalled = 1;
-        }
-    } while (running > 0);
-    int answered = 0;
-    for (int i = 0; i < N; i++) {
-        long status = 0;
-        curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &status);
-        if (status != 204)
-            print_error("write %d during shutdown: %ld %s\n", i, status, out[i].data);
-        answered += status == 204;
-        curl_multi_remove_handle(multi, easy[i]);
-        curl_easy_cleanup(easy[i]);
-    }
-    curl_multi_cleanup(multi);
-    curl_slist_free_all(hl);
-    assert_int_equal(answered, N);
+    for (int i = 0; i < N; i++)
+        reqs[i] = (struct multi_req){
+            .method = "POST",
+            .url = tfmt("%s/api/v1/people/%lld/password", g_srv->base, (long long)pid),
+            .body = tfmt("{\"password\":\"Mat-khau-dung-lai-%d-2026\"}", i)};
+    multi_run(reqs, N, w->admin, sigterm_after_300ms, &signalled);
+    assert_true(signalled);
+    expect_all(reqs, N, 204);
 }
 
 int run_ops_tests(void)
