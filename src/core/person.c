@@ -127,6 +127,13 @@ static ph_err check_person_access(struct core_ctx *cx, enum access_action act,
     return rc;
 }
 
+/* Person id, if the caller may do act to them. */
+static ph_err load_person(struct core_ctx *cx, int64_t id, enum access_action act, struct person *p)
+{
+    ph_err rc = store_person_get(cx->st, cx->arena, id, p);
+    return rc == PH_OK ? check_person_access(cx, act, p) : rc;
+}
+
 /* Access to people of the unit a record names (unit_id, which may be 0 or, not
  * yet validated, negative): an unknown unit is a bad unit_id. */
 static ph_err check_unit_access(struct core_ctx *cx, enum access_action act, int64_t unit_id,
@@ -402,10 +409,7 @@ ph_err person_set_password_hash(struct core_ctx *cx, int64_t id, const char *has
     int revoked = 0;
     ph_err rc;
 
-    rc = store_person_get(cx->st, cx->arena, id, &p);
-    if (rc != PH_OK)
-        goto out;
-    rc = check_person_access(cx, ACCESS_UPDATE, &p);
+    rc = load_person(cx, id, ACCESS_UPDATE, &p);
     if (rc != PH_OK)
         goto out;
     /* Setting someone's password is becoming them: not above one's own clearance.
@@ -513,10 +517,7 @@ ph_err person_set_disabled(struct core_ctx *cx, int64_t id, bool disabled)
     int revoked = 0;
     ph_err rc;
 
-    rc = store_person_get(cx->st, cx->arena, id, &p);
-    if (rc != PH_OK)
-        goto out;
-    rc = check_person_access(cx, ACCESS_UPDATE, &p);
+    rc = load_person(cx, id, ACCESS_UPDATE, &p);
     if (rc != PH_OK)
         goto out;
     if (disabled && is_self(cx, id)) {
@@ -556,10 +557,8 @@ static void scrub(struct person *p)
 ph_err person_get(struct core_ctx *cx, int64_t id, struct person *out)
 {
     struct person p;
-    ph_err rc = store_person_get(cx->st, cx->arena, id, &p);
+    ph_err rc = load_person(cx, id, ACCESS_READ, &p);
 
-    if (rc == PH_OK)
-        rc = check_person_access(cx, ACCESS_READ, &p);
     if (rc == PH_OK) {
         scrub(&p);
         *out = p;
