@@ -2,6 +2,7 @@
  * and arenas backed by an allocation hook (as the HTTP door backs them with h2o's
  * request pool), whose memory arena_release must leave alone. */
 #include "util/base.h"
+#include <sanitizer/asan_interface.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -260,13 +261,51 @@ static void test_arena_huge_aborts(void **state)
     assert_true(dies(SIZE_MAX / 2 + 1));
 }
 
+/* The tests are built with AddressSanitizer: the bytes just past an allocation
+ * are poisoned even when the block has room after it, and an allocation from a
+ * hook (memory its owner reuses) is never poisoned. */
+static void *bump_alloc(void *ctx, size_t n)
+{
+    struct {
+        char *base;
+        size_t *used;
+    } *b = ctx;
+    char *p = b->base + *b->used;
+    *b->used += (n + 15) & ~(size_t)15;
+    return p;
+}
+
+static void test_arena_poisons_neighbours(void **state)
+{
+    struct arena a;
+    (void)state;
+    arena_init(&a);
+    char *p = arena_alloc(&a, 10);
+    char *q = arena_alloc(&a, 10);
+    assert_false(__asan_address_is_poisoned(p + 9));
+    assert_true(__asan_address_is_poisoned(p + 10)); /* inside the 16-byte slot */
+    assert_true(__asan_address_is_poisoned(q + 10));
+    assert_true(__asan_region_is_poisoned(q + 16, 64) != NULL); /* the block's unused rest */
+    arena_release(&a);
+
+    static char backing[4096] __attribute__((aligned(16)));
+    size_t used = 0;
+    struct bump {
+        char *base;
+        size_t *used;
+    } bump = {backing, &used};
+    arena_init_hook(&a, bump_alloc, &bump);
+    p = arena_alloc(&a, 10);
+    assert_false(__asan_address_is_poisoned(p + 10));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena_alignment),   cmocka_unit_test(test_arena_large),
         cmocka_unit_test(test_arena_zalloc),      cmocka_unit_test(test_arena_strings),
         cmocka_unit_test(test_arena_printf),      cmocka_unit_test(test_arena_hook),
-        cmocka_unit_test(test_arena_huge_aborts),
+        cmocka_unit_test(test_arena_huge_aborts), cmocka_unit_test(test_arena_poisons_neighbours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
