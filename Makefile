@@ -76,7 +76,7 @@ build/san/tests/%: tests/unit/%.c build/san/libphoihop.a tests/unit/testutil.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests/unit $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/san/libphoihop.a $(PKG_LIBS) $(TEST_LIBS)
 
-build/san/test_api: $(API_TEST_SRC) build/san/libphoihop.a
+build/san/test_api: $(API_TEST_SRC) tests/api/harness.h build/san/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests/api $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $(API_TEST_SRC) build/san/libphoihop.a $(PKG_LIBS) $(TEST_LIBS)
 

@@ -818,6 +818,40 @@ void expect_ids_(const char *path, const char *token, const int64_t *ids, size_t
     }
 }
 
+void expect_location_(const struct resp *r, const char *path, const char *file, int line)
+{
+    char *loc = resp_header(r, "Location");
+    size_t plen = strlen(path);
+    if (loc == NULL || strlen(loc) < plen || strcmp(loc + strlen(loc) - plen, path) != 0) {
+        print_error("expected a Location header ending in %s, got %s\n", path,
+                    loc != NULL ? loc : "none");
+        show(r);
+        _fail(file, line);
+    }
+}
+
+void expect_bad_member_(const char *collection, const char *token, json_t *body,
+                        const struct bad_member *c, size_t case_no, const char *file, int line)
+{
+    struct resp *r;
+    if (c->value == NULL) {
+        json_object_del(body, c->member);
+    } else {
+        json_t *v = json_loads(c->value, JSON_DECODE_ANY, NULL);
+        if (v == NULL) {
+            print_error("case %zu: the test's JSON does not parse: %s\n", case_no, c->value);
+            json_decref(body);
+            _fail(file, line);
+        }
+        json_object_set_new(body, c->member, v);
+    }
+    r = api_json("POST", collection, token, body);
+    if (r->status != 422)
+        print_error("case %zu: %s = %s\n", case_no, c->member,
+                    c->value != NULL ? c->value : "(absent)");
+    check_error(r, 422, "invalid", c->field, c->field2, file, line);
+}
+
 void check_list_params(const char *collection, const char *token)
 {
     static const char *const out_of_range[] = {"0", "501", "-1"};

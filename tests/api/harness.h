@@ -180,6 +180,24 @@ void check_paging(const char *query, const int64_t *ids, size_t n, const char *t
 void expect_ids_(const char *path, const char *token, const int64_t *ids, size_t n,
                  const char *file, int line);
 
+/* The Location header of r must end in path ("/api/v1/areas/12"). */
+#define EXPECT_LOCATION(r, path) expect_location_((r), (path), __FILE__, __LINE__)
+void expect_location_(const struct resp *r, const char *path, const char *file, int line);
+
+/* One invalid member of a create request. */
+struct bad_member {
+    const char *member;
+    const char *value;  /* JSON text; NULL removes the member */
+    const char *field;  /* expected error.field */
+    const char *field2; /* or this one, where API.md leaves it open; NULL: field only */
+};
+/* Apply c to body (a valid create request, taken), POST it to collection as token:
+ * 422 "invalid" naming c's field. case_no names the case in the messages. */
+#define EXPECT_BAD_MEMBER(collection, token, body, c, case_no)                                     \
+    expect_bad_member_((collection), (token), (body), (c), (case_no), __FILE__, __LINE__)
+void expect_bad_member_(const char *collection, const char *token, json_t *body,
+                        const struct bad_member *c, size_t case_no, const char *file, int line);
+
 /* Bad limit and cursor on the collection path ("/api/v1/areas"): 400 malformed
  * (limit out of 1..500: 400 or 422), with field "limit" / "cursor". */
 void check_list_params(const char *collection, const char *token);

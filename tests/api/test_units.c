@@ -29,7 +29,6 @@ static void test_unit_create_and_get(void **state)
         unit_body(code, tfmt("Bộ Chỉ huy Bộ đội Biên phòng %s", x), "border_guard", "province", 0);
     struct resp *r, *c, *g;
     int64_t top, child;
-    char *loc;
     (void)state;
 
     json_object_set_new(b, "phone", json_string("0275 3822 000"));
@@ -37,10 +36,7 @@ static void test_unit_create_and_get(void **state)
     r = api_json("POST", "/api/v1/units", w->admin, b);
     EXPECT_STATUS(r, 201);
     top = JINT(r->json, "id");
-    loc = resp_header(r, "Location");
-    assert_non_null(loc);
-    assert_true(strlen(loc) >= strlen(unit_path(top)));
-    assert_string_equal(loc + strlen(loc) - strlen(unit_path(top)), unit_path(top));
+    EXPECT_LOCATION(r, unit_path(top));
     assert_string_equal(JSTR(r->json, "code"), code);
     assert_string_equal(JSTR(r->json, "force"), "border_guard");
     assert_string_equal(JSTR(r->json, "level"), "province");
@@ -89,9 +85,7 @@ static void test_unit_invalid_input(void **state)
 {
     struct world *w = &g_srv->w;
     char *x = uniq_word();
-    struct {
-        const char *member, *value, *field, *field2;
-    } cases[] = {
+    const struct bad_member cases[] = {
         {"name", NULL, "name", NULL},
         {"name", "\"\"", "name", NULL},
         {"name", "42", "name", NULL},
@@ -121,19 +115,7 @@ static void test_unit_invalid_input(void **state)
         /* Base: a valid police commune unit under the police district unit. */
         json_t *b =
             unit_body(code, tfmt("Công an xã Lỗi %zu %s", i, x), "police", "commune", w->u_pd);
-        struct resp *r;
-        if (cases[i].value == NULL) {
-            json_object_del(b, cases[i].member);
-        } else {
-            json_t *v = json_loads(cases[i].value, JSON_DECODE_ANY, NULL);
-            assert_non_null(v);
-            json_object_set_new(b, cases[i].member, v);
-        }
-        r = api_json("POST", "/api/v1/units", w->admin, b);
-        if (r->status != 422)
-            print_error("case %zu: %s = %s\n", i, cases[i].member,
-                        cases[i].value != NULL ? cases[i].value : "(absent)");
-        EXPECT_ERROR2(r, 422, "invalid", cases[i].field, cases[i].field2);
+        EXPECT_BAD_MEMBER("/api/v1/units", w->admin, b, &cases[i], i);
     }
     /* Nothing was created. */
     assert_int_equal(list_count(tfmt("/api/v1/units?q=%s", x), w->admin), 0);

@@ -7,11 +7,6 @@
 #include "store/store.h"
 #include "util/arena.h"
 
-struct fx {
-    struct store *st;
-    struct arena a;
-};
-
 static const struct core_user viewer = {
     .person_id = 50, .username = "xem", .roles = ROLE_VIEWER, .unit_id = 1, .unit_path = "/1/",
     .unit_level = "province", .force = "police"};
@@ -21,35 +16,6 @@ static const struct core_user top_admin = {
 static const struct core_user scoped_admin = {
     .person_id = 52, .username = "qtv.huyen", .roles = ROLE_ADMIN, .clearance = 3, .unit_id = 2,
     .unit_path = "/1/2/", .unit_level = "district", .force = "police"};
-
-/* Run call inside a transaction of cx's store: commit on PH_OK, else roll back. */
-#define TX(cx, call) tx_end((cx), store_tx_begin((cx)->st) == PH_OK ? (call) : PH_ESTORE)
-
-static ph_err tx_end(struct core_ctx *cx, ph_err rc)
-{
-    if (rc == PH_OK)
-        return store_tx_commit(cx->st);
-    (void)store_tx_rollback(cx->st);
-    return rc;
-}
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    f->st = tu_store();
-    arena_init(&f->a);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    store_close(f->st);
-    arena_release(&f->a);
-    free(f);
-    return 0;
-}
 
 static struct area mk(const char *code, const char *name, const char *level, int64_t parent)
 {
@@ -115,8 +81,8 @@ static void test_area_geometry_valid(void **state)
 
 static void test_area_create_and_get(void **state)
 {
-    struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &core_system_user);
+    struct tu_fx *f = *state;
+    struct core_ctx cx = f->sys;
     /* "Bình Thắng" typed with combining marks (NFD) must be stored in NFC. */
     struct area a = mk("28753", "  Xa\xcc\x83 Bi\xcc\x80nh Tha\xcc\x86\xcc\x81ng ", "province", 0);
     struct area got;
@@ -147,8 +113,8 @@ static void test_area_create_and_get(void **state)
 
 static void test_area_create_feature_keeps_geometry_only(void **state)
 {
-    struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &core_system_user);
+    struct tu_fx *f = *state;
+    struct core_ctx cx = f->sys;
     struct area a = mk("83", "Tỉnh Bến Tre", "province", 0), got;
 
     a.geometry = "{\"type\":\"Feature\",\"properties\":{\"x\":1},\"geometry\":"
@@ -162,8 +128,8 @@ static void test_area_create_feature_keeps_geometry_only(void **state)
 
 static void test_area_validate_fields(void **state)
 {
-    struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &core_system_user);
+    struct tu_fx *f = *state;
+    struct core_ctx cx = f->sys;
     int64_t prov = create_ok(&cx, mk("83", "Tỉnh Bến Tre", "province", 0));
     int64_t dist = create_ok(&cx, mk("829", "Huyện Bình Đại", "district", prov));
     int64_t comm = create_ok(&cx, mk("28753", "Xã Bình Thắng", "commune", dist));
@@ -191,33 +157,26 @@ static void test_area_validate_fields(void **state)
     };
     (void)state;
     for (size_t i = 0; i < PH_NELEM(cases); i++) {
-        const char *field = NULL;
-        assert_int_equal(TX(&cx, area_create(&cx, &cases[i].a, &field)), PH_EINVAL);
-        if (field == NULL || strcmp(field, cases[i].field) != 0)
-            fail_msg("case %zu: field %s, want %s", i, field ? field : "(null)", cases[i].field);
+        const char *field;
+        TX_EINVAL_CASE(i, &cx, area_create(&cx, &cases[i].a, &field), field, cases[i].field);
     }
 
     struct area a = mk("1", "X", "commune", dist);
     const char *field = NULL;
     a.kind = "lake";
-    assert_int_equal(TX(&cx, area_create(&cx, &a, &field)), PH_EINVAL);
-    assert_string_equal(field, "kind");
+    TX_EINVAL(&cx, area_create(&cx, &a, &field), field, "kind");
     a = mk("1", "X", "commune", dist);
     a.valid_from = "2025-02-30";
-    assert_int_equal(TX(&cx, area_create(&cx, &a, &field)), PH_EINVAL);
-    assert_string_equal(field, "valid_from");
+    TX_EINVAL(&cx, area_create(&cx, &a, &field), field, "valid_from");
     a = mk("1", "X", "commune", dist);
     a.valid_to = "2020-01-01"; /* not after valid_from */
-    assert_int_equal(TX(&cx, area_create(&cx, &a, &field)), PH_EINVAL);
-    assert_string_equal(field, "valid_to");
+    TX_EINVAL(&cx, area_create(&cx, &a, &field), field, "valid_to");
     a = mk("1", "X", "commune", dist);
     a.valid_to = "2021-13-01";
-    assert_int_equal(TX(&cx, area_create(&cx, &a, &field)), PH_EINVAL);
-    assert_string_equal(field, "valid_to");
+    TX_EINVAL(&cx, area_create(&cx, &a, &field), field, "valid_to");
     a = mk("1", "X", "commune", dist);
     a.geometry = "{\"type\":\"Point\",\"coordinates\":[0,0]}";
-    assert_int_equal(TX(&cx, area_create(&cx, &a, &field)), PH_EINVAL);
-    assert_string_equal(field, "geometry");
+    TX_EINVAL(&cx, area_create(&cx, &a, &field), field, "geometry");
 
     /* A commune straight under a province (the 2025 reform) is fine. */
     a = mk("1", "Phường 1", "commune", prov);
@@ -227,8 +186,8 @@ static void test_area_validate_fields(void **state)
 
 static void test_area_create_conflict(void **state)
 {
-    struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &core_system_user);
+    struct tu_fx *f = *state;
+    struct core_ctx cx = f->sys;
     struct area a = mk("83", "Tỉnh Bến Tre", "province", 0);
     const char *field = NULL;
 
@@ -243,21 +202,19 @@ static void test_area_create_conflict(void **state)
 
 static void test_area_access(void **state)
 {
-    struct fx *f = *state;
-    struct core_ctx sys = tu_ctx(f->st, &f->a, &core_system_user);
-    struct core_ctx v = tu_ctx(f->st, &f->a, &viewer);
-    struct core_ctx sa = tu_ctx(f->st, &f->a, &scoped_admin);
-    struct core_ctx ta = tu_ctx(f->st, &f->a, &top_admin);
+    struct tu_fx *f = *state;
+    struct core_ctx sys = f->sys;
+    struct core_ctx v = tu_as(f, &viewer);
+    struct core_ctx sa = tu_as(f, &scoped_admin);
+    struct core_ctx ta = tu_as(f, &top_admin);
     int64_t prov = create_ok(&sys, mk("83", "Tỉnh Bến Tre", "province", 0));
     struct area a = mk("829", "Huyện Bình Đại", "district", prov), got;
     const char *field = NULL;
-    int64_t n0 = 0, n1 = 0;
+    int64_t n0 = tu_audit_count(f->st);
 
-    assert_int_equal(store_audit_count(f->st, &n0), PH_OK);
     assert_int_equal(TX(&v, area_create(&v, &a, &field)), PH_EPERM);
     assert_int_equal(TX(&sa, area_create(&sa, &a, &field)), PH_EPERM);
-    assert_int_equal(store_audit_count(f->st, &n1), PH_OK);
-    assert_int_equal(n0, n1); /* a refusal writes nothing */
+    assert_int_equal(tu_audit_count(f->st), n0); /* a refusal writes nothing */
 
     assert_int_equal(TX(&ta, area_create(&ta, &a, &field)), PH_OK);
     /* Everyone reads areas. */
@@ -273,14 +230,12 @@ static void test_area_access(void **state)
 
 static void test_area_update(void **state)
 {
-    struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &core_system_user);
+    struct tu_fx *f = *state;
+    struct core_ctx cx = f->sys;
     int64_t prov = create_ok(&cx, mk("83", "Tỉnh Bến Tre", "province", 0));
     int64_t dist = create_ok(&cx, mk("829", "Huyện Bình Đại", "district", prov));
     struct area a, got;
-    struct audit_entry *entries = NULL;
-    size_t n = 0;
-    int64_t count = 0;
+    struct audit_entry e;
     const char *field = NULL;
 
     assert_int_equal(area_get(&cx, dist, &a), PH_OK);
@@ -298,17 +253,16 @@ static void test_area_update(void **state)
     assert_non_null(got.geometry);
 
     /* The audit entry lists what changed, with old and new values. */
-    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
-    assert_int_equal(count, 3);
-    assert_int_equal(store_audit_page(f->st, &f->a, 2, 10, &entries, &n), PH_OK);
-    assert_int_equal(n, 1);
-    assert_string_equal(entries[0].action, "area.update");
-    assert_int_equal(entries[0].item_id, dist);
-    assert_non_null(strstr(entries[0].detail, "\"name\":{\"new\":\"Huyện Bình Đại (cũ)\","
-                                              "\"old\":\"Huyện Bình Đại\"}"));
-    assert_non_null(strstr(entries[0].detail, "\"valid_to\""));
-    assert_null(strstr(entries[0].detail, "\"code\""));
-    assert_null(strstr(entries[0].detail, "106.1")); /* outlines are not copied */
+    assert_int_equal(tu_audit_count(f->st), 3);
+    e = tu_audit_last(f->st, &f->a);
+    assert_int_equal(e.seq, 3);
+    assert_string_equal(e.action, "area.update");
+    assert_int_equal(e.item_id, dist);
+    assert_non_null(strstr(e.detail, "\"name\":{\"new\":\"Huyện Bình Đại (cũ)\","
+                                     "\"old\":\"Huyện Bình Đại\"}"));
+    assert_non_null(strstr(e.detail, "\"valid_to\""));
+    assert_null(strstr(e.detail, "\"code\""));
+    assert_null(strstr(e.detail, "106.1")); /* outlines are not copied */
 
     /* A stale version is refused; 0 means "whatever is there". */
     a = got;
@@ -325,8 +279,8 @@ static void test_area_update(void **state)
 
 static void test_area_update_hierarchy(void **state)
 {
-    struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &core_system_user);
+    struct tu_fx *f = *state;
+    struct core_ctx cx = f->sys;
     int64_t prov = create_ok(&cx, mk("83", "Tỉnh Bến Tre", "province", 0));
     int64_t prov2 = create_ok(&cx, mk("84", "Tỉnh Trà Vinh", "province", 0));
     int64_t dist = create_ok(&cx, mk("829", "Huyện Bình Đại", "district", prov));
@@ -344,27 +298,21 @@ static void test_area_update_hierarchy(void **state)
     /* Not its own parent, nor below its own child. */
     a = got;
     a.parent_id = dist;
-    field = NULL;
-    assert_int_equal(TX(&cx, area_update(&cx, &a, &field)), PH_EINVAL);
-    assert_string_equal(field, "parent_id");
+    TX_EINVAL(&cx, area_update(&cx, &a, &field), field, "parent_id");
     a = got;
     a.parent_id = comm;
-    field = NULL;
-    assert_int_equal(TX(&cx, area_update(&cx, &a, &field)), PH_EINVAL);
-    assert_string_equal(field, "parent_id");
+    TX_EINVAL(&cx, area_update(&cx, &a, &field), field, "parent_id");
 
     /* A district with communes cannot become a commune. */
     a = got;
     a.level = "commune";
-    field = NULL;
-    assert_int_equal(TX(&cx, area_update(&cx, &a, &field)), PH_EINVAL);
-    assert_string_equal(field, "level");
+    TX_EINVAL(&cx, area_update(&cx, &a, &field), field, "level");
 }
 
 static void test_area_delete(void **state)
 {
-    struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &core_system_user);
+    struct tu_fx *f = *state;
+    struct core_ctx cx = f->sys;
     int64_t prov = create_ok(&cx, mk("83", "Tỉnh Bến Tre", "province", 0));
     int64_t dist = create_ok(&cx, mk("829", "Huyện Bình Đại", "district", prov));
     struct store_outbox_event *ev = NULL;
@@ -389,9 +337,9 @@ static void test_area_delete(void **state)
 
 static void test_area_list(void **state)
 {
-    struct fx *f = *state;
-    struct core_ctx sys = tu_ctx(f->st, &f->a, &core_system_user);
-    struct core_ctx v = tu_ctx(f->st, &f->a, &viewer);
+    struct tu_fx *f = *state;
+    struct core_ctx sys = f->sys;
+    struct core_ctx v = tu_as(f, &viewer);
     int64_t prov = create_ok(&sys, mk("83", "Tỉnh Bến Tre", "province", 0));
     int64_t dist = create_ok(&sys, mk("829", "Huyện Bình Đại", "district", prov));
     struct area *items = NULL;
@@ -427,16 +375,15 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_area_geometry_valid),
-        cmocka_unit_test_setup_teardown(test_area_create_and_get, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_area_create_feature_keeps_geometry_only, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_area_validate_fields, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_area_create_conflict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_area_access, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_area_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_area_update_hierarchy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_area_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_area_list, setup, teardown),
+        TU_FX_TEST(test_area_create_and_get),
+        TU_FX_TEST(test_area_create_feature_keeps_geometry_only),
+        TU_FX_TEST(test_area_validate_fields),
+        TU_FX_TEST(test_area_create_conflict),
+        TU_FX_TEST(test_area_access),
+        TU_FX_TEST(test_area_update),
+        TU_FX_TEST(test_area_update_hierarchy),
+        TU_FX_TEST(test_area_delete),
+        TU_FX_TEST(test_area_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

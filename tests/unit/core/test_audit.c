@@ -120,18 +120,15 @@ static void test_audit_verify_intact(void **state)
 
 /* ---- tampering on a file, with plain sqlite3 ----------------------------------- */
 
-static char dir[64], path[96], dsn[128];
+static struct tu_tmpdb tmp; /* the database file of the tampering cases */
 
 static int file_setup(void **state)
 {
     struct store *st = NULL;
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/phoihop-test-audit-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    if (tu_tmpdb_make(&tmp, "audit") != 0)
         return -1;
-    snprintf(path, sizeof(path), "%s/db.sqlite", dir);
-    snprintf(dsn, sizeof(dsn), "sqlite:%s", path);
-    if (store_open(dsn, &st) != PH_OK)
+    if (store_open(tmp.dsn, &st) != PH_OK)
         return -1;
     record_n(st, 10);
     store_close(st);
@@ -140,14 +137,8 @@ static int file_setup(void **state)
 
 static int file_teardown(void **state)
 {
-    char p[160];
     (void)state;
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
-    rmdir(dir);
+    (void)tu_tmpdb_remove(&tmp);
     return 0;
 }
 
@@ -155,7 +146,7 @@ static void tamper(const char *sql)
 {
     sqlite3 *db = NULL;
     char *err = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp.path, &db), SQLITE_OK);
     if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
         fail_msg("tamper: %s", err);
     assert_int_equal(sqlite3_changes(db) > 0, 1);
@@ -165,7 +156,7 @@ static void tamper(const char *sql)
 static void verify_file(struct audit_verify_result *r)
 {
     struct store *st = NULL;
-    assert_int_equal(store_open(dsn, &st), PH_OK);
+    assert_int_equal(store_open(tmp.dsn, &st), PH_OK);
     assert_int_equal(audit_verify(st, r, NULL, NULL), PH_OK);
     store_close(st);
 }
@@ -246,7 +237,7 @@ static void test_audit_verify_rehashed_entry(void **state)
      * whose prev_hash no longer matches. */
     tamper("UPDATE audit_log SET action = 'forged' WHERE seq = 5");
     arena_init(&a);
-    assert_int_equal(store_open(dsn, &st), PH_OK);
+    assert_int_equal(store_open(tmp.dsn, &st), PH_OK);
     assert_int_equal(store_audit_page(st, &a, 4, 1, &items, &n), PH_OK);
     assert_int_equal(n, 1);
     uint8_t h[32];
@@ -255,7 +246,7 @@ static void test_audit_verify_rehashed_entry(void **state)
 
     sqlite3 *db = NULL;
     sqlite3_stmt *stmt = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp.path, &db), SQLITE_OK);
     assert_int_equal(
         sqlite3_prepare_v2(db, "UPDATE audit_log SET hash = ?1 WHERE seq = 5", -1, &stmt, NULL),
         SQLITE_OK);
@@ -280,7 +271,7 @@ static void test_audit_verify_expect_truncated(void **state)
     verify_file(&r);
     memcpy(head, r.head_hash, 32);
     assert_int_equal(r.expected_seq, 0); /* nothing was expected */
-    assert_int_equal(store_open(dsn, &st), PH_OK);
+    assert_int_equal(store_open(tmp.dsn, &st), PH_OK);
     assert_int_equal(audit_verify_expect(st, head, &r, NULL, NULL), PH_OK);
     assert_int_equal(r.expected_seq, 10);
     assert_int_equal(r.first_bad_seq, 0);
@@ -289,7 +280,7 @@ static void test_audit_verify_expect_truncated(void **state)
     /* Removing the newest entries leaves an intact chain, but not the recorded head;
      * an older recorded head is still found. */
     tamper("DELETE FROM audit_log WHERE seq >= 9");
-    assert_int_equal(store_open(dsn, &st), PH_OK);
+    assert_int_equal(store_open(tmp.dsn, &st), PH_OK);
     assert_int_equal(audit_verify_expect(st, head, &r, NULL, NULL), PH_OK);
     assert_int_equal(r.first_bad_seq, 0);
     assert_int_equal(r.entries, 8);

@@ -33,9 +33,7 @@ static void on_progress(void *ctx, int64_t done, int64_t total)
 }
 
 struct demo_fx {
-    struct store *st;
-    struct arena a;
-    struct core_ctx cx;
+    struct tu_fx tu; /* first, for tu_fx_teardown(); tu.sys generates and reads */
     struct demo_summary sum;
     struct progress_log pl;
 };
@@ -44,18 +42,15 @@ static struct demo_fx *fx_new(void)
 {
     struct demo_fx *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    f->st = tu_store();
-    arena_init(&f->a);
-    f->cx = tu_ctx(f->st, &f->a, &core_system_user);
+    tu_fx_open(&f->tu);
     f->pl.is_monotonic = true;
-    assert_int_equal(demo_generate(&f->cx, 1, on_progress, &f->pl, &f->sum), PH_OK);
+    assert_int_equal(demo_generate(&f->tu.sys, 1, on_progress, &f->pl, &f->sum), PH_OK);
     return f;
 }
 
 static void fx_free(struct demo_fx *f)
 {
-    store_close(f->st);
-    arena_release(&f->a);
+    tu_fx_close(&f->tu);
     free(f);
 }
 
@@ -68,75 +63,85 @@ static int group_setup(void **state)
     return 0;
 }
 
-static int group_teardown(void **state)
+/* ---- listing everything ------------------------------------------------------------ */
+
+/* One page of a list as cx's user sees it: the records after after_id, in *items
+ * (in cx's arena). One adapter per kind of record, for all_of(). */
+static ph_err area_page(struct core_ctx *cx, int64_t after_id, void **items, size_t *n,
+                        bool *has_more)
 {
-    fx_free(*state);
-    return 0;
+    struct area_filter f = {.after_id = after_id, .limit = LIST_MAX_LIMIT};
+    struct area *page = NULL;
+    ph_err rc = area_list(cx, &f, &page, n, has_more);
+    *items = page;
+    return rc;
 }
 
-/* ---- listing everything ------------------------------------------------------------ */
+static ph_err unit_page(struct core_ctx *cx, int64_t after_id, void **items, size_t *n,
+                        bool *has_more)
+{
+    struct unit_filter f = {
+        .include_inactive = true, .after_id = after_id, .limit = LIST_MAX_LIMIT};
+    struct unit *page = NULL;
+    ph_err rc = unit_list(cx, &f, &page, n, has_more);
+    *items = page;
+    return rc;
+}
+
+static ph_err person_page(struct core_ctx *cx, int64_t after_id, void **items, size_t *n,
+                          bool *has_more)
+{
+    struct person_filter f = {
+        .include_disabled = true, .after_id = after_id, .limit = LIST_MAX_LIMIT};
+    struct person *page = NULL;
+    ph_err rc = person_list(cx, &f, &page, n, has_more);
+    *items = page;
+    return rc;
+}
+
+/* Every record page() lists, walked with the cursor, copied into one malloc'd array
+ * of records of size bytes whose int64_t id is at id_offset; the caller frees it. */
+static void *all_of(struct core_ctx *cx, size_t size, size_t id_offset,
+                    ph_err (*page)(struct core_ctx *, int64_t, void **, size_t *, bool *),
+                    size_t *n_all)
+{
+    char *all = NULL;
+    int64_t after_id = 0;
+    *n_all = 0;
+    for (bool has_more = true; has_more;) {
+        void *items = NULL;
+        size_t n = 0;
+        assert_int_equal(page(cx, after_id, &items, &n, &has_more), PH_OK);
+        all = realloc(all, (*n_all + n + 1) * size);
+        assert_non_null(all);
+        memcpy(all + *n_all * size, items, n * size);
+        *n_all += n;
+        if (n == 0)
+            break;
+        memcpy(&after_id, (const char *)items + (n - 1) * size + id_offset, sizeof(after_id));
+    }
+    return all;
+}
 
 static size_t all_areas(struct core_ctx *cx, struct area **out)
 {
-    struct area_filter f = {.limit = LIST_MAX_LIMIT};
-    struct area *all = NULL;
-    size_t n_all = 0;
-    for (bool has_more = true; has_more;) {
-        struct area *items = NULL;
-        size_t n = 0;
-        assert_int_equal(area_list(cx, &f, &items, &n, &has_more), PH_OK);
-        all = realloc(all, (n_all + n + 1) * sizeof(*all));
-        assert_non_null(all);
-        memcpy(all + n_all, items, n * sizeof(*items));
-        n_all += n;
-        if (n == 0)
-            break;
-        f.after_id = items[n - 1].id;
-    }
-    *out = all;
-    return n_all;
+    size_t n = 0;
+    *out = all_of(cx, sizeof(**out), offsetof(struct area, id), area_page, &n);
+    return n;
 }
 
 static size_t all_units(struct core_ctx *cx, struct unit **out)
 {
-    struct unit_filter f = {.include_inactive = true, .limit = LIST_MAX_LIMIT};
-    struct unit *all = NULL;
-    size_t n_all = 0;
-    for (bool has_more = true; has_more;) {
-        struct unit *items = NULL;
-        size_t n = 0;
-        assert_int_equal(unit_list(cx, &f, &items, &n, &has_more), PH_OK);
-        all = realloc(all, (n_all + n + 1) * sizeof(*all));
-        assert_non_null(all);
-        memcpy(all + n_all, items, n * sizeof(*items));
-        n_all += n;
-        if (n == 0)
-            break;
-        f.after_id = items[n - 1].id;
-    }
-    *out = all;
-    return n_all;
+    size_t n = 0;
+    *out = all_of(cx, sizeof(**out), offsetof(struct unit, id), unit_page, &n);
+    return n;
 }
 
 static size_t all_people(struct core_ctx *cx, struct person **out)
 {
-    struct person_filter f = {.include_disabled = true, .limit = LIST_MAX_LIMIT};
-    struct person *all = NULL;
-    size_t n_all = 0;
-    for (bool has_more = true; has_more;) {
-        struct person *items = NULL;
-        size_t n = 0;
-        assert_int_equal(person_list(cx, &f, &items, &n, &has_more), PH_OK);
-        all = realloc(all, (n_all + n + 1) * sizeof(*all));
-        assert_non_null(all);
-        memcpy(all + n_all, items, n * sizeof(*items));
-        n_all += n;
-        if (n == 0)
-            break;
-        f.after_id = items[n - 1].id;
-    }
-    *out = all;
-    return n_all;
+    size_t n = 0;
+    *out = all_of(cx, sizeof(**out), offsetof(struct person, id), person_page, &n);
+    return n;
 }
 
 static void assert_nfc(struct arena *a, const char *s)
@@ -180,8 +185,8 @@ static void test_demo_store_counts(void **state)
     struct area *areas = NULL;
     struct unit *units = NULL;
     struct person *people = NULL;
-    size_t n_areas = all_areas(&f->cx, &areas), n_units = all_units(&f->cx, &units);
-    size_t n_people = all_people(&f->cx, &people), coastal = 0, sea = 0, with_password = 0;
+    size_t n_areas = all_areas(&f->tu.sys, &areas), n_units = all_units(&f->tu.sys, &units);
+    size_t n_people = all_people(&f->tu.sys, &people), coastal = 0, sea = 0, with_password = 0;
 
     assert_int_equal(n_areas, 83);
     assert_int_equal(n_units, 171);
@@ -211,11 +216,11 @@ static void test_demo_units_have_force_and_areas(void **state)
 {
     struct demo_fx *f = *state;
     struct unit *units = NULL;
-    size_t n = all_units(&f->cx, &units);
+    size_t n = all_units(&f->tu.sys, &units);
 
     for (size_t i = 0; i < n; i++) {
         struct unit u;
-        assert_int_equal(unit_get(&f->cx, units[i].id, &u), PH_OK);
+        assert_int_equal(unit_get(&f->tu.sys, units[i].id, &u), PH_OK);
         assert_true(force_is_valid(u.force));
         assert_true(level_is_valid(u.level));
         if (u.n_areas == 0)
@@ -223,12 +228,12 @@ static void test_demo_units_have_force_and_areas(void **state)
         if (strcmp(u.level, "commune") == 0) {
             struct area a;
             assert_int_equal(u.n_areas, 1);
-            assert_int_equal(area_get(&f->cx, u.area_ids[0], &a), PH_OK);
+            assert_int_equal(area_get(&f->tu.sys, u.area_ids[0], &a), PH_OK);
             assert_string_equal(a.level, "commune");
         }
         if (u.parent_id != 0) {
             struct unit parent;
-            assert_int_equal(unit_get(&f->cx, u.parent_id, &parent), PH_OK);
+            assert_int_equal(unit_get(&f->tu.sys, u.parent_id, &parent), PH_OK);
             assert_string_equal(parent.force, u.force);
             assert_true(level_rank(parent.level) < level_rank(u.level));
         }
@@ -236,7 +241,7 @@ static void test_demo_units_have_force_and_areas(void **state)
             /* The border guard holds the sea and coastal communes, nothing inland. */
             for (size_t k = 0; k < u.n_areas; k++) {
                 struct area a;
-                assert_int_equal(area_get(&f->cx, u.area_ids[k], &a), PH_OK);
+                assert_int_equal(area_get(&f->tu.sys, u.area_ids[k], &a), PH_OK);
                 assert_true(strcmp(a.kind, "sea") == 0 || strcmp(a.kind, "coastal") == 0);
             }
         }
@@ -250,18 +255,18 @@ static void test_demo_names_are_nfc(void **state)
     struct area *areas = NULL;
     struct unit *units = NULL;
     struct person *people = NULL;
-    size_t n_areas = all_areas(&f->cx, &areas), n_units = all_units(&f->cx, &units);
-    size_t n_people = all_people(&f->cx, &people);
+    size_t n_areas = all_areas(&f->tu.sys, &areas), n_units = all_units(&f->tu.sys, &units);
+    size_t n_people = all_people(&f->tu.sys, &people);
 
     for (size_t i = 0; i < n_areas; i++)
-        assert_nfc(&f->a, areas[i].name);
+        assert_nfc(&f->tu.a, areas[i].name);
     for (size_t i = 0; i < n_units; i++)
-        assert_nfc(&f->a, units[i].name);
+        assert_nfc(&f->tu.a, units[i].name);
     for (size_t i = 0; i < n_people; i++) {
-        assert_nfc(&f->a, people[i].full_name);
+        assert_nfc(&f->tu.a, people[i].full_name);
         if (people[i].rank != NULL)
-            assert_nfc(&f->a, people[i].rank);
-        assert_nfc(&f->a, people[i].position);
+            assert_nfc(&f->tu.a, people[i].rank);
+        assert_nfc(&f->tu.a, people[i].position);
         assert_true(person_username_valid(people[i].username));
     }
     free(areas);
@@ -273,12 +278,12 @@ static void test_demo_geometry_valid(void **state)
 {
     struct demo_fx *f = *state;
     struct area *areas = NULL;
-    size_t n = all_areas(&f->cx, &areas);
+    size_t n = all_areas(&f->tu.sys, &areas);
 
     for (size_t i = 0; i < n; i++) {
         struct area a;
         const char *why = NULL;
-        assert_int_equal(area_get(&f->cx, areas[i].id, &a), PH_OK);
+        assert_int_equal(area_get(&f->tu.sys, areas[i].id, &a), PH_OK);
         assert_non_null(a.geometry);
         if (!area_geometry_valid(a.geometry, &why))
             fail_msg("area %s: %s", a.code, why != NULL ? why : "invalid geometry");
@@ -301,8 +306,8 @@ static void test_demo_refuses_twice(void **state)
     struct demo_summary again;
     struct area *areas = NULL;
 
-    assert_int_equal(demo_generate(&f->cx, 1, NULL, NULL, &again), PH_ECONFLICT);
-    assert_int_equal(all_areas(&f->cx, &areas), 83);
+    assert_int_equal(demo_generate(&f->tu.sys, 1, NULL, NULL, &again), PH_ECONFLICT);
+    assert_int_equal(all_areas(&f->tu.sys, &areas), 83);
     free(areas);
 }
 
@@ -310,8 +315,8 @@ static void test_demo_scale_range(void **state)
 {
     struct demo_fx *f = *state;
     struct demo_summary s;
-    assert_int_equal(demo_generate(&f->cx, 0, NULL, NULL, &s), PH_EINVAL);
-    assert_int_equal(demo_generate(&f->cx, DEMO_MAX_SCALE + 1, NULL, NULL, &s), PH_EINVAL);
+    assert_int_equal(demo_generate(&f->tu.sys, 0, NULL, NULL, &s), PH_EINVAL);
+    assert_int_equal(demo_generate(&f->tu.sys, DEMO_MAX_SCALE + 1, NULL, NULL, &s), PH_EINVAL);
 }
 
 static void test_demo_deterministic(void **state)
@@ -319,7 +324,7 @@ static void test_demo_deterministic(void **state)
     struct demo_fx *f = *state, *g = fx_new();
     struct person *p1 = NULL, *p2 = NULL;
     struct unit *u1 = NULL, *u2 = NULL;
-    size_t n1 = all_people(&f->cx, &p1), n2 = all_people(&g->cx, &p2);
+    size_t n1 = all_people(&f->tu.sys, &p1), n2 = all_people(&g->tu.sys, &p2);
 
     assert_int_equal(g->sum.areas, f->sum.areas);
     assert_int_equal(g->sum.coastal_communes, f->sum.coastal_communes);
@@ -337,8 +342,8 @@ static void test_demo_deterministic(void **state)
         assert_string_equal(p1[i].full_name, p2[i].full_name);
         assert_int_equal(p1[i].clearance, p2[i].clearance);
     }
-    n1 = all_units(&f->cx, &u1);
-    n2 = all_units(&g->cx, &u2);
+    n1 = all_units(&f->tu.sys, &u1);
+    n2 = all_units(&g->tu.sys, &u2);
     assert_int_equal(n1, n2);
     for (size_t i = 0; i < n1; i++) {
         assert_string_equal(u1[i].code, u2[i].code);
@@ -364,5 +369,5 @@ int main(void)
         cmocka_unit_test(test_demo_scale_range),
         cmocka_unit_test(test_demo_deterministic),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, tu_fx_teardown);
 }

@@ -14,46 +14,11 @@
 #include "store/store.h"
 #include "util/arena.h"
 
-/* Run call inside a transaction of cx's store: commit on PH_OK, else roll back. */
-#define TX(cx, call) tx_end((cx), store_tx_begin((cx)->st) == PH_OK ? (call) : PH_ESTORE)
-
-static ph_err tx_end(struct core_ctx *cx, ph_err rc)
-{
-    if (rc == PH_OK)
-        return store_tx_commit(cx->st);
-    (void)store_tx_rollback(cx->st);
-    return rc;
-}
-
 struct fx {
-    struct store *st;
-    struct arena a;
-    struct core_ctx sys;
+    struct tu_fx tu; /* first, for tu_fx_teardown() */
     int64_t ca, ca_bd, ca_mc, qs;
     struct core_user police_admin, district_admin, military_admin, viewer, global_admin;
 };
-
-static int64_t unit_ok(struct fx *f, const char *code, const char *force, const char *level,
-                       int64_t parent)
-{
-    struct unit u = {.code = code, .name = code, .force = force, .level = level,
-                     .parent_id = parent, .is_active = true};
-    const char *field = NULL;
-    assert_int_equal(TX(&f->sys, unit_create(&f->sys, &u, &field)), PH_OK);
-    return u.id;
-}
-
-static struct core_user user_at(struct fx *f, int64_t unit_id, unsigned roles, int clearance)
-{
-    struct unit u;
-    struct core_user who = {.person_id = 900 + unit_id, .username = "qtv", .roles = roles,
-                            .clearance = clearance, .unit_id = unit_id};
-    assert_int_equal(unit_get(&f->sys, unit_id, &u), PH_OK);
-    who.unit_path = u.path;
-    who.unit_level = u.level;
-    who.force = u.force;
-    return who;
-}
 
 static struct person mk(const char *username, const char *full_name, int64_t unit_id)
 {
@@ -74,14 +39,7 @@ static int64_t person_ok(struct core_ctx *cx, struct person p, const char *passw
 /* A live session token for person id, straight through the store (no login). */
 static int64_t token_for(struct fx *f, int64_t person_id)
 {
-    char text[TOKEN_STR_BYTES];
-    struct store_token t = {.person_id = person_id, .kind = "session",
-                            .created_at = f->sys.now_ms, .expires_at = f->sys.now_ms + 3600000};
-    int64_t id = 0;
-    token_generate(text);
-    token_hash(text, t.hash);
-    assert_int_equal(store_token_insert(f->st, &t, &id), PH_OK);
-    return id;
+    return tu_token_insert(f->tu.st, person_id, f->tu.sys.now_ms, f->tu.sys.now_ms + 3600000, NULL);
 }
 
 static bool token_revoked(struct fx *f, int64_t person_id, int64_t token_id)
@@ -89,39 +47,28 @@ static bool token_revoked(struct fx *f, int64_t person_id, int64_t token_id)
     /* Revocation shows in a lookup by the token's hash. */
     struct store_token t;
     struct store_auth a;
-    assert_int_equal(store_token_get(f->st, &f->a, token_id, &t), PH_OK);
+    assert_int_equal(store_token_get(f->tu.st, &f->tu.a, token_id, &t), PH_OK);
     assert_int_equal(t.person_id, person_id);
-    assert_int_equal(store_token_lookup(f->st, &f->a, t.hash, &a), PH_OK);
+    assert_int_equal(store_token_lookup(f->tu.st, &f->tu.a, t.hash, &a), PH_OK);
     return a.revoked_at != 0;
 }
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
+    struct core_ctx *sys = &f->tu.sys;
 
-    f->st = tu_store();
-    arena_init(&f->a);
-    f->sys = tu_ctx(f->st, &f->a, &core_system_user);
-    f->ca = unit_ok(f, "CA-BT", "police", "province", 0);
-    f->ca_bd = unit_ok(f, "CA-H-BD", "police", "district", f->ca);
-    f->ca_mc = unit_ok(f, "CA-H-MC", "police", "district", f->ca);
-    f->qs = unit_ok(f, "QS-BT", "military", "province", 0);
-    f->police_admin = user_at(f, f->ca, ROLE_ADMIN, CLEARANCE_SECRET);
-    f->district_admin = user_at(f, f->ca_bd, ROLE_ADMIN, CLEARANCE_CONFIDENTIAL);
-    f->military_admin = user_at(f, f->qs, ROLE_ADMIN, CLEARANCE_TOP_SECRET);
-    f->viewer = user_at(f, f->ca, ROLE_VIEWER, CLEARANCE_TOP_SECRET);
-    f->global_admin = (struct core_user){.person_id = 999, .username = "root",
-                                         .roles = ROLE_ADMIN, .clearance = CLEARANCE_TOP_SECRET};
+    tu_fx_open(&f->tu);
+    f->ca = tu_unit_create(sys, tu_unit("CA-BT", "CA-BT", "police", "province", 0));
+    f->ca_bd = tu_unit_create(sys, tu_unit("CA-H-BD", "CA-H-BD", "police", "district", f->ca));
+    f->ca_mc = tu_unit_create(sys, tu_unit("CA-H-MC", "CA-H-MC", "police", "district", f->ca));
+    f->qs = tu_unit_create(sys, tu_unit("QS-BT", "QS-BT", "military", "province", 0));
+    f->police_admin = tu_user_at(sys, f->ca, ROLE_ADMIN, CLEARANCE_SECRET);
+    f->district_admin = tu_user_at(sys, f->ca_bd, ROLE_ADMIN, CLEARANCE_CONFIDENTIAL);
+    f->military_admin = tu_user_at(sys, f->qs, ROLE_ADMIN, CLEARANCE_TOP_SECRET);
+    f->viewer = tu_user_at(sys, f->ca, ROLE_VIEWER, CLEARANCE_TOP_SECRET);
+    f->global_admin = tu_global_admin();
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    store_close(f->st);
-    arena_release(&f->a);
-    free(f);
     return 0;
 }
 
@@ -156,18 +103,17 @@ static void test_person_username_valid(void **state)
 static void test_person_create(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx cx = tu_as(&f->tu, &f->police_admin);
     struct person p = mk("nguyen.van.a", " Nguye\xcc\x82\xcc\x83n Va\xcc\x86n A ", f->ca_bd), got;
-    struct audit_entry *entries = NULL;
-    struct store_outbox_event *ev = NULL;
-    int64_t before = 0;
-    size_t n = 0;
+    struct audit_entry e;
+    struct store_outbox_event ev;
+    int64_t before;
     const char *field = NULL;
 
     p.rank = "Thiếu tá";
     p.position = "Trực ban";
     p.email = "a@congan.bentre.gov.vn";
-    assert_int_equal(store_audit_count(f->st, &before), PH_OK);
+    before = tu_audit_count(f->tu.st);
     assert_int_equal(TX(&cx, person_create(&cx, &p, NULL, &field)), PH_OK);
     assert_true(p.id > 0);
     assert_int_equal(p.version, 1);
@@ -184,15 +130,14 @@ static void test_person_create(void **state)
     assert_null(got.password_hash);
     assert_int_equal(got.created_at, cx.now_ms);
 
-    assert_int_equal(store_audit_page(f->st, &f->a, before, 10, &entries, &n), PH_OK);
-    assert_int_equal(n, 1);
-    assert_string_equal(entries[0].action, "person.create");
-    assert_int_equal(entries[0].item_id, p.id);
-    assert_non_null(strstr(entries[0].detail, "\"roles\":[\"duty_officer\"]"));
-    assert_non_null(strstr(entries[0].detail, "\"clearance\":\"confidential\""));
-    assert_int_equal(store_outbox_after(f->st, &f->a, 0, 100, &ev, &n), PH_OK);
-    assert_string_equal(ev[n - 1].topic, "person.created");
-    assert_int_equal(ev[n - 1].item_id, p.id);
+    e = tu_audit_one_after(f->tu.st, &f->tu.a, before);
+    assert_string_equal(e.action, "person.create");
+    assert_int_equal(e.item_id, p.id);
+    assert_non_null(strstr(e.detail, "\"roles\":[\"duty_officer\"]"));
+    assert_non_null(strstr(e.detail, "\"clearance\":\"confidential\""));
+    ev = tu_event_last(f->tu.st, &f->tu.a);
+    assert_string_equal(ev.topic, "person.created");
+    assert_int_equal(ev.item_id, p.id);
 
     /* Usernames are unique. */
     p = mk("nguyen.van.a", "Người khác", f->ca_bd);
@@ -202,14 +147,14 @@ static void test_person_create(void **state)
 static void test_person_create_with_password(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx cx = tu_as(&f->tu, &f->police_admin);
     struct person p = mk("tran.thi.b", "Trần Thị B", f->ca), got;
-    struct audit_entry *entries = NULL;
+    struct audit_entry e;
     struct store_outbox_event *ev = NULL;
-    int64_t before = 0;
+    int64_t before;
     size_t n = 0;
 
-    assert_int_equal(store_audit_count(f->st, &before), PH_OK);
+    before = tu_audit_count(f->tu.st);
     p.id = person_ok(&cx, p, "mật-khẩu-dài-đủ");
     assert_int_equal(person_get(&cx, p.id, &got), PH_OK);
     assert_true(got.has_password);
@@ -219,12 +164,11 @@ static void test_person_create_with_password(void **state)
     assert_null(got.password_hash);
     assert_int_equal(person_get_by_username(&cx, "khong.co", &got), PH_ENOTFOUND);
 
-    assert_int_equal(store_audit_page(f->st, &f->a, before, 10, &entries, &n), PH_OK);
-    assert_int_equal(n, 1);
-    assert_null(strstr(entries[0].detail, "argon2"));
-    assert_null(strstr(entries[0].detail, "mật-khẩu"));
-    assert_non_null(strstr(entries[0].detail, "\"has_password\":true"));
-    assert_int_equal(store_outbox_after(f->st, &f->a, 0, 100, &ev, &n), PH_OK);
+    e = tu_audit_one_after(f->tu.st, &f->tu.a, before);
+    assert_null(strstr(e.detail, "argon2"));
+    assert_null(strstr(e.detail, "mật-khẩu"));
+    assert_non_null(strstr(e.detail, "\"has_password\":true"));
+    assert_int_equal(store_outbox_after(f->tu.st, &f->tu.a, 0, 100, &ev, &n), PH_OK);
     for (size_t i = 0; i < n; i++)
         assert_true(ev[i].payload == NULL || strstr(ev[i].payload, "argon2") == NULL);
 }
@@ -232,7 +176,7 @@ static void test_person_create_with_password(void **state)
 static void test_person_validate_fields(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx cx = tu_as(&f->tu, &f->police_admin);
     struct {
         struct person p;
         const char *password;
@@ -260,21 +204,19 @@ static void test_person_validate_fields(void **state)
     cases[11].p.email = "khong-phai-thu";
     cases[12].p.phone = "113\n\x01";
     for (size_t i = 0; i < PH_NELEM(cases); i++) {
-        const char *field = NULL;
-        ph_err rc = TX(&cx, person_create(&cx, &cases[i].p, cases[i].password, &field));
-        if (rc != PH_EINVAL || field == NULL || strcmp(field, cases[i].field) != 0)
-            fail_msg("case %zu: rc %d field %s, want %s", i, rc, field ? field : "(null)",
-                     cases[i].field);
+        const char *field;
+        TX_EINVAL_CASE(i, &cx, person_create(&cx, &cases[i].p, cases[i].password, &field), field,
+                       cases[i].field);
     }
 }
 
 static void test_person_access(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx viewer = tu_ctx(f->st, &f->a, &f->viewer);
-    struct core_ctx pol = tu_ctx(f->st, &f->a, &f->police_admin);
-    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
-    struct core_ctx glob = tu_ctx(f->st, &f->a, &f->global_admin);
+    struct core_ctx viewer = tu_as(&f->tu, &f->viewer);
+    struct core_ctx pol = tu_as(&f->tu, &f->police_admin);
+    struct core_ctx dist = tu_as(&f->tu, &f->district_admin);
+    struct core_ctx glob = tu_as(&f->tu, &f->global_admin);
     struct person p, got;
     const char *field = NULL;
 
@@ -282,7 +224,7 @@ static void test_person_access(void **state)
     assert_int_equal(TX(&viewer, person_create(&viewer, &p, NULL, &field)), PH_EPERM);
 
     /* A police admin neither creates nor edits military people, but reads them. */
-    int64_t soldier = person_ok(&f->sys, mk("le.van.c", "Lê Văn C", f->qs), NULL);
+    int64_t soldier = person_ok(&f->tu.sys, mk("le.van.c", "Lê Văn C", f->qs), NULL);
     p = mk("qs.moi", "QS Mới", f->qs);
     assert_int_equal(TX(&pol, person_create(&pol, &p, NULL, &field)), PH_EPERM);
     assert_int_equal(person_get(&pol, soldier, &got), PH_OK);
@@ -315,15 +257,13 @@ static void test_person_access(void **state)
 static void test_person_update(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx pol = tu_ctx(f->st, &f->a, &f->police_admin);
-    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
+    struct core_ctx pol = tu_as(&f->tu, &f->police_admin);
+    struct core_ctx dist = tu_as(&f->tu, &f->district_admin);
     int64_t id = person_ok(&pol, mk("pham.d", "Phạm D", f->ca_bd), NULL);
     int64_t tok = token_for(f, id);
     uint64_t gen = session_generation();
     struct person p, got;
-    struct audit_entry *entries = NULL;
-    int64_t count = 0;
-    size_t n = 0;
+    struct audit_entry e;
     const char *field = NULL;
 
     /* A profile edit keeps sessions. */
@@ -338,11 +278,10 @@ static void test_person_update(void **state)
     assert_string_equal(got.rank, "Trung úy");
     assert_int_equal(got.version, 2);
     assert_int_equal(got.updated_at, dist.now_ms);
-    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
-    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
-    assert_string_equal(entries[0].action, "person.update");
-    assert_non_null(strstr(entries[0].detail, "\"rank\":{\"new\":\"Trung úy\",\"old\":null}"));
-    assert_null(strstr(entries[0].detail, "full_name"));
+    e = tu_audit_last(f->tu.st, &f->tu.a);
+    assert_string_equal(e.action, "person.update");
+    assert_non_null(strstr(e.detail, "\"rank\":{\"new\":\"Trung úy\",\"old\":null}"));
+    assert_null(strstr(e.detail, "full_name"));
 
     /* Stale version. */
     got.version = 1;
@@ -354,11 +293,10 @@ static void test_person_update(void **state)
     assert_int_equal(TX(&dist, person_update(&dist, &p, &field)), PH_OK);
     assert_true(token_revoked(f, id, tok));
     assert_true(session_generation() > gen);
-    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
-    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
-    assert_non_null(strstr(entries[0].detail, "\"roles\":{\"new\":[\"viewer\"],"
-                                              "\"old\":[\"duty_officer\"]}"));
-    assert_non_null(strstr(entries[0].detail, "\"tokens_revoked\":1"));
+    e = tu_audit_last(f->tu.st, &f->tu.a);
+    assert_non_null(strstr(e.detail, "\"roles\":{\"new\":[\"viewer\"],"
+                                     "\"old\":[\"duty_officer\"]}"));
+    assert_non_null(strstr(e.detail, "\"tokens_revoked\":1"));
 
     /* Moving to another unit needs rights over both. */
     assert_int_equal(person_get(&dist, id, &p), PH_OK);
@@ -368,9 +306,7 @@ static void test_person_update(void **state)
     assert_int_equal(TX(&pol, person_update(&pol, &p, &field)), PH_OK);
     assert_true(token_revoked(f, id, tok));
     p.unit_id = 9999;
-    field = NULL;
-    assert_int_equal(TX(&pol, person_update(&pol, &p, &field)), PH_EINVAL);
-    assert_string_equal(field, "unit_id");
+    TX_EINVAL(&pol, person_update(&pol, &p, &field), field, "unit_id");
     p.id = 9999;
     assert_int_equal(TX(&pol, person_update(&pol, &p, &field)), PH_ENOTFOUND);
 }
@@ -378,12 +314,12 @@ static void test_person_update(void **state)
 static void test_person_update_clearance(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
+    struct core_ctx dist = tu_as(&f->tu, &f->district_admin);
     struct person p = mk("vo.e", "Võ E", f->ca_bd);
     const char *field = NULL;
 
     p.clearance = CLEARANCE_TOP_SECRET;
-    p.id = person_ok(&f->sys, p, NULL);
+    p.id = person_ok(&f->tu.sys, p, NULL);
     /* A district admin (confidential) may edit the profile of someone cleared
      * higher, keep that clearance, or lower it; not raise anyone above its own. */
     assert_int_equal(person_get(&dist, p.id, &p), PH_OK);
@@ -400,42 +336,38 @@ static void test_person_update_clearance(void **state)
 static void test_person_disable(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
+    struct core_ctx cx = tu_as(&f->tu, &f->police_admin);
     int64_t id = person_ok(&cx, mk("dang.f", "Đặng F", f->ca_bd), NULL);
     int64_t tok = token_for(f, id);
-    struct audit_entry *entries = NULL;
+    struct audit_entry e;
     struct person got;
-    int64_t count = 0;
-    size_t n = 0;
 
     assert_int_equal(TX(&cx, person_set_disabled(&cx, id, true)), PH_OK);
     assert_true(token_revoked(f, id, tok));
     assert_int_equal(person_get(&cx, id, &got), PH_OK);
     assert_true(got.is_disabled);
     assert_int_equal(got.version, 2);
-    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
-    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
-    assert_string_equal(entries[0].action, "person.disable");
+    e = tu_audit_last(f->tu.st, &f->tu.a);
+    assert_string_equal(e.action, "person.disable");
 
     assert_int_equal(TX(&cx, person_set_disabled(&cx, id, false)), PH_OK);
     assert_int_equal(person_get(&cx, id, &got), PH_OK);
     assert_false(got.is_disabled);
-    assert_int_equal(store_audit_page(f->st, &f->a, count, 10, &entries, &n), PH_OK);
-    assert_string_equal(entries[0].action, "person.enable");
+    e = tu_audit_one_after(f->tu.st, &f->tu.a, e.seq);
+    assert_string_equal(e.action, "person.enable");
     assert_int_equal(TX(&cx, person_set_disabled(&cx, 9999, true)), PH_ENOTFOUND);
 }
 
 static void test_person_set_password(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx admin = tu_ctx(f->st, &f->a, &f->police_admin);
-    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
+    struct core_ctx admin = tu_as(&f->tu, &f->police_admin);
+    struct core_ctx dist = tu_as(&f->tu, &f->district_admin);
     struct person p = mk("bui.g", "Bùi G", f->ca_bd), got;
     struct core_user self_user;
     struct core_ctx self;
-    struct audit_entry *entries = NULL;
-    int64_t count = 0, tok;
-    size_t n = 0;
+    struct audit_entry e;
+    int64_t tok;
     const char *field = NULL;
 
     p.clearance = CLEARANCE_SECRET;
@@ -443,10 +375,7 @@ static void test_person_set_password(void **state)
     tok = token_for(f, p.id);
 
     /* An admin sets it: the person's tokens go; the log keeps no secret. */
-    field = NULL;
-    assert_int_equal(TX(&admin, person_set_password(&admin, p.id, NULL, "ngắn", &field)),
-                     PH_EINVAL);
-    assert_string_equal(field, "password");
+    TX_EINVAL(&admin, person_set_password(&admin, p.id, NULL, "ngắn", &field), field, "password");
     /* Not someone cleared above the admin. */
     assert_int_equal(TX(&dist, person_set_password(&dist, p.id, NULL, "mật khẩu đầu tiên", &field)),
                      PH_EPERM);
@@ -455,17 +384,16 @@ static void test_person_set_password(void **state)
     assert_true(token_revoked(f, p.id, tok));
     assert_int_equal(person_get(&admin, p.id, &got), PH_OK);
     assert_true(got.has_password);
-    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
-    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
-    assert_string_equal(entries[0].action, "person.password");
-    assert_null(strstr(entries[0].detail, "argon2"));
-    assert_null(strstr(entries[0].detail, "mật khẩu"));
+    e = tu_audit_last(f->tu.st, &f->tu.a);
+    assert_string_equal(e.action, "person.password");
+    assert_null(strstr(e.detail, "argon2"));
+    assert_null(strstr(e.detail, "mật khẩu"));
 
     /* The person changes it: the old one must be right. */
     self_user = (struct core_user){.person_id = p.id, .username = "bui.g", .roles = p.roles,
                                    .clearance = p.clearance, .unit_id = f->ca_bd,
                                    .unit_path = f->district_admin.unit_path, .force = "police"};
-    self = tu_ctx(f->st, &f->a, &self_user);
+    self = tu_as(&f->tu, &self_user);
     tok = token_for(f, p.id);
     field = NULL;
     assert_int_equal(
@@ -473,11 +401,8 @@ static void test_person_set_password(void **state)
         PH_EAUTH);
     assert_string_equal(field, "old_password");
     assert_false(token_revoked(f, p.id, tok));
-    field = NULL;
-    assert_int_equal(
-        TX(&self, person_set_password(&self, p.id, "mật khẩu đầu tiên", "ngắn", &field)),
-        PH_EINVAL);
-    assert_string_equal(field, "new_password");
+    TX_EINVAL(&self, person_set_password(&self, p.id, "mật khẩu đầu tiên", "ngắn", &field), field,
+              "new_password");
     assert_int_equal(TX(&self, person_set_password(&self, p.id, "mật khẩu đầu tiên",
                                                    "mật khẩu thứ hai", &field)),
                      PH_OK);
@@ -489,14 +414,14 @@ static void test_person_set_password(void **state)
 static void test_person_list(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->viewer);
+    struct core_ctx cx = tu_as(&f->tu, &f->viewer);
     struct person *items = NULL;
     size_t n = 0;
     bool more = false;
 
-    person_ok(&f->sys, mk("dang.van.h", "Đặng Văn Hùng", f->ca_bd), NULL);
-    person_ok(&f->sys, mk("ngo.i", "Ngô Thị Đào", f->ca_mc), NULL);
-    person_ok(&f->sys, mk("ly.k", "Lý K", f->qs), NULL);
+    person_ok(&f->tu.sys, mk("dang.van.h", "Đặng Văn Hùng", f->ca_bd), NULL);
+    person_ok(&f->tu.sys, mk("ngo.i", "Ngô Thị Đào", f->ca_mc), NULL);
+    person_ok(&f->tu.sys, mk("ly.k", "Lý K", f->qs), NULL);
 
     struct person_filter q = {.q = "DANG VAN"};
     assert_int_equal(person_list(&cx, &q, &items, &n, &more), PH_OK);
@@ -523,14 +448,14 @@ static void test_person_password_prepare(void **state)
     struct fx *f = *state;
     const char *hash = NULL, *field = NULL;
 
-    assert_int_equal(person_password_prepare(&f->a, "ngắn", &hash, &field), PH_EINVAL);
+    assert_int_equal(person_password_prepare(&f->tu.a, "ngắn", &hash, &field), PH_EINVAL);
     assert_string_equal(field, "password");
     assert_null(hash);
     field = NULL;
-    assert_int_equal(person_password_prepare(&f->a, NULL, &hash, &field), PH_EINVAL);
+    assert_int_equal(person_password_prepare(&f->tu.a, NULL, &hash, &field), PH_EINVAL);
     assert_string_equal(field, "password");
     field = NULL;
-    assert_int_equal(person_password_prepare(&f->a, "mật khẩu chuẩn bị", &hash, &field), PH_OK);
+    assert_int_equal(person_password_prepare(&f->tu.a, "mật khẩu chuẩn bị", &hash, &field), PH_OK);
     assert_null(field);
     assert_non_null(hash);
     assert_true(strncmp(hash, "$argon2id$", 10) == 0);
@@ -541,35 +466,33 @@ static void test_person_password_prepare(void **state)
 static void test_person_create_prepared_hash(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx cx = tu_ctx(f->st, &f->a, &f->police_admin);
-    struct core_ctx mil = tu_ctx(f->st, &f->a, &f->military_admin);
+    struct core_ctx cx = tu_as(&f->tu, &f->police_admin);
+    struct core_ctx mil = tu_as(&f->tu, &f->military_admin);
     struct person p = mk("hash.san", "Hash Sẵn", f->ca_bd), got;
     const char *hash = NULL, *field = NULL;
-    struct audit_entry *entries = NULL;
-    int64_t before = 0;
-    size_t n = 0;
+    struct audit_entry e;
+    int64_t before;
 
-    assert_int_equal(person_password_prepare(&f->a, "mật khẩu chuẩn bị", &hash, &field), PH_OK);
+    assert_int_equal(person_password_prepare(&f->tu.a, "mật khẩu chuẩn bị", &hash, &field), PH_OK);
     /* The access rules hold with a prepared hash too. */
     p.password_hash = hash;
     assert_int_equal(TX(&mil, person_create(&mil, &p, NULL, &field)), PH_EPERM);
     assert_null(p.password_hash);
 
-    assert_int_equal(store_audit_count(f->st, &before), PH_OK);
+    before = tu_audit_count(f->tu.st);
     p.password_hash = hash;
     assert_int_equal(TX(&cx, person_create(&cx, &p, NULL, &field)), PH_OK);
     assert_true(p.has_password);
     assert_null(p.password_hash);
     /* Stored as given, so the password logs in. */
-    assert_int_equal(store_person_get(f->st, &f->a, p.id, &got), PH_OK);
+    assert_int_equal(store_person_get(f->tu.st, &f->tu.a, p.id, &got), PH_OK);
     assert_string_equal(got.password_hash, hash);
     assert_true(password_verify(got.password_hash, "mật khẩu chuẩn bị"));
     assert_int_equal(person_get(&cx, p.id, &got), PH_OK);
     assert_true(got.has_password);
     assert_null(got.password_hash);
-    assert_int_equal(store_audit_page(f->st, &f->a, before, 10, &entries, &n), PH_OK);
-    assert_int_equal(n, 1);
-    assert_null(strstr(entries[0].detail, "argon2"));
+    e = tu_audit_one_after(f->tu.st, &f->tu.a, before);
+    assert_null(strstr(e.detail, "argon2"));
 
     /* Anything but an argon2id hash is refused. */
     static const char *const bad[] = {"", "mật khẩu thường",
@@ -578,40 +501,36 @@ static void test_person_create_prepared_hash(void **state)
     for (size_t i = 0; i < PH_NELEM(bad); i++) {
         p = mk("hash.xau", "Hash Xấu", f->ca_bd);
         p.password_hash = bad[i];
-        field = NULL;
-        if (TX(&cx, person_create(&cx, &p, NULL, &field)) != PH_EINVAL || field == NULL ||
-            strcmp(field, "password") != 0)
-            fail_msg("bad hash %zu accepted", i);
+        TX_EINVAL_CASE(i, &cx, person_create(&cx, &p, NULL, &field), field, "password");
     }
     /* A password given as text wins over a stray hash (the CLI path). */
     p = mk("hash.va.mk", "Hai Cách", f->ca_bd);
     p.password_hash = "không phải hash";
     assert_int_equal(TX(&cx, person_create(&cx, &p, "mật khẩu dạng chữ", &field)), PH_OK);
-    assert_int_equal(store_person_get(f->st, &f->a, p.id, &got), PH_OK);
+    assert_int_equal(store_person_get(f->tu.st, &f->tu.a, p.id, &got), PH_OK);
     assert_true(password_verify(got.password_hash, "mật khẩu dạng chữ"));
 }
 
 static void test_person_set_password_hash(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx admin = tu_ctx(f->st, &f->a, &f->police_admin);
-    struct core_ctx dist = tu_ctx(f->st, &f->a, &f->district_admin);
-    struct core_ctx mil = tu_ctx(f->st, &f->a, &f->military_admin);
-    struct core_ctx viewer = tu_ctx(f->st, &f->a, &f->viewer);
+    struct core_ctx admin = tu_as(&f->tu, &f->police_admin);
+    struct core_ctx dist = tu_as(&f->tu, &f->district_admin);
+    struct core_ctx mil = tu_as(&f->tu, &f->military_admin);
+    struct core_ctx viewer = tu_as(&f->tu, &f->viewer);
     struct person p = mk("hoang.l", "Hoàng L", f->ca_bd), got;
-    struct store_outbox_event *ev = NULL;
-    struct audit_entry *entries = NULL;
+    struct store_outbox_event ev;
+    struct audit_entry e;
     struct core_user self_user;
     struct core_ctx self;
     const char *hash = NULL, *field = NULL;
-    int64_t count = 0, tok;
-    size_t n = 0;
+    int64_t tok;
 
     p.clearance = CLEARANCE_SECRET;
     p.id = person_ok(&admin, p, NULL);
     tok = token_for(f, p.id);
-    assert_int_equal(store_person_set_login_state(f->st, p.id, 7, admin.now_ms + 60000), PH_OK);
-    assert_int_equal(person_password_prepare(&f->a, "mật khẩu do quản trị đặt", &hash, &field),
+    assert_int_equal(store_person_set_login_state(f->tu.st, p.id, 7, admin.now_ms + 60000), PH_OK);
+    assert_int_equal(person_password_prepare(&f->tu.a, "mật khẩu do quản trị đặt", &hash, &field),
                      PH_OK);
 
     /* The access rules of person_set_password, before the hash is looked at. */
@@ -620,34 +539,31 @@ static void test_person_set_password_hash(void **state)
     assert_int_equal(TX(&dist, person_set_password_hash(&dist, p.id, hash, &field)), PH_EPERM);
     assert_int_equal(TX(&admin, person_set_password_hash(&admin, 9999, hash, &field)),
                      PH_ENOTFOUND);
-    field = NULL;
-    assert_int_equal(TX(&admin, person_set_password_hash(&admin, p.id, "mật khẩu thô", &field)),
-                     PH_EINVAL);
-    assert_string_equal(field, "password");
+    TX_EINVAL(&admin, person_set_password_hash(&admin, p.id, "mật khẩu thô", &field), field,
+              "password");
     assert_int_equal(TX(&admin, person_set_password_hash(&admin, p.id, NULL, &field)), PH_EINVAL);
     assert_false(token_revoked(f, p.id, tok));
 
     assert_int_equal(TX(&admin, person_set_password_hash(&admin, p.id, hash, &field)), PH_OK);
     assert_true(token_revoked(f, p.id, tok));
-    assert_int_equal(store_person_get(f->st, &f->a, p.id, &got), PH_OK);
+    assert_int_equal(store_person_get(f->tu.st, &f->tu.a, p.id, &got), PH_OK);
     assert_string_equal(got.password_hash, hash);
     assert_int_equal(got.failed_logins, 0);
     assert_int_equal(got.locked_until, 0);
-    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
-    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 10, &entries, &n), PH_OK);
-    assert_string_equal(entries[0].action, "person.password");
-    assert_non_null(strstr(entries[0].detail, "\"by\":\"admin\""));
-    assert_non_null(strstr(entries[0].detail, "\"tokens_revoked\":1"));
-    assert_null(strstr(entries[0].detail, "argon2"));
-    assert_int_equal(store_outbox_after(f->st, &f->a, 0, 1000, &ev, &n), PH_OK);
-    assert_string_equal(ev[n - 1].topic, "person.password_set");
-    assert_int_equal(ev[n - 1].item_id, p.id);
+    e = tu_audit_last(f->tu.st, &f->tu.a);
+    assert_string_equal(e.action, "person.password");
+    assert_non_null(strstr(e.detail, "\"by\":\"admin\""));
+    assert_non_null(strstr(e.detail, "\"tokens_revoked\":1"));
+    assert_null(strstr(e.detail, "argon2"));
+    ev = tu_event_last(f->tu.st, &f->tu.a);
+    assert_string_equal(ev.topic, "person.password_set");
+    assert_int_equal(ev.item_id, p.id);
 
     /* Not one's own: that needs the old password (session_change_password). */
     self_user = (struct core_user){.person_id = p.id, .username = "hoang.l", .roles = ROLE_ADMIN,
                                    .clearance = p.clearance, .unit_id = f->ca_bd,
                                    .unit_path = f->district_admin.unit_path, .force = "police"};
-    self = tu_ctx(f->st, &f->a, &self_user);
+    self = tu_as(&f->tu, &self_user);
     assert_int_equal(TX(&self, person_set_password_hash(&self, p.id, hash, &field)), PH_EPERM);
 }
 
@@ -656,16 +572,16 @@ static void test_person_own_account(void **state)
     struct fx *f = *state;
     struct person me = mk("qtv.ca", "Quản Trị CA", f->ca), p;
     struct core_user admin_user = f->police_admin;
-    struct core_ctx admin, sys = f->sys;
+    struct core_ctx admin, sys = f->tu.sys;
     const char *field = NULL;
     int64_t tok;
 
     me.roles = ROLE_ADMIN;
     me.clearance = CLEARANCE_SECRET;
-    me.id = person_ok(&f->sys, me, NULL);
+    me.id = person_ok(&f->tu.sys, me, NULL);
     admin_user.person_id = me.id;
     admin_user.username = "qtv.ca";
-    admin = tu_ctx(f->st, &f->a, &admin_user);
+    admin = tu_as(&f->tu, &admin_user);
 
     /* Nobody gives themself operational roles ... */
     assert_int_equal(person_get(&admin, me.id, &p), PH_OK);
@@ -711,19 +627,19 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_person_username_valid),
-        cmocka_unit_test_setup_teardown(test_person_create, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_create_with_password, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_validate_fields, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_access, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_update_clearance, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_disable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_set_password, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_password_prepare, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_create_prepared_hash, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_set_password_hash, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_person_own_account, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_create, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_create_with_password, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_validate_fields, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_access, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_update, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_update_clearance, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_disable, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_set_password, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_list, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_password_prepare, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_create_prepared_hash, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_set_password_hash, setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_person_own_account, setup, tu_fx_teardown),
     };
     if (password_lib_init() != PH_OK)
         return 1;

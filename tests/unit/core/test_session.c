@@ -18,50 +18,15 @@
 
 #define PASSWORD "Bến Tre 2026 trực ban"
 
-/* Run call inside a transaction of cx's store: commit on PH_OK, else roll back. */
-#define TX(cx, call) tx_end((cx), store_tx_begin((cx)->st) == PH_OK ? (call) : PH_ESTORE)
-
-static ph_err tx_end(struct core_ctx *cx, ph_err rc)
-{
-    if (rc == PH_OK)
-        return store_tx_commit(cx->st);
-    (void)store_tx_rollback(cx->st);
-    return rc;
-}
-
 static const struct core_user anonymous = {.username = "anonymous"};
 
 struct fx {
-    struct store *st;
-    struct arena a;
-    struct core_ctx sys;
+    struct tu_fx tu;      /* first, for tu_fx_teardown() */
     struct core_ctx anon; /* a login from 192.0.2.10 */
     int64_t ca, ca_bd, qs;
     int64_t officer; /* "nguyen.van.a" at ca_bd, password PASSWORD */
     struct core_user police_admin, military_admin, viewer;
 };
-
-static struct core_user user_at(struct fx *f, int64_t unit_id, unsigned roles, int clearance)
-{
-    struct unit u;
-    struct core_user who = {.person_id = 900 + unit_id, .username = "qtv", .roles = roles,
-                            .clearance = clearance, .unit_id = unit_id};
-    assert_int_equal(unit_get(&f->sys, unit_id, &u), PH_OK);
-    who.unit_path = u.path;
-    who.unit_level = u.level;
-    who.force = u.force;
-    return who;
-}
-
-static int64_t unit_ok(struct fx *f, const char *code, const char *force, const char *level,
-                       int64_t parent)
-{
-    struct unit u = {.code = code, .name = code, .force = force, .level = level,
-                     .parent_id = parent, .is_active = true};
-    const char *field = NULL;
-    assert_int_equal(TX(&f->sys, unit_create(&f->sys, &u, &field)), PH_OK);
-    return u.id;
-}
 
 static int64_t person_ok(struct fx *f, const char *username, int64_t unit_id, int clearance,
                          const char *password)
@@ -69,40 +34,36 @@ static int64_t person_ok(struct fx *f, const char *username, int64_t unit_id, in
     struct person p = {.username = username, .full_name = "Nguyễn Văn A", .unit_id = unit_id,
                        .roles = ROLE_DUTY_OFFICER | ROLE_REPORTER, .clearance = clearance};
     const char *field = NULL;
-    assert_int_equal(TX(&f->sys, person_create(&f->sys, &p, password, &field)), PH_OK);
+    assert_int_equal(TX(&f->tu.sys, person_create(&f->tu.sys, &p, password, &field)), PH_OK);
     return p.id;
 }
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
+    struct core_ctx *sys = &f->tu.sys;
 
     session_configure(NULL);
-    f->st = tu_store();
-    arena_init(&f->a);
-    f->sys = tu_ctx(f->st, &f->a, &core_system_user);
+    tu_fx_open(&f->tu);
     /* Lock times are compared with the real clock by login_verify. */
-    f->sys.now_ms = time_now_ms();
-    f->anon = f->sys;
+    sys->now_ms = time_now_ms();
+    f->anon = *sys;
     f->anon.user = &anonymous;
     f->anon.client = "192.0.2.10";
-    f->ca = unit_ok(f, "CA-BT", "police", "province", 0);
-    f->ca_bd = unit_ok(f, "CA-H-BD", "police", "district", f->ca);
-    f->qs = unit_ok(f, "QS-BT", "military", "province", 0);
+    f->ca = tu_unit_create(sys, tu_unit("CA-BT", "CA-BT", "police", "province", 0));
+    f->ca_bd = tu_unit_create(sys, tu_unit("CA-H-BD", "CA-H-BD", "police", "district", f->ca));
+    f->qs = tu_unit_create(sys, tu_unit("QS-BT", "QS-BT", "military", "province", 0));
     f->officer = person_ok(f, "nguyen.van.a", f->ca_bd, CLEARANCE_CONFIDENTIAL, PASSWORD);
-    f->police_admin = user_at(f, f->ca, ROLE_ADMIN, CLEARANCE_SECRET);
-    f->military_admin = user_at(f, f->qs, ROLE_ADMIN, CLEARANCE_TOP_SECRET);
-    f->viewer = user_at(f, f->ca, ROLE_VIEWER, CLEARANCE_TOP_SECRET);
+    f->police_admin = tu_user_at(sys, f->ca, ROLE_ADMIN, CLEARANCE_SECRET);
+    f->military_admin = tu_user_at(sys, f->qs, ROLE_ADMIN, CLEARANCE_TOP_SECRET);
+    f->viewer = tu_user_at(sys, f->ca, ROLE_VIEWER, CLEARANCE_TOP_SECRET);
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    store_close(f->st);
-    arena_release(&f->a);
-    free(f);
+    (void)tu_fx_teardown(state);
     session_configure(NULL);
     return 0;
 }
@@ -125,21 +86,16 @@ static ph_err login(struct core_ctx *cx, const char *username, const char *passw
     return res->verdict;
 }
 
+/* The newest audit entry. */
 static struct audit_entry last_audit(struct fx *f)
 {
-    struct audit_entry *items = NULL;
-    int64_t count = 0;
-    size_t n = 0;
-    assert_int_equal(store_audit_count(f->st, &count), PH_OK);
-    assert_int_equal(store_audit_page(f->st, &f->a, count - 1, 1, &items, &n), PH_OK);
-    assert_int_equal(n, 1);
-    return items[0];
+    return tu_audit_last(f->tu.st, &f->tu.a);
 }
 
 static struct person person_now(struct fx *f, int64_t id)
 {
     struct person p;
-    assert_int_equal(person_get(&f->sys, id, &p), PH_OK);
+    assert_int_equal(person_get(&f->tu.sys, id, &p), PH_OK);
     return p;
 }
 
@@ -280,7 +236,8 @@ static void test_session_lock(void **state)
     assert_int_equal(person_now(f, f->officer).locked_until, p.locked_until);
 
     /* Once the lock has passed, the right password works again. */
-    assert_int_equal(store_person_set_login_state(f->st, f->officer, 0, f->anon.now_ms - 1), PH_OK);
+    assert_int_equal(store_person_set_login_state(f->tu.st, f->officer, 0, f->anon.now_ms - 1),
+                     PH_OK);
     assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_OK);
     assert_int_equal(person_now(f, f->officer).locked_until, 0);
 }
@@ -292,22 +249,17 @@ static void test_session_disabled_and_no_password(void **state)
     struct core_user who;
     int64_t nopw = person_ok(f, "chua.co.mk", f->ca_bd, 0, NULL);
     char text[TOKEN_STR_BYTES];
-    struct store_token t = {.person_id = f->officer, .kind = "session",
-                            .created_at = f->sys.now_ms, .expires_at = f->sys.now_ms + 60000};
-    int64_t tid = 0;
 
     assert_int_equal(login(&f->anon, "chua.co.mk", "bất kỳ mật khẩu nào", &res), PH_EAUTH);
     assert_non_null(strstr(last_audit(f).detail, "\"reason\":\"no_password\""));
     assert_int_equal(last_audit(f).item_id, nopw);
 
-    assert_int_equal(TX(&f->sys, person_set_disabled(&f->sys, f->officer, true)), PH_OK);
+    assert_int_equal(TX(&f->tu.sys, person_set_disabled(&f->tu.sys, f->officer, true)), PH_OK);
     assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_EAUTH);
     assert_non_null(strstr(last_audit(f).detail, "\"reason\":\"disabled\""));
 
     /* A token of a disabled account does not authenticate. */
-    token_generate(text);
-    token_hash(text, t.hash);
-    assert_int_equal(store_token_insert(f->st, &t, &tid), PH_OK);
+    (void)tu_token_insert(f->tu.st, f->officer, f->tu.sys.now_ms, f->tu.sys.now_ms + 60000, text);
     assert_int_equal(session_authenticate(&f->anon, text, &who, NULL, NULL), PH_EAUTH);
 }
 
@@ -365,16 +317,16 @@ static void test_session_password_change_revokes(void **state)
 static void test_session_api_tokens(void **state)
 {
     struct fx *f = *state;
-    struct core_ctx admin = tu_ctx(f->st, &f->a, &f->police_admin);
-    struct core_ctx mil = tu_ctx(f->st, &f->a, &f->military_admin);
-    struct core_ctx viewer = tu_ctx(f->st, &f->a, &f->viewer);
+    struct core_ctx admin = tu_as(&f->tu, &f->police_admin);
+    struct core_ctx mil = tu_as(&f->tu, &f->military_admin);
+    struct core_ctx viewer = tu_as(&f->tu, &f->viewer);
     struct core_user who;
     struct audit_entry e;
     char *token = NULL;
     int64_t id = 0, exp = 0;
     int64_t secret = person_ok(f, "mat.cao", f->ca_bd, CLEARANCE_TOP_SECRET, NULL);
 
-    admin.now_ms = viewer.now_ms = mil.now_ms = f->sys.now_ms;
+    admin.now_ms = viewer.now_ms = mil.now_ms = f->tu.sys.now_ms;
     assert_int_equal(TX(&viewer, api_token_create(&viewer, f->officer, "Hệ thống CAP", 0, &token,
                                                    &id, &exp)),
                      PH_EPERM);
@@ -444,13 +396,6 @@ static ph_err change_own(struct core_ctx *cx, const char *old_pw, const char *ne
     return verdict;
 }
 
-static int64_t audit_count(struct fx *f)
-{
-    int64_t n = 0;
-    assert_int_equal(store_audit_count(f->st, &n), PH_OK);
-    return n;
-}
-
 static void test_session_change_password(void **state)
 {
     struct fx *f = *state;
@@ -501,20 +446,20 @@ static void test_session_change_password_rules(void **state)
     struct fx *f = *state;
     struct core_user who;
     struct core_ctx self = officer_ctx(f, &who);
-    struct core_ctx sys = f->sys;
+    struct core_ctx sys = f->tu.sys;
     struct login_attempt at, other;
     const char *hash = NULL, *field = NULL;
     ph_err verdict = PH_EIO;
     int64_t before;
 
     person_ok(f, "nguoi.khac", f->ca_bd, 0, PASSWORD);
-    assert_int_equal(person_password_prepare(&f->a, "mật khẩu mới 2026", &hash, &field), PH_OK);
+    assert_int_equal(person_password_prepare(&f->tu.a, "mật khẩu mới 2026", &hash, &field), PH_OK);
 
     /* Only one's own account: not another's attempt, not as the system. */
     assert_int_equal(login_prepare(&self, "nguoi.khac", &other), PH_OK);
     login_verify(&other, PASSWORD);
     assert_int_equal(other.verdict, PH_OK);
-    before = audit_count(f);
+    before = tu_audit_count(f->tu.st);
     assert_int_equal(TX(&self, session_change_password(&self, &other, hash, &verdict, &field)),
                      PH_EPERM);
     assert_int_equal(TX(&sys, session_change_password(&sys, &other, hash, &verdict, &field)),
@@ -523,17 +468,14 @@ static void test_session_change_password_rules(void **state)
     login_verify(&other, PASSWORD);
     assert_int_equal(TX(&sys, session_change_password(&sys, &other, hash, &verdict, &field)),
                      PH_EPERM);
-    assert_int_equal(audit_count(f), before);
+    assert_int_equal(tu_audit_count(f->tu.st), before);
     assert_int_equal(verdict, PH_EIO); /* untouched on errors */
 
     /* A right old password with something that is no argon2id hash. */
     assert_int_equal(login_prepare(&self, "nguyen.van.a", &at), PH_OK);
     login_verify(&at, PASSWORD);
-    field = NULL;
-    assert_int_equal(TX(&self, session_change_password(&self, &at, "mật khẩu thô", &verdict,
-                                                        &field)),
-                     PH_EINVAL);
-    assert_string_equal(field, "new_password");
+    TX_EINVAL(&self, session_change_password(&self, &at, "mật khẩu thô", &verdict, &field), field,
+              "new_password");
     assert_int_equal(TX(&self, session_change_password(&self, &at, NULL, &verdict, &field)),
                      PH_EINVAL);
 
@@ -575,7 +517,7 @@ static void test_session_change_password_locks(void **state)
     assert_int_equal(login(&f->anon, "nguyen.van.a", PASSWORD, &res), PH_ELOCKED);
 
     /* The self path of person_set_password goes the same way. */
-    assert_int_equal(store_person_set_login_state(f->st, f->officer, 0, 0), PH_OK);
+    assert_int_equal(store_person_set_login_state(f->tu.st, f->officer, 0, 0), PH_OK);
     field = NULL;
     assert_int_equal(
         TX(&self, person_set_password(&self, f->officer, "sai rồi nhé", "mật khẩu mới 2026", &field)),
@@ -682,9 +624,9 @@ static void test_session_refusal_audit(void **state)
     assert_int_equal(login(&f->anon, "nguyen.van.a", "sai mật khẩu", NULL), PH_EAUTH);
     assert_int_equal(login_prepare(&f->anon, " nguyen.van.a ", &at), PH_EBUSY);
     assert_true(at.first_refusal);
-    before = audit_count(f);
+    before = tu_audit_count(f->tu.st);
     assert_int_equal(TX(&f->anon, login_record_refusal(&f->anon, &at)), PH_OK);
-    assert_int_equal(audit_count(f), before + 1);
+    assert_int_equal(tu_audit_count(f->tu.st), before + 1);
     e = last_audit(f);
     assert_string_equal(e.action, "auth.login_throttled");
     assert_int_equal(e.actor_id, 0);

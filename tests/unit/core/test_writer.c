@@ -19,7 +19,7 @@ struct tjob {
 
 /* A temporary database file and a reader connection the done() callbacks use
  * (they all run on the writer thread, one at a time). */
-static char dir[64], dsn[128], path[96];
+static struct tu_tmpdb tmp;
 static struct store *reader;
 static atomic_int done_count;
 
@@ -30,13 +30,10 @@ static bool gate_started, gate_open;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/phoihop-test-writer-XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    if (tu_tmpdb_make(&tmp, "writer") != 0)
         return -1;
-    snprintf(path, sizeof(path), "%s/db.sqlite", dir);
-    snprintf(dsn, sizeof(dsn), "sqlite:%s", path);
     /* Creating the schema here keeps the writer's open and the reader's from racing. */
-    if (store_open(dsn, &reader) != PH_OK)
+    if (store_open(tmp.dsn, &reader) != PH_OK)
         return -1;
     atomic_store(&done_count, 0);
     gate_started = gate_open = false;
@@ -45,16 +42,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char p[160];
     (void)state;
     store_close(reader);
     reader = NULL;
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
-    rmdir(dir);
+    (void)tu_tmpdb_remove(&tmp);
     return 0;
 }
 
@@ -148,16 +139,12 @@ static void *submit_main(void *arg)
     return NULL;
 }
 
-/* Free-running: 4 threads submit 200 jobs while the writer commits. */
-static void test_writer_group_commit(void **state)
+/* Make the JOBS audit-recording jobs and have SUBMITTERS threads submit them to w;
+ * returns when every job is submitted. */
+static void submit_jobs(struct writer *w)
 {
-    struct writer *w = NULL;
     pthread_t th[SUBMITTERS];
     struct submitter sub[SUBMITTERS];
-    uint64_t batches = 0, njobs = 0;
-    (void)state;
-
-    assert_int_equal(writer_start(dsn, &w), PH_OK);
     for (int i = 0; i < JOBS; i++)
         tjob_init(&jobs[i], run_record, i + 1, PH_OK);
     for (int i = 0; i < SUBMITTERS; i++) {
@@ -166,10 +153,27 @@ static void test_writer_group_commit(void **state)
     }
     for (int i = 0; i < SUBMITTERS; i++)
         pthread_join(th[i], NULL);
-    while (atomic_load(&done_count) < JOBS)
+}
+
+/* Wait for n done() calls, read w's stats (before stopping it frees them), stop w. */
+static void wait_and_stop(struct writer *w, int n, uint64_t *batches, uint64_t *njobs)
+{
+    while (atomic_load(&done_count) < n)
         usleep(1000);
-    writer_stats(w, &batches, &njobs);
+    writer_stats(w, batches, njobs);
     writer_stop(w);
+}
+
+/* Free-running: 4 threads submit 200 jobs while the writer commits. */
+static void test_writer_group_commit(void **state)
+{
+    struct writer *w = NULL;
+    uint64_t batches = 0, njobs = 0;
+    (void)state;
+
+    assert_int_equal(writer_start(tmp.dsn, &w), PH_OK);
+    submit_jobs(w);
+    wait_and_stop(w, JOBS, &batches, &njobs);
 
     print_message("free-running: %llu batches for %d jobs\n", (unsigned long long)batches, JOBS);
     assert_int_equal(njobs, JOBS);
@@ -199,29 +203,16 @@ static void test_writer_batches_less_than_jobs(void **state)
 {
     struct writer *w = NULL;
     struct tjob gate;
-    pthread_t th[SUBMITTERS];
-    struct submitter sub[SUBMITTERS];
     uint64_t batches = 0, njobs = 0;
     (void)state;
 
-    assert_int_equal(writer_start(dsn, &w), PH_OK);
+    assert_int_equal(writer_start(tmp.dsn, &w), PH_OK);
     tjob_init(&gate, run_gate, 0, PH_OK);
     assert_int_equal(writer_submit(w, &gate.job), PH_OK);
     wait_gate_started();
-    for (int i = 0; i < JOBS; i++)
-        tjob_init(&jobs[i], run_record, i + 1, PH_OK);
-    for (int i = 0; i < SUBMITTERS; i++) {
-        sub[i] = (struct submitter){w, i * PER_SUBMITTER};
-        assert_int_equal(pthread_create(&th[i], NULL, submit_main, &sub[i]), 0);
-    }
-    for (int i = 0; i < SUBMITTERS; i++)
-        pthread_join(th[i], NULL);
+    submit_jobs(w);
     open_gate();
-    /* Wait for every done() before reading the stats (stop would free w). */
-    while (atomic_load(&done_count) < JOBS + 1)
-        usleep(1000);
-    writer_stats(w, &batches, &njobs);
-    writer_stop(w);
+    wait_and_stop(w, JOBS + 1, &batches, &njobs);
 
     print_message("held: %llu batches for %d jobs\n", (unsigned long long)batches, JOBS + 1);
     assert_int_equal(njobs, JOBS + 1);
@@ -245,7 +236,7 @@ static void test_writer_failing_job_rolls_back_alone(void **state)
     uint64_t batches = 0, njobs = 0;
     (void)state;
 
-    assert_int_equal(writer_start(dsn, &w), PH_OK);
+    assert_int_equal(writer_start(tmp.dsn, &w), PH_OK);
     tjob_init(&gate, run_gate, 0, PH_OK);
     tjob_init(&a, run_record, 1, PH_OK);
     tjob_init(&b, run_record, 2, PH_EINVAL); /* writes, then fails */
@@ -257,10 +248,7 @@ static void test_writer_failing_job_rolls_back_alone(void **state)
     assert_int_equal(writer_submit(w, &b.job), PH_OK);
     assert_int_equal(writer_submit(w, &c.job), PH_OK);
     open_gate();
-    while (atomic_load(&done_count) < 4)
-        usleep(1000);
-    writer_stats(w, &batches, &njobs);
-    writer_stop(w);
+    wait_and_stop(w, 4, &batches, &njobs);
 
     assert_int_equal(batches, 2);
     assert_int_equal(njobs, 3); /* b was not committed */
@@ -297,7 +285,7 @@ static void test_writer_queue_bound(void **state)
     (void)state;
 
     assert_non_null(many);
-    assert_int_equal(writer_start(dsn, &w), PH_OK);
+    assert_int_equal(writer_start(tmp.dsn, &w), PH_OK);
     tjob_init(&gate, run_gate, 0, PH_OK);
     assert_int_equal(writer_submit(w, &gate.job), PH_OK);
     wait_gate_started();
@@ -317,28 +305,22 @@ static void test_writer_queue_bound(void **state)
 
 static void test_writer_run_sync(void **state)
 {
-    struct arena a;
+    struct tu_fx t;
     struct tjob ok, bad;
-    int64_t count = -1;
     (void)state;
-    arena_init(&a);
-    struct store *st = tu_store();
-    struct core_ctx cx = tu_ctx(st, &a, &core_system_user);
+    tu_fx_open(&t);
 
     tjob_init(&ok, run_record, 1, PH_OK);
     tjob_init(&bad, run_record, 2, PH_ECONFLICT);
-    assert_int_equal(writer_run_sync(&cx, run_record, &ok), PH_OK);
-    assert_int_equal(writer_run_sync(&cx, run_record, &bad), PH_ECONFLICT);
-    assert_int_equal(store_audit_count(st, &count), PH_OK);
-    assert_int_equal(count, 1);
+    assert_int_equal(writer_run_sync(&t.sys, run_record, &ok), PH_OK);
+    assert_int_equal(writer_run_sync(&t.sys, run_record, &bad), PH_ECONFLICT);
+    assert_int_equal(tu_audit_count(t.st), 1);
     /* The failed run left no transaction open: another one starts. */
-    assert_int_equal(writer_run_sync(&cx, run_record, &ok), PH_OK);
-    assert_int_equal(store_audit_count(st, &count), PH_OK);
-    assert_int_equal(count, 2);
-    store_close(st);
+    assert_int_equal(writer_run_sync(&t.sys, run_record, &ok), PH_OK);
+    assert_int_equal(tu_audit_count(t.st), 2);
+    tu_fx_close(&t);
     arena_release(&ok.job.arena);
     arena_release(&bad.job.arena);
-    arena_release(&a);
 }
 
 static void test_writer_start_bad_dsn(void **state)

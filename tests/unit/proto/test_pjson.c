@@ -87,16 +87,13 @@ static json_t *parse(const char *text)
 
 static void test_pjson_time(void **state)
 {
-    struct arena a;
+    struct arena *a = *state;
 
-    (void)state;
-    arena_init(&a);
-    assert_string_equal(dump(&a, pjson_time(0)), "null");
-    assert_string_equal(dump(&a, pjson_time(T_2026_11_28_233405)), "\"2026-11-28T23:34:05Z\"");
-    assert_string_equal(dump(&a, pjson_time(T_2026_11_28_233405 + 5)),
+    assert_string_equal(dump(a, pjson_time(0)), "null");
+    assert_string_equal(dump(a, pjson_time(T_2026_11_28_233405)), "\"2026-11-28T23:34:05Z\"");
+    assert_string_equal(dump(a, pjson_time(T_2026_11_28_233405 + 5)),
                         "\"2026-11-28T23:34:05.005Z\"");
-    assert_string_equal(dump(&a, pjson_time(-1)), "\"1969-12-31T23:59:59.999Z\"");
-    arena_release(&a);
+    assert_string_equal(dump(a, pjson_time(-1)), "\"1969-12-31T23:59:59.999Z\"");
 }
 
 static void test_pjson_area(void **state)
@@ -194,10 +191,8 @@ static void test_pjson_unit(void **state)
         .created_at = T_2026_11_28_233405,
         .updated_at = T_2026_11_28_233405,
     };
-    struct arena a;
+    struct arena *a = *state;
 
-    (void)state;
-    arena_init(&a);
     json_t *o = pjson_unit(&u);
     expect_shape(o, full, PH_NELEM(full), "unit");
     assert_string_equal(str_member(o, "name"), "Công an huyện Bình Đại");
@@ -205,7 +200,7 @@ static void test_pjson_unit(void **state)
     assert_string_equal(str_member(o, "path"), "/1/5/");
     assert_string_equal(str_member(o, "phone"), "0275 3851 234");
     assert_int_equal(int_member(o, "parent_id"), 1);
-    assert_string_equal(dump(&a, json_incref(json_object_get(o, "area_ids"))), "[3,9000000000]");
+    assert_string_equal(dump(a, json_incref(json_object_get(o, "area_ids"))), "[3,9000000000]");
     json_decref(o);
 
     u.parent_id = 0;
@@ -219,7 +214,6 @@ static void test_pjson_unit(void **state)
     expect_shape(o, sparse, PH_NELEM(sparse), "unit, sparse");
     assert_int_equal(json_array_size(json_object_get(o, "area_ids")), 0);
     json_decref(o);
-    arena_release(&a);
 }
 
 static void test_pjson_person(void **state)
@@ -261,10 +255,8 @@ static void test_pjson_person(void **state)
         .updated_at = T_2026_11_28_233405,
         .password_hash = hash,
     };
-    struct arena a;
+    struct arena *a = *state;
 
-    (void)state;
-    arena_init(&a);
     json_t *o = pjson_person(&p);
     expect_shape(o, full, PH_NELEM(full), "person");
     assert_string_equal(str_member(o, "full_name"), "Nguyễn Văn A");
@@ -272,13 +264,13 @@ static void test_pjson_person(void **state)
     assert_string_equal(str_member(o, "clearance"), "confidential");
     assert_string_equal(str_member(o, "locked_until"), "2026-11-28T23:34:05Z");
     assert_int_equal(int_member(o, "unit_id"), 5);
-    assert_string_equal(dump(&a, json_incref(json_object_get(o, "roles"))),
+    assert_string_equal(dump(a, json_incref(json_object_get(o, "roles"))),
                         "[\"duty_officer\",\"admin\"]");
     /* The hash leaves under no name, and the text nowhere. */
     assert_null(json_object_get(o, "password_hash"));
     assert_null(json_object_get(o, "password"));
     assert_null(json_object_get(o, "failed_logins"));
-    const char *text = dump(&a, o);
+    const char *text = dump(a, o);
     assert_null(strstr(text, "argon2"));
     assert_null(strstr(text, "c2FsdHNhbHQ"));
 
@@ -288,8 +280,7 @@ static void test_pjson_person(void **state)
     expect_shape(o, sparse, PH_NELEM(sparse), "person, sparse");
     assert_int_equal(json_array_size(json_object_get(o, "roles")), 0);
     assert_string_equal(str_member(o, "clearance"), "unclassified");
-    assert_null(strstr(dump(&a, o), "argon2"));
-    arena_release(&a);
+    assert_null(strstr(dump(a, o), "argon2"));
 }
 
 static void test_pjson_user(void **state)
@@ -315,17 +306,15 @@ static void test_pjson_user(void **state)
         .unit_level = "district",
         .force = "border_guard",
     };
-    struct arena a;
+    struct arena *a = *state;
 
-    (void)state;
-    arena_init(&a);
     json_t *o = pjson_user(&u);
     expect_shape(o, full, PH_NELEM(full), "user");
     assert_int_equal(int_member(o, "id"), 9);
     assert_string_equal(str_member(o, "clearance"), "top_secret");
     assert_string_equal(str_member(o, "force"), "border_guard");
     assert_string_equal(str_member(o, "unit_path"), "/1/5/");
-    assert_string_equal(dump(&a, json_incref(json_object_get(o, "roles"))), "[\"commander\"]");
+    assert_string_equal(dump(a, json_incref(json_object_get(o, "roles"))), "[\"commander\"]");
     json_decref(o);
 
     struct core_user admin = {.person_id = 1,
@@ -336,7 +325,6 @@ static void test_pjson_user(void **state)
     o = pjson_user(&admin);
     expect_shape(o, sparse, PH_NELEM(sparse), "user without unit");
     json_decref(o);
-    arena_release(&a);
 }
 
 /* ---- pages and cursors ------------------------------------------------------------ */
@@ -432,7 +420,7 @@ static void test_pjson_cursor_malformed(void **state)
 
 static void test_pjson_apply_area(void **state)
 {
-    struct arena a;
+    struct arena *a = *state;
     struct area ar = {.id = 12,
                       .code = "old",
                       .name = "cũ",
@@ -442,14 +430,12 @@ static void test_pjson_apply_area(void **state)
                       .created_at = 5};
     const char *field = NULL;
 
-    (void)state;
-    arena_init(&a);
     json_t *o = parse("{\"code\": \"28753\", \"name\": \"X\\u00e3 B\\u00ecnh Th\\u1eafng\","
                       " \"level\": \"commune\", \"kind\": \"coastal\", \"parent_id\": 3,"
                       " \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[1, 2], [3, 4]]]},"
                       " \"valid_from\": \"2020-01-01\", \"valid_to\": null, \"version\": 4,"
                       " \"id\": 999, \"created_at\": \"2000-01-01T00:00:00Z\", \"updated_at\": 7}");
-    assert_int_equal(pjson_apply_area(o, &a, &ar, &field), PH_OK);
+    assert_int_equal(pjson_apply_area(o, a, &ar, &field), PH_OK);
     assert_string_equal(ar.code, "28753");
     assert_string_equal(ar.name, "Xã Bình Thắng");
     assert_string_equal(ar.level, "commune");
@@ -470,7 +456,7 @@ static void test_pjson_apply_area(void **state)
 
     /* PATCH: only the members present change; null clears what may be cleared. */
     o = parse("{\"parent_id\": null, \"geometry\": null}");
-    assert_int_equal(pjson_apply_area(o, &a, &ar, &field), PH_OK);
+    assert_int_equal(pjson_apply_area(o, a, &ar, &field), PH_OK);
     assert_int_equal(ar.parent_id, 0);
     assert_null(ar.geometry);
     assert_string_equal(ar.name, "Xã Bình Thắng");
@@ -478,25 +464,22 @@ static void test_pjson_apply_area(void **state)
     json_decref(o);
 
     o = json_object(); /* an empty object changes nothing */
-    assert_int_equal(pjson_apply_area(o, &a, &ar, &field), PH_OK);
+    assert_int_equal(pjson_apply_area(o, a, &ar, &field), PH_OK);
     assert_string_equal(ar.code, "28753");
     json_decref(o);
-    arena_release(&a);
 }
 
 static void test_pjson_apply_unit(void **state)
 {
-    struct arena a;
+    struct arena *a = *state;
     struct unit u = {.id = 5, .path = "/1/5/", .is_active = true};
     const char *field = NULL;
 
-    (void)state;
-    arena_init(&a);
     json_t *o = parse("{\"code\": \"BP-BD\", \"name\": \"\\u0110\\u1ed3n Bi\\u00ean ph\\u00f2ng\","
                       " \"force\": \"border_guard\", \"parent_id\": 1, \"level\": \"commune\","
                       " \"phone\": \"0275\", \"is_active\": false, \"area_ids\": [3, 9000000000],"
                       " \"version\": 2, \"path\": \"/9/\", \"id\": 77}");
-    assert_int_equal(pjson_apply_unit(o, &a, &u, &field), PH_OK);
+    assert_int_equal(pjson_apply_unit(o, a, &u, &field), PH_OK);
     assert_string_equal(u.code, "BP-BD");
     assert_string_equal(u.name, "Đồn Biên phòng");
     assert_string_equal(u.force, "border_guard");
@@ -513,22 +496,19 @@ static void test_pjson_apply_unit(void **state)
     json_decref(o);
 
     o = parse("{\"area_ids\": [], \"phone\": null, \"is_active\": true}");
-    assert_int_equal(pjson_apply_unit(o, &a, &u, &field), PH_OK);
+    assert_int_equal(pjson_apply_unit(o, a, &u, &field), PH_OK);
     assert_int_equal(u.n_areas, 0);
     assert_null(u.phone);
     assert_true(u.is_active);
     json_decref(o);
-    arena_release(&a);
 }
 
 static void test_pjson_apply_person(void **state)
 {
-    struct arena a;
+    struct arena *a = *state;
     struct person p = {.id = 7, .has_password = false, .failed_logins = 2, .locked_until = 9};
     const char *field = NULL;
 
-    (void)state;
-    arena_init(&a);
     json_t *o =
         parse("{\"username\": \"nguyen.van.a\", \"full_name\": \"Nguy\\u1ec5n V\\u0103n A\","
               " \"rank\": \"Thi\\u1ebfu t\\u00e1\", \"position\": null, \"unit_id\": 5,"
@@ -536,7 +516,7 @@ static void test_pjson_apply_person(void **state)
               " \"phone\": \"0912\", \"email\": null, \"is_disabled\": true,"
               " \"version\": 3, \"id\": 1, \"has_password\": true, \"locked_until\": null,"
               " \"created_at\": null, \"updated_at\": null}");
-    assert_int_equal(pjson_apply_person(o, &a, &p, NULL, &field), PH_OK);
+    assert_int_equal(pjson_apply_person(o, a, &p, NULL, &field), PH_OK);
     assert_string_equal(p.username, "nguyen.van.a");
     assert_string_equal(p.full_name, "Nguyễn Văn A");
     assert_string_equal(p.rank, "Thiếu tá");
@@ -569,26 +549,23 @@ static void test_pjson_apply_person(void **state)
     };
     for (size_t i = 0; i < PH_NELEM(grants); i++) {
         o = parse(grants[i].json);
-        assert_int_equal(pjson_apply_person(o, &a, &p, NULL, &field), PH_OK);
+        assert_int_equal(pjson_apply_person(o, a, &p, NULL, &field), PH_OK);
         assert_int_equal(p.roles, grants[i].roles);
         assert_int_equal(p.clearance, grants[i].clearance);
         json_decref(o);
     }
-    arena_release(&a);
 }
 
 static void test_pjson_apply_password(void **state)
 {
-    struct arena a;
+    struct arena *a = *state;
     struct person p = {0};
     const char *field = NULL, *password = NULL;
 
-    (void)state;
-    arena_init(&a);
     /* With a slot: taken (NFC like any text), and kept out of the record. */
     json_t *o =
         parse("{\"username\": \"x.y\", \"password\": \"m\\u1eadt kh\\u1ea9u " NGUYEN_NFD "\"}");
-    assert_int_equal(pjson_apply_person(o, &a, &p, &password, &field), PH_OK);
+    assert_int_equal(pjson_apply_person(o, a, &p, &password, &field), PH_OK);
     assert_non_null(password);
     assert_string_equal(password, "mật khẩu " NGUYEN_NFC);
     assert_null(p.password_hash);
@@ -597,14 +574,14 @@ static void test_pjson_apply_password(void **state)
     /* Absent: the slot is NULL, whatever it held before. */
     password = "stale";
     o = parse("{\"username\": \"x.y\"}");
-    assert_int_equal(pjson_apply_person(o, &a, &p, &password, &field), PH_OK);
+    assert_int_equal(pjson_apply_person(o, a, &p, &password, &field), PH_OK);
     assert_null(password);
     json_decref(o);
 
     /* Without a slot (updates), "password" is an unknown member. */
     o = parse("{\"username\": \"x.z\", \"password\": \"secret-secret\"}");
     field = NULL;
-    assert_int_equal(pjson_apply_person(o, &a, &p, NULL, &field), PH_EINVAL);
+    assert_int_equal(pjson_apply_person(o, a, &p, NULL, &field), PH_EINVAL);
     assert_non_null(field);
     assert_string_equal(field, "password");
     json_decref(o);
@@ -614,18 +591,17 @@ static void test_pjson_apply_password(void **state)
     for (size_t i = 0; i < PH_NELEM(bad); i++) {
         o = parse(bad[i]);
         field = NULL;
-        assert_int_equal(pjson_apply_person(o, &a, &p, &password, &field), PH_EINVAL);
+        assert_int_equal(pjson_apply_person(o, a, &p, &password, &field), PH_EINVAL);
         assert_string_equal(field, "password");
         json_decref(o);
     }
     /* The hash is never a member a client can set. */
     o = parse("{\"password_hash\": \"$argon2id$v=19$m=1,t=1,p=1$AAAA$AAAA\"}");
     field = NULL;
-    assert_int_equal(pjson_apply_person(o, &a, &p, &password, &field), PH_EINVAL);
+    assert_int_equal(pjson_apply_person(o, a, &p, &password, &field), PH_EINVAL);
     assert_string_equal(field, "password_hash");
     assert_null(p.password_hash);
     json_decref(o);
-    arena_release(&a);
 }
 
 /* One member of a decoder that must be refused: the JSON text of the object, and
@@ -722,14 +698,12 @@ static void test_pjson_apply_refused(void **state)
         /* the first bad member is named, even after good ones */
         {REC_UNIT, "{\"code\": \"OK\", \"name\": \"t\\u00ean\", \"level\": 1}", "level"},
     };
-    struct arena a;
+    struct arena *a = *state;
 
-    (void)state;
-    arena_init(&a);
     for (size_t i = 0; i < PH_NELEM(cases); i++) {
         json_t *o = parse(cases[i].json);
         const char *field = NULL;
-        ph_err rc = apply_to(cases[i].rec, o, &a, &field);
+        ph_err rc = apply_to(cases[i].rec, o, a, &field);
         if (rc != PH_EINVAL)
             fail_msg("%s: rc %d, want PH_EINVAL", cases[i].json, rc);
         if (field == NULL || strcmp(field, cases[i].field) != 0)
@@ -737,25 +711,22 @@ static void test_pjson_apply_refused(void **state)
                      cases[i].field);
         json_decref(o);
     }
-    arena_release(&a);
 }
 
 /* Text members: NFD becomes NFC; an embedded NUL or bytes that are not UTF-8 (which
  * jansson can hold when built by hand) are refused; tab and newline are kept. */
 static void test_pjson_apply_text(void **state)
 {
-    struct arena a;
+    struct arena *a = *state;
     struct person p = {0};
     const char *field = NULL;
 
-    (void)state;
-    arena_init(&a);
     json_t *o = json_object();
     json_object_set_new(o, "full_name", json_string(NGUYEN_NFD " V\xc4\x83n A"));
     json_object_set_new(o, "position",
                         json_string("Tru\xcc\x9b\xcc\x80ng ca")); /* u, horn, grave */
     json_object_set_new(o, "rank", json_string("a\tb\nc"));
-    assert_int_equal(pjson_apply_person(o, &a, &p, NULL, &field), PH_OK);
+    assert_int_equal(pjson_apply_person(o, a, &p, NULL, &field), PH_OK);
     assert_string_equal(p.full_name, NGUYEN_NFC " V\xc4\x83n A");
     assert_string_equal(p.position, "Tr\xe1\xbb\xabng ca"); /* U+1EEB */
     assert_string_equal(p.rank, "a\tb\nc");
@@ -774,7 +745,7 @@ static void test_pjson_apply_text(void **state)
         json_object_set_new(o, "full_name", json_stringn_nocheck(bad[i].bytes, bad[i].n));
         struct person q = {.full_name = "unchanged"};
         field = NULL;
-        assert_int_equal(pjson_apply_person(o, &a, &q, NULL, &field), PH_EINVAL);
+        assert_int_equal(pjson_apply_person(o, a, &q, NULL, &field), PH_EINVAL);
         assert_string_equal(field, "full_name");
         assert_string_equal(q.full_name, "unchanged");
         json_decref(o);
@@ -785,28 +756,27 @@ static void test_pjson_apply_text(void **state)
     assert_non_null(o);
     struct area ar = {0};
     field = NULL;
-    assert_int_equal(pjson_apply_area(o, &a, &ar, &field), PH_EINVAL);
+    assert_int_equal(pjson_apply_area(o, a, &ar, &field), PH_EINVAL);
     assert_string_equal(field, "name");
     json_decref(o);
-    arena_release(&a);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pjson_time),
+        TU_ARENA_TEST(test_pjson_time),
         cmocka_unit_test(test_pjson_area),
-        cmocka_unit_test(test_pjson_unit),
-        cmocka_unit_test(test_pjson_person),
-        cmocka_unit_test(test_pjson_user),
+        TU_ARENA_TEST(test_pjson_unit),
+        TU_ARENA_TEST(test_pjson_person),
+        TU_ARENA_TEST(test_pjson_user),
         cmocka_unit_test(test_pjson_page_cursor),
         cmocka_unit_test(test_pjson_cursor_malformed),
-        cmocka_unit_test(test_pjson_apply_area),
-        cmocka_unit_test(test_pjson_apply_unit),
-        cmocka_unit_test(test_pjson_apply_person),
-        cmocka_unit_test(test_pjson_apply_password),
-        cmocka_unit_test(test_pjson_apply_refused),
-        cmocka_unit_test(test_pjson_apply_text),
+        TU_ARENA_TEST(test_pjson_apply_area),
+        TU_ARENA_TEST(test_pjson_apply_unit),
+        TU_ARENA_TEST(test_pjson_apply_person),
+        TU_ARENA_TEST(test_pjson_apply_password),
+        TU_ARENA_TEST(test_pjson_apply_refused),
+        TU_ARENA_TEST(test_pjson_apply_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,42 +14,21 @@
 
 struct fx {
     bool on_file;
-    char dir[64];
-    char path[128];
+    struct tu_tmpdb db; /* when on_file */
     struct store *st;
     struct arena a;
 };
 
 static const bool in_memory = false, on_file = true;
 
-static void make_temp_dir(char dir[64], char path[128])
-{
-    snprintf(dir, 64, "/tmp/phoihop-test-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, 128, "%s/store.db", dir);
-}
-
-static void remove_temp_dir(const char *dir, const char *path)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char name[160];
-    for (size_t i = 0; i < PH_NELEM(suffixes); i++) {
-        snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
-        (void)unlink(name);
-    }
-    assert_int_equal(rmdir(dir), 0);
-}
-
 static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char dsn[160];
+    const char *dsn = "sqlite::memory:";
     f->on_file = *(const bool *)*state;
     if (f->on_file) {
-        make_temp_dir(f->dir, f->path);
-        snprintf(dsn, sizeof(dsn), "sqlite:%s", f->path);
-    } else {
-        snprintf(dsn, sizeof(dsn), "sqlite::memory:");
+        assert_int_equal(tu_tmpdb_make(&f->db, "sqlite"), 0);
+        dsn = f->db.dsn;
     }
     if (store_open(dsn, &f->st) != PH_OK) {
         free(f);
@@ -66,7 +45,7 @@ static int fx_teardown(void **state)
     store_close(f->st);
     arena_release(&f->a);
     if (f->on_file)
-        remove_temp_dir(f->dir, f->path);
+        assert_int_equal(tu_tmpdb_remove(&f->db), 0);
     free(f);
     return 0;
 }
@@ -974,45 +953,43 @@ static void test_sqlite_transactions(void **state)
 
 static void test_sqlite_refuses_newer_schema(void **state)
 {
-    char dir[64], path[128], dsn[160];
+    struct tu_tmpdb tmp;
     struct store *st = NULL;
     sqlite3 *db = NULL;
     (void)state;
-    make_temp_dir(dir, path);
-    snprintf(dsn, sizeof(dsn), "sqlite:%s", path);
-    assert_int_equal(store_open(dsn, &st), PH_OK);
+    assert_int_equal(tu_tmpdb_make(&tmp, "sqlite"), 0);
+    assert_int_equal(store_open(tmp.dsn, &st), PH_OK);
     store_close(st);
     st = NULL;
 
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
 
-    assert_int_equal(store_open(dsn, &st), PH_ESCHEMA);
+    assert_int_equal(store_open(tmp.dsn, &st), PH_ESCHEMA);
     assert_null(st);
     /* the database is left as it was */
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(tmp.path, &db), SQLITE_OK);
     sqlite3_stmt *stmt = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(stmt, 0), 99);
     sqlite3_finalize(stmt);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
-    remove_temp_dir(dir, path);
+    assert_int_equal(tu_tmpdb_remove(&tmp), 0);
 }
 
 static void test_sqlite_reopen_keeps_data(void **state)
 {
-    char dir[64], path[128], dsn[160];
+    struct tu_tmpdb tmp;
     struct store *st = NULL;
     struct arena a;
     struct area out;
     int64_t id = 0;
     (void)state;
     arena_init(&a);
-    make_temp_dir(dir, path);
-    snprintf(dsn, sizeof(dsn), "sqlite:%s", path);
-    assert_int_equal(store_open(dsn, &st), PH_OK);
+    assert_int_equal(tu_tmpdb_make(&tmp, "sqlite"), 0);
+    assert_int_equal(store_open(tmp.dsn, &st), PH_OK);
     struct area ar = {.code = "83",
                       .name = "Tỉnh Bến Tre",
                       .level = "province",
@@ -1020,12 +997,12 @@ static void test_sqlite_reopen_keeps_data(void **state)
                       .valid_from = "2020-01-01"};
     assert_int_equal(store_area_insert(st, &ar, "tinh ben tre", &id), PH_OK);
     store_close(st);
-    assert_int_equal(store_open(dsn, &st), PH_OK); /* no migration to apply again */
+    assert_int_equal(store_open(tmp.dsn, &st), PH_OK); /* no migration to apply again */
     assert_int_equal(store_area_get(st, &a, id, &out), PH_OK);
     assert_string_equal(out.name, "Tỉnh Bến Tre");
     store_close(st);
     arena_release(&a);
-    remove_temp_dir(dir, path);
+    assert_int_equal(tu_tmpdb_remove(&tmp), 0);
 }
 
 #define OPENERS 6
@@ -1053,16 +1030,15 @@ static void *open_concurrently(void *arg)
 /* Several threads opening a fresh file at once: one migrates, all succeed. */
 static void test_sqlite_concurrent_open(void **state)
 {
-    char dir[64], path[128], dsn[160];
+    struct tu_tmpdb tmp;
     pthread_t threads[OPENERS];
     struct opener openers[OPENERS];
     pthread_barrier_t start;
     (void)state;
-    make_temp_dir(dir, path);
-    snprintf(dsn, sizeof(dsn), "sqlite:%s", path);
+    assert_int_equal(tu_tmpdb_make(&tmp, "sqlite"), 0);
     assert_int_equal(pthread_barrier_init(&start, NULL, OPENERS), 0);
     for (int i = 0; i < OPENERS; i++) {
-        openers[i] = (struct opener){.dsn = dsn, .start = &start, .rc = PH_ESTORE};
+        openers[i] = (struct opener){.dsn = tmp.dsn, .start = &start, .rc = PH_ESTORE};
         assert_int_equal(pthread_create(&threads[i], NULL, open_concurrently, &openers[i]), 0);
     }
     for (int i = 0; i < OPENERS; i++) {
@@ -1071,7 +1047,7 @@ static void test_sqlite_concurrent_open(void **state)
         assert_int_equal(openers[i].version, STORE_SCHEMA_VERSION);
     }
     pthread_barrier_destroy(&start);
-    remove_temp_dir(dir, path);
+    assert_int_equal(tu_tmpdb_remove(&tmp), 0);
 }
 
 /* ---- main ---------------------------------------------------------------- */

@@ -22,6 +22,36 @@ static char *drain(FILE *f, struct arena *a)
     return s;
 }
 
+/* Each case writes to a temporary file and reads it back into an arena. */
+struct fx {
+    struct arena a;
+    FILE *f;
+};
+
+static int setup(void **state)
+{
+    struct fx *x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        return -1;
+    x->f = tmpfile();
+    if (x->f == NULL) {
+        free(x);
+        return -1;
+    }
+    arena_init(&x->a);
+    *state = x;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *x = *state;
+    fclose(x->f);
+    arena_release(&x->a);
+    free(x);
+    return 0;
+}
+
 static size_t count(const char *s, char c)
 {
     size_t n = 0;
@@ -32,19 +62,17 @@ static size_t count(const char *s, char c)
 
 static void test_progress_plain_lines(void **state)
 {
-    struct arena a;
+    struct fx *x = *state;
+    struct arena *a = &x->a;
+    FILE *f = x->f;
     struct progress p;
-    FILE *f = tmpfile();
 
-    (void)state;
-    assert_non_null(f);
-    arena_init(&a);
     progress_init_file(&p, f, false);
     progress_begin(&p, "Tạo sự kiện", 1000);
     for (int64_t i = 1; i <= 1000; i++)
         progress_update(&p, i);
     progress_end(&p);
-    const char *out = drain(f, &a);
+    const char *out = drain(f, a);
     assert_null(strchr(out, '\r'));
     assert_string_equal(out, "Tạo sự kiện: 0% (1/1000)\n"
                              "Tạo sự kiện: 10% (100/1000)\n"
@@ -65,49 +93,45 @@ static void test_progress_plain_lines(void **state)
     progress_update(&p, 9);
     progress_update(&p, 10);
     progress_end(&p);
-    assert_string_equal(drain(f, &a), "x: 30% (3/10)\nx: 90% (9/10)\nx: 100% (10/10)\n");
+    assert_string_equal(drain(f, a), "x: 30% (3/10)\nx: 90% (9/10)\nx: 100% (10/10)\n");
 
     /* A task that ends at once prints one line. */
     progress_begin(&p, "y", 5);
     progress_end(&p);
-    assert_string_equal(drain(f, &a), "y: 0% (0/5)\n");
-    fclose(f);
-    arena_release(&a);
+    assert_string_equal(drain(f, a), "y: 0% (0/5)\n");
 }
 
 static void test_progress_plain_edges(void **state)
 {
-    struct arena a;
+    struct fx *x = *state;
+    struct arena *a = &x->a;
+    FILE *f = x->f;
     struct progress p;
-    FILE *f = tmpfile();
 
-    (void)state;
-    assert_non_null(f);
-    arena_init(&a);
     progress_init_file(&p, f, false);
 
     /* Nothing before begin or after end. */
     progress_update(&p, 5);
     progress_end(&p);
-    assert_string_equal(drain(f, &a), "");
+    assert_string_equal(drain(f, a), "");
 
     /* Unknown total: only the final count. */
     progress_begin(&p, "Kiểm tra", 0);
     for (int64_t i = 1; i <= 57; i++)
         progress_update(&p, i);
-    assert_string_equal(drain(f, &a), "");
+    assert_string_equal(drain(f, a), "");
     progress_end(&p);
-    assert_string_equal(drain(f, &a), "Kiểm tra: 57\n");
+    assert_string_equal(drain(f, a), "Kiểm tra: 57\n");
     progress_update(&p, 99);
     progress_end(&p);
-    assert_string_equal(drain(f, &a), "");
+    assert_string_equal(drain(f, a), "");
 
     /* done never goes back. */
     progress_begin(&p, "z", 100);
     progress_update(&p, 50);
     progress_update(&p, 10);
     progress_end(&p);
-    assert_string_equal(drain(f, &a), "z: 50% (50/100)\nz: 50% (50/100)\n");
+    assert_string_equal(drain(f, a), "z: 50% (50/100)\nz: 50% (50/100)\n");
 
     /* The callback adapter: a new total replaces the old; NULL ctx is ignored. */
     progress_begin(&p, "cb", 0);
@@ -116,20 +140,16 @@ static void test_progress_plain_edges(void **state)
     progress_callback(&p, 4, 4);
     progress_callback(NULL, 1, 1);
     progress_end(&p);
-    assert_string_equal(drain(f, &a), "cb: 25% (1/4)\ncb: 50% (2/4)\ncb: 100% (4/4)\n");
-    fclose(f);
-    arena_release(&a);
+    assert_string_equal(drain(f, a), "cb: 25% (1/4)\ncb: 50% (2/4)\ncb: 100% (4/4)\n");
 }
 
 static void test_progress_bar(void **state)
 {
-    struct arena a;
+    struct fx *x = *state;
+    struct arena *a = &x->a;
+    FILE *f = x->f;
     struct progress p;
-    FILE *f = tmpfile();
 
-    (void)state;
-    assert_non_null(f);
-    arena_init(&a);
     progress_init_file(&p, f, true);
     uint64_t t0 = time_mono_ns();
     progress_begin(&p, "Demo", 100000);
@@ -137,7 +157,7 @@ static void test_progress_bar(void **state)
         progress_update(&p, i);
     progress_end(&p);
     uint64_t elapsed_ms = (time_mono_ns() - t0) / 1000000u;
-    const char *out = drain(f, &a);
+    const char *out = drain(f, a);
     /* Redrawn in place, ended with one newline, and at most ~10 times a second
      * (begin and end draw regardless). */
     size_t draws = count(out, '\r');
@@ -147,20 +167,16 @@ static void test_progress_bar(void **state)
     assert_int_equal(out[strlen(out) - 1], '\n');
     assert_non_null(strstr(out, "100% Demo"));
     assert_non_null(strstr(out, "[##############################]"));
-    fclose(f);
-    arena_release(&a);
 }
 
 /* progress_init() draws on stderr, in plain lines when stderr is not a terminal. */
 static void test_progress_stderr(void **state)
 {
-    struct arena a;
+    struct fx *x = *state;
+    struct arena *a = &x->a;
+    FILE *f = x->f;
     struct progress p;
-    FILE *f = tmpfile();
 
-    (void)state;
-    assert_non_null(f);
-    arena_init(&a);
     fflush(stderr);
     int saved = dup(STDERR_FILENO);
     assert_true(saved >= 0);
@@ -176,18 +192,16 @@ static void test_progress_stderr(void **state)
     assert_ptr_equal(p.out, stderr);
     assert_false(p.is_tty);
     fseek(f, 0, SEEK_END); /* the writes went through the shared descriptor */
-    assert_string_equal(drain(f, &a), "s: 50% (1/2)\ns: 100% (2/2)\n");
-    fclose(f);
-    arena_release(&a);
+    assert_string_equal(drain(f, a), "s: 50% (1/2)\ns: 100% (2/2)\n");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_progress_plain_lines),
-        cmocka_unit_test(test_progress_plain_edges),
-        cmocka_unit_test(test_progress_bar),
-        cmocka_unit_test(test_progress_stderr),
+        cmocka_unit_test_setup_teardown(test_progress_plain_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_progress_plain_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_progress_bar, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_progress_stderr, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
