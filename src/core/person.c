@@ -283,7 +283,7 @@ ph_err person_create(struct core_ctx *cx, struct person *p, const char *password
 
     hash[0] = '\0';
     p->password_hash = NULL;
-    rc = check_unit_access(cx, ACCESS_CREATE, p->unit_id, field);
+    rc = person_may_create(cx, p, field);
     if (rc != PH_OK)
         goto out;
     rc = validate(cx, p, NULL, field);
@@ -402,23 +402,43 @@ out:
     return rc;
 }
 
-ph_err person_set_password_hash(struct core_ctx *cx, int64_t id, const char *hash,
-                                const char **field)
+ph_err person_may_set_password(struct core_ctx *cx, int64_t id)
 {
     struct person p;
-    int revoked = 0;
-    ph_err rc;
-
-    rc = load_person(cx, id, ACCESS_UPDATE, &p);
-    if (rc != PH_OK)
-        goto out;
+    ph_err rc = load_person(cx, id, ACCESS_UPDATE, &p);
     /* Setting someone's password is becoming them: not above one's own clearance.
      * One's own needs the old one (session_change_password), so that a stolen
      * session cannot take over the account. */
-    if (above_caller(cx, p.clearance) || is_self(cx, id)) {
+    if (rc == PH_OK && (above_caller(cx, p.clearance) || is_self(cx, id)))
         rc = PH_EPERM;
-        goto out;
+    return rc;
+}
+
+ph_err person_may_create(struct core_ctx *cx, const struct person *p, const char **field)
+{
+    return check_unit_access(cx, ACCESS_CREATE, p->unit_id, field);
+}
+
+ph_err person_password_check(const char *password, const char **field)
+{
+    const char *why = NULL;
+    if (password == NULL || password_check_policy(password, &why) != PH_OK) {
+        if (field != NULL)
+            *field = "password";
+        return PH_EINVAL;
     }
+    return PH_OK;
+}
+
+ph_err person_set_password_hash(struct core_ctx *cx, int64_t id, const char *hash,
+                                const char **field)
+{
+    int revoked = 0;
+    ph_err rc;
+
+    rc = person_may_set_password(cx, id);
+    if (rc != PH_OK)
+        goto out;
     if (!hash_acceptable(hash)) {
         rc = PH_EINVAL;
         if (field != NULL)

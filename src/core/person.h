@@ -76,6 +76,14 @@ ph_err person_set_password(struct core_ctx *cx, int64_t id, const char *old_pass
  * is changed with the old password through session_change_password()); PH_EINVAL,
  * field "password", for a hash that is not "$argon2id$...". Revokes every token of
  * the person, clears a lock-out, audits "person.password". */
+/* Checks a door makes before it spends argon2id on the worker pool, so that a
+ * caller without the right cannot keep the pool busy; the services check again. */
+/* May the caller set person id's password (PH_EPERM, PH_ENOTFOUND otherwise)? */
+ph_err person_may_set_password(struct core_ctx *cx, int64_t id) __attribute__((warn_unused_result));
+/* May the caller create a person in p->unit_id? *field as person_create sets it. */
+ph_err person_may_create(struct core_ctx *cx, const struct person *p, const char **field) __attribute__((warn_unused_result));
+/* The password policy alone (cheap): PH_EINVAL with *field = "password". */
+ph_err person_password_check(const char *password, const char **field) __attribute__((warn_unused_result));
 ph_err person_set_password_hash(struct core_ctx *cx, int64_t id, const char *hash,
                                 const char **field) __attribute__((warn_unused_result));
 /* Disable (or enable) an account; disabling revokes every session and token. One

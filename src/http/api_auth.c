@@ -45,7 +45,22 @@ static void login_cpu(void *arg)
 {
     struct login_job *j = arg;
     login_verify(&j->at, j->password);
-    sodium_memzero(j->password, j->password_len);
+}
+
+/* The job's cleanup, on every path. */
+static void login_wipe(void *arg)
+{
+    struct login_job *j = arg;
+    if (j->password != NULL)
+        sodium_memzero(j->password, j->password_len);
+}
+
+/* The password member of the parsed body, wiped once copied. */
+static void wipe_member(json_t *body, const char *name)
+{
+    json_t *v = json_object_get(body, name);
+    if (json_is_string(v))
+        sodium_memzero((char *)json_string_value(v), json_string_length(v));
 }
 
 static ph_err run_login(struct core_ctx *cx, void *arg)
@@ -97,6 +112,8 @@ static int login(struct req *r)
     struct http_write *w = http_write_begin(r);
     struct login_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
     const char *username = NULL, *password = NULL, *field = NULL;
+    w->arg = j;
+    w->cleanup = login_wipe;
     ph_err rc = PH_OK;
     if (member_string(r->body, "username", TEXT_MAX_SHORT_BYTES, &w->job.arena, &username) != PH_OK)
         field = "username";
@@ -111,8 +128,7 @@ static int login(struct req *r)
         cx.arena = &w->job.arena;
         rc = login_prepare(&cx, username, &j->at);
     }
-    if (password != NULL && rc != PH_OK)
-        sodium_memzero((char *)password, strlen(password));
+    wipe_member(r->body, "password");
     if (rc == PH_EBUSY && j->at.first_refusal) /* audited once per client and window */
         return http_write_submit(w, NULL, run_login_refusal, j, finish_login_refused);
     if (rc != PH_OK) {
@@ -187,8 +203,19 @@ static void password_cpu(void *arg)
         j->prep_rc = PH_EINVAL;
         j->field = "new_password";
     }
+}
+
+static void password_wipe(void *arg)
+{
+    struct password_job *j = arg;
     wipe(j->old_password);
     wipe(j->new_password);
+}
+
+static ph_err run_password_refusal(struct core_ctx *cx, void *arg)
+{
+    struct password_job *j = arg;
+    return login_record_refusal(cx, &j->at);
 }
 
 static ph_err run_own_password(struct core_ctx *cx, void *arg)
@@ -219,13 +246,23 @@ static int own_password(struct req *r)
     struct password_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
     const char *old_pw = NULL, *new_pw = NULL, *field = NULL;
     j->arena = &w->job.arena;
+    w->arg = j;
+    w->cleanup = password_wipe;
     if (member_string(r->body, "old_password", PASSWORD_MAX_BYTES, &w->job.arena, &old_pw) != PH_OK)
         field = "old_password";
     else if (member_string(r->body, "new_password", PASSWORD_MAX_BYTES * 2, &w->job.arena, &new_pw) != PH_OK)
         field = "new_password";
     j->old_password = (char *)old_pw;
     j->new_password = (char *)new_pw;
+    wipe_member(r->body, "old_password");
+    wipe_member(r->body, "new_password");
     ph_err rc = field != NULL ? PH_EINVAL : PH_OK;
+    /* The policy is cheap: checked before the attempt is counted against the
+     * caller's login throttle. */
+    if (rc == PH_OK && person_password_check(new_pw, &field) != PH_OK) {
+        rc = PH_EINVAL;
+        field = "new_password";
+    }
     if (rc == PH_OK) {
         /* The same throttle as logins: a stolen token must not become a way to
          * guess the password. */
@@ -233,9 +270,9 @@ static int own_password(struct req *r)
         cx.arena = &w->job.arena;
         rc = login_prepare(&cx, r->user.username, &j->at);
     }
+    if (rc == PH_EBUSY && j->at.first_refusal) /* audited once per client and window */
+        return http_write_submit(w, NULL, run_password_refusal, j, finish_login_refused);
     if (rc != PH_OK) {
-        wipe(j->old_password);
-        wipe(j->new_password);
         http_write_abandon(w);
         if (rc == PH_EBUSY)
             throttled(r);

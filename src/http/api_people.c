@@ -51,10 +51,22 @@ static ph_err person_prepare(void *rec, struct arena *a, const char **field)
     ph_err rc = PH_OK;
     if (pr->password != NULL) {
         rc = person_password_prepare(a, pr->password, &pr->p.password_hash, field);
-        sodium_memzero((char *)pr->password, strlen(pr->password));
-        pr->password = NULL;
     }
     return rc;
+}
+
+/* Only a create with a password costs argon2id: check the right to create first. */
+static ph_err person_precheck(struct core_ctx *cx, void *rec, const char **field)
+{
+    struct person_rec *pr = rec;
+    return pr->password != NULL ? person_may_create(cx, &pr->p, field) : PH_OK;
+}
+
+static void person_wipe(void *rec)
+{
+    struct person_rec *pr = rec;
+    if (pr->password != NULL)
+        sodium_memzero((char *)pr->password, strlen(pr->password));
 }
 
 static ph_err person_create_rec(struct core_ctx *cx, void *rec, const char **field)
@@ -97,6 +109,8 @@ static const struct crud_resource person_resource = {
     .version = person_version,
     .changes_sessions = true,
     .prepare = person_prepare,
+    .precheck = person_precheck,
+    .wipe = person_wipe,
 };
 
 static int list_people(struct req *r)
@@ -144,7 +158,13 @@ static void set_password_cpu(void *arg)
 {
     struct set_password_job *j = arg;
     j->prep_rc = person_password_prepare(j->arena, j->password, &j->hash, &j->field);
-    sodium_memzero((char *)j->password, strlen(j->password));
+}
+
+static void set_password_wipe(void *arg)
+{
+    struct set_password_job *j = arg;
+    if (j->password != NULL)
+        sodium_memzero((char *)j->password, strlen(j->password));
 }
 
 static ph_err run_set_password(struct core_ctx *cx, void *arg)
@@ -183,9 +203,16 @@ static int set_password(struct req *r)
     struct set_password_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
     j->id = id;
     j->arena = &w->job.arena;
+    w->arg = j;
+    w->cleanup = set_password_wipe;
     if (body_string(r->body, "password", &w->job.arena, &j->password) != PH_OK) {
         http_write_abandon(w);
         return resp_error(r, PH_EINVAL, "password");
+    }
+    /* Refuse before spending argon2id on the worker pool. */
+    if ((rc = person_may_set_password(&r->cx, id)) != PH_OK) {
+        http_write_abandon(w);
+        return resp_error(r, rc, NULL);
     }
     w->revokes_sessions = true;
     return http_write_submit(w, set_password_cpu, run_set_password, j, finish_set_password);

@@ -14,11 +14,16 @@
 #include "util/mem.h"
 
 static atomic_long in_flight;
-static atomic_int draining;
+static atomic_int draining, abandoned;
 
 void http_async_drain(void)
 {
     atomic_store(&draining, 1);
+}
+
+void http_async_abandon(void)
+{
+    atomic_store(&abandoned, 1);
 }
 
 long http_async_in_flight(void)
@@ -89,14 +94,15 @@ static void on_job_done(struct write_job *job)
 static void on_cpu_run(struct work_item *item)
 {
     struct http_write *w = H2O_STRUCT_FROM_MEMBER(struct http_write, work, item);
-    w->cpu(w->arg);
+    if (!atomic_load(&abandoned))
+        w->cpu(w->arg);
 }
 
 /* Pool thread, after the CPU step: on to the writer. */
 static void on_cpu_done(struct work_item *item)
 {
     struct http_write *w = H2O_STRUCT_FROM_MEMBER(struct http_write, work, item);
-    if (writer_submit(w->t->writer, &w->job) != PH_OK) {
+    if (atomic_load(&abandoned) || writer_submit(w->t->writer, &w->job) != PH_OK) {
         w->job.rc = PH_EBUSY;
         h2o_multithread_send_message(&w->t->done_receiver, &w->msg);
     }
@@ -111,14 +117,17 @@ int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run
     w->job.run = run;
     w->job.arg = arg;
     w->job.done = on_job_done;
+    /* Counted before the check: the main thread, which sets `draining` and then
+     * waits for the count to reach 0, either sees this job or makes us refuse it. */
+    atomic_fetch_add(&in_flight, 1);
     if (atomic_load(&draining)) {
+        atomic_fetch_sub(&in_flight, 1);
         struct req *r = w->r;
         http_write_abandon(w);
         resp_header(r, "retry-after", "5");
         return resp_error_raw(r, 503, "shutting_down", "the server is shutting down; retry shortly",
                               "máy chủ đang dừng; thử lại sau giây lát", NULL);
     }
-    atomic_fetch_add(&in_flight, 1);
     ph_err rc;
     if (cpu != NULL) {
         w->work.run = on_cpu_run;

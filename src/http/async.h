@@ -28,7 +28,9 @@ struct http_write {
     /* The job may revoke tokens or change accounts: once it has committed, every
      * loop's token cache is emptied, whether or not its client is still there. */
     bool revokes_sessions;
-    void (*cleanup)(void *arg); /* when the job is freed (e.g. drop a JSON copy) */
+    /* When the job is freed, on every path (answered, abandoned, refused): drop a
+     * JSON copy, wipe passwords. */
+    void (*cleanup)(void *arg);
 };
 
 /* A job bound to r, with the caller copied into it. */
@@ -43,6 +45,9 @@ void http_write_abandon(struct http_write *w);
 void http_async_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
 /* Shutdown: refuse new writes from now on. */
 void http_async_drain(void);
+/* Shutdown past its deadline: CPU steps still queued are skipped (their writes are
+ * not done). */
+void http_async_abandon(void);
 /* Writes submitted and not yet handed back to their loop. */
 long http_async_in_flight(void);
 #endif

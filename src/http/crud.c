@@ -88,10 +88,13 @@ static ph_err run_update(struct core_ctx *cx, void *arg)
     return rc == PH_OK ? res->update(cx, j->rec, &j->field) : rc;
 }
 
-static void drop_patch(void *arg)
+/* Every crud job's cleanup: its JSON copy, and secrets of the record. */
+static void crud_cleanup(void *arg)
 {
     struct crud_job *j = arg;
     json_decref(j->patch);
+    if (j->res->wipe != NULL)
+        j->res->wipe(j->rec);
 }
 
 static ph_err run_delete(struct core_ctx *cx, void *arg)
@@ -117,6 +120,8 @@ static struct crud_job *new_job(struct http_write *w, const struct crud_resource
     j->status = status;
     j->rec = arena_zalloc(&w->job.arena, res->rec_size);
     j->arena = &w->job.arena;
+    w->arg = j;
+    w->cleanup = crud_cleanup;
     return j;
 }
 
@@ -126,6 +131,8 @@ int crud_create(struct req *r, const struct crud_resource *res)
     struct crud_job *j = new_job(w, res, 201);
     res->init(j->rec);
     ph_err rc = res->apply(r->body, &w->job.arena, j->rec, true, &j->field);
+    if (rc == PH_OK && res->precheck != NULL)
+        rc = res->precheck(&r->cx, j->rec, &j->field);
     if (rc != PH_OK) {
         int ans = resp_error(r, rc, j->field);
         http_write_abandon(w);
@@ -148,7 +155,6 @@ int crud_update(struct req *r, const struct crud_resource *res)
     j->if_match = if_match;
     /* The writer reads the body after this request may be gone: its own copy. */
     j->patch = json_deep_copy(r->body);
-    w->cleanup = drop_patch;
     w->revokes_sessions = res->changes_sessions;
     return http_write_submit(w, NULL, run_update, j, finish_write);
 }

@@ -27,6 +27,11 @@ struct crud_resource {
     /* Optional CPU-heavy step of a create (e.g. hashing a password), run on the
      * worker pool before the writer; its error answers the request. */
     ph_err (*prepare)(void *rec, struct arena *a, const char **field);
+    /* Optional, on the loop before prepare runs: refuse early what the caller may not
+     * do, so that no one can keep the worker pool busy with refused work. */
+    ph_err (*precheck)(struct core_ctx *cx, void *rec, const char **field);
+    /* Optional: wipe secrets of rec when the job is freed, on every path. */
+    void (*wipe)(void *rec);
 };
 
 int crud_get(struct req *r, const struct crud_resource *res);

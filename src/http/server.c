@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -94,6 +95,8 @@ static bool read_json_body(struct req *r)
     json_error_t jerr;
     /* jansson rejects invalid UTF-8 and NUL in strings unless told otherwise. */
     json_t *body = json_loadb(h->entity.base, h->entity.len, JSON_REJECT_DUPLICATES, &jerr);
+    /* Bodies carry passwords: the raw copy is not needed once parsed. */
+    sodium_memzero((void *)h->entity.base, h->entity.len);
     if (body == NULL) {
         char msg[240], msg_vi[240];
         snprintf(msg, sizeof(msg), "malformed JSON at line %d column %d: %s", jerr.line,
@@ -198,15 +201,12 @@ static void close_listener(struct http_thread *t)
     t->listener = NULL;
 }
 
-/* The main thread's wake-up: close the listener when asked (shutdown begins), and
- * the loop condition sees `stopping`. */
+/* The main thread only wakes the loop (no messages); loop_main looks at the flags. */
 static void on_stop(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
-    struct http_thread *t = H2O_STRUCT_FROM_MEMBER(struct http_thread, stop_receiver, receiver);
+    (void)receiver;
     while (!h2o_linklist_is_empty(messages))
         h2o_linklist_unlink(messages->next);
-    if (atomic_load(&t->closing))
-        close_listener(t);
 }
 
 struct thread_start {
@@ -232,8 +232,13 @@ static void *loop_main(void *arg)
     h2o_socket_read_start(t->listener, on_accept);
     pthread_barrier_wait(ts->ready);
 
-    while (!atomic_load(&t->stopping))
+    /* The main thread's wake-ups make h2o_evloop_run return (a message-less wake-up
+     * calls no receiver): the flags are checked here. */
+    while (!atomic_load(&t->stopping)) {
         h2o_evloop_run(t->ctx.loop, INT32_MAX);
+        if (atomic_load(&t->closing))
+            close_listener(t);
+    }
 
     close_listener(t);
     /* Let answers already queued go out, briefly. */
@@ -434,9 +439,11 @@ int http_serve(const struct http_config *cfg)
         struct timespec pause = {0, 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
-    if (http_async_in_flight() > 0)
+    if (http_async_in_flight() > 0) {
         log_warn("http: %ld writes still running after %d s; stopping anyway",
                  http_async_in_flight(), HTTP_DRAIN_S);
+        http_async_abandon(); /* queued CPU work is dropped, not done for nobody */
+    }
     for (int i = 0; i < nthreads; i++) {
         atomic_store(&threads[i].stopping, 1);
         h2o_multithread_send_message(&threads[i].stop_receiver, NULL);

@@ -524,6 +524,26 @@ static void test_auth_own_password_guessing_locks(void **state)
     EXPECT_STATUS(me(t), 200);
 }
 
+/* A new password the policy refuses is answered at once and costs the caller
+ * nothing of the login throttle. */
+static void test_auth_weak_new_password_not_counted(void **state)
+{
+    struct world *w = &g_srv->w;
+    char *user;
+    char *t;
+    (void)state;
+
+    (void)mk_person(w->admin, w->u_pd, "viewer", "unclassified", &user);
+    t = login_ok(user, H_PASSWORD);
+    for (int i = 0; i < 7; i++) /* more than --login-throttle 5 */
+        EXPECT_ERROR(api_json("POST", "/api/v1/auth/password", t,
+                              json_pack("{s:s, s:s}", "old_password", H_PASSWORD, "new_password",
+                                        "ngan")),
+                     422, "invalid", "new_password");
+    EXPECT_STATUS(me(t), 200);
+    (void)login_ok(user, H_PASSWORD);
+}
+
 int run_auth_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +561,7 @@ int run_auth_tests(void)
         T_FRESH(test_auth_throttle_per_client),
         T_FRESH(test_auth_account_lockout),
         T_FRESH(test_auth_own_password_guessing_locks),
+        T_FRESH(test_auth_weak_new_password_not_counted),
     };
     return cmocka_run_group_tests_name("auth", tests, h_group_setup, NULL);
 }

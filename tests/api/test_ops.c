@@ -196,9 +196,17 @@ enum { MULTI_MAX = 32 };
 struct multi_req {
     const char *method, *url, *body;
     long status;     /* after multi_run */
+    long done_ms;    /* after multi_run: when the answer was complete, from the start */
     char data[4096]; /* the answer's start */
     size_t n;
 };
+
+static size_t on_discard(char *d, size_t size, size_t nmemb, void *arg)
+{
+    (void)d;
+    (void)arg;
+    return size * nmemb;
+}
 
 static size_t on_data(char *d, size_t size, size_t nmemb, void *arg)
 {
@@ -250,7 +258,10 @@ static void multi_run(struct multi_req *reqs, int n, const char *token,
             tick((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000, ctx);
     } while (running > 0);
     for (int i = 0; i < n; i++) {
+        curl_off_t us = 0;
         curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &reqs[i].status);
+        curl_easy_getinfo(easy[i], CURLINFO_TOTAL_TIME_T, &us);
+        reqs[i].done_ms = (long)(us / 1000);
         curl_multi_remove_handle(multi, easy[i]);
         curl_easy_cleanup(easy[i]);
     }
@@ -387,23 +398,40 @@ static void test_ops_port_in_use(void **state)
  * then the writer): the server stops taking new work but answers every write it had
  * accepted before it exits, so no client sees a dropped connection for a write
  * that committed. */
-static void sigterm_after_300ms(long elapsed_ms, void *ctx)
+struct drain_probe {
+    int signalled;
+    long probe_ms;      /* when a new connection was tried during the drain */
+    long probe_status;  /* its answer: 0 when it could not connect */
+};
+
+static void sigterm_then_probe(long elapsed_ms, void *ctx)
 {
-    int *signalled = ctx;
-    /* By then every request is on the wire and being worked on. */
-    if (!*signalled && elapsed_ms > 300) {
+    struct drain_probe *d = ctx;
+    /* By 300 ms every request is on the wire and being worked on. */
+    if (!d->signalled && elapsed_ms > 300) {
         kill(g_srv->pid, SIGTERM);
-        *signalled = 1;
+        d->signalled = 1;
+    } else if (d->signalled && d->probe_ms == 0 && elapsed_ms > 450) {
+        CURL *c = curl_easy_init();
+        curl_easy_setopt(c, CURLOPT_URL, tfmt("%s/healthz", g_srv->base));
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 2L);
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_discard);
+        curl_easy_perform(c);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &d->probe_status);
+        curl_easy_cleanup(c);
+        d->probe_ms = elapsed_ms;
     }
 }
 
 static void test_ops_shutdown_answers_writes_in_flight(void **state)
 {
-    enum { N = 8 };
+    enum { N = 16 };
     struct world *w = &g_srv->w;
     int64_t pid = mk_person(w->admin, w->u_pd, "reporter", "unclassified", NULL);
     static struct multi_req reqs[N];
-    int signalled = 0;
+    struct drain_probe d = {0, 0, -1};
+    long last_ms = 0;
     (void)state;
 
     for (int i = 0; i < N; i++)
@@ -411,9 +439,18 @@ static void test_ops_shutdown_answers_writes_in_flight(void **state)
             .method = "POST",
             .url = tfmt("%s/api/v1/people/%lld/password", g_srv->base, (long long)pid),
             .body = tfmt("{\"password\":\"Mat-khau-dung-lai-%d-2026\"}", i)};
-    multi_run(reqs, N, w->admin, sigterm_after_300ms, &signalled);
-    assert_true(signalled);
+    multi_run(reqs, N, w->admin, sigterm_then_probe, &d);
+    assert_true(d.signalled);
     expect_all(reqs, N, 204);
+    /* While answers were still to come, a new client was already turned away. */
+    for (int i = 0; i < N; i++)
+        if (reqs[i].done_ms > last_ms)
+            last_ms = reqs[i].done_ms;
+    if (d.probe_ms > 0 && last_ms > d.probe_ms)
+        assert_int_equal(d.probe_status, 0);
+    else
+        print_message("drain finished before the probe (%ld ms, last answer %ld ms): "
+                      "listener check skipped\n", d.probe_ms, last_ms);
 }
 
 int run_ops_tests(void)
