@@ -493,7 +493,8 @@ static ph_err sq_open(struct store *st, const char *dsn)
                   s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(e));
         goto out;
     }
-    if ((rc = configure(s, strcmp(dsn, ":memory:") == 0)) != PH_OK || (rc = migrate(s)) != PH_OK)
+    if ((rc = configure(s, strcmp(dsn, ":memory:") == 0)) != PH_OK ||
+        (rc = store_sq_fts_register(s->db)) != PH_OK || (rc = migrate(s)) != PH_OK)
         goto out;
     st->impl = s;
 out:

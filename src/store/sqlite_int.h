@@ -1,6 +1,7 @@
 /* sqlite_int.h - internals shared by the SQLite backend's files (sqlite.c: the
  * connection, migrations, transactions, forces, areas, audit, outbox;
- * sqlite_people.c: units, people, tokens). Nothing here leaves store/.
+ * sqlite_people.c: units, people, tokens; sqlite_fts.c: the FTS5 tokenizer).
+ * Nothing here leaves store/.
  *
  * Every statement is prepared once per connection, on first use, and cached in
  * struct store_sq by its enum sq_stmt id; after use it is reset and its bindings
@@ -159,6 +160,25 @@ const char *store_sq_like_escape(struct arena *ar, const char *q);
 int store_sq_list_limit(int limit);
 /* t when non-zero, else the current time. */
 int64_t store_sq_time_or_now(int64_t t);
+
+/* ---- sqlite_fts.c: the FTS5 tokenizer ------------------------------------ */
+
+/* The name FTS5 tables give it: `fts5(..., tokenize='phoihop')`. */
+#define STORE_SQ_FTS_TOKENIZER "phoihop"
+/* Folded tokens longer than this many bytes are cut (at a code point). */
+#define STORE_SQ_FTS_MAX_TOKEN 256
+/* Register the tokenizer on db (every connection, before migrations). PH_ESTORE,
+ * logged, when this SQLite has no FTS5. */
+ph_err store_sq_fts_register(sqlite3 *db);
+/* The tokenizer itself, also for tests and the fuzzer: splits text[0..n) into
+ * words (letters, digits, combining marks; invalid UTF-8 separates) and calls
+ * on_token, in order, with each word folded like text_fold() (at most
+ * STORE_SQ_FTS_MAX_TOKEN bytes, borrowed for the call) and the byte offsets
+ * [start, end) of the word in text; tflags is 0. Stops at, and returns, the first
+ * result of on_token other than SQLITE_OK; SQLITE_OK otherwise. */
+int store_sq_fts_tokenize(void *ctx, const char *text, int n,
+                          int (*on_token)(void *ctx, int tflags, const char *token, int ntoken,
+                                          int start, int end));
 
 /* The ops of sqlite_people.c, gathered into store_sqlite_ops by sqlite.c. */
 ph_err store_sq_unit_insert(struct store *st, const struct unit *u, const char *name_folded,
