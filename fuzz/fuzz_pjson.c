@@ -1,6 +1,6 @@
 /* fuzz_pjson.c - request bodies of the API (proto/pjson.h): any bytes are loaded
  * with jansson as the HTTP door does, and a JSON object is applied to an area, a
- * unit and a person, each both fresh (create) and already filled in (PATCH). What a
+ * unit, a person and a category, each both fresh (create) and already filled in (PATCH). What a
  * decoder accepts must encode again without trouble. Also list cursors, which come
  * from query strings: a decoded cursor must round-trip through pjson_page. */
 #include "util/base.h"
@@ -32,6 +32,27 @@ static void apply_area(json_t *obj, struct arena *a, bool fresh)
     } else {
         FUZZ_CHECK(field != NULL);
     }
+}
+
+static const struct category stored_category = {
+    .id = 2, .code = "drugs", .name_vi = "ma túy", .name_en = "Drugs", .default_severity = 3,
+    .lead_force = "police", .is_active = true, .sort_order = 2, .version = 1,
+    .created_at = 1764000000000, .updated_at = 1764000000000,
+};
+
+static void apply_category(json_t *obj, struct arena *a, bool fresh)
+{
+    struct category c;
+    const char *field = NULL;
+
+    if (fresh)
+        memset(&c, 0, sizeof(c));
+    else
+        c = stored_category;
+    if (pjson_apply_category(obj, a, &c, &field) == PH_OK)
+        json_decref(pjson_category(&c));
+    else
+        FUZZ_CHECK(field != NULL);
 }
 
 static void apply_unit(json_t *obj, struct arena *a, bool fresh)
@@ -113,6 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         apply_unit(obj, &a, false);
         apply_person(obj, &a, true);
         apply_person(obj, &a, false);
+        apply_category(obj, &a, true);
+        apply_category(obj, &a, false);
         arena_release(&a);
     }
     json_decref(obj); /* NULL-safe */

@@ -6,10 +6,11 @@
 #include "util/arena.h"
 
 extern const struct route api_auth_routes[], api_area_routes[], api_unit_routes[],
-    api_person_routes[], api_ops_routes[];
+    api_person_routes[], api_ops_routes[], api_category_routes[];
 
 static const struct route *const route_tables[] = {
     api_ops_routes, api_auth_routes, api_area_routes, api_unit_routes, api_person_routes,
+    api_category_routes,
 };
 
 static const struct route *routes[ROUTER_MAX_ROUTES];

@@ -1,9 +1,10 @@
-/* pjson.c - JSON shapes of areas, units, people and the caller (docs/API.md).
+/* pjson.c - JSON shapes of areas, categories, units, people and the caller (docs/API.md).
  *
  * Decoders walk the members of the request object: each known member is checked
  * for its JSON type and copied (NFC) into the record; an unknown member is an
  * error, so that a typo ("fullname") is reported instead of silently ignored. */
 #include "util/base.h"
+#include <limits.h>
 #include "proto/pjson.h"
 #include "core/access.h"
 #include "core/fields.h"
@@ -45,6 +46,23 @@ json_t *pjson_area(const struct area *a, bool with_geometry)
     json_object_set_new(o, "version", json_integer(a->version));
     json_object_set_new(o, "created_at", pjson_time(a->created_at));
     json_object_set_new(o, "updated_at", pjson_time(a->updated_at));
+    return o;
+}
+
+json_t *pjson_category(const struct category *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(c->id));
+    json_object_set_new(o, "code", fields_jstr(c->code));
+    json_object_set_new(o, "name_vi", fields_jstr(c->name_vi));
+    json_object_set_new(o, "name_en", fields_jstr(c->name_en));
+    json_object_set_new(o, "default_severity", json_integer(c->default_severity));
+    json_object_set_new(o, "lead_force", fields_jstr(c->lead_force));
+    json_object_set_new(o, "is_active", json_boolean(c->is_active));
+    json_object_set_new(o, "sort_order", json_integer(c->sort_order));
+    json_object_set_new(o, "version", json_integer(c->version));
+    json_object_set_new(o, "created_at", pjson_time(c->created_at));
+    json_object_set_new(o, "updated_at", pjson_time(c->updated_at));
     return o;
 }
 
@@ -191,6 +209,15 @@ static ph_err get_id(json_t *v, bool nullable, int64_t *out)
     return PH_OK;
 }
 
+/* Any integer that fits an int; ranges are core's to check. */
+static ph_err get_int(json_t *v, int *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < INT_MIN || json_integer_value(v) > INT_MAX)
+        return PH_EINVAL;
+    *out = (int)json_integer_value(v);
+    return PH_OK;
+}
+
 static ph_err get_bool(json_t *v, bool *out)
 {
     if (!json_is_boolean(v))
@@ -262,6 +289,7 @@ enum member_kind {
     KIND_TEXT_OR_NULL, /* string, or null for none */
     KIND_ID,           /* positive integer */
     KIND_ID_OR_NULL,   /* positive integer, or null for 0 */
+    KIND_INT,          /* integer that fits an int */
     KIND_BOOL,         /* true or false */
     KIND_GEOMETRY,     /* object (kept as compact text), or null */
     KIND_ROLES,        /* array of role names, into ROLE_* bits */
@@ -288,6 +316,7 @@ struct member {
 #define M_TEXT_OR_NULL(rec, f) {#f, KIND_TEXT_OR_NULL, FIELD_AT(rec, f, const char *), 0}
 #define M_ID(rec, f) {#f, KIND_ID, FIELD_AT(rec, f, int64_t), 0}
 #define M_ID_OR_NULL(rec, f) {#f, KIND_ID_OR_NULL, FIELD_AT(rec, f, int64_t), 0}
+#define M_INT(rec, f) {#f, KIND_INT, FIELD_AT(rec, f, int), 0}
 #define M_BOOL(rec, f) {#f, KIND_BOOL, FIELD_AT(rec, f, bool), 0}
 #define M_GEOMETRY(rec, f) {#f, KIND_GEOMETRY, FIELD_AT(rec, f, const char *), 0}
 #define M_ROLES(rec, f) {#f, KIND_ROLES, FIELD_AT(rec, f, unsigned), 0}
@@ -306,6 +335,20 @@ static const struct member area_members[] = {
     M_TEXT(area, valid_from),
     M_TEXT_OR_NULL(area, valid_to),
     M_ID(area, version),
+    M_READ_ONLY("id"),
+    M_READ_ONLY("created_at"),
+    M_READ_ONLY("updated_at"),
+};
+
+static const struct member category_members[] = {
+    M_TEXT(category, code),
+    M_TEXT(category, name_vi),
+    M_TEXT(category, name_en),
+    M_INT(category, default_severity),
+    M_TEXT_OR_NULL(category, lead_force),
+    M_BOOL(category, is_active),
+    M_INT(category, sort_order),
+    M_ID(category, version),
     M_READ_ONLY("id"),
     M_READ_ONLY("created_at"),
     M_READ_ONLY("updated_at"),
@@ -363,6 +406,8 @@ static ph_err apply_member(const struct member *m, json_t *v, struct arena *a, c
         return get_id(v, false, at);
     case KIND_ID_OR_NULL:
         return get_id(v, true, at);
+    case KIND_INT:
+        return get_int(v, at);
     case KIND_BOOL:
         return get_bool(v, at);
     case KIND_GEOMETRY:
@@ -410,6 +455,12 @@ static ph_err apply(json_t *obj, struct arena *a, void *rec, const struct member
 ph_err pjson_apply_area(json_t *obj, struct arena *a, struct area *inout, const char **field)
 {
     return apply(obj, a, inout, area_members, PH_NELEM(area_members), NULL, field);
+}
+
+ph_err pjson_apply_category(json_t *obj, struct arena *a, struct category *inout,
+                            const char **field)
+{
+    return apply(obj, a, inout, category_members, PH_NELEM(category_members), NULL, field);
 }
 
 ph_err pjson_apply_unit(json_t *obj, struct arena *a, struct unit *inout, const char **field)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/area.h"
+#include "core/category.h"
 #include "core/ctx.h"
 #include "core/person.h"
 #include "core/unit.h"
@@ -17,6 +18,7 @@
 struct arena;
 
 json_t *pjson_area(const struct area *a, bool with_geometry);
+json_t *pjson_category(const struct category *c);
 json_t *pjson_unit(const struct unit *u);
 /* Never includes the password hash. */
 json_t *pjson_person(const struct person *p);
@@ -28,6 +30,7 @@ json_t *pjson_page(json_t *items, bool has_more, int64_t last_id);
 json_t *pjson_time(int64_t ms);
 
 ph_err pjson_apply_area(json_t *obj, struct arena *a, struct area *inout, const char **field) __attribute__((warn_unused_result));
+ph_err pjson_apply_category(json_t *obj, struct arena *a, struct category *inout, const char **field) __attribute__((warn_unused_result));
 ph_err pjson_apply_unit(json_t *obj, struct arena *a, struct unit *inout, const char **field) __attribute__((warn_unused_result));
 /* Also extracts "password" (create only: *password NULL when absent or when
  * password is NULL, which makes the member unknown). */

@@ -23,6 +23,7 @@ static const struct migration {
     const char *path; /* its name in util/embed.h's table */
 } migrations[] = {
     {1, "src/store/schema/sqlite/001_foundation.sql"},
+    {2, "src/store/schema/sqlite/002_categories.sql"},
 };
 _Static_assert(PH_NELEM(migrations) == STORE_SCHEMA_VERSION,
                "one migration per schema version, the last one is STORE_SCHEMA_VERSION");
@@ -740,6 +741,132 @@ static ph_err sq_area_list(struct store *st, struct arena *ar, const struct area
     return rc;
 }
 
+/* ---- categories ---------------------------------------------------------- */
+
+#define CATEGORY_COLS                                                                              \
+    "id, code, name_vi, name_en, default_severity, lead_force, is_active, sort_order, version, "   \
+    "created_at, updated_at"
+#define SQL_CATEGORY_EXISTS "SELECT 1 FROM categories WHERE id = ?1"
+
+static void read_category(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    struct category *out = row;
+
+    memset(out, 0, sizeof(*out));
+    out->id = sqlite3_column_int64(stmt, 0);
+    out->code = store_sq_col_text(ar, stmt, 1);
+    out->name_vi = store_sq_col_text(ar, stmt, 2);
+    out->name_en = store_sq_col_text(ar, stmt, 3);
+    out->default_severity = sqlite3_column_int(stmt, 4);
+    out->lead_force = store_sq_col_text(ar, stmt, 5);
+    out->is_active = sqlite3_column_int(stmt, 6) != 0;
+    out->sort_order = sqlite3_column_int(stmt, 7);
+    out->version = sqlite3_column_int64(stmt, 8);
+    out->created_at = sqlite3_column_int64(stmt, 9);
+    out->updated_at = sqlite3_column_int64(stmt, 10);
+}
+
+/* The columns insert and update share, from ?2 on (?1 is the id of an update). */
+static int bind_category(sqlite3_stmt *stmt, const struct category *c, const char *name_folded)
+{
+    return store_sq_bind_text(stmt, 2, c->code) | store_sq_bind_text(stmt, 3, c->name_vi) |
+           store_sq_bind_text(stmt, 4, c->name_en) | store_sq_bind_text(stmt, 5, name_folded) |
+           sqlite3_bind_int(stmt, 6, c->default_severity) |
+           store_sq_bind_text(stmt, 7, c->lead_force) | sqlite3_bind_int(stmt, 8, c->is_active) |
+           sqlite3_bind_int(stmt, 9, c->sort_order);
+}
+
+static ph_err sq_category_insert(struct store *st, const struct category *c,
+                                 const char *name_folded, int64_t *id)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_CATEGORY_INSERT,
+        "INSERT INTO categories (code, name_vi, name_en, name_folded, default_severity, "
+        "lead_force, is_active, sort_order, version, created_at, updated_at) "
+        "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11)");
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    return store_sq_insert(s, stmt,
+                           bind_category(stmt, c, name_folded) |
+                               store_sq_bind_created(stmt, 10, c->created_at, c->updated_at),
+                           "insert category", id);
+}
+
+static ph_err sq_category_update(struct store *st, const struct category *c,
+                                 const char *name_folded)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_CATEGORY_UPDATE,
+        "UPDATE categories SET code = ?2, name_vi = ?3, name_en = ?4, name_folded = ?5, "
+        "default_severity = ?6, lead_force = ?7, is_active = ?8, sort_order = ?9, "
+        "updated_at = ?10, version = version + 1 WHERE id = ?1 AND (?11 = 0 OR version = ?11)");
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    return store_sq_update_versioned(
+        s, stmt,
+        sqlite3_bind_int64(stmt, 1, c->id) | bind_category(stmt, c, name_folded) |
+            sqlite3_bind_int64(stmt, 10, store_sq_time_or_now(c->updated_at)) |
+            sqlite3_bind_int64(stmt, 11, c->version),
+        "update category", SQ_CATEGORY_EXISTS, SQL_CATEGORY_EXISTS, c->id);
+}
+
+static ph_err sq_category_get(struct store *st, struct arena *ar, int64_t id, struct category *out)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(s, SQ_CATEGORY_GET,
+                                       "SELECT " CATEGORY_COLS " FROM categories WHERE id = ?1");
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    return store_sq_get(s, ar, stmt, sqlite3_bind_int64(stmt, 1, id), "get category",
+                        read_category, out);
+}
+
+static ph_err sq_category_get_by_code(struct store *st, struct arena *ar, const char *code,
+                                      struct category *out)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_CATEGORY_GET_BY_CODE, "SELECT " CATEGORY_COLS " FROM categories WHERE code = ?1");
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    return store_sq_get(s, ar, stmt, store_sq_bind_text(stmt, 1, code), "get category by code",
+                        read_category, out);
+}
+
+static ph_err sq_category_list(struct store *st, struct arena *ar, const struct category_filter *f,
+                               struct category **items, size_t *n, bool *has_more)
+{
+    struct store_sq *s = store_sq_of(st);
+    /* As sq_area_list: one statement, absent filters bind NULL or 0. */
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_CATEGORY_LIST,
+        "SELECT " CATEGORY_COLS " FROM categories "
+        "WHERE id > ?1 AND (?2 <> 0 OR is_active = 1) "
+        "AND (?3 IS NULL OR name_folded LIKE '%' || ?3 || '%' ESCAPE '\\') "
+        "ORDER BY id LIMIT ?4");
+    int limit = store_sq_list_limit(f->limit);
+    void *list = NULL;
+    ph_err rc;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = sqlite3_bind_int64(stmt, 1, f->after_id) | sqlite3_bind_int(stmt, 2, f->include_inactive) |
+        store_sq_bind_text(stmt, 3, store_sq_like_escape(ar, f->q)) |
+        sqlite3_bind_int(stmt, 4, limit + 1);
+    rc = store_sq_rows(s, ar, stmt, e, "list categories", sizeof(**items), limit, read_category,
+                       &list, n, has_more);
+    if (rc == PH_OK)
+        *items = list;
+    return rc;
+}
+
 /* ---- audit log ----------------------------------------------------------- */
 
 #define AUDIT_COLS                                                                                 \
@@ -908,6 +1035,11 @@ const struct store_ops store_sqlite_ops = {
     .area_delete = sq_area_delete,
     .area_get = sq_area_get,
     .area_list = sq_area_list,
+    .category_insert = sq_category_insert,
+    .category_update = sq_category_update,
+    .category_get = sq_category_get,
+    .category_get_by_code = sq_category_get_by_code,
+    .category_list = sq_category_list,
     .unit_insert = store_sq_unit_insert,
     .unit_update = store_sq_unit_update,
     .unit_delete = store_sq_unit_delete,

@@ -1,5 +1,5 @@
 /* sqlite_int.h - internals shared by the SQLite backend's files (sqlite.c: the
- * connection, migrations, transactions, forces, areas, audit, outbox;
+ * connection, migrations, transactions, forces, areas, categories, audit, outbox;
  * sqlite_people.c: units, people, tokens; sqlite_fts.c: the FTS5 tokenizer).
  * Nothing here leaves store/.
  *
@@ -36,6 +36,12 @@ enum sq_stmt {
     SQ_AREA_EXISTS,
     SQ_AREA_GET,
     SQ_AREA_LIST,
+    SQ_CATEGORY_INSERT,
+    SQ_CATEGORY_UPDATE,
+    SQ_CATEGORY_EXISTS,
+    SQ_CATEGORY_GET,
+    SQ_CATEGORY_GET_BY_CODE,
+    SQ_CATEGORY_LIST,
     SQ_UNIT_INSERT,
     SQ_UNIT_SET_PATH,
     SQ_UNIT_PATH,

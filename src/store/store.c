@@ -107,6 +107,32 @@ ph_err store_area_list(struct store *st, struct arena *ar, const struct area_fil
     return st->ops->area_list(st, ar, f, items, n, has_more);
 }
 
+ph_err store_category_insert(struct store *st, const struct category *c, const char *name_folded, int64_t *id)
+{
+    return st->ops->category_insert(st, c, name_folded, id);
+}
+
+ph_err store_category_update(struct store *st, const struct category *c, const char *name_folded)
+{
+    return st->ops->category_update(st, c, name_folded);
+}
+
+ph_err store_category_get(struct store *st, struct arena *ar, int64_t id, struct category *out)
+{
+    return st->ops->category_get(st, ar, id, out);
+}
+
+ph_err store_category_get_by_code(struct store *st, struct arena *ar, const char *code, struct category *out)
+{
+    return st->ops->category_get_by_code(st, ar, code, out);
+}
+
+ph_err store_category_list(struct store *st, struct arena *ar, const struct category_filter *f,
+                           struct category **items, size_t *n, bool *has_more)
+{
+    return st->ops->category_list(st, ar, f, items, n, has_more);
+}
+
 ph_err store_unit_insert(struct store *st, const struct unit *u, const char *name_folded, int64_t *id)
 {
     return st->ops->unit_insert(st, u, name_folded, id);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/area.h"
+#include "core/category.h"
 #include "core/person.h"
 #include "core/unit.h"
 #include "security/audit_chain.h"
@@ -25,7 +26,7 @@ struct arena;
 struct store;
 
 /* The schema version this binary knows (the highest migration). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* A person as authentication needs it (see store_token_lookup). */
 struct store_auth {
@@ -87,6 +88,15 @@ struct store_ops {
     ph_err (*area_get)(struct store *st, struct arena *ar, int64_t id, struct area *out);
     ph_err (*area_list)(struct store *st, struct arena *ar, const struct area_filter *f,
                         struct area **items, size_t *n, bool *has_more);
+
+    /* Incident categories. Never deleted (incidents refer to them): is_active goes
+     * false instead. name_folded is the search key, kept by the caller. */
+    ph_err (*category_insert)(struct store *st, const struct category *c, const char *name_folded, int64_t *id);
+    ph_err (*category_update)(struct store *st, const struct category *c, const char *name_folded); /* version+1 if c->version matches (0: any) */
+    ph_err (*category_get)(struct store *st, struct arena *ar, int64_t id, struct category *out);
+    ph_err (*category_get_by_code)(struct store *st, struct arena *ar, const char *code, struct category *out);
+    ph_err (*category_list)(struct store *st, struct arena *ar, const struct category_filter *f,
+                            struct category **items, size_t *n, bool *has_more);
 
     /* Units. The store computes path from the parent (and rewrites the subtree's
      * paths when the parent changes) and replaces the area links with u->area_ids. */
@@ -160,6 +170,12 @@ ph_err store_area_delete(struct store *st, int64_t id);
 ph_err store_area_get(struct store *st, struct arena *ar, int64_t id, struct area *out);
 ph_err store_area_list(struct store *st, struct arena *ar, const struct area_filter *f,
                        struct area **items, size_t *n, bool *has_more);
+ph_err store_category_insert(struct store *st, const struct category *c, const char *name_folded, int64_t *id);
+ph_err store_category_update(struct store *st, const struct category *c, const char *name_folded);
+ph_err store_category_get(struct store *st, struct arena *ar, int64_t id, struct category *out);
+ph_err store_category_get_by_code(struct store *st, struct arena *ar, const char *code, struct category *out);
+ph_err store_category_list(struct store *st, struct arena *ar, const struct category_filter *f,
+                           struct category **items, size_t *n, bool *has_more);
 ph_err store_unit_insert(struct store *st, const struct unit *u, const char *name_folded, int64_t *id);
 ph_err store_unit_update(struct store *st, const struct unit *u, const char *name_folded);
 ph_err store_unit_delete(struct store *st, int64_t id);

@@ -220,6 +220,7 @@ json_t *geo_square(double lon, double lat, double half_deg);
 /* ---- groups (one per file) -------------------------------------------------------- */
 int run_auth_tests(void);
 int run_area_tests(void);
+int run_category_tests(void);
 int run_unit_tests(void);
 int run_people_tests(void);
 int run_error_tests(void);

@@ -7,7 +7,7 @@
  * Environment: PHOIHOP_BIN (the binary, default build/san/phoihop),
  * PHOIHOP_ADMIN_USER (the account init makes, default "admin"), PHOIHOP_KEEP_TMP
  * (keep the temporary databases), TEST_API_ONLY (run only the group of that name:
- * auth, areas, units, people, errors, ops). When LSAN_OPTIONS is unset the servers
+ * auth, areas, categories, units, people, errors, ops). When LSAN_OPTIONS is unset the servers
  * get tests/lsan.supp, as under `make check`. */
 #include "util/base.h"
 #include <curl/curl.h>
@@ -19,8 +19,9 @@ struct group {
 };
 
 static const struct group groups[] = {
-    {"auth", run_auth_tests},     {"areas", run_area_tests},   {"units", run_unit_tests},
-    {"people", run_people_tests}, {"errors", run_error_tests}, {"ops", run_ops_tests},
+    {"auth", run_auth_tests},     {"areas", run_area_tests},   {"categories", run_category_tests},
+    {"units", run_unit_tests},    {"people", run_people_tests}, {"errors", run_error_tests},
+    {"ops", run_ops_tests},
 };
 
 int main(void)

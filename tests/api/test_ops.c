@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 #include "harness.h"
+#include "store/store.h"
 
 static void test_ops_healthz(void **state)
 {
@@ -20,7 +21,7 @@ static void test_ops_healthz(void **state)
     EXPECT_STATUS(r, 200);
     assert_non_null(r->json);
     assert_string_equal(JSTR(r->json, "status"), "ok");
-    assert_int_equal(JINT(r->json, "schema_version"), 1);
+    assert_int_equal(JINT(r->json, "schema_version"), STORE_SCHEMA_VERSION);
     ct = resp_header(r, "Content-Type");
     assert_non_null(ct);
     assert_true(strncmp(ct, "application/json", 16) == 0);
