@@ -493,6 +493,9 @@ static ph_err set_own_password(struct core_ctx *cx, const struct person *p,
         if (rc != PH_OK)
             goto out;
     }
+    /* The attempt stays counted in the throttle: this runs inside the caller's
+     * transaction, and only after a commit may a success be forgiven (login_forgive,
+     * as the HTTP door does). */
     rc = session_change_password(cx, &at, at.verdict == PH_OK ? hash : NULL, &verdict, field);
     if (rc == PH_OK)
         rc = verdict;

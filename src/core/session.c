@@ -209,6 +209,12 @@ static void throttle_forgive(const char *client, int64_t at)
     pthread_mutex_unlock(&throttle_mu);
 }
 
+void login_forgive(const struct login_attempt *at)
+{
+    if (at != NULL && at->verdict == PH_OK)
+        throttle_forgive(at->client, at->counted_at);
+}
+
 /* ---- helpers -------------------------------------------------------------------------- */
 
 /* The user an account acts as, strings in cx->arena. */
@@ -452,7 +458,6 @@ ph_err login_finish(struct core_ctx *cx, const struct login_attempt *at, struct 
                                 (json_int_t)sid));
     if (rc != PH_OK)
         goto out;
-    throttle_forgive(at->client, at->counted_at);
     p.has_password = true;
     p.password_hash = NULL;
     p.failed_logins = 0;
@@ -536,7 +541,6 @@ ph_err session_change_password(struct core_ctx *cx, const struct login_attempt *
                      json_pack("{s:I}", "id", (json_int_t)p.id));
     if (rc != PH_OK)
         goto out;
-    throttle_forgive(at->client, at->counted_at);
     *verdict = PH_OK;
 out:
     return rc;

@@ -90,6 +90,12 @@ ph_err login_record_refusal(struct core_ctx *cx, const struct login_attempt *at)
 ph_err session_change_password(struct core_ctx *cx, const struct login_attempt *at,
                                const char *new_hash, ph_err *verdict, const char **field) __attribute__((warn_unused_result));
 
+/* After the transaction of a successful login_finish() or session_change_password()
+ * has committed (not before: a failed commit must leave the attempt counted): take
+ * the attempt's entry out of the client's throttle count. No-op unless the attempt's
+ * verdict is PH_OK. */
+void login_forgive(const struct login_attempt *at);
+
 /* Resolve a bearer token to its user (read connection). PH_EAUTH when unknown,
  * expired, revoked, or the account is disabled. Strings live in cx->arena;
  * session_id and expires_at may be NULL. */

@@ -82,6 +82,7 @@ static int finish_login(struct req *r, struct http_write *w)
     }
     if (j->res.verdict != PH_OK)
         return resp_error(r, j->res.verdict, NULL);
+    login_forgive(&j->at); /* committed: a success does not count against the client */
     json_t *o = json_object();
     json_object_set_new(o, "token", json_string(j->res.token));
     json_object_set_new(o, "expires_at", pjson_time(j->res.expires_at));
@@ -237,6 +238,7 @@ static int finish_own_password(struct req *r, struct http_write *w)
     }
     if (j->verdict != PH_OK)
         return resp_error(r, j->verdict, "old_password");
+    login_forgive(&j->at);
     return resp_empty(r, 204);
 }
 
