@@ -30,6 +30,10 @@ struct core_ctx {
     int64_t now_ms;              /* the time of the request, UTC ms */
 };
 
+/* *dst = *src with every string copied into arena a (so that dst outlives the
+ * memory src's strings live in). */
+void core_user_copy(struct arena *a, struct core_user *dst, const struct core_user *src);
+
 /* The user the CLI acts as for set-up commands (init, demo, people add). */
 extern const struct core_user core_system_user;
 #endif

@@ -14,17 +14,6 @@
 #include "proto/pjson.h"
 #include "util/limits.h"
 
-/* A JSON member that must be a non-empty string of bounded size; copied into a. */
-static ph_err member_string(json_t *body, const char *name, size_t max, struct arena *a,
-                            const char **out)
-{
-    json_t *v = json_object_get(body, name);
-    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max)
-        return PH_EINVAL;
-    *out = arena_strndup(a, json_string_value(v), json_string_length(v));
-    return PH_OK;
-}
-
 static void retry_after(struct req *r, int64_t seconds)
 {
     char v[24];
@@ -116,9 +105,9 @@ static int login(struct req *r)
     w->arg = j;
     w->cleanup = login_wipe;
     ph_err rc = PH_OK;
-    if (member_string(r->body, "username", TEXT_MAX_SHORT_BYTES, &w->job.arena, &username) != PH_OK)
+    if (req_body_string(r, "username", TEXT_MAX_SHORT_BYTES, &w->job.arena, &username) != PH_OK)
         field = "username";
-    else if (member_string(r->body, "password", PASSWORD_MAX_BYTES, &w->job.arena, &password) != PH_OK)
+    else if (req_body_string(r, "password", PASSWORD_MAX_BYTES, &w->job.arena, &password) != PH_OK)
         field = "password";
     if (field != NULL)
         rc = PH_EINVAL;
@@ -250,9 +239,9 @@ static int own_password(struct req *r)
     j->arena = &w->job.arena;
     w->arg = j;
     w->cleanup = password_wipe;
-    if (member_string(r->body, "old_password", PASSWORD_MAX_BYTES, &w->job.arena, &old_pw) != PH_OK)
+    if (req_body_string(r, "old_password", PASSWORD_MAX_BYTES, &w->job.arena, &old_pw) != PH_OK)
         field = "old_password";
-    else if (member_string(r->body, "new_password", PASSWORD_MAX_BYTES * 2, &w->job.arena, &new_pw) != PH_OK)
+    else if (req_body_string(r, "new_password", PASSWORD_MAX_BYTES * 2, &w->job.arena, &new_pw) != PH_OK)
         field = "new_password";
     j->old_password = (char *)old_pw;
     j->new_password = (char *)new_pw;
@@ -320,7 +309,7 @@ static int create_token(struct req *r)
     const char *field = NULL;
     if (!json_is_integer(pid) || json_integer_value(pid) <= 0)
         field = "person_id";
-    else if (member_string(r->body, "name", TEXT_MAX_NAME_BYTES, &w->job.arena, &j->name) != PH_OK)
+    else if (req_body_string(r, "name", TEXT_MAX_NAME_BYTES, &w->job.arena, &j->name) != PH_OK)
         field = "name";
     else if (ttl != NULL && (!json_is_integer(ttl) || json_integer_value(ttl) < 1 ||
                              json_integer_value(ttl) > 3660))

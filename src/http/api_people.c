@@ -12,6 +12,7 @@
 #include "core/access.h"
 #include "core/person.h"
 #include "proto/pjson.h"
+#include "util/limits.h"
 
 /* The record the CRUD adapters work on: the person first, so that a plain
  * struct person (in lists) reads the same. */
@@ -183,16 +184,6 @@ static int finish_set_password(struct req *r, struct http_write *w)
     return resp_empty(r, 204);
 }
 
-/* A JSON member that must be a string; copied into a. */
-static ph_err body_string(json_t *body, const char *name, struct arena *a, const char **out)
-{
-    json_t *v = json_object_get(body, name);
-    if (!json_is_string(v))
-        return PH_EINVAL;
-    *out = arena_strndup(a, json_string_value(v), json_string_length(v));
-    return PH_OK;
-}
-
 static int set_password(struct req *r)
 {
     int64_t id;
@@ -205,7 +196,7 @@ static int set_password(struct req *r)
     j->arena = &w->job.arena;
     w->arg = j;
     w->cleanup = set_password_wipe;
-    if (body_string(r->body, "password", &w->job.arena, &j->password) != PH_OK) {
+    if (req_body_string(r, "password", PASSWORD_MAX_BYTES, &w->job.arena, &j->password) != PH_OK) {
         http_write_abandon(w);
         return resp_error(r, PH_EINVAL, "password");
     }

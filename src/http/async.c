@@ -42,25 +42,14 @@ static void on_req_disposed(void *p)
         l->w->r = NULL;
 }
 
-static const char *copy(struct arena *a, const char *s)
-{
-    return s ? arena_strdup(a, s) : NULL;
-}
-
 struct http_write *http_write_begin(struct req *r)
 {
     struct http_write *w = xcalloc(1, sizeof(*w));
     arena_init(&w->job.arena);
     w->t = r->t;
     w->r = r;
-    struct arena *a = &w->job.arena;
-    w->job.user = r->user;
-    w->job.user.username = copy(a, r->user.username);
-    w->job.user.full_name = copy(a, r->user.full_name);
-    w->job.user.unit_path = copy(a, r->user.unit_path);
-    w->job.user.unit_level = copy(a, r->user.unit_level);
-    w->job.user.force = copy(a, r->user.force);
-    w->job.client = copy(a, r->client);
+    core_user_copy(&w->job.arena, &w->job.user, &r->user);
+    w->job.client = arena_strdup(&w->job.arena, r->client);
     w->link = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*w->link), on_req_disposed);
     w->link->w = w;
     return w;

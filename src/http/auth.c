@@ -99,13 +99,7 @@ ph_err auth_request(struct req *r)
     if (e->strings != NULL && memcmp(e->hash, hash, 32) == 0 && e->generation == gen &&
         e->until_ms > r->cx.now_ms) {
         /* Copies: the entry may be replaced while this request waits on the writer. */
-        struct arena *a = &r->arena;
-        r->user = e->user;
-        r->user.username = arena_strdup(a, e->user.username);
-        r->user.full_name = arena_strdup(a, e->user.full_name);
-        r->user.unit_path = arena_strdup(a, e->user.unit_path);
-        r->user.unit_level = arena_strdup(a, e->user.unit_level);
-        r->user.force = arena_strdup(a, e->user.force);
+        core_user_copy(&r->arena, &r->user, &e->user);
         r->session_id = e->session_id;
         return PH_OK;
     }

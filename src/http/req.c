@@ -147,6 +147,16 @@ ph_err req_page(struct req *r, int64_t *after_id, int *limit, const char **field
     return PH_OK;
 }
 
+ph_err req_body_string(struct req *r, const char *name, size_t max, struct arena *a,
+                       const char **out)
+{
+    json_t *v = json_object_get(r->body, name);
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max)
+        return PH_EINVAL;
+    *out = arena_strndup(a, json_string_value(v), json_string_length(v));
+    return PH_OK;
+}
+
 const char *req_header(struct req *r, const char *name)
 {
     h2o_req_t *h = r->h2o;

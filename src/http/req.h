@@ -21,6 +21,10 @@ ph_err req_query_i64(struct req *r, const char *name, int64_t *out, bool *presen
 ph_err req_query_bool(struct req *r, const char *name, bool *out);
 /* ?cursor= and ?limit= ; PH_EPARSE with *field set when malformed. */
 ph_err req_page(struct req *r, int64_t *after_id, int *limit, const char **field);
+/* A member of the JSON body that must be a non-empty string of at most max bytes;
+ * copied into a. PH_EINVAL otherwise. */
+ph_err req_body_string(struct req *r, const char *name, size_t max, struct arena *a,
+                       const char **out);
 /* A request header's value (NUL-terminated copy) or NULL. */
 const char *req_header(struct req *r, const char *name);
 /* A list endpoint's filters: each parameter parsed into *out by its type (QP_TEXT
