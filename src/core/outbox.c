@@ -1,18 +1,49 @@
 /* outbox.c - events stored in the same transaction as the change they announce
  * (the transactional outbox): after a crash there is never a committed change
- * without its event, nor an event for a change that was rolled back. */
+ * without its event, nor an event for a change that was rolled back. Each event
+ * carries who may see it, so that the stream can filter without reading the item
+ * again. */
 #include "util/base.h"
+#include "core/access.h"
 #include "core/outbox.h"
 #include "store/store.h"
+#include "util/arena.h"
 
-ph_err outbox_emit(struct core_ctx *cx, const char *topic, const char *item_kind, int64_t item_id,
-                   json_t *payload)
+/* "owner sent1 sent2": the paths of scope, space-separated, in cx->arena. */
+static const char *scope_paths(struct core_ctx *cx, const struct access_item *scope)
+{
+    size_t len = 0;
+    char *s, *p;
+
+    if (scope->owner_path != NULL)
+        len += strlen(scope->owner_path) + 1;
+    for (size_t i = 0; i < scope->n_sent_to; i++)
+        len += scope->sent_to_paths[i] != NULL ? strlen(scope->sent_to_paths[i]) + 1 : 0;
+    if (len == 0)
+        return NULL;
+    p = s = arena_alloc(cx->arena, len);
+    /* An item without an owner keeps an empty first slot, so that the first path
+     * is always the owner's. */
+    if (scope->owner_path != NULL)
+        p += snprintf(p, len, "%s", scope->owner_path);
+    for (size_t i = 0; i < scope->n_sent_to; i++) {
+        if (scope->sent_to_paths[i] != NULL)
+            p += snprintf(p, len - (size_t)(p - s), " %s", scope->sent_to_paths[i]);
+    }
+    return s;
+}
+
+ph_err outbox_emit_scoped(struct core_ctx *cx, const char *topic, const char *item_kind, int64_t item_id,
+                          json_t *payload, const struct access_item *scope)
 {
     struct store_outbox_event ev = {
         .at = cx->now_ms,
         .topic = topic,
         .item_kind = item_kind,
         .item_id = item_id,
+        .access_kind = (int)scope->kind,
+        .classification = scope->classification,
+        .scope_paths = scope_paths(cx, scope),
     };
     char *text = NULL;
     int64_t id;
@@ -26,4 +57,16 @@ out:
     free(text);
     json_decref(payload);
     return rc;
+}
+
+ph_err outbox_emit(struct core_ctx *cx, const char *topic, const char *item_kind, int64_t item_id,
+                   json_t *payload)
+{
+    struct access_item scope = {.kind = ITEM_AREA};
+
+    if (item_kind != NULL && strcmp(item_kind, "person") == 0)
+        scope.kind = ITEM_PERSON;
+    else if (item_kind != NULL && strcmp(item_kind, "unit") == 0)
+        scope.kind = ITEM_UNIT;
+    return outbox_emit_scoped(cx, topic, item_kind, item_id, payload, &scope);
 }

@@ -7,7 +7,17 @@
 #include "core/ctx.h"
 #include "util/err.h"
 
-/* topic like "person.created"; payload is a JSON object (stolen; may be NULL). */
+struct access_item;
+
+/* topic like "person.created"; payload is a JSON object (stolen; may be NULL).
+ * The event is seen by whoever may read reference data (areas, categories, the
+ * directory): item_kind "person" and "unit" as ITEM_PERSON / ITEM_UNIT, anything
+ * else as ITEM_AREA. */
 ph_err outbox_emit(struct core_ctx *cx, const char *topic, const char *item_kind, int64_t item_id,
                    json_t *payload) __attribute__((warn_unused_result));
+/* The same for an operational item: the stream shows the event only to those
+ * access_allows() lets read scope (kind, classification, owner and sent-to paths
+ * are stored with the event). */
+ph_err outbox_emit_scoped(struct core_ctx *cx, const char *topic, const char *item_kind, int64_t item_id,
+                          json_t *payload, const struct access_item *scope) __attribute__((warn_unused_result));
 #endif

@@ -29,11 +29,14 @@ struct writer {
     size_t queued;                 /* under mu */
     bool stopping;                 /* under mu */
     struct store *st;              /* the writer thread's only */
+    void (*on_commit)(void *ctx);  /* under mu */
+    void *on_commit_ctx;
     atomic_uint_fast64_t batches, jobs;
 };
 
-/* Run every job of batch in one transaction. On return each job->rc is final. */
-static void run_batch(struct writer *w, struct write_job *batch)
+/* Run every job of batch in one transaction. On return each job->rc is final;
+ * true when some job committed. */
+static bool run_batch(struct writer *w, struct write_job *batch)
 {
     struct write_job *job;
     uint64_t n = 0, n_ok = 0;
@@ -71,10 +74,11 @@ static void run_batch(struct writer *w, struct write_job *batch)
             (void)store_tx_rollback(w->st);
         for (job = batch; job != NULL; job = job->next)
             job->rc = PH_ESTORE;
-        return;
+        return false;
     }
     atomic_fetch_add(&w->batches, 1);
     atomic_fetch_add(&w->jobs, n_ok); /* a failed job committed nothing */
+    return n_ok > 0;
 }
 
 static void *writer_main(void *arg)
@@ -92,7 +96,15 @@ static void *writer_main(void *arg)
         w->queued = 0;
         pthread_mutex_unlock(&w->mu);
 
-        run_batch(w, batch);
+        bool committed = run_batch(w, batch);
+        if (committed) {
+            pthread_mutex_lock(&w->mu);
+            void (*on_commit)(void *) = w->on_commit;
+            void *ctx = w->on_commit_ctx;
+            pthread_mutex_unlock(&w->mu);
+            if (on_commit != NULL)
+                on_commit(ctx); /* before the answers: a client told "201" finds its event */
+        }
         while (batch != NULL) {
             struct write_job *next = batch->next; /* done() may free the job */
             batch->next = NULL;
@@ -103,6 +115,14 @@ static void *writer_main(void *arg)
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
+}
+
+void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&w->mu);
+    w->on_commit = fn;
+    w->on_commit_ctx = ctx;
+    pthread_mutex_unlock(&w->mu);
 }
 
 ph_err writer_start(const char *dsn, struct writer **out)

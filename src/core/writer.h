@@ -35,6 +35,10 @@ ph_err writer_start(const char *dsn, struct writer **out) __attribute__((warn_un
 ph_err writer_submit(struct writer *w, struct write_job *job) __attribute__((warn_unused_result));
 /* Finish queued jobs, stop the thread, close the connection, free w. */
 void writer_stop(struct writer *w);
+/* Call fn(ctx) on the writer thread after every batch in which some job
+ * committed, before the jobs' done() (the event bus wakes up here). fn must be
+ * quick and must not submit jobs. NULL removes it. */
+void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx), void *ctx);
 /* Batches and jobs committed so far (for /metrics). */
 void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs);
 

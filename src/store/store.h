@@ -18,7 +18,10 @@
 #include <stdint.h>
 #include "core/area.h"
 #include "core/category.h"
+#include "core/incident.h"
 #include "core/person.h"
+#include "core/routing.h"
+#include "core/stats.h"
 #include "core/unit.h"
 #include "security/audit_chain.h"
 #include "util/err.h"
@@ -26,7 +29,7 @@ struct arena;
 struct store;
 
 /* The schema version this binary knows (the highest migration). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* A person as authentication needs it (see store_token_lookup). */
 struct store_auth {
@@ -54,6 +57,29 @@ struct store_outbox_event {
     const char *topic, *item_kind;
     int64_t item_id;
     const char *payload; /* JSON text or NULL */
+    /* Who may see the event (core/access.h): the item kind (enum item_kind), its
+     * classification, and the units' paths, owner first then the units it was
+     * sent to, separated by spaces ("/1/5/ /2/7/"); NULL when it has none. */
+    int access_kind;
+    int classification;
+    const char *scope_paths;
+};
+
+/* A recipient stage whose deadline passed and is not yet marked overdue. */
+struct store_due {
+    int64_t incident_id, unit_id;
+    const char *stage; /* ACK_RECEIVED or ACK_VERIFIED */
+    int64_t due_at;
+};
+
+/* One report or acknowledgement for the timeliness figures. */
+struct store_timeliness_row {
+    const char *kind;       /* "report" (by the reporting unit) or "ack" (due from a recipient) */
+    int64_t unit_id;
+    const char *unit_name, *force, *unit_path;
+    int64_t delay_ms;       /* detected -> reported; sent -> received (pending: -1) */
+    bool on_time;           /* pending acks are on time until their deadline passes */
+    bool pending;           /* an ack not received (nor refused) yet */
 };
 
 struct store_force {
@@ -140,6 +166,94 @@ struct store_ops {
     ph_err (*outbox_insert)(struct store *st, const struct store_outbox_event *ev, int64_t *id);
     ph_err (*outbox_after)(struct store *st, struct arena *ar, int64_t after_id, int limit,
                            struct store_outbox_event **items, size_t *n);
+    /* The highest outbox id (0 when empty). */
+    ph_err (*outbox_last_id)(struct store *st, int64_t *id);
+
+    /* Settings: small named values (e.g. "incident_ref_prefix"). */
+    ph_err (*setting_get)(struct store *st, struct arena *ar, const char *key, const char **value);
+    ph_err (*setting_set)(struct store *st, const char *key, const char *value);
+
+    /* Areas whose bounding box (an R*Tree the store keeps from each geometry)
+     * contains (lon, lat) and that are valid on date ("YYYY-MM-DD"), with their
+     * geometry, deepest level first (commune, district, province), then by id. */
+    ph_err (*area_candidates)(struct store *st, struct arena *ar, double lon, double lat,
+                              const char *date, struct area **items, size_t *n);
+    /* Is area_id the area ancestor_id or below it? */
+    ph_err (*area_within)(struct store *st, int64_t area_id, int64_t ancestor_id, bool *within);
+
+    /* Incidents. ref_next: the next number for (prefix, year), counting from 1,
+     * never given twice (the counter is in the caller's transaction). */
+    ph_err (*incident_ref_next)(struct store *st, const char *prefix, int year, int64_t *seq);
+    /* insert writes the row (every member but the joined ones and recipients) and
+     * its full-text entry; update writes the client members, status, lead_unit_id,
+     * merged_into_id and updated_at when inc->version matches (0: any), version+1. */
+    ph_err (*incident_insert)(struct store *st, const struct incident *inc, int64_t *id);
+    ph_err (*incident_update)(struct store *st, const struct incident *inc);
+    /* One incident with the joined members (category code, paths, sent_to_paths,
+     * informed_unit_ids, overdue at now_ms); recipients are not filled. */
+    ph_err (*incident_get)(struct store *st, struct arena *ar, int64_t id, int64_t now_ms, struct incident *out);
+    ph_err (*incident_get_by_ref)(struct store *st, struct arena *ar, const char *ref, int64_t now_ms,
+                                  struct incident *out);
+    /* Newest first (id descending, ids < f->before_id), only what f->scope lets
+     * see: classification <= scope.clearance, and with scope.unit_path, some
+     * recipient's path starts with it. f->q: every word (folded by the FTS
+     * tokenizer) must occur in title, description or ref. overdue at now_ms. */
+    ph_err (*incident_list)(struct store *st, struct arena *ar, const struct incident_filter *f,
+                            int64_t now_ms, struct incident **items, size_t *n, bool *has_more);
+    /* Insert or replace the recipient (incident_id, r->unit_id). */
+    ph_err (*incident_recipient_put)(struct store *st, int64_t incident_id, const struct incident_recipient *r);
+    /* Every recipient, with the unit's code, name, path and force; by sent_at, unit id. */
+    ph_err (*incident_recipients)(struct store *st, struct arena *ar, int64_t incident_id,
+                                  struct incident_recipient **items, size_t *n);
+    ph_err (*incident_ack_insert)(struct store *st, const struct incident_ack *a, int64_t *id);
+    /* In id order, with the person's name. */
+    ph_err (*incident_acks)(struct store *st, struct arena *ar, int64_t incident_id,
+                            struct incident_ack **items, size_t *n);
+    ph_err (*incident_event_insert)(struct store *st, const struct incident_event *e, int64_t *id);
+    /* In id order, with the person's name. */
+    ph_err (*incident_events)(struct store *st, struct arena *ar, int64_t incident_id,
+                              struct incident_event **items, size_t *n);
+    /* Idempotency keys of creates, per person. get: PH_ENOTFOUND when unknown. */
+    ph_err (*idem_get)(struct store *st, int64_t person_id, const char *key, uint8_t request_hash[32],
+                       int64_t *incident_id);
+    ph_err (*idem_put)(struct store *st, int64_t person_id, const char *key,
+                       const uint8_t request_hash[32], int64_t incident_id, int64_t at);
+    /* Forget keys created before 'before'; *n (may be NULL) how many. */
+    ph_err (*idem_prune)(struct store *st, int64_t before, int *n);
+    /* Inbox of unit_id: recipient rows of that unit (lead or informed) whose next
+     * stage with a deadline, or "received", is not done and not refused, of
+     * incidents not closed or merged; overdue (at now_ms) first, then due time,
+     * then oldest; at most limit. */
+    ph_err (*incident_inbox)(struct store *st, struct arena *ar, int64_t unit_id, int64_t now_ms,
+                             const struct incident_scope *scope, int limit,
+                             struct incident_inbox_item **items, size_t *n);
+
+    /* Deadlines: stages due at or before now and not yet marked overdue, oldest
+     * first, at most limit; the earliest pending due time after now (0: none);
+     * marking a stage overdue (stage ACK_RECEIVED or ACK_VERIFIED), and escalated. */
+    ph_err (*deadline_due)(struct store *st, struct arena *ar, int64_t now, int limit,
+                           struct store_due **items, size_t *n);
+    ph_err (*deadline_next)(struct store *st, int64_t now, int64_t *at);
+    ph_err (*deadline_mark)(struct store *st, int64_t incident_id, int64_t unit_id, const char *stage,
+                            int64_t at);
+    ph_err (*recipient_mark_escalated)(struct store *st, int64_t incident_id, int64_t unit_id, int64_t at);
+
+    /* Timeliness rows for incidents with cap_status "actual" that scope lets see:
+     * reports with reported_at in [from, to), acks with sent_at in [from, to) (the
+     * lead and informed recipients with an ack deadline). Unit filters as in
+     * struct stats_period. Pending acks are late when their deadline is before now. */
+    ph_err (*timeliness_rows)(struct store *st, struct arena *ar, const struct stats_period *p,
+                              const struct incident_scope *scope, int64_t now,
+                              struct store_timeliness_row **items, size_t *n);
+
+    /* Routing rules. Never deleted. list: f as usual, id order; match_candidates:
+     * every active rule in (priority, id) order. */
+    ph_err (*rule_insert)(struct store *st, const struct routing_rule *r, int64_t *id);
+    ph_err (*rule_update)(struct store *st, const struct routing_rule *r); /* version+1 if it matches (0: any) */
+    ph_err (*rule_get)(struct store *st, struct arena *ar, int64_t id, struct routing_rule *out);
+    ph_err (*rule_list)(struct store *st, struct arena *ar, const struct routing_rule_filter *f,
+                        struct routing_rule **items, size_t *n, bool *has_more);
+    ph_err (*rule_active)(struct store *st, struct arena *ar, struct routing_rule **items, size_t *n);
 };
 
 struct store {
@@ -203,4 +317,49 @@ ph_err store_audit_count(struct store *st, int64_t *n);
 ph_err store_outbox_insert(struct store *st, const struct store_outbox_event *ev, int64_t *id);
 ph_err store_outbox_after(struct store *st, struct arena *ar, int64_t after_id, int limit,
                           struct store_outbox_event **items, size_t *n);
+ph_err store_outbox_last_id(struct store *st, int64_t *id);
+ph_err store_setting_get(struct store *st, struct arena *ar, const char *key, const char **value);
+ph_err store_setting_set(struct store *st, const char *key, const char *value);
+ph_err store_area_candidates(struct store *st, struct arena *ar, double lon, double lat, const char *date,
+                             struct area **items, size_t *n);
+ph_err store_area_within(struct store *st, int64_t area_id, int64_t ancestor_id, bool *within);
+ph_err store_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq);
+ph_err store_incident_insert(struct store *st, const struct incident *inc, int64_t *id);
+ph_err store_incident_update(struct store *st, const struct incident *inc);
+ph_err store_incident_get(struct store *st, struct arena *ar, int64_t id, int64_t now_ms, struct incident *out);
+ph_err store_incident_get_by_ref(struct store *st, struct arena *ar, const char *ref, int64_t now_ms,
+                                 struct incident *out);
+ph_err store_incident_list(struct store *st, struct arena *ar, const struct incident_filter *f, int64_t now_ms,
+                           struct incident **items, size_t *n, bool *has_more);
+ph_err store_incident_recipient_put(struct store *st, int64_t incident_id, const struct incident_recipient *r);
+ph_err store_incident_recipients(struct store *st, struct arena *ar, int64_t incident_id,
+                                 struct incident_recipient **items, size_t *n);
+ph_err store_incident_ack_insert(struct store *st, const struct incident_ack *a, int64_t *id);
+ph_err store_incident_acks(struct store *st, struct arena *ar, int64_t incident_id, struct incident_ack **items,
+                           size_t *n);
+ph_err store_incident_event_insert(struct store *st, const struct incident_event *e, int64_t *id);
+ph_err store_incident_events(struct store *st, struct arena *ar, int64_t incident_id,
+                             struct incident_event **items, size_t *n);
+ph_err store_idem_get(struct store *st, int64_t person_id, const char *key, uint8_t request_hash[32],
+                      int64_t *incident_id);
+ph_err store_idem_put(struct store *st, int64_t person_id, const char *key, const uint8_t request_hash[32],
+                      int64_t incident_id, int64_t at);
+ph_err store_idem_prune(struct store *st, int64_t before, int *n);
+ph_err store_incident_inbox(struct store *st, struct arena *ar, int64_t unit_id, int64_t now_ms,
+                            const struct incident_scope *scope, int limit, struct incident_inbox_item **items,
+                            size_t *n);
+ph_err store_deadline_due(struct store *st, struct arena *ar, int64_t now, int limit, struct store_due **items,
+                          size_t *n);
+ph_err store_deadline_next(struct store *st, int64_t now, int64_t *at);
+ph_err store_deadline_mark(struct store *st, int64_t incident_id, int64_t unit_id, const char *stage, int64_t at);
+ph_err store_recipient_mark_escalated(struct store *st, int64_t incident_id, int64_t unit_id, int64_t at);
+ph_err store_timeliness_rows(struct store *st, struct arena *ar, const struct stats_period *p,
+                             const struct incident_scope *scope, int64_t now,
+                             struct store_timeliness_row **items, size_t *n);
+ph_err store_rule_insert(struct store *st, const struct routing_rule *r, int64_t *id);
+ph_err store_rule_update(struct store *st, const struct routing_rule *r);
+ph_err store_rule_get(struct store *st, struct arena *ar, int64_t id, struct routing_rule *out);
+ph_err store_rule_list(struct store *st, struct arena *ar, const struct routing_rule_filter *f,
+                       struct routing_rule **items, size_t *n, bool *has_more);
+ph_err store_rule_active(struct store *st, struct arena *ar, struct routing_rule **items, size_t *n);
 #endif

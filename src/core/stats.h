@@ -1,0 +1,34 @@
+/* stats.h - figures over incidents: timeliness of first reports and of
+ * acknowledgements per unit and per force, for any period. Exercise and test
+ * incidents are left out; only incidents the caller may see are counted. */
+#ifndef PH_CORE_STATS_H
+#define PH_CORE_STATS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "util/err.h"
+struct core_ctx;
+
+struct stats_timeliness {
+    int64_t unit_id;         /* 0 for a force's total */
+    const char *unit_name;   /* NULL for a force's total */
+    const char *force;
+    int64_t reports, reports_on_time;   /* first reports made by the unit */
+    int64_t acks, acks_on_time;         /* "received" acknowledgements due from the unit
+                                         * (pending ones past their deadline count as late) */
+    int64_t report_delay_p50_ms, report_delay_p90_ms; /* detected -> reported */
+    int64_t ack_delay_p50_ms, ack_delay_p90_ms;       /* sent -> received */
+};
+
+struct stats_period {
+    int64_t from, to;  /* [from, to) UTC ms on reported_at (reports) and sent_at (acks) */
+    const char *force; /* only this force's units, or NULL */
+    int64_t unit_id;   /* only this unit and units below it; 0: all */
+};
+
+/* Per unit (units with any report or acknowledgement in the period, in unit id
+ * order) into *units, and per force into *forces (police, military,
+ * border_guard order; forces without figures left out). Arrays in cx->arena.
+ * Percentiles by the nearest-rank method; 0 when there is nothing to rank. */
+ph_err stats_timeliness(struct core_ctx *cx, const struct stats_period *p, struct stats_timeliness **units,
+                        size_t *n_units, struct stats_timeliness **forces, size_t *n_forces) __attribute__((warn_unused_result));
+#endif

@@ -1,0 +1,52 @@
+/* bus.h - the event bus: after each commit the writer wakes the bus thread, which
+ * reads the new outbox rows (in id order, on its own store connection) and hands
+ * each batch to every subscriber. Events therefore reach anyone only after they
+ * are committed, in commit order, each once. Subscribers are the event loops
+ * (the SSE stream) and the deadline scheduler; they filter by access themselves
+ * (bus_event_visible). */
+#ifndef PH_EVENTS_BUS_H
+#define PH_EVENTS_BUS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/access.h"
+#include "util/err.h"
+struct store_outbox_event;
+
+/* One committed event, shared by every subscriber (reference counted; read-only). */
+struct bus_event {
+    int64_t id, at;
+    const char *topic, *item_kind;
+    int64_t item_id;
+    const char *payload;        /* JSON object text, or NULL */
+    struct access_item access;  /* kind, classification, owner and sent-to paths */
+    char *sse;                  /* the ready SSE frame: "id: N\nevent: topic\ndata: {...}\n\n" */
+    size_t sse_len;
+    int refs;                   /* atomic */
+};
+
+/* Build an event from an outbox row (strings copied; refs 1). Also used to replay
+ * rows read from the store for Last-Event-ID. */
+struct bus_event *bus_event_from_outbox(const struct store_outbox_event *row);
+void bus_event_ref(struct bus_event *ev);
+void bus_event_unref(struct bus_event *ev);
+/* May who see ev in the stream (access_allows READ on ev->access)? */
+bool bus_event_visible(const struct core_user *who, const struct bus_event *ev);
+
+/* A subscriber gets batches on the bus thread: it must be quick (hand them to its
+ * own thread) and take its own references (bus_event_ref) of what it keeps. */
+typedef void (*bus_deliver_fn)(void *ctx, struct bus_event *const *evs, size_t n);
+
+struct bus;
+/* Start the bus thread on its own connection to dsn, delivering events with ids
+ * above the outbox's last id at start. */
+ph_err bus_start(const char *dsn, struct bus **out) __attribute__((warn_unused_result));
+/* Subscribe (before or after start; not removable until bus_stop). */
+void bus_subscribe(struct bus *b, bus_deliver_fn fn, void *ctx);
+/* Wake the bus: new rows may be in the outbox (the writer's on-commit hook). */
+void bus_notify(void *bus);
+/* The id of the last event delivered (0: none yet since start). */
+int64_t bus_last_id(struct bus *b);
+/* Stop the thread, close the connection, free b. */
+void bus_stop(struct bus *b);
+#endif

@@ -1,0 +1,19 @@
+/* scheduler.h - the deadline scheduler: a thread that sleeps until the next
+ * acknowledgement deadline (not polling every second), then runs
+ * incident_deadlines_run() as a write job (marking overdue stages and escalating),
+ * and sleeps again until the next one. Events that can bring a deadline nearer
+ * (an incident created, transferred, refused) wake it early through the bus. */
+#ifndef PH_EVENTS_SCHEDULER_H
+#define PH_EVENTS_SCHEDULER_H
+#include <stdint.h>
+#include "util/err.h"
+struct bus;
+struct writer;
+
+struct scheduler;
+/* Start on writer (the jobs) and bus (wake-ups); dsn for its own read connection. */
+ph_err scheduler_start(const char *dsn, struct writer *w, struct bus *b, struct scheduler **out) __attribute__((warn_unused_result));
+/* Runs done so far and stages marked overdue (for /metrics and tests). */
+void scheduler_stats(struct scheduler *s, uint64_t *runs, uint64_t *marked);
+void scheduler_stop(struct scheduler *s);
+#endif
