@@ -8,7 +8,7 @@ SYSTEMDDIR ?= /lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
-PKGS = libh2o-evloop jansson libsodium sqlite3 libutf8proc openssl zlib
+PKGS = libh2o-evloop jansson libsodium sqlite3 libutf8proc openssl zlib libmagic
 # Recursive (=) on purpose: evaluated only when a recipe runs, after deps.sh.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
@@ -103,8 +103,24 @@ check: build/san/phoihop $(UNIT_BINS) build/san/test_api $(FUZZ_REPLAY_BINS)
 # ---- benchmarks, fuzzing ---------------------------------------------------------
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build/phoihop
+	@$(MAKE) --no-print-directory build/phoihop build/bench/sqlite_ref build/bench/sse_bench \
+	  build/bench/search_bench
 	@bench/run.sh
+
+# The plain-SQLite reference of the ingest benchmark (no phoihop code in it).
+build/bench/sqlite_ref: bench/sqlite_ref.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -o $@ $< $$(pkg-config --libs sqlite3)
+
+# The live-feed load generator (plain sockets and epoll; no phoihop code in it).
+build/bench/sse_bench: bench/sse_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -o $@ $<
+
+# The search benchmark: the store and core services of the -O2 library, as the binary.
+build/bench/search_bench: bench/search_bench.c build/libphoihop.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
 
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60

@@ -9,18 +9,45 @@
 #            same Authorization header, which nginx ignores).
 #   healthz  GET /healthz: the server without authentication, against a static file
 #            of the same size; a baseline for auth_me.
-# Each case alternates phoihop, nginx, phoihop, nginx, ... (BENCH_ROUNDS rounds each,
-# BENCH_DURATION seconds per wrk run: defaults 2 and 10, the whole script stays under
-# two minutes) and reports the median of each side. Both servers get 2 threads / 2
-# workers and wrk 2 threads, 64 connections; all share this machine's cores.
+#   incident_get  GET /api/v1/incidents/{id} (a demo incident with its recipients) as a
+#            duty officer, against nginx sending the same bytes (goal >= 0.5).
+#   ingest   POST /api/v1/incidents, 64 connections, each answer 201 only after its
+#            group commit is on disk (WAL, synchronous=FULL), reported in incidents/s
+#            next to plain SQLite inserts of incident-sized rows measured in the same
+#            run by bench/sqlite_ref (one row per transaction, and 1,000 per
+#            transaction); goal >= 10,000 incidents/s.
+#   sse      the live feed (bench/sse_bench): BENCH_SSE_CLIENTS (1,000) clients hold
+#            GET /api/v1/stream open (as demo.duty and demo.commander in turn, who both
+#            see the incidents posted) while demo.duty posts BENCH_SSE_RATE (200)
+#            incidents/s for BENCH_SSE_SECONDS (10); the delivery latency (POST sent ->
+#            event read, an upper bound of commit -> delivery) against the goal p99 <
+#            100 ms, next to the POST latency of the same run as the reference.
+#   search   (bench/search_bench, no server) a two-word query typed without
+#            diacritics over BENCH_SEARCH_N (1,000,000) incidents, through the core
+#            service GET /api/v1/incidents?q= calls, as a global administrator and as
+#            a district duty officer, against a raw FTS5 query of the same words on
+#            the same database; goal median < 10 ms, p99 < 50 ms. The database is
+#            made once (a few minutes for a million) and kept in build/bench-cache/.
+# The HTTP cases alternate phoihop, nginx, phoihop, nginx, ... (BENCH_ROUNDS rounds
+# each, BENCH_DURATION seconds per wrk run: defaults 2 and 10) and report the median
+# of each side. Both servers get 2 threads / 2 workers and wrk 2 threads, 64
+# connections; all share this machine's cores. The whole script takes about three
+# minutes once the search database exists.
 #
-# Exit status: 0 whatever the ratio ("BELOW GOAL" is printed when under it); 1 when the
-# benchmark could not run or phoihop answered anything but 2xx.
-# Environment: PHOIHOP_BIN (default build/phoihop), BENCH_DURATION, BENCH_ROUNDS,
-# BENCH_GOAL (default 0.75), BENCH_KEEP=1 keeps the temporary directory.
+# Exit status: 0 whatever the ratio ("BELOW GOAL" or "OVER GOAL" is printed when a goal
+# is missed); 1 when the benchmark could not run, phoihop answered anything but 2xx, or
+# a live-feed client missed an event.
+# Environment: PHOIHOP_BIN (default build/phoihop), SQLITE_REF_BIN (default
+# build/bench/sqlite_ref), SSE_BENCH_BIN (default build/bench/sse_bench),
+# SEARCH_BENCH_BIN (default build/bench/search_bench), BENCH_DURATION, BENCH_ROUNDS,
+# BENCH_GOAL (default 0.75), BENCH_SSE_CLIENTS, BENCH_SSE_RATE, BENCH_SSE_SECONDS,
+# BENCH_SEARCH_N (0 skips the search case; 100000 for a quick run), BENCH_SEARCH_RUNS
+# (timed runs per query, caller and form; default 100), BENCH_CACHE_DIR (default
+# build/bench-cache), BENCH_KEEP=1 keeps the temporary directory.
 set -euo pipefail
 
 BIN="${PHOIHOP_BIN:-build/phoihop}"
+REF_BIN="${SQLITE_REF_BIN:-build/bench/sqlite_ref}"
 DURATION="${BENCH_DURATION:-10}"
 ROUNDS="${BENCH_ROUNDS:-2}"
 GOAL="${BENCH_GOAL:-0.75}"
@@ -36,6 +63,7 @@ for tool in wrk nginx curl; do
         die "$tool not found (scripts/deps.sh bench installs wrk, nginx-light and curl)"
 done
 [ -x "$BIN" ] || die "$BIN not found; run 'make bench' (it builds it)"
+[ -x "$REF_BIN" ] || die "$REF_BIN not found; run 'make bench' (it builds it)"
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 
 T="$(mktemp -d "${TMPDIR:-/tmp}/phoihop-bench.XXXXXX")"
@@ -73,6 +101,9 @@ trap 'exit 143' TERM
 ADMIN_PW="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 PHOIHOP_ADMIN_PASSWORD="$ADMIN_PW" "$BIN" init --db "$T/db" >"$T/init.log" 2>&1 ||
     { cat "$T/init.log" >&2; die "phoihop init failed"; }
+# The demo province and its year of incidents: the units, routing and people the
+# incident cases need (demo accounts' password: phoihop-demo).
+"$BIN" demo --db "$T/db" >"$T/demo.log" 2>&1 || { cat "$T/demo.log" >&2; die "phoihop demo failed"; }
 
 "$BIN" serve --db "$T/db" --listen 127.0.0.1:0 --threads "$SERVER_THREADS" \
     >"$T/serve.out" 2>"$T/serve.err" &
@@ -94,14 +125,23 @@ LOGIN="$(curl -sS --max-time 30 -X POST "$BASE/api/v1/auth/login" \
 TOKEN="$(printf '%s' "$LOGIN" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')"
 [ -n "$TOKEN" ] || die "login gave no token: $LOGIN"
 export PHOIHOP_TOKEN="$TOKEN"
+# A duty officer of a district police: incidents are operational, which the
+# administrator may not create (separation of duties).
+LOGIN="$(curl -sS --max-time 30 -X POST "$BASE/api/v1/auth/login" \
+    -H 'Content-Type: application/json' \
+    -d '{"username":"demo.duty","password":"phoihop-demo"}')" || die "login request failed"
+DUTY_TOKEN="$(printf '%s' "$LOGIN" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')"
+[ -n "$DUTY_TOKEN" ] || die "demo.duty login gave no token: $LOGIN"
 
 mkdir -p "$T/www"
-# fetch PATH FILE [auth]: the body of a 200 answer into FILE; dies on another status.
+# fetch PATH FILE [auth|duty]: the body of a 200 answer into FILE; dies on another status.
 fetch() {
     local code
-    if [ "${3:-}" = auth ]; then
+    if [ "${3:-}" = auth ] || [ "${3:-}" = duty ]; then
+        local tok="$TOKEN"
+        [ "$3" = duty ] && tok="$DUTY_TOKEN"
         code="$(curl -sS --max-time 10 -o "$2" -w '%{http_code}' \
-            -H "Authorization: Bearer $TOKEN" "$BASE$1")"
+            -H "Authorization: Bearer $tok" "$BASE$1")"
     else
         code="$(curl -sS --max-time 10 -o "$2" -w '%{http_code}' "$BASE$1")"
     fi
@@ -110,6 +150,13 @@ fetch() {
 # nginx serves the very bytes phoihop sends, so body sizes are equal by construction.
 fetch /api/v1/auth/me "$T/www/me.json" auth
 fetch /healthz "$T/www/healthz.json"
+# The newest incident the duty officer sees, by id.
+fetch "/api/v1/incidents?limit=1" "$T/list.json" duty
+INCIDENT_ID="$(sed -n 's/^{"items":\[{"id":\([0-9]*\),.*/\1/p' "$T/list.json")"
+[ -n "$INCIDENT_ID" ] || INCIDENT_ID="$(grep -o '"id":[0-9]*' "$T/list.json" | head -n 1 | cut -d: -f2)"
+[ -n "$INCIDENT_ID" ] || die "no incident visible to demo.duty: $(head -c 300 "$T/list.json")"
+fetch "/api/v1/incidents/$INCIDENT_ID" "$T/www/incident.json" duty
+INCIDENT_BYTES=$(wc -c <"$T/www/incident.json")
 ME_BYTES=$(wc -c <"$T/www/me.json")
 HEALTHZ_BYTES=$(wc -c <"$T/www/healthz.json")
 
@@ -259,7 +306,8 @@ bench_case() {
 echo "bench: $(nproc) cores, $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }');" \
     "wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s, $ROUNDS rounds; phoihop --threads $SERVER_THREADS" \
     "(port $PORT), nginx 2 workers (port $NGINX_PORT)"
-echo "bench: body sizes: /api/v1/auth/me $ME_BYTES bytes, /healthz $HEALTHZ_BYTES bytes"
+echo "bench: body sizes: /api/v1/auth/me $ME_BYTES bytes, /healthz $HEALTHZ_BYTES bytes," \
+    "/api/v1/incidents/$INCIDENT_ID $INCIDENT_BYTES bytes"
 # Other work on the machine skews both servers; say so next to the numbers.
 LOAD="$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo 0)"
 echo "bench: load average before the runs: $LOAD"
@@ -269,6 +317,92 @@ fi
 
 bench_case auth_me "$BASE/api/v1/auth/me" "$NGINX_BASE/me.json" "$HERE/auth_me.lua"
 bench_case healthz "$BASE/healthz" "$NGINX_BASE/healthz.json"
+PHOIHOP_TOKEN="$DUTY_TOKEN" GOAL=0.5 \
+    bench_case incident_get "$BASE/api/v1/incidents/$INCIDENT_ID" "$NGINX_BASE/incident.json" "$HERE/auth_me.lua"
+
+# ---- ingest ---------------------------------------------------------------------------
+# Plain SQLite first (its files in $T, on the same disk as phoihop's database).
+"$REF_BIN" "$T" "$DURATION" >"$T/sqlite_ref.txt" || die "sqlite_ref failed"
+REF1="$(sed -n 's/^rows_per_tx=1 rows_per_s=//p' "$T/sqlite_ref.txt")"
+REF1000="$(sed -n 's/^rows_per_tx=1000 rows_per_s=//p' "$T/sqlite_ref.txt")"
+echo "  sqlite  1 row/tx $REF1 rows/s, 1000 rows/tx $REF1000 rows/s (WAL, synchronous=FULL)"
+BEFORE="$(curl -sS --max-time 10 "$BASE/metrics" | awk '$1 == "phoihop_writer_jobs_total" { print $2 }')"
+ING=()
+for _ in $(seq "$ROUNDS"); do
+    PHOIHOP_TOKEN="$DUTY_TOKEN" run_wrk ingest "$BASE/api/v1/incidents" "$HERE/incident_post.lua" phoihop
+    if [ -n "$NON2XX" ] && [ "$NON2XX" != 0 ]; then
+        echo "bench ingest: FAIL: $NON2XX answers were not 201" >&2
+        FAILED=1
+    fi
+    ING+=("$RPS")
+done
+AFTER="$(curl -sS --max-time 10 "$BASE/metrics" | awk '$1 == "phoihop_writer_jobs_total" { print $2 }')"
+BATCHES="$(curl -sS --max-time 10 "$BASE/metrics" | awk '$1 == "phoihop_writer_batches_total" { print $2 }')"
+IR="$(median "${ING[@]}")"
+below=""
+awk -v r="$IR" 'BEGIN { exit !(r < 10000) }' && below=" BELOW GOAL"
+printf 'bench ingest: phoihop %.0f incidents/s durable (goal >= 10000)%s; sqlite 1 row/tx %s rows/s (ratio %.1f), 1000 rows/tx %s rows/s (ratio %.2f); writer jobs %s, batches so far %s\n' \
+    "$IR" "$below" "$REF1" "$(awk -v a="$IR" -v b="$REF1" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
+    "$REF1000" "$(awk -v a="$IR" -v b="$REF1000" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
+    "$(awk -v a="${AFTER:-0}" -v b="${BEFORE:-0}" 'BEGIN { print a - b }')" "${BATCHES:-?}"
+
+# ---- live feed ------------------------------------------------------------------------
+# Everyone streaming sees every incident posted: demo.duty's district police reports
+# and leads them (public order), and demo.commander commands the province's police.
+SSE_BIN="${SSE_BENCH_BIN:-build/bench/sse_bench}"
+SSE_CLIENTS="${BENCH_SSE_CLIENTS:-1000}"
+SSE_RATE="${BENCH_SSE_RATE:-200}"
+SSE_SECONDS="${BENCH_SSE_SECONDS:-10}"
+# Enough connections posting that a slow group commit does not hold the schedule back.
+SSE_POSTERS=32
+[ -x "$SSE_BIN" ] || die "$SSE_BIN not found; run 'make bench' (it builds it)"
+# One descriptor per connection on both sides (phoihop raises its own limit to the hard one).
+NEED_FDS=$((SSE_CLIENTS + SSE_POSTERS + 64))
+[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge "$NEED_FDS" ] ||
+    die "the sse case needs $NEED_FDS file descriptors; the hard limit is $(ulimit -Hn)"
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge "$NEED_FDS" ] || ulimit -n "$(ulimit -Hn)"
+LOGIN="$(curl -sS --max-time 30 -X POST "$BASE/api/v1/auth/login" \
+    -H 'Content-Type: application/json' \
+    -d '{"username":"demo.commander","password":"phoihop-demo"}')" || die "login request failed"
+COMMANDER_TOKEN="$(printf '%s' "$LOGIN" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')"
+[ -n "$COMMANDER_TOKEN" ] || die "demo.commander login gave no token: $LOGIN"
+SSE_RC=0
+timeout $((SSE_SECONDS + 60)) "$SSE_BIN" 127.0.0.1 "$PORT" "$DUTY_TOKEN,$COMMANDER_TOKEN" \
+    "$DUTY_TOKEN" "$SSE_CLIENTS" "$SSE_POSTERS" "$SSE_RATE" "$SSE_SECONDS" \
+    >"$T/sse.txt" 2>"$T/sse.err" || SSE_RC=$?
+# sse_bench prints "sse: key=value ..."; kv KEY reads one value.
+kv() { tr ' ' '\n' <"$T/sse.txt" | sed -n "s/^$1=//p" | head -n 1; }
+if [ -z "$(kv delivery_p99_ms)" ]; then
+    cat "$T/sse.err" >&2
+    die "sse_bench gave no figures (exit status $SSE_RC)"
+fi
+if [ "$SSE_RC" -ne 0 ]; then
+    cat "$T/sse.err" >&2
+    echo "bench sse: FAIL: $(cat "$T/sse.txt")" >&2
+    FAILED=1
+fi
+below=""
+awk -v p="$(kv delivery_p99_ms)" 'BEGIN { exit !(p >= 100) }' && below=" OVER GOAL"
+printf 'bench sse: %s clients (demo.duty, demo.commander), %s incidents posted (%s/s asked for %s s): delivery p50 %s ms p99 %s ms max %s ms (POST sent -> event read; goal p99 < 100)%s; POST p50 %s ms p99 %s ms, ratio %.2f (p99s); after the 201 p50 %s ms p99 %s ms; %s deliveries, %s missing\n' \
+    "$SSE_CLIENTS" "$(kv posted)" "$SSE_RATE" "$SSE_SECONDS" "$(kv delivery_p50_ms)" \
+    "$(kv delivery_p99_ms)" "$(kv delivery_max_ms)" "$below" "$(kv post_p50_ms)" \
+    "$(kv post_p99_ms)" \
+    "$(awk -v a="$(kv delivery_p99_ms)" -v b="$(kv post_p99_ms)" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
+    "$(kv after_201_p50_ms)" "$(kv after_201_p99_ms)" "$(kv deliveries)" "$(kv missing)"
 
 kill -0 "$SERVER_PID" 2>/dev/null || { cat "$T/serve.err" >&2; die "phoihop died during the run"; }
+
+# ---- search ---------------------------------------------------------------------------
+# No server: the core service and the store in this process (see bench/search_bench.c).
+SEARCH_BIN="${SEARCH_BENCH_BIN:-build/bench/search_bench}"
+SEARCH_N="${BENCH_SEARCH_N:-1000000}"
+if [ "$SEARCH_N" != 0 ]; then
+    [ -x "$SEARCH_BIN" ] || die "$SEARCH_BIN not found; run 'make bench' (it builds it)"
+    CACHE_DIR="${BENCH_CACHE_DIR:-$(cd "$HERE/.." && pwd)/build/bench-cache}"
+    mkdir -p "$CACHE_DIR"
+    # Its progress (the first run makes the database) goes to the terminal; the
+    # figures to stdout.
+    "$SEARCH_BIN" -n "$SEARCH_N" -r "${BENCH_SEARCH_RUNS:-100}" -d "$CACHE_DIR" ||
+        { echo "bench search: FAIL: search_bench exited with an error" >&2; FAILED=1; }
+fi
 exit "$FAILED"

@@ -5,7 +5,11 @@
 set -eu
 
 BUILD="build-essential pkg-config libh2o-evloop-dev libjansson-dev libsodium-dev
-libsqlite3-dev libutf8proc-dev libssl-dev zlib1g-dev libuv1-dev libwslay-dev"
+libsqlite3-dev libutf8proc-dev libssl-dev zlib1g-dev libuv1-dev libwslay-dev libmagic-dev"
+# What the binary needs at run time besides its shared libraries: libmagic and
+# its compiled database (libmagic-mgc), which attachment uploads are typed with.
+RUNTIME="libmagic1 libmagic-mgc"
+BUILD="$BUILD $RUNTIME"
 TEST="$BUILD libcmocka-dev libcurl4-openssl-dev clang libclang-rt-14-dev sqlite3 curl"
 BENCH="$BUILD wrk nginx-light curl"
 

@@ -19,6 +19,7 @@ static const struct command {
     {"people", cmd_people, CMD_QUIET_LOG, "add, list, disable people; set passwords"},
     {"demo", cmd_demo, CMD_QUIET_LOG, "add the synthetic demo province"},
     {"audit", cmd_audit, CMD_QUIET_LOG, "verify the hash chain of the audit log"},
+    {"incident", cmd_incident, CMD_QUIET_LOG, "report, list, show and acknowledge incidents"},
 };
 
 static void usage(FILE *out)

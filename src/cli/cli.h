@@ -128,4 +128,5 @@ int cmd_serve(int argc, char **argv);
 int cmd_people(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_incident(int argc, char **argv);
 #endif

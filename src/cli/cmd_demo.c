@@ -23,6 +23,20 @@ static void print_summary(const struct demo_summary *s)
            (long long)s->units_border_guard);
     printf("  people: %lld (only the %zu demo accounts below have a password)\n",
            (long long)s->people, s->n_accounts);
+    printf("  incidents: %lld over a year, references %s-YYYY-NNNNNN (%lld reported late, "
+           "%lld exercises, %lld tests, %lld closed, %lld transferred, %lld merged)\n",
+           (long long)s->incidents, s->ref_prefix != NULL ? s->ref_prefix : "?",
+           (long long)s->incidents_late, (long long)s->incidents_exercise,
+           (long long)s->incidents_test, (long long)s->incidents_closed,
+           (long long)s->transfers, (long long)s->merges);
+    printf("  acknowledgements: %lld (%lld late, %lld refusals); %lld stages found overdue\n",
+           (long long)s->acknowledgements, (long long)s->acknowledgements_late,
+           (long long)s->refusals, (long long)s->overdue_marked);
+    printf("  bulletins: %lld from %lld schedules (%lld sent late, %lld periods not reported), "
+           "%lld acknowledgements (%lld late); %lld bulletin deadlines found missed\n",
+           (long long)s->bulletins, (long long)s->bulletin_schedules, (long long)s->bulletins_late,
+           (long long)s->bulletins_not_sent, (long long)s->bulletin_acks,
+           (long long)s->bulletin_acks_late, (long long)s->bulletin_deadline_marks);
     if (s->is_password_from_env)
         printf("demo accounts (password from PHOIHOP_DEMO_PASSWORD):\n");
     else

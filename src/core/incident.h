@@ -37,6 +37,8 @@ struct core_user;
 #define INCIDENT_COUNT_MAX 1000000     /* people/vehicles/vessels/casualties counts */
 #define INCIDENT_REF_MAX_BYTES 32      /* "BT-2026-000123" */
 #define INCIDENT_IDEM_KEY_MAX_BYTES 200 /* Idempotency-Key header */
+/* How long a create's Idempotency-Key is remembered (the scheduler prunes older ones). */
+#define INCIDENT_IDEM_KEEP_MS (7LL * 24 * 60 * 60 * 1000)
 /* How far in the future occurred_at/detected_at may be (clock skew of field devices). */
 #define INCIDENT_FUTURE_SKEW_MS (5 * 60 * 1000)
 
@@ -82,7 +84,8 @@ struct incident_ack {
 struct incident_event {
     int64_t id, incident_id, at, person_id;
     const char *kind;        /* "created", "updated", "status", "transferred", "merged",
-                              * "acknowledged", "refused", "overdue", "escalated" */
+                              * "acknowledged", "refused", "overdue", "escalated",
+                              * "attachment" */
     int64_t unit_id;         /* the unit concerned, or 0 */
     const char *detail;      /* JSON object text: what changed ({"title":{"old","new"}}, ...) */
     const char *person_name; /* joined, read-only; NULL for the system */
@@ -193,21 +196,24 @@ ph_err incident_update(struct core_ctx *cx, struct incident *inc, const char **f
 /* Move to status to ("responding", "resolved", "closed"; "acknowledged" comes by
  * acknowledgement, "transferred"/"merged" by their calls) with an optional note.
  * expected_version 0: any. PH_ECONFLICT for a transition the workflow does not
- * have (*field "status"). */
+ * have (*field "status"). Needs ACCESS_UPDATE over the lead's subtree (as do
+ * transfer and merge); closing also needs a commander's ACCESS_APPROVE. */
 ph_err incident_set_status(struct core_ctx *cx, int64_t id, int64_t expected_version, const char *to,
                            const char *note, const char **field) __attribute__((warn_unused_result));
-/* Pass the lead to unit new_lead (active, not the current lead): the old lead
- * becomes a former lead (still sees it), the new lead gets the rule's
- * acknowledgement deadline; status "transferred". */
+/* Pass the lead to unit new_lead (active, not the current lead; else PH_EINVAL,
+ * *field "lead_unit_id"): the old lead becomes a former lead (still sees it), the
+ * new lead gets the rule's acknowledgement deadline; status "transferred". */
 ph_err incident_transfer(struct core_ctx *cx, int64_t id, int64_t expected_version, int64_t new_lead,
                          const char *note, const char **field) __attribute__((warn_unused_result));
-/* Merge duplicate id into into_id (not itself, not merged, visible to the
- * caller): status "merged", merged_into_id set, a timeline entry on both. */
+/* Merge duplicate id into into_id (not itself, visible to the caller: else
+ * PH_EINVAL, *field "into_id"; merged: PH_ECONFLICT, *field "into_id"): status
+ * "merged", merged_into_id set, a timeline entry on both. */
 ph_err incident_merge(struct core_ctx *cx, int64_t id, int64_t expected_version, int64_t into_id,
                       const char *note, const char **field) __attribute__((warn_unused_result));
 /* Record acknowledgement stage (ACK_*) for unit_id (0: the caller's unit), which
- * must be a recipient other than the reporting unit, and the caller's unit or
- * below it. Stages go in order, each once (PH_ECONFLICT otherwise). The lead's
+ * must be a lead or informed recipient (a reporting unit that also leads records
+ * its later stages, "verified" and "agreed", as the lead), and the caller's unit
+ * or below it. Stages go in order, each once (PH_ECONFLICT otherwise). The lead's
  * "received" moves a new/transferred incident to "acknowledged". ACK_REFUSED
  * needs a note (the reason, *field "note"): the unit is marked refused and the
  * rule's fallback unit is informed instead (or, when the lead refuses, leads);
@@ -240,7 +246,8 @@ ph_err incident_inbox(struct core_ctx *cx, int64_t unit_id, int limit, struct in
  * escalate it: outbox "incident.escalated" to the unit above (its commanders
  * named in the payload) and a timeline entry "escalated". *next_due gets the
  * earliest deadline still pending after this step (0: none). *marked (may be
- * NULL) gets how many were marked. */
+ * NULL) gets how many were marked. Also forgets Idempotency-Keys older than
+ * INCIDENT_IDEM_KEEP_MS. */
 ph_err incident_deadlines_run(struct core_ctx *cx, int limit, int64_t *next_due, int *marked) __attribute__((warn_unused_result));
 
 /* The prefix of reference numbers ("BT": BT-2026-000123), the setting

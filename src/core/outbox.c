@@ -15,11 +15,12 @@ static const char *scope_paths(struct core_ctx *cx, const struct access_item *sc
     size_t len = 0;
     char *s, *p;
 
-    if (scope->owner_path != NULL)
-        len += strlen(scope->owner_path) + 1;
+    /* Each path and its separator, and the NUL; without an owner the string
+     * starts with the separator of the empty first slot. */
+    len = scope->owner_path != NULL ? strlen(scope->owner_path) + 1 : 1;
     for (size_t i = 0; i < scope->n_sent_to; i++)
         len += scope->sent_to_paths[i] != NULL ? strlen(scope->sent_to_paths[i]) + 1 : 0;
-    if (len == 0)
+    if (len == 1)
         return NULL;
     p = s = arena_alloc(cx->arena, len);
     /* An item without an owner keeps an empty first slot, so that the first path

@@ -29,7 +29,10 @@ struct writer {
     size_t queued;                 /* under mu */
     bool stopping;                 /* under mu */
     struct store *st;              /* the writer thread's only */
-    void (*on_commit)(void *ctx);  /* under mu */
+    /* Under hook_mu, which is held while the hook runs: removing the hook waits for
+     * a call in flight, so that its target can be freed right after. */
+    pthread_mutex_t hook_mu;
+    void (*on_commit)(void *ctx);
     void *on_commit_ctx;
     atomic_uint_fast64_t batches, jobs;
 };
@@ -98,12 +101,10 @@ static void *writer_main(void *arg)
 
         bool committed = run_batch(w, batch);
         if (committed) {
-            pthread_mutex_lock(&w->mu);
-            void (*on_commit)(void *) = w->on_commit;
-            void *ctx = w->on_commit_ctx;
-            pthread_mutex_unlock(&w->mu);
-            if (on_commit != NULL)
-                on_commit(ctx); /* before the answers: a client told "201" finds its event */
+            pthread_mutex_lock(&w->hook_mu);
+            if (w->on_commit != NULL)
+                w->on_commit(w->on_commit_ctx); /* before the answers: a client told "201" finds its event */
+            pthread_mutex_unlock(&w->hook_mu);
         }
         while (batch != NULL) {
             struct write_job *next = batch->next; /* done() may free the job */
@@ -119,10 +120,10 @@ static void *writer_main(void *arg)
 
 void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx), void *ctx)
 {
-    pthread_mutex_lock(&w->mu);
+    pthread_mutex_lock(&w->hook_mu);
     w->on_commit = fn;
     w->on_commit_ctx = ctx;
-    pthread_mutex_unlock(&w->mu);
+    pthread_mutex_unlock(&w->hook_mu);
 }
 
 ph_err writer_start(const char *dsn, struct writer **out)
@@ -134,6 +135,7 @@ ph_err writer_start(const char *dsn, struct writer **out)
     if (rc != PH_OK)
         goto fail_store;
     pthread_mutex_init(&w->mu, NULL);
+    pthread_mutex_init(&w->hook_mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     atomic_init(&w->batches, 0);
     atomic_init(&w->jobs, 0);
@@ -149,6 +151,7 @@ ph_err writer_start(const char *dsn, struct writer **out)
 fail_thread:
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
+    pthread_mutex_destroy(&w->hook_mu);
     store_close(w->st);
 fail_store:
     free(w);
@@ -188,6 +191,7 @@ void writer_stop(struct writer *w)
     store_close(w->st);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
+    pthread_mutex_destroy(&w->hook_mu);
     free(w);
 }
 

@@ -37,7 +37,8 @@ ph_err writer_submit(struct writer *w, struct write_job *job) __attribute__((war
 void writer_stop(struct writer *w);
 /* Call fn(ctx) on the writer thread after every batch in which some job
  * committed, before the jobs' done() (the event bus wakes up here). fn must be
- * quick and must not submit jobs. NULL removes it. */
+ * quick and must not submit jobs. NULL removes it; once this returns, no call of
+ * the old hook is running or will run. */
 void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx), void *ctx);
 /* Batches and jobs committed so far (for /metrics). */
 void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs);

@@ -10,6 +10,8 @@
 #include "util/arena.h"
 #include "util/err.h"
 
+struct bus_event;
+struct scheduler;
 struct writer;
 struct workpool;
 struct auth_cache;
@@ -28,6 +30,7 @@ struct http_thread {
     struct store *st;                         /* this loop's read connection */
     struct writer *writer;                    /* shared */
     struct workpool *workpool;                /* shared */
+    struct scheduler *scheduler;              /* shared: deadlines (for /metrics) */
     struct auth_cache *auth;                  /* this loop's token cache */
     struct metrics_thread *metrics;           /* this loop's counters */
     const struct http_config *cfg;
@@ -35,6 +38,12 @@ struct http_thread {
     atomic_int closing;           /* set by the main thread: stop accepting */
     h2o_timeout_t accept_backoff; /* out of file descriptors: pause accepting */
     h2o_timeout_entry_t accept_resume;
+    /* The live feed (api_stream.c): this loop's SSE connections, their heartbeat,
+     * and the bus's batches posted to this loop. */
+    h2o_multithread_receiver_t stream_receiver;
+    h2o_linklist_t streams;
+    h2o_timeout_t stream_heartbeat;
+    atomic_int n_streams; /* read by the bus thread: post nothing to a loop without */
 };
 
 /* Our view of one request; lives in the h2o request's pool. */
@@ -57,4 +66,17 @@ struct req {
 
 /* The pool of h2o's request as an arena allocation hook. */
 void *http_pool_alloc(void *pool, size_t n);
+
+/* The live feed (api_stream.c). Read the heartbeat setting (once, before the loops
+ * start); set up a loop's side (on the loop, after t->queue exists); the bus
+ * subscriber, one per loop with ctx t (any thread); end every stream of the loop
+ * (on the loop, when the server starts draining); for the stream route, turn
+ * ?access_token= into the Authorization header (before authentication), keeping the
+ * token itself out of the logged path; SSE clients connected and events sent. */
+void api_stream_configure(void);
+void api_stream_loop_init(struct http_thread *t);
+void api_stream_deliver(void *ctx, struct bus_event *const *evs, size_t n);
+void api_stream_close_all(struct http_thread *t);
+void api_stream_query_token(struct req *r);
+void api_stream_stats(uint64_t *clients, uint64_t *events);
 #endif

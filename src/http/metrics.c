@@ -7,6 +7,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "core/writer.h"
+#include "events/scheduler.h"
 #include "store/store.h"
 #include "util/mem.h"
 
@@ -132,5 +133,25 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
                            "# HELP phoihop_writer_jobs_total Writes committed by the writer.\n"
                            "# TYPE phoihop_writer_jobs_total counter\nphoihop_writer_jobs_total %llu\n",
                         (unsigned long long)batches, (unsigned long long)jobs);
+    uint64_t clients = 0, events = 0;
+    api_stream_stats(&clients, &events);
+    if (rc == PH_OK)
+        rc = buf_printf(
+            b,
+            "# HELP phoihop_sse_clients Live feed (SSE) connections open.\n"
+            "# TYPE phoihop_sse_clients gauge\nphoihop_sse_clients %llu\n"
+            "# HELP phoihop_sse_events_sent_total Events handed to live feed connections.\n"
+            "# TYPE phoihop_sse_events_sent_total counter\nphoihop_sse_events_sent_total %llu\n",
+            (unsigned long long)clients, (unsigned long long)events);
+    uint64_t runs = 0, marked = 0;
+    scheduler_stats(t->scheduler, &runs, &marked);
+    if (rc == PH_OK)
+        rc = buf_printf(
+            b,
+            "# HELP phoihop_scheduler_runs_total Deadline runs of the scheduler.\n"
+            "# TYPE phoihop_scheduler_runs_total counter\nphoihop_scheduler_runs_total %llu\n"
+            "# HELP phoihop_deadlines_marked_total Deadlines found missed: incident stages, bulletin acknowledgements and periodic bulletins not sent.\n"
+            "# TYPE phoihop_deadlines_marked_total counter\nphoihop_deadlines_marked_total %llu\n",
+            (unsigned long long)runs, (unsigned long long)marked);
     return rc;
 }

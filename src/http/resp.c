@@ -4,6 +4,7 @@
 #include "http/http_int.h"
 #include "http/metrics.h"
 #include "http/resp.h"
+#include "util/arena.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -41,6 +42,36 @@ void resp_header(struct req *r, const char *name, const char *value)
     h2o_add_header_by_str(&h->pool, &h->res.headers, n, nl, 1, NULL, v, vl);
 }
 
+const char *resp_log_path(struct req *r)
+{
+    h2o_req_t *h = r->h2o;
+    const char *base = h->path.base, *end = base + h->path.len, *p = base, *at;
+    /* Each "access_token=" (13 bytes) gains at most "REDACTED" (8): < 2x the path. */
+    char *out = arena_alloc(&r->arena, 2 * h->path.len + 1), *o = out;
+
+    /* A token in a query string (EventSource clients send ?access_token=) must never
+     * reach a log: its value is replaced wherever the parameter appears. */
+    while (p < end) {
+        at = h->query_at == SIZE_MAX ? NULL : memmem(p, (size_t)(end - p), "access_token=", 13);
+        if (at == NULL) {
+            memcpy(o, p, (size_t)(end - p));
+            o += end - p;
+            break;
+        }
+        memcpy(o, p, (size_t)(at - p) + 13);
+        o += (at - p) + 13;
+        p = at + 13;
+        if (at > base + h->query_at && (at[-1] == '?' || at[-1] == '&')) {
+            memcpy(o, "REDACTED", 8);
+            o += 8;
+            while (p < end && *p != '&')
+                p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 static void finish(struct req *r, int status, const char *body, size_t len)
 {
     h2o_req_t *h = r->h2o;
@@ -50,8 +81,8 @@ static void finish(struct req *r, int status, const char *body, size_t len)
     uint64_t dur = time_mono_ns() - r->start_ns;
     metrics_observe(r->t->metrics, r->route_index, status, dur);
     if (r->t->cfg->access_log)
-        log_info("%s %.*s %.*s %d %zu %.3fms", r->client, (int)h->method.len, h->method.base,
-                 (int)h->path.len, h->path.base, status, len, (double)dur / 1e6);
+        log_info("%s %.*s %s %d %zu %.3fms", r->client, (int)h->method.len, h->method.base,
+                 resp_log_path(r), status, len, (double)dur / 1e6);
     h2o_send_inline(h, body, len);
 }
 

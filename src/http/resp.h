@@ -22,4 +22,7 @@ int resp_error_raw(struct req *r, int status, const char *code, const char *mess
                    const char *message_vi, const char *field);
 /* Add a response header (value copied into the request's pool). */
 void resp_header(struct req *r, const char *name, const char *value);
+/* The request's path as the access log may show it: the value of every
+ * access_token query parameter replaced by REDACTED (in r->arena). */
+const char *resp_log_path(struct req *r);
 #endif

@@ -7,10 +7,15 @@
 
 extern const struct route api_auth_routes[], api_area_routes[], api_unit_routes[],
     api_person_routes[], api_ops_routes[], api_category_routes[];
+extern const struct route api_incident_routes[], api_rule_routes[], api_stats_routes[];
+extern const struct route api_stream_routes[];
+extern const struct route api_attachment_routes[];
+extern const struct route api_bulletin_routes[];
 
 static const struct route *const route_tables[] = {
     api_ops_routes, api_auth_routes, api_area_routes, api_unit_routes, api_person_routes,
-    api_category_routes,
+    api_category_routes, api_incident_routes, api_rule_routes, api_stats_routes,
+    api_stream_routes, api_attachment_routes, api_bulletin_routes,
 };
 
 static const struct route *routes[ROUTER_MAX_ROUTES];

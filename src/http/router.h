@@ -12,12 +12,22 @@ enum route_auth {
     ROUTE_USER,     /* any authenticated person; record access is core's */
 };
 
+/* The body a route takes. The tables' false and true are ROUTE_NO_BODY and
+ * ROUTE_JSON_BODY. Every route but ROUTE_RAW_BODY ones refuses a body over
+ * HTTP_MAX_JSON_BODY_BYTES (413) before its handler runs. */
+enum route_body {
+    ROUTE_NO_BODY = 0,   /* none read (a body sent is ignored) */
+    ROUTE_JSON_BODY = 1, /* a JSON object (400/413/415 before the handler): r->body */
+    ROUTE_RAW_BODY = 2,  /* the bytes as sent, any Content-Type, up to the route's own
+                          * limit (attachments): the handler reads r->h2o->entity */
+};
+
 struct route {
     const char *method;  /* "GET", "POST", "PATCH", "DELETE" */
     const char *pattern; /* segments; ":name" captures one segment */
     int (*handler)(struct req *r);
     enum route_auth auth;
-    bool json_body;      /* requires a JSON object body */
+    enum route_body json_body; /* what body it takes (the name is from when JSON was all) */
 };
 
 #define ROUTER_MAX_ROUTES 128

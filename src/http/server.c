@@ -1,7 +1,8 @@
 /* server.c - the HTTP door's engine: one h2o event loop per core, each accepting on
  * its own SO_REUSEPORT socket (the kernel spreads connections), one shared writer
- * thread (group commit) and a small worker pool (argon2id). Signals are taken by
- * the main thread with sigwait(), which then wakes every loop through its
+ * thread (group commit), a small worker pool (argon2id), the event bus (committed
+ * events to every loop's live feed) and the deadline scheduler. Signals are taken
+ * by the main thread with sigwait(), which then wakes every loop through its
  * multithread queue, so no handler runs in signal context. */
 #include "util/base.h"
 #include <arpa/inet.h>
@@ -22,8 +23,11 @@
 #include "http/req.h"
 #include "http/resp.h"
 #include "http/router.h"
+#include "core/attachment.h"
 #include "core/workpool.h"
 #include "core/writer.h"
+#include "events/bus.h"
+#include "events/scheduler.h"
 #include "security/password.h"
 #include "store/store.h"
 #include "util/limits.h"
@@ -149,14 +153,19 @@ static int on_req(h2o_handler_t *self, h2o_req_t *h)
     r->route_index = idx;
     r->route = router_get((size_t)idx);
     if (r->route->auth == ROUTE_USER) {
+        api_stream_query_token(r);
         ph_err rc = auth_request(r);
         if (rc != PH_OK) {
             resp_header(r, "www-authenticate", "Bearer");
             return resp_error(r, rc, "Authorization");
         }
     }
-    if (r->route->json_body && !read_json_body(r))
+    if (r->route->json_body == ROUTE_JSON_BODY && !read_json_body(r))
         return 0;
+    /* h2o takes bodies up to the attachment limit; no other route takes more than
+     * a JSON body may be. A raw-body route checks its own limit. */
+    if (r->route->json_body != ROUTE_RAW_BODY && h->entity.len > HTTP_MAX_JSON_BODY_BYTES)
+        return resp_error(r, PH_ETOOBIG, NULL);
     return r->route->handler(r);
 }
 
@@ -225,6 +234,7 @@ static void *loop_main(void *arg)
     t->queue = h2o_multithread_create_queue(t->ctx.loop);
     h2o_multithread_register_receiver(t->queue, &t->done_receiver, http_async_on_done);
     h2o_multithread_register_receiver(t->queue, &t->stop_receiver, on_stop);
+    api_stream_loop_init(t);
     h2o_timeout_init(t->ctx.loop, &t->accept_backoff, 100);
     t->accept_resume.cb = on_accept_resume;
     t->listener = h2o_evloop_socket_create(t->ctx.loop, ts->fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -236,12 +246,18 @@ static void *loop_main(void *arg)
      * calls no receiver): the flags are checked here. */
     while (!atomic_load(&t->stopping)) {
         h2o_evloop_run(t->ctx.loop, INT32_MAX);
-        if (atomic_load(&t->closing))
+        if (atomic_load(&t->closing)) {
             close_listener(t);
+            /* Live feeds never end by themselves: end them now, or keep-alive
+             * clients would hold connections through the drain. */
+            api_stream_close_all(t);
+        }
     }
 
     close_listener(t);
-    /* Let answers already queued go out, briefly. */
+    api_stream_close_all(t);
+    /* Let answers already queued go out, briefly (and the bus's last batches reach
+     * this loop's receiver, which drops their references). */
     uint64_t until = time_mono_ns() + 200000000u;
     while (time_mono_ns() < until)
         h2o_evloop_run(t->ctx.loop, 20);
@@ -326,6 +342,16 @@ static ph_err open_listeners(const char *addr_text, int n, int *fds, char *bound
     return PH_OK;
 }
 
+/* The writer stops announcing commits, then the bus stops: no more batches to
+ * the loops or to the scheduler, which it calls. Either may be NULL. */
+static void stop_bus(struct writer *writer, struct bus **bus)
+{
+    if (writer != NULL)
+        writer_set_on_commit(writer, NULL, NULL);
+    bus_stop(*bus);
+    *bus = NULL;
+}
+
 /* Seconds a shutdown waits for writes in flight (systemd's stop timeout is 30 s). */
 #define HTTP_DRAIN_S 20
 
@@ -349,6 +375,8 @@ int http_serve(const struct http_config *cfg)
     int status = 1;
     struct writer *writer = NULL;
     struct workpool *pool = NULL;
+    struct bus *bus = NULL;
+    struct scheduler *sched = NULL;
     struct http_thread *threads = loop_threads = xcalloc((size_t)nthreads, sizeof(*threads));
     struct metrics_thread **mt = xcalloc((size_t)nthreads, sizeof(*mt));
     int *fds = xcalloc((size_t)nthreads, sizeof(*fds));
@@ -369,6 +397,7 @@ int http_serve(const struct http_config *cfg)
 
     session_configure(&cfg->session);
     router_init();
+    api_stream_configure();
     if (password_lib_init() != PH_OK)
         goto out;
     /* Open (and migrate) the database before anything listens. */
@@ -382,6 +411,17 @@ int http_serve(const struct http_config *cfg)
         log_error("http: cannot start the writer on %s", cfg->dsn);
         goto out;
     }
+    /* The bus starts after the writer and at the outbox's current end; from now on
+     * every commit wakes it. */
+    if (bus_start(cfg->dsn, &bus) != PH_OK) {
+        log_error("http: cannot start the event bus on %s", cfg->dsn);
+        goto out;
+    }
+    writer_set_on_commit(writer, bus_notify, bus);
+    if (scheduler_start(cfg->dsn, writer, bus, &sched) != PH_OK) {
+        log_error("http: cannot start the deadline scheduler on %s", cfg->dsn);
+        goto out;
+    }
     if (workpool_start(cfg->workers > 0 ? cfg->workers : 2, 1024, &pool) != PH_OK)
         goto out;
     if (open_listeners(cfg->listen, nthreads, fds, bound, sizeof(bound)) != PH_OK) {
@@ -391,10 +431,15 @@ int http_serve(const struct http_config *cfg)
 
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("phoihop"));
-    /* h2o buffers a body before routing or authentication: keep what an anonymous
-     * client can make us hold small. Bodies between the JSON limit and this get our
-     * JSON 413; larger ones h2o's plain-text 413. */
-    globalconf.max_request_entity_size = HTTP_MAX_ENTITY_BYTES;
+    /* h2o buffers a body before routing or authentication, so this is what an
+     * anonymous client can make us hold per request: the largest body a route
+     * takes (an attachment) plus a margin, HTTP_MAX_ENTITY_BYTES by default.
+     * Bodies between a route's limit and this get our JSON 413; larger ones
+     * h2o's plain-text 413. */
+    size_t body_max = attachment_max_bytes();
+    if (body_max < HTTP_MAX_JSON_BODY_BYTES)
+        body_max = HTTP_MAX_JSON_BODY_BYTES;
+    globalconf.max_request_entity_size = body_max + HTTP_ENTITY_MARGIN_BYTES;
     globalconf.http2.max_concurrent_requests_per_connection = 32;
     h2o_hostconf_t *host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
@@ -406,11 +451,15 @@ int http_serve(const struct http_config *cfg)
         t->index = i;
         t->writer = writer;
         t->workpool = pool;
+        t->scheduler = sched;
         t->auth = auth_cache_new();
         t->metrics = mt[i] = metrics_thread_new();
         t->cfg = cfg;
     }
     metrics_register(mt, nthreads);
+    /* One subscription per loop; a loop without streams is skipped by it. */
+    for (int i = 0; i < nthreads; i++)
+        bus_subscribe(bus, api_stream_deliver, &threads[i]);
 
     pthread_barrier_t ready;
     pthread_barrier_init(&ready, NULL, (unsigned)nthreads + 1);
@@ -444,6 +493,10 @@ int http_serve(const struct http_config *cfg)
                  http_async_in_flight(), HTTP_DRAIN_S);
         http_async_abandon(); /* queued CPU work is dropped, not done for nobody */
     }
+    /* The bus stops while the loops still run, so that they take its last batches
+     * (and drop their references); the scheduler after the loops (/metrics reads
+     * it), its last job still going through the writer, which stops last. */
+    stop_bus(writer, &bus);
     for (int i = 0; i < nthreads; i++) {
         atomic_store(&threads[i].stopping, 1);
         h2o_multithread_send_message(&threads[i].stop_receiver, NULL);
@@ -452,6 +505,8 @@ int http_serve(const struct http_config *cfg)
         pthread_join(tids[i], NULL);
     status = 0;
 out:
+    stop_bus(writer, &bus); /* after a failed start; done already otherwise */
+    scheduler_stop(sched);
     /* Workers and the writer finish what is queued before they stop. */
     if (pool)
         workpool_stop(pool);

@@ -16,6 +16,7 @@
 #include "core/unit.h"
 #include "util/err.h"
 struct arena;
+struct buf;
 
 json_t *pjson_area(const struct area *a, bool with_geometry);
 json_t *pjson_category(const struct category *c);
@@ -39,4 +40,95 @@ ph_err pjson_apply_person(json_t *obj, struct arena *a, struct person *inout, co
 
 /* Cursors are opaque to clients: "c" + base-36 id. PH_EINVAL when malformed. */
 ph_err pjson_cursor_decode(const char *s, int64_t *after_id) __attribute__((warn_unused_result));
+
+/* ---- incidents, routing rules, timeliness (pjson_incident.c) -------------------- */
+struct incident;
+struct incident_recipient;
+struct incident_ack;
+struct incident_event;
+struct incident_inbox_item;
+struct routing_rule;
+struct stats_timeliness;
+
+/* An incident: category as its code, classification as its name, times RFC 3339,
+ * "location": {"lat","lon"} or null; "recipients" only when with_recipients. */
+json_t *pjson_incident(const struct incident *inc, bool with_recipients);
+/* The same JSON, compact (the bytes json_dumps(pjson_incident(inc, w), JSON_COMPACT)
+ * gives), appended to out without building a tree: several times faster, for
+ * GET /api/v1/incidents/{id}. PH_ETOOBIG past out's cap. */
+ph_err pjson_incident_write(const struct incident *inc, bool with_recipients, struct buf *out) __attribute__((warn_unused_result));
+json_t *pjson_incident_recipient(const struct incident_recipient *r);
+json_t *pjson_incident_ack(const struct incident_ack *a);
+/* A timeline entry; "detail" is the entry's JSON object (null when unparsable). */
+json_t *pjson_incident_event(const struct incident_event *e);
+/* {"incident", "recipient", "awaiting", "due_at", "overdue"}. */
+json_t *pjson_inbox_item(const struct incident_inbox_item *it);
+json_t *pjson_routing_rule(const struct routing_rule *r);
+/* One row of figures; shares are null when there is nothing to divide. */
+json_t *pjson_timeliness(const struct stats_timeliness *t);
+
+/* Apply the members of an incident request. "category" (a code) is not resolved
+ * here: *category_code gets it (NULL when absent) for the caller to turn into
+ * category_id. When !creating, the members fixed after creation
+ * (reporting_unit_id, informed_unit_ids) are ignored like the read-only ones. A
+ * "location" without "area_id" sets area_id to 0 (to be found from the location). */
+ph_err pjson_apply_incident(json_t *obj, struct arena *a, struct incident *inout, bool creating,
+                            const char **category_code, const char **field) __attribute__((warn_unused_result));
+ph_err pjson_apply_routing_rule(json_t *obj, struct arena *a, struct routing_rule *inout,
+                                const char **field) __attribute__((warn_unused_result));
+
+/* The body of an incident action: status, transfer, merge, acknowledgement. Only
+ * the members in allowed (PJSON_ACT_* bits) are known; presence of required ones
+ * is the caller's to check (absent strings are NULL, absent ids 0). */
+enum pjson_action_member {
+    PJSON_ACT_STATUS = 1u << 0,    /* "status" */
+    PJSON_ACT_NOTE = 1u << 1,      /* "note" (string or null) */
+    PJSON_ACT_STAGE = 1u << 2,     /* "stage" */
+    PJSON_ACT_LEAD_UNIT = 1u << 3, /* "lead_unit_id" */
+    PJSON_ACT_INTO = 1u << 4,      /* "into_id" */
+    PJSON_ACT_UNIT = 1u << 5,      /* "unit_id" (or null) */
+    PJSON_ACT_VERSION = 1u << 6,   /* "version": as If-Match */
+};
+struct pjson_incident_action {
+    const char *status, *note, *stage;
+    int64_t lead_unit_id, into_id, unit_id, version;
+};
+ph_err pjson_apply_incident_action(json_t *obj, struct arena *a, unsigned allowed,
+                                   struct pjson_incident_action *out, const char **field) __attribute__((warn_unused_result));
+
+/* ---- attachments (pjson_attachment.c) -------------------------------------------- */
+struct attachment;
+/* An attachment's metadata: id, incident_id, filename, content_type, size, sha256
+ * (64 lower-case hex digits), note, created_by, created_at, and url (the path
+ * of its bytes: /api/v1/incidents/{incident_id}/attachments/{id}). */
+json_t *pjson_attachment(const struct attachment *a);
+/* The lower-case hex of a SHA-256 into out (65 bytes with the NUL). */
+void pjson_sha256_hex(const uint8_t sha256[32], char out[65]);
+/* ---- bulletins and their schedules (pjson_bulletin.c) ---------------------------- */
+struct bulletin;
+struct bulletin_recipient;
+struct bulletin_schedule;
+struct bulletin_inbox_item;
+
+/* A bulletin: "sections": {"situation","assessment","proposals"}, "to": {"units":
+ * [ids], "forces": [codes]} as addressed, classification by name, times RFC 3339;
+ * "recipients" (every unit it went to, with its acknowledgement) only when
+ * with_recipients. */
+json_t *pjson_bulletin(const struct bulletin *b, bool with_recipients);
+json_t *pjson_bulletin_recipient(const struct bulletin_recipient *r);
+/* {"kind": "bulletin", "bulletin", "recipient", "awaiting": "received", "due_at",
+ * "overdue"}: an inbox item, shaped like pjson_inbox_item()'s incidents. */
+json_t *pjson_bulletin_inbox_item(const struct bulletin_inbox_item *it);
+json_t *pjson_bulletin_schedule(const struct bulletin_schedule *s);
+/* Apply the members of a bulletin request (read-only members are ignored, unknown
+ * ones, also inside "sections" and "to", are PH_EINVAL naming them, e.g.
+ * "sections.summary"). */
+ph_err pjson_apply_bulletin(json_t *obj, struct arena *a, struct bulletin *inout,
+                            const char **field) __attribute__((warn_unused_result));
+/* The same for a schedule; "unit_id" is taken only when creating. */
+ph_err pjson_apply_bulletin_schedule(json_t *obj, struct arena *a, struct bulletin_schedule *inout,
+                                     bool creating, const char **field) __attribute__((warn_unused_result));
+/* An acknowledgement body: {"unit_id"?: id or null, "note"?: string or null}. */
+ph_err pjson_apply_bulletin_ack(json_t *obj, struct arena *a, int64_t *unit_id, const char **note,
+                                const char **field) __attribute__((warn_unused_result));
 #endif

@@ -2,7 +2,9 @@
  * opened in WAL mode with synchronous=FULL (an acknowledged write survives a
  * power cut) and foreign keys on, schema migrations embedded in the binary, and
  * every statement prepared once and cached. Units, people and tokens live in
- * sqlite_people.c; the shared helpers are declared in sqlite_int.h. */
+ * sqlite_people.c, incidents in sqlite_incidents.c, routing rules, settings and
+ * area lookups in sqlite_rules.c; the shared helpers are declared in
+ * sqlite_int.h. */
 #include "util/base.h"
 #include <sys/stat.h>
 #include "store/sqlite_int.h"
@@ -24,6 +26,9 @@ static const struct migration {
 } migrations[] = {
     {1, "src/store/schema/sqlite/001_foundation.sql"},
     {2, "src/store/schema/sqlite/002_categories.sql"},
+    {3, "src/store/schema/sqlite/003_incidents.sql"},
+    {4, "src/store/schema/sqlite/004_bulletins.sql"},
+    {5, "src/store/schema/sqlite/005_attachments.sql"},
 };
 _Static_assert(PH_NELEM(migrations) == STORE_SCHEMA_VERSION,
                "one migration per schema version, the last one is STORE_SCHEMA_VERSION");
@@ -218,6 +223,42 @@ ph_err store_sq_stale_or_missing(struct store_sq *s, enum sq_stmt id, const char
     return found ? PH_ESTALE : PH_ENOTFOUND;
 }
 
+void store_sq_ref_changed(struct store_sq *s)
+{
+    s->ref_epoch++;
+    if (!sqlite3_get_autocommit(s->db))
+        s->ref_written = true;
+}
+
+ph_err store_sq_ref_check(struct store_sq *s, bool *usable, int64_t *data_version)
+{
+    sqlite3_stmt *stmt;
+    ph_err rc = PH_OK;
+    int e;
+
+    *usable = false;
+    /* An error may have rolled the transaction back under us: autocommit. */
+    if (!s->in_tx || s->ref_written || sqlite3_get_autocommit(s->db))
+        return PH_OK;
+    if (!s->tx_version_read) {
+        /* It moves when another connection commits (not for this one's commits). */
+        if ((stmt = store_sq_stmt(s, SQ_DATA_VERSION, "PRAGMA data_version")) == NULL)
+            return PH_ESTORE;
+        if ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
+            s->tx_data_version = sqlite3_column_int64(stmt, 0);
+            s->tx_version_read = true;
+        } else {
+            rc = store_sq_fail(s, e, "data version");
+        }
+        store_sq_done(stmt);
+        if (rc != PH_OK)
+            return rc;
+    }
+    *data_version = s->tx_data_version;
+    *usable = true;
+    return PH_OK;
+}
+
 #define SQL_OP_SAVEPOINT "SAVEPOINT ph_op"
 #define SQL_OP_RELEASE "RELEASE ph_op"
 #define SQL_OP_ROLLBACK_TO "ROLLBACK TO ph_op"
@@ -308,6 +349,58 @@ int64_t store_sq_time_or_now(int64_t t)
     return t != 0 ? t : time_now_ms();
 }
 
+const char **store_sq_split_words(struct arena *ar, const char *text, size_t *n)
+{
+    const char **out = NULL;
+    size_t count = 0, cap = 0;
+
+    for (const char *p = text; p != NULL && *p != '\0';) {
+        size_t len = strcspn(p, " ");
+        if (len > 0) {
+            if (count == cap) {
+                cap = cap == 0 ? 4 : 2 * cap;
+                const char **grown = arena_alloc(ar, cap * sizeof(*grown));
+                if (count > 0)
+                    memcpy(grown, out, count * sizeof(*grown));
+                out = grown;
+            }
+            out[count++] = arena_strndup(ar, p, len);
+        }
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    *n = count;
+    return out;
+}
+
+int64_t *store_sq_split_ids(struct arena *ar, const char *text, size_t *n)
+{
+    size_t count = 0;
+    const char **words = store_sq_split_words(ar, text, &count);
+    int64_t *ids = count > 0 ? arena_alloc(ar, count * sizeof(*ids)) : NULL;
+
+    /* The text is group_concat of integer ids: strtoll cannot fail on it. */
+    for (size_t i = 0; i < count; i++)
+        ids[i] = strtoll(words[i], NULL, 10);
+    *n = count;
+    return ids;
+}
+
+const char *store_sq_path_upper(struct arena *ar, const char *prefix)
+{
+    if (prefix == NULL || prefix[0] == '\0')
+        return NULL;
+    size_t n = strlen(prefix);
+    char *hi = arena_strndup(ar, prefix, n);
+    /* A last byte of 0xff would wrap; valid UTF-8 (paths, folded words) has
+     * none, and NULL leaves such a range empty rather than wrong. */
+    if ((unsigned char)hi[n - 1] == 0xff)
+        return NULL;
+    hi[n - 1] = (char)((unsigned char)hi[n - 1] + 1);
+    return hi;
+}
+
 /* ---- connection ---------------------------------------------------------- */
 
 #define SQL_BEGIN "BEGIN IMMEDIATE"
@@ -321,6 +414,10 @@ static void close_impl(struct store_sq *s)
         return;
     for (size_t i = 0; i < SQ_COUNT; i++)
         sqlite3_finalize(s->stmts[i]); /* harmless on NULL */
+    arena_release(&s->rules_arena);
+    for (size_t i = 0; i < STORE_SQ_UNIT_KEPT; i++)
+        arena_release(&s->unit_kept[i].arena);
+    arena_release(&s->areas_arena);
     sqlite3_close_v2(s->db);
     free(s);
 }
@@ -374,6 +471,16 @@ static ph_err configure(struct store_sq *s, bool is_memory)
         log_error("store/sqlite: cannot switch to WAL mode (journal mode is '%s')", val);
         return PH_ESTORE;
     }
+    /* The writer runs each job of a group commit in its own savepoint, whose undo
+     * log (the statement journal) goes to a file in /var/tmp once it passes 64 KiB
+     * unless temporary storage is in memory: one incident passes that, and the
+     * pwrite calls cost more than the rest of the job. A page cache of 32 MiB
+     * (the default is 2 MiB) holds a whole batch's changed pages, so they reach
+     * the WAL once, at commit, rather than spilled mid-transaction; it is a
+     * ceiling, filled only as pages are read. */
+    if ((rc = pragma(s, "PRAGMA temp_store = MEMORY", NULL, 0)) != PH_OK ||
+        (rc = pragma(s, "PRAGMA cache_size = -32768", NULL, 0)) != PH_OK)
+        return rc;
     return pragma(s, "PRAGMA synchronous = FULL", NULL, 0);
 }
 
@@ -481,6 +588,8 @@ static ph_err sq_open(struct store *st, const char *dsn)
     ph_err rc = PH_ESTORE;
     int e;
 
+    s->ref_epoch = 1; /* kept values of epoch 0 are empty slots */
+
     if (dsn == NULL || dsn[0] == '\0') { /* "" would be a private temporary file */
         log_error("store/sqlite: no database file given");
         rc = PH_EINVAL;
@@ -546,17 +655,40 @@ static ph_err sq_db_size(struct store *st, int64_t *bytes)
 
 static ph_err sq_tx_begin(struct store *st)
 {
-    return store_sq_run(store_sq_of(st), SQ_BEGIN, SQL_BEGIN, "begin");
+    struct store_sq *s = store_sq_of(st);
+    ph_err rc = store_sq_run(s, SQ_BEGIN, SQL_BEGIN, "begin");
+
+    s->in_tx = rc == PH_OK;
+    s->tx_version_read = false;
+    return rc;
 }
 
+/* Incidents written in the transaction are indexed for search first, in it, so
+ * that the text index commits with them. A failed flush fails the commit; the
+ * caller rolls back. */
 static ph_err sq_tx_commit(struct store *st)
 {
-    return store_sq_run(store_sq_of(st), SQ_COMMIT, SQL_COMMIT, "commit");
+    struct store_sq *s = store_sq_of(st);
+    ph_err rc = PH_OK;
+
+    if (s->fts_pending)
+        rc = store_sq_fts_flush(s);
+    s->fts_pending = false;
+    if (rc == PH_OK)
+        rc = store_sq_run(s, SQ_COMMIT, SQL_COMMIT, "commit");
+    /* Committed or not (the caller rolls back), its writes are over. */
+    s->ref_written = false;
+    s->in_tx = false;
+    return rc;
 }
 
 static ph_err sq_tx_rollback(struct store *st)
 {
     struct store_sq *s = store_sq_of(st);
+    /* The index queue rolls back with the rows it names. */
+    s->fts_pending = false;
+    s->ref_written = false;
+    s->in_tx = false;
     if (sqlite3_get_autocommit(s->db)) /* an error already rolled it back */
         return PH_OK;
     return store_sq_run(s, SQ_ROLLBACK, SQL_ROLLBACK, "rollback");
@@ -613,13 +745,11 @@ static ph_err sq_force_list(struct store *st, struct arena *a, struct store_forc
 
 /* ---- areas --------------------------------------------------------------- */
 
-#define AREA_COLS                                                                                  \
-    "id, code, name, level, kind, parent_id, valid_from, valid_to, version, created_at, "          \
-    "updated_at"
+#define AREA_COLS STORE_SQ_AREA_COLS
 #define SQL_AREA_EXISTS "SELECT 1 FROM areas WHERE id = ?1"
 
 /* Columns AREA_COLS then geometry (column 11). */
-static void read_area(struct arena *ar, sqlite3_stmt *stmt, void *row)
+void store_sq_read_area(struct arena *ar, sqlite3_stmt *stmt, void *row)
 {
     struct area *out = row;
 
@@ -660,6 +790,8 @@ static ph_err sq_area_insert(struct store *st, const struct area *a, const char 
 
     if (stmt == NULL)
         return PH_ESTORE;
+    /* Areas are reference data (the parents routing walks up). */
+    store_sq_ref_changed(s);
     return store_sq_insert(s, stmt,
                            bind_area(stmt, a, name_folded) |
                                store_sq_bind_created(stmt, 11, a->created_at, a->updated_at),
@@ -677,6 +809,7 @@ static ph_err sq_area_update(struct store *st, const struct area *a, const char 
 
     if (stmt == NULL)
         return PH_ESTORE;
+    store_sq_ref_changed(s);
     return store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, a->id) | bind_area(stmt, a, name_folded) |
@@ -692,6 +825,7 @@ static ph_err sq_area_delete(struct store *st, int64_t id)
 
     if (stmt == NULL)
         return PH_ESTORE;
+    store_sq_ref_changed(s);
     return store_sq_write_one(s, stmt, sqlite3_bind_int64(stmt, 1, id), "delete area");
 }
 
@@ -703,7 +837,8 @@ static ph_err sq_area_get(struct store *st, struct arena *ar, int64_t id, struct
 
     if (stmt == NULL)
         return PH_ESTORE;
-    return store_sq_get(s, ar, stmt, sqlite3_bind_int64(stmt, 1, id), "get area", read_area, out);
+    return store_sq_get(s, ar, stmt, sqlite3_bind_int64(stmt, 1, id), "get area",
+                        store_sq_read_area, out);
 }
 
 static ph_err sq_area_list(struct store *st, struct arena *ar, const struct area_filter *f,
@@ -734,8 +869,8 @@ static ph_err sq_area_list(struct store *st, struct arena *ar, const struct area
         store_sq_bind_text(stmt, 6, store_sq_like_escape(ar, f->q)) |
         store_sq_bind_text(stmt, 7, f->at) | sqlite3_bind_int(stmt, 8, f->with_geometry) |
         sqlite3_bind_int(stmt, 9, limit + 1);
-    rc = store_sq_rows(s, ar, stmt, e, "list areas", sizeof(**items), limit, read_area, &list, n,
-                       has_more);
+    rc = store_sq_rows(s, ar, stmt, e, "list areas", sizeof(**items), limit, store_sq_read_area,
+                       &list, n, has_more);
     if (rc == PH_OK)
         *items = list;
     return rc;
@@ -971,14 +1106,17 @@ static ph_err sq_outbox_insert(struct store *st, const struct store_outbox_event
     struct store_sq *s = store_sq_of(st);
     sqlite3_stmt *stmt = store_sq_stmt(
         s, SQ_OUTBOX_INSERT,
-        "INSERT INTO outbox (at, topic, item_kind, item_id, payload) VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT INTO outbox (at, topic, item_kind, item_id, payload, access_kind, classification, "
+        "scope_paths) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     int e;
 
     if (stmt == NULL)
         return PH_ESTORE;
     e = sqlite3_bind_int64(stmt, 1, store_sq_time_or_now(ev->at)) |
         store_sq_bind_text(stmt, 2, ev->topic) | store_sq_bind_text(stmt, 3, ev->item_kind) |
-        sqlite3_bind_int64(stmt, 4, ev->item_id) | store_sq_bind_text(stmt, 5, ev->payload);
+        sqlite3_bind_int64(stmt, 4, ev->item_id) | store_sq_bind_text(stmt, 5, ev->payload) |
+        sqlite3_bind_int(stmt, 6, ev->access_kind) | sqlite3_bind_int(stmt, 7, ev->classification) |
+        store_sq_bind_text(stmt, 8, ev->scope_paths);
     return store_sq_insert(s, stmt, e, "insert outbox event", id);
 }
 
@@ -992,15 +1130,19 @@ static void read_outbox_event(struct arena *ar, sqlite3_stmt *stmt, void *row)
     ev->item_kind = store_sq_col_text(ar, stmt, 3);
     ev->item_id = sqlite3_column_int64(stmt, 4);
     ev->payload = store_sq_col_text(ar, stmt, 5);
+    ev->access_kind = sqlite3_column_int(stmt, 6);
+    ev->classification = sqlite3_column_int(stmt, 7);
+    ev->scope_paths = store_sq_col_text(ar, stmt, 8);
 }
 
 static ph_err sq_outbox_after(struct store *st, struct arena *ar, int64_t after_id, int limit,
                               struct store_outbox_event **items, size_t *n)
 {
     struct store_sq *s = store_sq_of(st);
-    sqlite3_stmt *stmt = store_sq_stmt(s, SQ_OUTBOX_AFTER,
-                                       "SELECT id, at, topic, item_kind, item_id, payload "
-                                       "FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_OUTBOX_AFTER,
+        "SELECT id, at, topic, item_kind, item_id, payload, access_kind, classification, "
+        "scope_paths FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
     void *list = NULL;
     ph_err rc;
 
@@ -1013,6 +1155,13 @@ static ph_err sq_outbox_after(struct store *st, struct arena *ar, int64_t after_
     if (rc == PH_OK)
         *items = list;
     return rc;
+}
+
+static ph_err sq_outbox_last_id(struct store *st, int64_t *id)
+{
+    /* max() of the primary key is one seek to the end of the table. */
+    return pragma_i64(store_sq_of(st), SQ_OUTBOX_LAST_ID, "SELECT coalesce(max(id), 0) FROM outbox",
+                      id);
 }
 
 /* ---- the ops table ------------------------------------------------------- */
@@ -1045,6 +1194,7 @@ const struct store_ops store_sqlite_ops = {
     .unit_delete = store_sq_unit_delete,
     .unit_get = store_sq_unit_get,
     .unit_list = store_sq_unit_list,
+    .unit_responsible = store_sq_unit_responsible,
     .person_insert = store_sq_person_insert,
     .person_update = store_sq_person_update,
     .person_get = store_sq_person_get,
@@ -1063,4 +1213,57 @@ const struct store_ops store_sqlite_ops = {
     .audit_count = sq_audit_count,
     .outbox_insert = sq_outbox_insert,
     .outbox_after = sq_outbox_after,
+    .outbox_last_id = sq_outbox_last_id,
+    .setting_get = store_sq_setting_get,
+    .setting_set = store_sq_setting_set,
+    .area_candidates = store_sq_area_candidates,
+    .area_within = store_sq_area_within,
+    .incident_ref_next = store_sq_incident_ref_next,
+    .incident_insert = store_sq_incident_insert,
+    .incident_update = store_sq_incident_update,
+    .incident_get = store_sq_incident_get,
+    .incident_get_by_ref = store_sq_incident_get_by_ref,
+    .incident_rev = store_sq_incident_rev,
+    .incident_list = store_sq_incident_list,
+    .incident_recipient_put = store_sq_incident_recipient_put,
+    .incident_recipients = store_sq_incident_recipients,
+    .incident_ack_insert = store_sq_incident_ack_insert,
+    .incident_acks = store_sq_incident_acks,
+    .incident_event_insert = store_sq_incident_event_insert,
+    .incident_events = store_sq_incident_events,
+    .idem_get = store_sq_idem_get,
+    .idem_put = store_sq_idem_put,
+    .idem_prune = store_sq_idem_prune,
+    .incident_inbox = store_sq_incident_inbox,
+    .deadline_due = store_sq_deadline_due,
+    .deadline_next = store_sq_deadline_next,
+    .deadline_mark = store_sq_deadline_mark,
+    .recipient_mark_escalated = store_sq_recipient_mark_escalated,
+    .timeliness_rows = store_sq_timeliness_rows,
+    .rule_insert = store_sq_rule_insert,
+    .rule_update = store_sq_rule_update,
+    .rule_get = store_sq_rule_get,
+    .rule_list = store_sq_rule_list,
+    .rule_active = store_sq_rule_active,
+    .bulletin_insert = store_sq_bulletin_insert,
+    .bulletin_get = store_sq_bulletin_get,
+    .bulletin_list = store_sq_bulletin_list,
+    .bulletin_recipients = store_sq_bulletin_recipients,
+    .bulletin_ack = store_sq_bulletin_ack,
+    .bulletin_inbox = store_sq_bulletin_inbox,
+    .bulletin_due = store_sq_bulletin_due,
+    .bulletin_deadline_next = store_sq_bulletin_deadline_next,
+    .bulletin_mark_overdue = store_sq_bulletin_mark_overdue,
+    .bulletin_period_state = store_sq_bulletin_period_state,
+    .bulletin_miss_insert = store_sq_bulletin_miss_insert,
+    .bulletin_schedule_insert = store_sq_bulletin_schedule_insert,
+    .bulletin_schedule_update = store_sq_bulletin_schedule_update,
+    .bulletin_schedule_get = store_sq_bulletin_schedule_get,
+    .bulletin_schedule_list = store_sq_bulletin_schedule_list,
+    .bulletin_schedule_active = store_sq_bulletin_schedule_active,
+    .attachment_blob_put = store_sq_attachment_blob_put,
+    .attachment_insert = store_sq_attachment_insert,
+    .attachment_count = store_sq_attachment_count,
+    .attachment_list = store_sq_attachment_list,
+    .attachment_get = store_sq_attachment_get,
 };

@@ -1,11 +1,17 @@
 /* sqlite_int.h - internals shared by the SQLite backend's files (sqlite.c: the
  * connection, migrations, transactions, forces, areas, categories, audit, outbox;
- * sqlite_people.c: units, people, tokens; sqlite_fts.c: the FTS5 tokenizer).
+ * sqlite_people.c: units, people, tokens; sqlite_fts.c: the FTS5 tokenizer;
+ * sqlite_incidents.c: incidents, recipients, acknowledgements, timeline,
+ * idempotency keys, inboxes, deadlines, timeliness rows; sqlite_rules.c: routing
+ * rules, settings, area candidates; sqlite_attachments.c: incident attachments;
+ * sqlite_bulletins.c: bulletins, their recipients and schedules).
  * Nothing here leaves store/.
  *
  * Every statement is prepared once per connection, on first use, and cached in
  * struct store_sq by its enum sq_stmt id; after use it is reset and its bindings
- * cleared (store_sq_done), so bound SQLITE_STATIC pointers never outlive a call. */
+ * cleared (store_sq_done), so bound SQLITE_STATIC pointers never outlive a call.
+ * The one exception is the incident list, whose text is put together from fixed
+ * pieces by the filters given, and prepared per call (sqlite_incidents.c says why). */
 #ifndef PH_STORE_SQLITE_INT_H
 #define PH_STORE_SQLITE_INT_H
 #include <sqlite3.h>
@@ -13,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "store/store.h"
+#include "util/arena.h"
 #include "util/err.h"
-struct arena;
 
 enum sq_stmt {
     SQ_BEGIN,
@@ -73,13 +79,162 @@ enum sq_stmt {
     SQ_AUDIT_COUNT,
     SQ_OUTBOX_INSERT,
     SQ_OUTBOX_AFTER,
+    SQ_OUTBOX_LAST_ID,
+    SQ_SETTING_GET,
+    SQ_SETTING_SET,
+    SQ_AREA_CANDIDATES,
+    SQ_AREA_WITHIN,
+    SQ_INCIDENT_REF_NEXT,
+    SQ_INCIDENT_INSERT,
+    SQ_INCIDENT_UPDATE,
+    SQ_INCIDENT_EXISTS,
+    SQ_INCIDENT_GET,
+    SQ_INCIDENT_GET_BY_REF,
+    SQ_RECIPIENT_PUT,
+    SQ_RECIPIENTS,
+    SQ_ACK_INSERT,
+    SQ_ACKS,
+    SQ_EVENT_INSERT,
+    SQ_EVENTS,
+    SQ_IDEM_GET,
+    SQ_IDEM_PUT,
+    SQ_IDEM_PRUNE,
+    SQ_INBOX,
+    SQ_DEADLINE_DUE,
+    SQ_DEADLINE_NEXT,
+    SQ_DEADLINE_MARK_ACK,
+    SQ_DEADLINE_MARK_VERIFY,
+    SQ_RECIPIENT_ESCALATED,
+    SQ_TIMELINESS,
+    SQ_RULE_INSERT,
+    SQ_RULE_UPDATE,
+    SQ_RULE_EXISTS,
+    SQ_RULE_GET,
+    SQ_RULE_LIST,
+    SQ_RULE_ACTIVE,
+    SQ_RULE_FORCES_CLEAR,
+    SQ_RULE_FORCES_ADD,
+    SQ_RULE_UNITS_CLEAR,
+    SQ_RULE_UNITS_ADD,
+    SQ_FTS_PENDING_TEXT,
+    SQ_FTS_TERM_ADD,
+    SQ_FTS_INDEX,
+    SQ_FTS_CLEAR,
+    SQ_FTS_TERMS_PREFIX,
+    SQ_UNIT_PATH_OF,
+    SQ_LIST_COUNT_UNIT,
+    SQ_LIST_COUNT_SCOPE,
+    SQ_LIST_COUNT_AREA,
+    SQ_LIST_COUNT_BBOX,
+    SQ_LIST_COUNT_OVERDUE,
+    SQ_LIST_COUNT_TIME,
+    SQ_INCIDENT_REV,
+    SQ_UNIT_RESPONSIBLE,
+    SQ_UNIT_FORCE_TOP,
+    SQ_DATA_VERSION,
+    SQ_AREAS_BOXED,
+    SQ_ATTACH_BLOB_PUT,
+    SQ_ATTACH_INSERT,
+    SQ_ATTACH_COUNT,
+    SQ_ATTACH_LIST,
+    SQ_ATTACH_GET,
+    SQ_ATTACH_GET_DATA,
+    SQ_BULLETIN_INSERT,
+    SQ_BULLETIN_FORCE_ADD,
+    SQ_BULLETIN_RCPT_ADD,
+    SQ_BULLETIN_GET,
+    SQ_BULLETIN_LIST,
+    SQ_BULLETIN_RCPTS,
+    SQ_BULLETIN_ACK,
+    SQ_BULLETIN_RCPT_STATE,
+    SQ_BULLETIN_INBOX,
+    SQ_BULLETIN_DUE,
+    SQ_BULLETIN_DEADLINE_NEXT,
+    SQ_BULLETIN_MARK_OVERDUE,
+    SQ_BULLETIN_PERIOD_STATE,
+    SQ_BULLETIN_MISS_INSERT,
+    SQ_BULLETIN_UNIT_PATH,
+    SQ_SCHEDULE_INSERT,
+    SQ_SCHEDULE_UPDATE,
+    SQ_SCHEDULE_EXISTS,
+    SQ_SCHEDULE_GET,
+    SQ_SCHEDULE_LIST,
+    SQ_SCHEDULE_ACTIVE,
+    SQ_SCHEDULE_UNITS_CLEAR,
+    SQ_SCHEDULE_UNITS_ADD,
+    SQ_SCHEDULE_FORCES_CLEAR,
+    SQ_SCHEDULE_FORCES_ADD,
     SQ_COUNT
+};
+
+/* Responsible units and units kept per connection (struct store_sq):
+ * direct-mapped slots. */
+#define STORE_SQ_UNIT_MEMO 64
+#define STORE_SQ_UNIT_KEPT 256
+/* Areas kept per connection for the candidates of a point: at most this many
+ * (a province has a few hundred), and this many bytes of outlines. */
+#define STORE_SQ_AREAS_KEPT 4096
+#define STORE_SQ_AREAS_KEPT_BYTES ((size_t)16 << 20)
+
+/* An area and its bounding box as the R*Tree area_bbox holds it (single
+ * precision, rounded outwards). */
+struct store_sq_area_box {
+    struct area area;
+    double min_lon, max_lon, min_lat, max_lat;
 };
 
 /* struct store.impl of the SQLite backend. */
 struct store_sq {
     sqlite3 *db;
     sqlite3_stmt *stmts[SQ_COUNT]; /* prepared lazily; finalized by close */
+    /* Incidents written in the open transaction wait in incidents_fts_pending
+     * for store_sq_fts_flush, which tx_commit runs first (migration 003 says why). */
+    bool fts_pending;
+    /* Reference data kept between calls, because every new incident reads it and
+     * it seldom changes: the active routing rules and the areas with their boxes
+     * (sqlite_rules.c), the responsible units of (force, area) and units by id
+     * (sqlite_people.c). Kept
+     * values are used and kept only inside a transaction begun by tx_begin (the
+     * writer's batches, the CLI's jobs): outside one every statement reads the
+     * latest commit, and telling whether a kept value is still current would
+     * cost as much as reading it again. A kept value is good while ref_epoch and
+     * PRAGMA data_version are what they were when it was read: this
+     * connection's writes of the tables it comes from (rules, units and their
+     * areas, areas) move ref_epoch (store_sq_ref_changed), another connection's
+     * commit moves data_version (read once per transaction: it cannot move
+     * inside one). While ref_written (such a write is in the open transaction,
+     * which may still roll back) nothing kept is used and nothing is kept; the
+     * transaction's end clears it. */
+    bool in_tx; /* between tx_begin and tx_commit or tx_rollback */
+    bool ref_written;
+    bool tx_version_read; /* tx_data_version holds this transaction's */
+    uint64_t ref_epoch;   /* from 1; 0 marks empty slots */
+    int64_t tx_data_version;
+    struct arena rules_arena;
+    struct routing_rule *rules;
+    size_t n_rules;
+    uint64_t rules_epoch;
+    int64_t rules_data_version;
+    struct store_sq_unit_memo {
+        uint64_t epoch;
+        int64_t data_version, area_id, unit_id;
+        char force[16];
+    } unit_memo[STORE_SQ_UNIT_MEMO];
+    struct store_sq_unit_kept {
+        uint64_t epoch;
+        int64_t data_version;
+        struct unit unit; /* strings and area_ids in arena */
+        struct arena arena;
+    } unit_kept[STORE_SQ_UNIT_KEPT];
+    /* Every area with a bounding box (sqlite_rules.c: area candidates), when
+     * there are at most STORE_SQ_AREAS_KEPT of them; areas_too_many says there
+     * were more at (areas_epoch, areas_data_version). */
+    struct arena areas_arena;
+    struct store_sq_area_box *areas;
+    size_t n_areas;
+    uint64_t areas_epoch;
+    int64_t areas_data_version;
+    bool areas_too_many;
 };
 
 static inline struct store_sq *store_sq_of(struct store *st)
@@ -96,6 +251,15 @@ void store_sq_done(sqlite3_stmt *stmt);
  * key and foreign key violations are PH_ECONFLICT, anything else PH_ESTORE
  * logged with what and the connection's message. */
 ph_err store_sq_fail(struct store_sq *s, int sqlite_rc, const char *what);
+/* Reference data (struct store_sq): ref_changed records that this connection
+ * writes some (call it with every such write, failed or not); ref_check says
+ * whether kept values may be used and kept now (*usable false outside a
+ * transaction of tx_begin, and while a write of reference data is in it) and,
+ * when they may, the connection's data_version to compare them with and tag new
+ * ones with. */
+void store_sq_ref_changed(struct store_sq *s);
+ph_err store_sq_ref_check(struct store_sq *s, bool *usable, int64_t *data_version);
+
 /* Run a cached statement that takes no parameters and returns no rows. */
 ph_err store_sq_run(struct store_sq *s, enum sq_stmt id, const char *sql, const char *what);
 /* The shapes every operation takes. Each steps stmt, whose bindings are done and
@@ -167,6 +331,24 @@ int store_sq_list_limit(int limit);
 /* t when non-zero, else the current time. */
 int64_t store_sq_time_or_now(int64_t t);
 
+/* Space-separated lists, as group_concat(x, ' ') gives them (paths, ids, force
+ * codes: none holds a space). NULL or "" gives n 0 and NULL; arrays in ar. */
+const char **store_sq_split_words(struct arena *ar, const char *text, size_t *n);
+int64_t *store_sq_split_ids(struct arena *ar, const char *text, size_t *n);
+/* The upper end of the half-open range of texts that start with prefix:
+ * [prefix, upper) with upper the prefix whose last byte is one more ('/' becomes
+ * '0'), in ar. Texts compare as bytes, so the range of "/1/5/" holds "/1/5/7/"
+ * and not "/1/50/". Unit paths and search words use it instead of LIKE. NULL
+ * and "" give NULL. */
+const char *store_sq_path_upper(struct arena *ar, const char *prefix);
+
+/* Areas: the columns every area query reads (then geometry, column 11), and the
+ * row reader for them (struct area). */
+#define STORE_SQ_AREA_COLS                                                                         \
+    "id, code, name, level, kind, parent_id, valid_from, valid_to, version, created_at, "          \
+    "updated_at"
+void store_sq_read_area(struct arena *ar, sqlite3_stmt *stmt, void *row);
+
 /* ---- sqlite_fts.c: the FTS5 tokenizer ------------------------------------ */
 
 /* The name FTS5 tables give it: `fts5(..., tokenize='phoihop')`. */
@@ -194,6 +376,8 @@ ph_err store_sq_unit_delete(struct store *st, int64_t id);
 ph_err store_sq_unit_get(struct store *st, struct arena *ar, int64_t id, struct unit *out);
 ph_err store_sq_unit_list(struct store *st, struct arena *ar, const struct unit_filter *f,
                           struct unit **items, size_t *n, bool *has_more);
+ph_err store_sq_unit_responsible(struct store *st, const char *force, int64_t area_id,
+                                 int64_t *unit_id);
 ph_err store_sq_person_insert(struct store *st, const struct person *p, const char *name_folded,
                               int64_t *id);
 ph_err store_sq_person_update(struct store *st, const struct person *p, const char *name_folded);
@@ -211,4 +395,111 @@ ph_err store_sq_token_lookup(struct store *st, struct arena *ar, const uint8_t h
 ph_err store_sq_token_revoke(struct store *st, int64_t id, int64_t at);
 ph_err store_sq_token_revoke_person(struct store *st, int64_t person_id, int64_t at, int *n);
 ph_err store_sq_token_get(struct store *st, struct arena *ar, int64_t id, struct store_token *out);
+
+/* Index the incidents queued in incidents_fts_pending (full-text entries and
+ * the word list of prefix searches) and empty the queue; in the caller's
+ * transaction. sqlite.c runs it before every COMMIT that follows an incident
+ * write. */
+ph_err store_sq_fts_flush(struct store_sq *s);
+
+/* The ops of sqlite_incidents.c. */
+ph_err store_sq_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq);
+ph_err store_sq_incident_insert(struct store *st, const struct incident *inc, int64_t *id);
+ph_err store_sq_incident_update(struct store *st, const struct incident *inc);
+ph_err store_sq_incident_get(struct store *st, struct arena *ar, int64_t id, int64_t now_ms,
+                             struct incident *out);
+ph_err store_sq_incident_get_by_ref(struct store *st, struct arena *ar, const char *ref,
+                                    int64_t now_ms, struct incident *out);
+ph_err store_sq_incident_rev(struct store *st, int64_t id, struct store_incident_rev *out);
+ph_err store_sq_incident_list(struct store *st, struct arena *ar, const struct incident_filter *f,
+                              int64_t now_ms, struct incident **items, size_t *n, bool *has_more);
+ph_err store_sq_incident_recipient_put(struct store *st, int64_t incident_id,
+                                       const struct incident_recipient *r);
+ph_err store_sq_incident_recipients(struct store *st, struct arena *ar, int64_t incident_id,
+                                    struct incident_recipient **items, size_t *n);
+ph_err store_sq_incident_ack_insert(struct store *st, const struct incident_ack *a, int64_t *id);
+ph_err store_sq_incident_acks(struct store *st, struct arena *ar, int64_t incident_id,
+                              struct incident_ack **items, size_t *n);
+ph_err store_sq_incident_event_insert(struct store *st, const struct incident_event *e,
+                                      int64_t *id);
+ph_err store_sq_incident_events(struct store *st, struct arena *ar, int64_t incident_id,
+                                struct incident_event **items, size_t *n);
+ph_err store_sq_idem_get(struct store *st, int64_t person_id, const char *key,
+                         uint8_t request_hash[32], int64_t *incident_id);
+ph_err store_sq_idem_put(struct store *st, int64_t person_id, const char *key,
+                         const uint8_t request_hash[32], int64_t incident_id, int64_t at);
+ph_err store_sq_idem_prune(struct store *st, int64_t before, int *n);
+ph_err store_sq_incident_inbox(struct store *st, struct arena *ar, int64_t unit_id, int64_t now_ms,
+                               const struct incident_scope *scope, int limit,
+                               struct incident_inbox_item **items, size_t *n);
+ph_err store_sq_deadline_due(struct store *st, struct arena *ar, int64_t now, int limit,
+                             struct store_due **items, size_t *n);
+ph_err store_sq_deadline_next(struct store *st, int64_t now, int64_t *at);
+ph_err store_sq_deadline_mark(struct store *st, int64_t incident_id, int64_t unit_id,
+                              const char *stage, int64_t at);
+ph_err store_sq_recipient_mark_escalated(struct store *st, int64_t incident_id, int64_t unit_id,
+                                         int64_t at);
+ph_err store_sq_timeliness_rows(struct store *st, struct arena *ar, const struct stats_period *p,
+                                const struct incident_scope *scope, int64_t now,
+                                struct store_timeliness_row **items, size_t *n);
+
+/* The ops of sqlite_rules.c. */
+ph_err store_sq_setting_get(struct store *st, struct arena *ar, const char *key,
+                            const char **value);
+ph_err store_sq_setting_set(struct store *st, const char *key, const char *value);
+ph_err store_sq_area_candidates(struct store *st, struct arena *ar, double lon, double lat,
+                                const char *date, struct area **items, size_t *n);
+ph_err store_sq_area_within(struct store *st, int64_t area_id, int64_t ancestor_id, bool *within);
+ph_err store_sq_rule_insert(struct store *st, const struct routing_rule *r, int64_t *id);
+ph_err store_sq_rule_update(struct store *st, const struct routing_rule *r);
+ph_err store_sq_rule_get(struct store *st, struct arena *ar, int64_t id, struct routing_rule *out);
+ph_err store_sq_rule_list(struct store *st, struct arena *ar, const struct routing_rule_filter *f,
+                          struct routing_rule **items, size_t *n, bool *has_more);
+ph_err store_sq_rule_active(struct store *st, struct arena *ar, struct routing_rule **items,
+                            size_t *n);
+
+/* The ops of sqlite_attachments.c. */
+ph_err store_sq_attachment_blob_put(struct store *st, const uint8_t sha256[32], const void *data,
+                                    size_t len, int64_t at, bool *stored);
+ph_err store_sq_attachment_insert(struct store *st, const struct attachment *a, int64_t *id);
+ph_err store_sq_attachment_count(struct store *st, int64_t incident_id, int64_t *n);
+ph_err store_sq_attachment_list(struct store *st, struct arena *ar, int64_t incident_id,
+                                struct attachment **items, size_t *n);
+ph_err store_sq_attachment_get(struct store *st, struct arena *ar, int64_t incident_id, int64_t id,
+                               struct attachment *out, const void **data, size_t *len);
+/* The ops of sqlite_bulletins.c. */
+ph_err store_sq_bulletin_insert(struct store *st, const struct bulletin *b,
+                                const char *title_folded, const struct bulletin_recipient *rcpts,
+                                size_t n_rcpts, int64_t *id);
+ph_err store_sq_bulletin_get(struct store *st, struct arena *ar, int64_t id, int64_t now_ms,
+                             struct bulletin *out);
+ph_err store_sq_bulletin_list(struct store *st, struct arena *ar, const struct bulletin_filter *f,
+                              int64_t now_ms, struct bulletin **items, size_t *n, bool *has_more);
+ph_err store_sq_bulletin_recipients(struct store *st, struct arena *ar, int64_t bulletin_id,
+                                    struct bulletin_recipient **items, size_t *n);
+ph_err store_sq_bulletin_ack(struct store *st, int64_t bulletin_id, int64_t unit_id, int64_t at,
+                             int64_t person_id, const char *note);
+ph_err store_sq_bulletin_inbox(struct store *st, struct arena *ar, int64_t unit_id, int64_t now_ms,
+                               const struct incident_scope *scope, int limit,
+                               struct bulletin_inbox_item **items, size_t *n);
+ph_err store_sq_bulletin_due(struct store *st, struct arena *ar, int64_t now, int limit,
+                             struct store_bulletin_due **items, size_t *n);
+ph_err store_sq_bulletin_deadline_next(struct store *st, int64_t now, int64_t *at);
+ph_err store_sq_bulletin_mark_overdue(struct store *st, int64_t bulletin_id, int64_t unit_id,
+                                      int64_t at);
+ph_err store_sq_bulletin_period_state(struct store *st, int64_t schedule_id,
+                                      const char *period_start, bool *sent, bool *missed);
+ph_err store_sq_bulletin_miss_insert(struct store *st, int64_t schedule_id,
+                                     const char *period_start, int64_t due_at, int64_t at);
+ph_err store_sq_bulletin_schedule_insert(struct store *st, const struct bulletin_schedule *s,
+                                         int64_t *id);
+ph_err store_sq_bulletin_schedule_update(struct store *st, const struct bulletin_schedule *s);
+ph_err store_sq_bulletin_schedule_get(struct store *st, struct arena *ar, int64_t id,
+                                      struct bulletin_schedule *out);
+ph_err store_sq_bulletin_schedule_list(struct store *st, struct arena *ar, int64_t unit_id,
+                                       const struct incident_scope *scope, int64_t after_id,
+                                       int limit, struct bulletin_schedule **items, size_t *n,
+                                       bool *has_more);
+ph_err store_sq_bulletin_schedule_active(struct store *st, struct arena *ar,
+                                         struct bulletin_schedule **items, size_t *n);
 #endif

@@ -168,6 +168,8 @@ ph_err store_sq_unit_insert(struct store *st, const struct unit *u, const char *
 
     if (stmt == NULL)
         return PH_ESTORE;
+    /* Units and their areas are reference data (responsible units). */
+    store_sq_ref_changed(s);
     if ((rc = store_sq_op_begin(s)) != PH_OK)
         return rc;
     rc = store_sq_insert(s, stmt,
@@ -197,6 +199,7 @@ ph_err store_sq_unit_update(struct store *st, const struct unit *u, const char *
 
     if (stmt == NULL)
         return PH_ESTORE;
+    store_sq_ref_changed(s);
     /* The UPDATE comes first: it takes the write lock before anything is read. */
     if ((rc = store_sq_op_begin(s)) != PH_OK)
         return rc;
@@ -224,7 +227,25 @@ ph_err store_sq_unit_delete(struct store *st, int64_t id)
 
     if (stmt == NULL)
         return PH_ESTORE;
+    store_sq_ref_changed(s);
     return store_sq_write_one(s, stmt, sqlite3_bind_int64(stmt, 1, id), "delete unit");
+}
+
+/* *dst = *src with its strings and area ids copied into ar. */
+static void unit_copy(struct arena *ar, struct unit *dst, const struct unit *src)
+{
+    *dst = *src;
+    dst->code = arena_strdup(ar, src->code);
+    dst->name = arena_strdup(ar, src->name);
+    dst->force = arena_strdup(ar, src->force);
+    dst->level = arena_strdup(ar, src->level);
+    dst->path = arena_strdup(ar, src->path);
+    dst->phone = arena_strdup(ar, src->phone);
+    dst->area_ids = NULL;
+    if (src->n_areas > 0) {
+        dst->area_ids = arena_alloc(ar, src->n_areas * sizeof(*dst->area_ids));
+        memcpy(dst->area_ids, src->area_ids, src->n_areas * sizeof(*dst->area_ids));
+    }
 }
 
 ph_err store_sq_unit_get(struct store *st, struct arena *ar, int64_t id, struct unit *out)
@@ -232,17 +253,38 @@ ph_err store_sq_unit_get(struct store *st, struct arena *ar, int64_t id, struct 
     struct store_sq *s = store_sq_of(st);
     sqlite3_stmt *stmt =
         store_sq_stmt(s, SQ_UNIT_GET, "SELECT " UNIT_COLS " FROM units WHERE id = ?1");
+    struct store_sq_unit_kept *k = NULL;
+    int64_t version = 0;
+    bool usable = false;
     struct unit u;
     ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
+    /* A new incident reads its reporting unit and every recipient's: kept
+     * (struct store_sq says when), each caller getting its own copy. */
+    if ((rc = store_sq_ref_check(s, &usable, &version)) != PH_OK)
+        return rc;
+    if (usable && id > 0) {
+        k = &s->unit_kept[(uint64_t)id % STORE_SQ_UNIT_KEPT];
+        if (k->epoch == s->ref_epoch && k->data_version == version && k->unit.id == id) {
+            unit_copy(ar, out, &k->unit);
+            return PH_OK;
+        }
+    }
     rc = store_sq_get(s, ar, stmt, sqlite3_bind_int64(stmt, 1, id), "get unit", read_unit, &u);
     if (rc == PH_OK)
         rc = read_unit_areas(s, ar, &u);
-    if (rc == PH_OK)
-        *out = u;
-    return rc;
+    if (rc != PH_OK)
+        return rc;
+    if (k != NULL) {
+        arena_release(&k->arena);
+        unit_copy(&k->arena, &k->unit, &u);
+        k->epoch = s->ref_epoch;
+        k->data_version = version;
+    }
+    *out = u;
+    return PH_OK;
 }
 
 ph_err store_sq_unit_list(struct store *st, struct arena *ar, const struct unit_filter *f,
@@ -289,6 +331,93 @@ ph_err store_sq_unit_list(struct store *st, struct arena *ar, const struct unit_
         *n = count;
         *has_more = more;
     }
+    return rc;
+}
+
+/* The area's parent (0: none) and, of force's active units linked to the area,
+ * the deepest level then the lowest id, as one number: level rank (commune 0,
+ * district 1, province 2) times 2^48 plus the id (ids stay far below 2^48). An
+ * aggregate rather than ORDER BY .. LIMIT 1, which would build a temporary
+ * b-tree on every call. Column 1 is NULL when no unit is linked. */
+#define UNIT_RANK_SHIFT 48
+#define SQL_AREA_LINKED_UNIT                                                                       \
+    "SELECT a.parent_id, (SELECT min((CASE u.level WHEN 'commune' THEN 0 WHEN 'district' THEN 1 "  \
+    "ELSE 2 END << 48) + u.id) FROM unit_areas AS ua JOIN units AS u ON u.id = ua.unit_id "        \
+    "WHERE ua.area_id = a.id AND u.force = ?2 AND u.is_active <> 0) "                              \
+    "FROM areas AS a WHERE a.id = ?1"
+
+struct area_step {
+    int64_t parent_id, unit_key; /* unit_key 0: no unit linked */
+};
+
+static void read_area_step(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    struct area_step *out = row;
+
+    out->parent_id = sqlite3_column_int64(stmt, 0);
+    out->unit_key = sqlite3_column_type(stmt, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(stmt, 1);
+}
+
+ph_err store_sq_unit_responsible(struct store *st, const char *force, int64_t area_id,
+                                 int64_t *unit_id)
+{
+    struct store_sq *s = store_sq_of(st);
+    sqlite3_stmt *step = store_sq_stmt(s, SQ_UNIT_RESPONSIBLE, SQL_AREA_LINKED_UNIT);
+    /* min(id) rather than ORDER BY id LIMIT 1, for the same reason. */
+    sqlite3_stmt *top =
+        store_sq_stmt(s, SQ_UNIT_FORCE_TOP,
+                      "SELECT min(id) FROM units WHERE force = ?1 AND level = 'province' "
+                      "AND is_active <> 0");
+    int64_t cur = area_id, found = 0, version = 0;
+    struct store_sq_unit_memo *m = NULL;
+    bool usable = false;
+    ph_err rc = PH_OK;
+
+    _Static_assert(UNIT_RANK_SHIFT == 48, "SQL_AREA_LINKED_UNIT shifts by 48");
+    if (step == NULL || top == NULL)
+        return PH_ESTORE;
+    /* Kept answers first (struct store_sq says when they hold). */
+    if ((rc = store_sq_ref_check(s, &usable, &version)) != PH_OK)
+        return rc;
+    if (usable && force != NULL && strlen(force) < sizeof(m->force)) {
+        m = &s->unit_memo[((uint64_t)area_id * 31 + (unsigned char)force[0]) % STORE_SQ_UNIT_MEMO];
+        if (m->epoch == s->ref_epoch && m->data_version == version && m->area_id == area_id &&
+            strcmp(m->force, force) == 0) {
+            *unit_id = m->unit_id;
+            return PH_OK;
+        }
+    }
+    /* Up the chain of areas that exist, nearest first, until one has a unit. */
+    for (int depth = 0; cur > 0 && depth < STORE_AREA_CHAIN_MAX && found == 0; depth++) {
+        struct area_step a = {0};
+        rc = store_sq_get(s, NULL, step,
+                          sqlite3_bind_int64(step, 1, cur) | store_sq_bind_text(step, 2, force),
+                          "responsible unit", read_area_step, &a);
+        if (rc == PH_ENOTFOUND) {
+            rc = PH_OK;
+            break;
+        }
+        if (rc != PH_OK)
+            return rc;
+        found = a.unit_key & (((int64_t)1 << UNIT_RANK_SHIFT) - 1);
+        cur = a.parent_id;
+    }
+    /* None on the way: the force's provincial command. */
+    if (found == 0) {
+        rc = store_sq_get(s, NULL, top, store_sq_bind_text(top, 1, force), "force's top unit",
+                          read_id, &found);
+        if (rc == PH_OK && found == 0)
+            rc = PH_ENOTFOUND;
+    }
+    if (rc == PH_OK && m != NULL) {
+        m->epoch = s->ref_epoch;
+        m->data_version = version;
+        m->area_id = area_id;
+        snprintf(m->force, sizeof(m->force), "%s", force);
+        m->unit_id = found;
+    }
+    if (rc == PH_OK)
+        *unit_id = found;
     return rc;
 }
 

@@ -158,6 +158,11 @@ ph_err store_unit_list(struct store *st, struct arena *ar, const struct unit_fil
     return st->ops->unit_list(st, ar, f, items, n, has_more);
 }
 
+ph_err store_unit_responsible(struct store *st, const char *force, int64_t area_id, int64_t *unit_id)
+{
+    return st->ops->unit_responsible(st, force, area_id, unit_id);
+}
+
 ph_err store_person_insert(struct store *st, const struct person *p, const char *name_folded, int64_t *id)
 {
     return st->ops->person_insert(st, p, name_folded, id);
@@ -246,4 +251,298 @@ ph_err store_outbox_insert(struct store *st, const struct store_outbox_event *ev
 ph_err store_outbox_after(struct store *st, struct arena *ar, int64_t after_id, int limit, struct store_outbox_event **items, size_t *n)
 {
     return st->ops->outbox_after(st, ar, after_id, limit, items, n);
+}
+
+ph_err store_outbox_last_id(struct store *st, int64_t *id)
+{
+    return st->ops->outbox_last_id(st, id);
+}
+
+ph_err store_setting_get(struct store *st, struct arena *ar, const char *key, const char **value)
+{
+    return st->ops->setting_get(st, ar, key, value);
+}
+
+ph_err store_setting_set(struct store *st, const char *key, const char *value)
+{
+    return st->ops->setting_set(st, key, value);
+}
+
+ph_err store_area_candidates(struct store *st, struct arena *ar, double lon, double lat, const char *date,
+                             struct area **items, size_t *n)
+{
+    return st->ops->area_candidates(st, ar, lon, lat, date, items, n);
+}
+
+ph_err store_area_within(struct store *st, int64_t area_id, int64_t ancestor_id, bool *within)
+{
+    return st->ops->area_within(st, area_id, ancestor_id, within);
+}
+
+ph_err store_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq)
+{
+    return st->ops->incident_ref_next(st, prefix, year, seq);
+}
+
+ph_err store_incident_insert(struct store *st, const struct incident *inc, int64_t *id)
+{
+    return st->ops->incident_insert(st, inc, id);
+}
+
+ph_err store_incident_update(struct store *st, const struct incident *inc)
+{
+    return st->ops->incident_update(st, inc);
+}
+
+ph_err store_incident_get(struct store *st, struct arena *ar, int64_t id, int64_t now_ms, struct incident *out)
+{
+    return st->ops->incident_get(st, ar, id, now_ms, out);
+}
+
+ph_err store_incident_get_by_ref(struct store *st, struct arena *ar, const char *ref, int64_t now_ms,
+                                 struct incident *out)
+{
+    return st->ops->incident_get_by_ref(st, ar, ref, now_ms, out);
+}
+
+ph_err store_incident_rev(struct store *st, int64_t id, struct store_incident_rev *out)
+{
+    return st->ops->incident_rev(st, id, out);
+}
+
+ph_err store_incident_list(struct store *st, struct arena *ar, const struct incident_filter *f, int64_t now_ms,
+                           struct incident **items, size_t *n, bool *has_more)
+{
+    return st->ops->incident_list(st, ar, f, now_ms, items, n, has_more);
+}
+
+ph_err store_incident_recipient_put(struct store *st, int64_t incident_id, const struct incident_recipient *r)
+{
+    return st->ops->incident_recipient_put(st, incident_id, r);
+}
+
+ph_err store_incident_recipients(struct store *st, struct arena *ar, int64_t incident_id,
+                                 struct incident_recipient **items, size_t *n)
+{
+    return st->ops->incident_recipients(st, ar, incident_id, items, n);
+}
+
+ph_err store_incident_ack_insert(struct store *st, const struct incident_ack *a, int64_t *id)
+{
+    return st->ops->incident_ack_insert(st, a, id);
+}
+
+ph_err store_incident_acks(struct store *st, struct arena *ar, int64_t incident_id, struct incident_ack **items,
+                           size_t *n)
+{
+    return st->ops->incident_acks(st, ar, incident_id, items, n);
+}
+
+ph_err store_incident_event_insert(struct store *st, const struct incident_event *e, int64_t *id)
+{
+    return st->ops->incident_event_insert(st, e, id);
+}
+
+ph_err store_incident_events(struct store *st, struct arena *ar, int64_t incident_id,
+                             struct incident_event **items, size_t *n)
+{
+    return st->ops->incident_events(st, ar, incident_id, items, n);
+}
+
+ph_err store_idem_get(struct store *st, int64_t person_id, const char *key, uint8_t request_hash[32],
+                      int64_t *incident_id)
+{
+    return st->ops->idem_get(st, person_id, key, request_hash, incident_id);
+}
+
+ph_err store_idem_put(struct store *st, int64_t person_id, const char *key, const uint8_t request_hash[32],
+                      int64_t incident_id, int64_t at)
+{
+    return st->ops->idem_put(st, person_id, key, request_hash, incident_id, at);
+}
+
+ph_err store_idem_prune(struct store *st, int64_t before, int *n)
+{
+    return st->ops->idem_prune(st, before, n);
+}
+
+ph_err store_incident_inbox(struct store *st, struct arena *ar, int64_t unit_id, int64_t now_ms,
+                            const struct incident_scope *scope, int limit, struct incident_inbox_item **items,
+                            size_t *n)
+{
+    return st->ops->incident_inbox(st, ar, unit_id, now_ms, scope, limit, items, n);
+}
+
+ph_err store_deadline_due(struct store *st, struct arena *ar, int64_t now, int limit, struct store_due **items,
+                          size_t *n)
+{
+    return st->ops->deadline_due(st, ar, now, limit, items, n);
+}
+
+ph_err store_deadline_next(struct store *st, int64_t now, int64_t *at)
+{
+    return st->ops->deadline_next(st, now, at);
+}
+
+ph_err store_deadline_mark(struct store *st, int64_t incident_id, int64_t unit_id, const char *stage, int64_t at)
+{
+    return st->ops->deadline_mark(st, incident_id, unit_id, stage, at);
+}
+
+ph_err store_recipient_mark_escalated(struct store *st, int64_t incident_id, int64_t unit_id, int64_t at)
+{
+    return st->ops->recipient_mark_escalated(st, incident_id, unit_id, at);
+}
+
+ph_err store_timeliness_rows(struct store *st, struct arena *ar, const struct stats_period *p,
+                             const struct incident_scope *scope, int64_t now,
+                             struct store_timeliness_row **items, size_t *n)
+{
+    return st->ops->timeliness_rows(st, ar, p, scope, now, items, n);
+}
+
+ph_err store_rule_insert(struct store *st, const struct routing_rule *r, int64_t *id)
+{
+    return st->ops->rule_insert(st, r, id);
+}
+
+ph_err store_rule_update(struct store *st, const struct routing_rule *r)
+{
+    return st->ops->rule_update(st, r);
+}
+
+ph_err store_rule_get(struct store *st, struct arena *ar, int64_t id, struct routing_rule *out)
+{
+    return st->ops->rule_get(st, ar, id, out);
+}
+
+ph_err store_rule_list(struct store *st, struct arena *ar, const struct routing_rule_filter *f,
+                       struct routing_rule **items, size_t *n, bool *has_more)
+{
+    return st->ops->rule_list(st, ar, f, items, n, has_more);
+}
+
+ph_err store_rule_active(struct store *st, struct arena *ar, struct routing_rule **items, size_t *n)
+{
+    return st->ops->rule_active(st, ar, items, n);
+}
+
+ph_err store_bulletin_insert(struct store *st, const struct bulletin *b, const char *title_folded,
+                             const struct bulletin_recipient *rcpts, size_t n_rcpts, int64_t *id)
+{
+    return st->ops->bulletin_insert(st, b, title_folded, rcpts, n_rcpts, id);
+}
+
+ph_err store_bulletin_get(struct store *st, struct arena *ar, int64_t id, int64_t now_ms, struct bulletin *out)
+{
+    return st->ops->bulletin_get(st, ar, id, now_ms, out);
+}
+
+ph_err store_bulletin_list(struct store *st, struct arena *ar, const struct bulletin_filter *f, int64_t now_ms,
+                           struct bulletin **items, size_t *n, bool *has_more)
+{
+    return st->ops->bulletin_list(st, ar, f, now_ms, items, n, has_more);
+}
+
+ph_err store_bulletin_recipients(struct store *st, struct arena *ar, int64_t bulletin_id,
+                                 struct bulletin_recipient **items, size_t *n)
+{
+    return st->ops->bulletin_recipients(st, ar, bulletin_id, items, n);
+}
+
+ph_err store_bulletin_ack(struct store *st, int64_t bulletin_id, int64_t unit_id, int64_t at, int64_t person_id,
+                          const char *note)
+{
+    return st->ops->bulletin_ack(st, bulletin_id, unit_id, at, person_id, note);
+}
+
+ph_err store_bulletin_inbox(struct store *st, struct arena *ar, int64_t unit_id, int64_t now_ms,
+                            const struct incident_scope *scope, int limit, struct bulletin_inbox_item **items,
+                            size_t *n)
+{
+    return st->ops->bulletin_inbox(st, ar, unit_id, now_ms, scope, limit, items, n);
+}
+
+ph_err store_bulletin_due(struct store *st, struct arena *ar, int64_t now, int limit,
+                          struct store_bulletin_due **items, size_t *n)
+{
+    return st->ops->bulletin_due(st, ar, now, limit, items, n);
+}
+
+ph_err store_bulletin_deadline_next(struct store *st, int64_t now, int64_t *at)
+{
+    return st->ops->bulletin_deadline_next(st, now, at);
+}
+
+ph_err store_bulletin_mark_overdue(struct store *st, int64_t bulletin_id, int64_t unit_id, int64_t at)
+{
+    return st->ops->bulletin_mark_overdue(st, bulletin_id, unit_id, at);
+}
+
+ph_err store_bulletin_period_state(struct store *st, int64_t schedule_id, const char *period_start, bool *sent,
+                                   bool *missed)
+{
+    return st->ops->bulletin_period_state(st, schedule_id, period_start, sent, missed);
+}
+
+ph_err store_bulletin_miss_insert(struct store *st, int64_t schedule_id, const char *period_start, int64_t due_at,
+                                  int64_t at)
+{
+    return st->ops->bulletin_miss_insert(st, schedule_id, period_start, due_at, at);
+}
+
+ph_err store_bulletin_schedule_insert(struct store *st, const struct bulletin_schedule *s, int64_t *id)
+{
+    return st->ops->bulletin_schedule_insert(st, s, id);
+}
+
+ph_err store_bulletin_schedule_update(struct store *st, const struct bulletin_schedule *s)
+{
+    return st->ops->bulletin_schedule_update(st, s);
+}
+
+ph_err store_bulletin_schedule_get(struct store *st, struct arena *ar, int64_t id, struct bulletin_schedule *out)
+{
+    return st->ops->bulletin_schedule_get(st, ar, id, out);
+}
+
+ph_err store_bulletin_schedule_list(struct store *st, struct arena *ar, int64_t unit_id,
+                                    const struct incident_scope *scope, int64_t after_id, int limit,
+                                    struct bulletin_schedule **items, size_t *n, bool *has_more)
+{
+    return st->ops->bulletin_schedule_list(st, ar, unit_id, scope, after_id, limit, items, n, has_more);
+}
+
+ph_err store_bulletin_schedule_active(struct store *st, struct arena *ar, struct bulletin_schedule **items,
+                                      size_t *n)
+{
+    return st->ops->bulletin_schedule_active(st, ar, items, n);
+}
+
+ph_err store_attachment_blob_put(struct store *st, const uint8_t sha256[32], const void *data, size_t len,
+                                 int64_t at, bool *stored)
+{
+    return st->ops->attachment_blob_put(st, sha256, data, len, at, stored);
+}
+
+ph_err store_attachment_insert(struct store *st, const struct attachment *a, int64_t *id)
+{
+    return st->ops->attachment_insert(st, a, id);
+}
+
+ph_err store_attachment_count(struct store *st, int64_t incident_id, int64_t *n)
+{
+    return st->ops->attachment_count(st, incident_id, n);
+}
+
+ph_err store_attachment_list(struct store *st, struct arena *ar, int64_t incident_id,
+                             struct attachment **items, size_t *n)
+{
+    return st->ops->attachment_list(st, ar, incident_id, items, n);
+}
+
+ph_err store_attachment_get(struct store *st, struct arena *ar, int64_t incident_id, int64_t id,
+                            struct attachment *out, const void **data, size_t *len)
+{
+    return st->ops->attachment_get(st, ar, incident_id, id, out, data, len);
 }

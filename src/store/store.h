@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/area.h"
+#include "core/attachment.h"
+#include "core/bulletin.h"
 #include "core/category.h"
 #include "core/incident.h"
 #include "core/person.h"
@@ -28,8 +30,12 @@
 struct arena;
 struct store;
 
+/* The most areas a walk up the area tree visits (areas are three levels deep: a
+ * longer chain of parents is corrupt data, perhaps a cycle). */
+#define STORE_AREA_CHAIN_MAX 16
+
 /* The schema version this binary knows (the highest migration). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 5
 
 /* A person as authentication needs it (see store_token_lookup). */
 struct store_auth {
@@ -65,6 +71,17 @@ struct store_outbox_event {
     const char *scope_paths;
 };
 
+/* What says whether a rendering of an incident is still current (migration 003,
+ * "freshness"): equal values at two times mean the same stored incident, its
+ * recipients and the units and category it shows. rev moves with every change of
+ * the incident or of a recipient, n_recipients counts them (one added moves no
+ * rev), dir_rev moves with every change of any unit's or category's code, name,
+ * force or path. Time alone changes what incident_get computes at now_ms
+ * (overdue); that is the caller's to account for. */
+struct store_incident_rev {
+    int64_t rev, n_recipients, dir_rev;
+};
+
 /* A recipient stage whose deadline passed and is not yet marked overdue. */
 struct store_due {
     int64_t incident_id, unit_id;
@@ -80,6 +97,11 @@ struct store_timeliness_row {
     int64_t delay_ms;       /* detected -> reported; sent -> received (pending: -1) */
     bool on_time;           /* pending acks are on time until their deadline passes */
     bool pending;           /* an ack not received (nor refused) yet */
+};
+
+/* A bulletin recipient whose acknowledgement deadline passed, not yet marked. */
+struct store_bulletin_due {
+    int64_t bulletin_id, unit_id, due_at;
 };
 
 struct store_force {
@@ -132,6 +154,16 @@ struct store_ops {
     ph_err (*unit_get)(struct store *st, struct arena *ar, int64_t id, struct unit *out);
     ph_err (*unit_list)(struct store *st, struct arena *ar, const struct unit_filter *f,
                         struct unit **items, size_t *n, bool *has_more);
+    /* The unit of force responsible for area_id, as core/routing.h defines it:
+     * among the force's active units linked to the area (unit_areas), the
+     * deepest level (commune, district, province), then the lowest id; when none
+     * is, the same for the area above it, and so on up the chain of areas that
+     * exist (at most STORE_AREA_CHAIN_MAX of them); when none on the way has one,
+     * the force's active province-level unit with the lowest id. area_id 0 (or
+     * one that does not exist) goes straight to that last. PH_ENOTFOUND when the
+     * force has no active province-level unit either. */
+    ph_err (*unit_responsible)(struct store *st, const char *force, int64_t area_id,
+                               int64_t *unit_id);
 
     /* People. password_hash is written by insert (may be NULL) and by
      * person_set_password only; update leaves it and the login counters alone. */
@@ -186,7 +218,8 @@ struct store_ops {
     ph_err (*incident_ref_next)(struct store *st, const char *prefix, int year, int64_t *seq);
     /* insert writes the row (every member but the joined ones and recipients) and
      * its full-text entry; update writes the client members, status, lead_unit_id,
-     * merged_into_id and updated_at when inc->version matches (0: any), version+1. */
+     * merged_into_id, report_due_at, report_late and updated_at when inc->version
+     * matches (0: any), version+1. */
     ph_err (*incident_insert)(struct store *st, const struct incident *inc, int64_t *id);
     ph_err (*incident_update)(struct store *st, const struct incident *inc);
     /* One incident with the joined members (category code, paths, sent_to_paths,
@@ -194,6 +227,9 @@ struct store_ops {
     ph_err (*incident_get)(struct store *st, struct arena *ar, int64_t id, int64_t now_ms, struct incident *out);
     ph_err (*incident_get_by_ref)(struct store *st, struct arena *ar, const char *ref, int64_t now_ms,
                                   struct incident *out);
+    /* The freshness of incident id (indexed reads of a few rows); PH_ENOTFOUND when
+     * there is no such incident. */
+    ph_err (*incident_rev)(struct store *st, int64_t id, struct store_incident_rev *out);
     /* Newest first (id descending, ids < f->before_id), only what f->scope lets
      * see: classification <= scope.clearance, and with scope.unit_path, some
      * recipient's path starts with it. f->q: every word (folded by the FTS
@@ -254,6 +290,83 @@ struct store_ops {
     ph_err (*rule_list)(struct store *st, struct arena *ar, const struct routing_rule_filter *f,
                         struct routing_rule **items, size_t *n, bool *has_more);
     ph_err (*rule_active)(struct store *st, struct arena *ar, struct routing_rule **items, size_t *n);
+
+    /* Bulletins (core/bulletin.h). insert writes the row (title_folded: its
+     * search key, kept by the caller), the forces as given (b->to_forces) and
+     * the recipients rcpts in their order (is_named when also in
+     * b->to_unit_ids), all or nothing; a second bulletin of the same (schedule,
+     * period_start) is PH_ECONFLICT. get and list fill the joined members
+     * (from_unit_path, from_force, to_unit_ids, to_forces, sent_to_paths of every
+     * recipient, overdue at now_ms), not recipients. list: newest first (ids <
+     * f->before_id), only what f->scope_* lets see (classification, and with
+     * scope_unit_path the sender or some recipient inside it); f->q is folded
+     * text the folded title contains; f->unit_id: the sender or some recipient
+     * is that unit or below it. */
+    ph_err (*bulletin_insert)(struct store *st, const struct bulletin *b, const char *title_folded,
+                              const struct bulletin_recipient *rcpts, size_t n_rcpts, int64_t *id);
+    ph_err (*bulletin_get)(struct store *st, struct arena *ar, int64_t id, int64_t now_ms,
+                           struct bulletin *out);
+    ph_err (*bulletin_list)(struct store *st, struct arena *ar, const struct bulletin_filter *f,
+                            int64_t now_ms, struct bulletin **items, size_t *n, bool *has_more);
+    /* Every recipient with the unit's code, name, path and force, in order. */
+    ph_err (*bulletin_recipients)(struct store *st, struct arena *ar, int64_t bulletin_id,
+                                  struct bulletin_recipient **items, size_t *n);
+    /* Record the receipt of recipient unit_id (note may be NULL): PH_ENOTFOUND
+     * when it is none, PH_ECONFLICT when it already acknowledged. */
+    ph_err (*bulletin_ack)(struct store *st, int64_t bulletin_id, int64_t unit_id, int64_t at,
+                           int64_t person_id, const char *note);
+    /* Inbox of unit_id: its recipient rows that owe an acknowledgement (a
+     * deadline, not received) of bulletins scope lets see; overdue (at now_ms)
+     * first, then by deadline, then oldest; at most limit. */
+    ph_err (*bulletin_inbox)(struct store *st, struct arena *ar, int64_t unit_id, int64_t now_ms,
+                             const struct incident_scope *scope, int limit,
+                             struct bulletin_inbox_item **items, size_t *n);
+    /* Deadlines: recipients whose deadline is at or before now, not received and
+     * not yet marked, oldest first, at most limit; the earliest such deadline
+     * after now (0: none); marking one overdue (the first time counts). */
+    ph_err (*bulletin_due)(struct store *st, struct arena *ar, int64_t now, int limit,
+                           struct store_bulletin_due **items, size_t *n);
+    ph_err (*bulletin_deadline_next)(struct store *st, int64_t now, int64_t *at);
+    ph_err (*bulletin_mark_overdue)(struct store *st, int64_t bulletin_id, int64_t unit_id, int64_t at);
+    /* Periods of schedules: whether a bulletin answers (schedule_id,
+     * period_start), and whether its miss is recorded; recording a miss
+     * (PH_ECONFLICT when it is already). */
+    ph_err (*bulletin_period_state)(struct store *st, int64_t schedule_id, const char *period_start,
+                                    bool *sent, bool *missed);
+    ph_err (*bulletin_miss_insert)(struct store *st, int64_t schedule_id, const char *period_start,
+                                   int64_t due_at, int64_t at);
+    /* Schedules, with their recipients as given and the unit's path. Never
+     * deleted (is_active goes false). update: every member but unit_id and
+     * created_at, version+1 if s->version matches (0: any). list: unit_id's
+     * subtree (0: all), only what scope lets see (with scope->unit_path: the
+     * schedule's unit, a unit it names, or the province-level unit of a force it
+     * names inside it), id order after after_id. active: every active one, id
+     * order. */
+    ph_err (*bulletin_schedule_insert)(struct store *st, const struct bulletin_schedule *s, int64_t *id);
+    ph_err (*bulletin_schedule_update)(struct store *st, const struct bulletin_schedule *s);
+    ph_err (*bulletin_schedule_get)(struct store *st, struct arena *ar, int64_t id,
+                                    struct bulletin_schedule *out);
+    ph_err (*bulletin_schedule_list)(struct store *st, struct arena *ar, int64_t unit_id,
+                                     const struct incident_scope *scope, int64_t after_id, int limit,
+                                     struct bulletin_schedule **items, size_t *n, bool *has_more);
+    ph_err (*bulletin_schedule_active)(struct store *st, struct arena *ar,
+                                       struct bulletin_schedule **items, size_t *n);
+
+    /* Attachments (core/attachment.h). blob_put stores data (len bytes) under
+     * its SHA-256 unless that hash is stored already (identical content is kept
+     * once); *stored (may be NULL) says whether it wrote. insert writes the row
+     * (every member but id), whose blob must be there. count: the attachments
+     * of an incident. list: metadata in id order. get: attachment id of
+     * incident_id (PH_ENOTFOUND when it is none of that incident's), with data
+     * not NULL also its bytes, copied into ar. */
+    ph_err (*attachment_blob_put)(struct store *st, const uint8_t sha256[32], const void *data,
+                                  size_t len, int64_t at, bool *stored);
+    ph_err (*attachment_insert)(struct store *st, const struct attachment *a, int64_t *id);
+    ph_err (*attachment_count)(struct store *st, int64_t incident_id, int64_t *n);
+    ph_err (*attachment_list)(struct store *st, struct arena *ar, int64_t incident_id,
+                              struct attachment **items, size_t *n);
+    ph_err (*attachment_get)(struct store *st, struct arena *ar, int64_t incident_id, int64_t id,
+                             struct attachment *out, const void **data, size_t *len);
 };
 
 struct store {
@@ -296,6 +409,7 @@ ph_err store_unit_delete(struct store *st, int64_t id);
 ph_err store_unit_get(struct store *st, struct arena *ar, int64_t id, struct unit *out);
 ph_err store_unit_list(struct store *st, struct arena *ar, const struct unit_filter *f,
                        struct unit **items, size_t *n, bool *has_more);
+ph_err store_unit_responsible(struct store *st, const char *force, int64_t area_id, int64_t *unit_id);
 ph_err store_person_insert(struct store *st, const struct person *p, const char *name_folded, int64_t *id);
 ph_err store_person_update(struct store *st, const struct person *p, const char *name_folded);
 ph_err store_person_get(struct store *st, struct arena *ar, int64_t id, struct person *out);
@@ -329,6 +443,7 @@ ph_err store_incident_update(struct store *st, const struct incident *inc);
 ph_err store_incident_get(struct store *st, struct arena *ar, int64_t id, int64_t now_ms, struct incident *out);
 ph_err store_incident_get_by_ref(struct store *st, struct arena *ar, const char *ref, int64_t now_ms,
                                  struct incident *out);
+ph_err store_incident_rev(struct store *st, int64_t id, struct store_incident_rev *out);
 ph_err store_incident_list(struct store *st, struct arena *ar, const struct incident_filter *f, int64_t now_ms,
                            struct incident **items, size_t *n, bool *has_more);
 ph_err store_incident_recipient_put(struct store *st, int64_t incident_id, const struct incident_recipient *r);
@@ -362,4 +477,40 @@ ph_err store_rule_get(struct store *st, struct arena *ar, int64_t id, struct rou
 ph_err store_rule_list(struct store *st, struct arena *ar, const struct routing_rule_filter *f,
                        struct routing_rule **items, size_t *n, bool *has_more);
 ph_err store_rule_active(struct store *st, struct arena *ar, struct routing_rule **items, size_t *n);
+ph_err store_bulletin_insert(struct store *st, const struct bulletin *b, const char *title_folded,
+                             const struct bulletin_recipient *rcpts, size_t n_rcpts, int64_t *id);
+ph_err store_bulletin_get(struct store *st, struct arena *ar, int64_t id, int64_t now_ms, struct bulletin *out);
+ph_err store_bulletin_list(struct store *st, struct arena *ar, const struct bulletin_filter *f, int64_t now_ms,
+                           struct bulletin **items, size_t *n, bool *has_more);
+ph_err store_bulletin_recipients(struct store *st, struct arena *ar, int64_t bulletin_id,
+                                 struct bulletin_recipient **items, size_t *n);
+ph_err store_bulletin_ack(struct store *st, int64_t bulletin_id, int64_t unit_id, int64_t at, int64_t person_id,
+                          const char *note);
+ph_err store_bulletin_inbox(struct store *st, struct arena *ar, int64_t unit_id, int64_t now_ms,
+                            const struct incident_scope *scope, int limit, struct bulletin_inbox_item **items,
+                            size_t *n);
+ph_err store_bulletin_due(struct store *st, struct arena *ar, int64_t now, int limit,
+                          struct store_bulletin_due **items, size_t *n);
+ph_err store_bulletin_deadline_next(struct store *st, int64_t now, int64_t *at);
+ph_err store_bulletin_mark_overdue(struct store *st, int64_t bulletin_id, int64_t unit_id, int64_t at);
+ph_err store_bulletin_period_state(struct store *st, int64_t schedule_id, const char *period_start, bool *sent,
+                                   bool *missed);
+ph_err store_bulletin_miss_insert(struct store *st, int64_t schedule_id, const char *period_start, int64_t due_at,
+                                  int64_t at);
+ph_err store_bulletin_schedule_insert(struct store *st, const struct bulletin_schedule *s, int64_t *id);
+ph_err store_bulletin_schedule_update(struct store *st, const struct bulletin_schedule *s);
+ph_err store_bulletin_schedule_get(struct store *st, struct arena *ar, int64_t id, struct bulletin_schedule *out);
+ph_err store_bulletin_schedule_list(struct store *st, struct arena *ar, int64_t unit_id,
+                                    const struct incident_scope *scope, int64_t after_id, int limit,
+                                    struct bulletin_schedule **items, size_t *n, bool *has_more);
+ph_err store_bulletin_schedule_active(struct store *st, struct arena *ar, struct bulletin_schedule **items,
+                                      size_t *n);
+ph_err store_attachment_blob_put(struct store *st, const uint8_t sha256[32], const void *data, size_t len,
+                                 int64_t at, bool *stored);
+ph_err store_attachment_insert(struct store *st, const struct attachment *a, int64_t *id);
+ph_err store_attachment_count(struct store *st, int64_t incident_id, int64_t *n);
+ph_err store_attachment_list(struct store *st, struct arena *ar, int64_t incident_id,
+                             struct attachment **items, size_t *n);
+ph_err store_attachment_get(struct store *st, struct arena *ar, int64_t incident_id, int64_t id,
+                            struct attachment *out, const void **data, size_t *len);
 #endif

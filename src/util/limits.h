@@ -2,7 +2,13 @@
 #ifndef PH_UTIL_LIMITS_H
 #define PH_UTIL_LIMITS_H
 #define HTTP_MAX_JSON_BODY_BYTES (1024 * 1024)   /* a JSON request body */
-#define HTTP_MAX_ENTITY_BYTES (2 * 1024 * 1024)  /* any body h2o buffers, before routing */
+/* Any body h2o buffers, before routing or authentication: the largest body a
+ * route takes (an attachment: ATTACHMENT_MAX_BYTES of core/attachment.h, 10 MiB,
+ * which core/attachment.c checks against this) plus a margin. server.c raises
+ * it with PHOIHOP_ATTACHMENT_MAX_BYTES; every route but the attachment upload
+ * still refuses bodies over HTTP_MAX_JSON_BODY_BYTES. */
+#define HTTP_ENTITY_MARGIN_BYTES (64 * 1024)
+#define HTTP_MAX_ENTITY_BYTES (10 * 1024 * 1024 + HTTP_ENTITY_MARGIN_BYTES)
 #define TEXT_MAX_NAME_BYTES 512                  /* names, titles */
 #define TEXT_MAX_SHORT_BYTES 128                 /* codes, usernames, ranks */
 #define GEOJSON_MAX_BYTES (8 * 1024 * 1024)      /* one area's geometry */

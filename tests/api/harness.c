@@ -531,8 +531,12 @@ struct resp *api_raw(const char *method, const char *path, const char *token, co
     if (cc == CURLE_OK) {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     } else {
+        /* A server may answer and close while the body is still being sent (413):
+         * keep the status when the answer's head was read before the error. */
         fprintf(stderr, "test_api: %s %s: %s\n", method, path, curl_easy_strerror(cc));
         r->status = 0;
+        if (cc == CURLE_SEND_ERROR)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     }
     gb_add(&bb, "", 0);
     gb_add(&hb, "", 0);

@@ -7,11 +7,18 @@
  * Environment: PHOIHOP_BIN (the binary, default build/san/phoihop),
  * PHOIHOP_ADMIN_USER (the account init makes, default "admin"), PHOIHOP_KEEP_TMP
  * (keep the temporary databases), TEST_API_ONLY (run only the group of that name:
- * auth, areas, categories, units, people, errors, ops). When LSAN_OPTIONS is unset the servers
- * get tests/lsan.supp, as under `make check`. */
+ * auth, areas, categories, units, people, errors, ops, stream, incidents, rules,
+ * attachments, bulletins). When
+ * LSAN_OPTIONS is unset the servers get tests/lsan.supp, as under `make check`. */
 #include "util/base.h"
 #include <curl/curl.h>
 #include "harness.h"
+
+int run_stream_tests(void); /* test_stream.c */
+int run_incident_tests(void); /* test_incidents.c */
+int run_rule_tests(void); /* test_rules.c */
+int run_attachment_tests(void); /* test_attachments.c */
+int run_bulletin_tests(void); /* test_bulletins.c */
 
 struct group {
     const char *name;
@@ -22,6 +29,11 @@ static const struct group groups[] = {
     {"auth", run_auth_tests},     {"areas", run_area_tests},   {"categories", run_category_tests},
     {"units", run_unit_tests},    {"people", run_people_tests}, {"errors", run_error_tests},
     {"ops", run_ops_tests},
+    {"stream", run_stream_tests},
+    {"incidents", run_incident_tests},
+    {"rules", run_rule_tests},
+    {"attachments", run_attachment_tests},
+    {"bulletins", run_bulletin_tests},
 };
 
 int main(void)

@@ -78,7 +78,7 @@ cr=$(printf '\r')
 grep -q "$cr" "$T/err" && fail "progress wrote carriage returns to a non-terminal"
 n=$(grep -c '^creating the demo province: [0-9]*% ([0-9]*/[0-9]*)$' "$T/err")
 [ "$n" -ge 2 ] && [ "$n" -le 12 ] || { fail "expected 2..12 progress lines, got $n"; show; }
-grep -q '^creating the demo province: 100% (656/656)$' "$T/err" || fail "no final 100% progress line"
+grep -q '^creating the demo province: 100% (\([0-9]*\)/\1)$' "$T/err" || fail "no final 100% progress line"
 
 # The audit chain of a fresh demo database is intact.
 if "$BIN" audit verify --db "$A" >"$T/out" 2>"$T/err"; then

@@ -107,7 +107,8 @@ done
 
 # 4. The password really logs in (needs curl; the API tests cover the rest).
 if command -v curl >/dev/null 2>&1; then
-    "$BIN" serve --db "$T/b.db" --listen 127.0.0.1:0 --threads 1 >"$T/serve.out" 2>"$T/serve.err" &
+    "$BIN" serve --db "$T/b.db" --listen 127.0.0.1:0 --threads 1 --access-log \
+        >"$T/serve.out" 2>"$T/serve.err" &
     SERVER_PID=$!
     url=""
     for _ in $(seq 1 100); do
@@ -125,6 +126,17 @@ if command -v curl >/dev/null 2>&1; then
         code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
             -d '{"username":"admin","password":"wrong-password-1"}' "$url/api/v1/auth/login")
         [ "$code" = 401 ] || fail "login with a wrong password answered $code"
+        # The access log never shows a token given in a query string (EventSource
+        # clients send ?access_token=), on any route; other parameters stay.
+        curl -s -o /dev/null "$url/api/v1/categories?limit=2&access_token=ph_SECRETVALUE1&q=x"
+        curl -s -o /dev/null "$url/api/v1/stream?access_token=ph_SECRETVALUE2"
+        for _ in $(seq 1 50); do
+            grep -q 'api/v1/stream' "$T/serve.err" && break
+            sleep 0.1
+        done
+        grep -q 'SECRETVALUE' "$T/serve.err" && fail "the access log shows a query-string token"
+        grep -q 'categories?limit=2&access_token=REDACTED&q=x ' "$T/serve.err" ||
+            { fail "the access log does not show the redacted query"; sed 's/^/    | /' "$T/serve.err" | tail -5; }
     fi
 else
     echo "note: curl not installed; login not checked"

@@ -2,13 +2,24 @@
  * numbers of areas, units and people; every unit has a force and areas of
  * responsibility, a commune unit exactly its commune; every name is NFC; the same
  * scale gives the same records; a second run is refused; progress reaches the total.
+ * Incidents: a year of them, numbered BT-YYYY-NNNNNN without repeats, some reported
+ * late, acknowledged in stages by the units' people (some late, some refused),
+ * most closed, a few exercises and tests, and more of them in the communes of the
+ * growing clusters than in the average commune, and more late in the year there.
+ * Bulletins: a daily report from every district-level unit to its province
+ * command and a weekly one between the province commands, one per period, some
+ * late and a few never (recorded missing, with their events), acknowledged by the
+ * recipients (some late, found overdue).
  * One generated store is shared by the read-only cases (argon2id for the demo
  * accounts is slow under the sanitizers). */
 #include "util/base.h"
 #include "testutil.h"
 #include "core/access.h"
 #include "core/area.h"
+#include "core/bulletin.h"
 #include "core/demo.h"
+#include "core/geo.h"
+#include "core/incident.h"
 #include "core/person.h"
 #include "core/unit.h"
 #include "security/password.h"
@@ -153,6 +164,52 @@ static void assert_nfc(struct arena *a, const char *s)
         fail_msg("not NFC: '%s'", s);
 }
 
+/* Every incident, newest first, walked with the cursor; the caller frees the array.
+ * Strings live in cx's arena. */
+static size_t all_incidents(struct core_ctx *cx, struct incident **out)
+{
+    struct incident_filter f = {.limit = LIST_MAX_LIMIT};
+    struct incident *all = NULL;
+    size_t n_all = 0;
+    for (bool has_more = true; has_more;) {
+        struct incident *items = NULL;
+        size_t n = 0;
+        assert_int_equal(incident_list(cx, &f, &items, &n, &has_more), PH_OK);
+        all = realloc(all, (n_all + n + 1) * sizeof(*all));
+        assert_non_null(all);
+        memcpy(all + n_all, items, n * sizeof(*items));
+        n_all += n;
+        if (n == 0)
+            break;
+        f.before_id = items[n - 1].id;
+    }
+    *out = all;
+    return n_all;
+}
+
+/* Every bulletin, newest first, walked with the cursor; the caller frees the array.
+ * Strings live in cx's arena. */
+static size_t all_bulletins(struct core_ctx *cx, struct bulletin **out)
+{
+    struct bulletin_filter f = {.limit = LIST_MAX_LIMIT};
+    struct bulletin *all = NULL;
+    size_t n_all = 0;
+    for (bool has_more = true; has_more;) {
+        struct bulletin *items = NULL;
+        size_t n = 0;
+        assert_int_equal(bulletin_list(cx, &f, &items, &n, &has_more), PH_OK);
+        all = realloc(all, (n_all + n + 1) * sizeof(*all));
+        assert_non_null(all);
+        memcpy(all + n_all, items, n * sizeof(*items));
+        n_all += n;
+        if (n == 0)
+            break;
+        f.before_id = items[n - 1].id;
+    }
+    *out = all;
+    return n_all;
+}
+
 /* ---- cases --------------------------------------------------------------------------- */
 
 static void test_demo_summary_counts(void **state)
@@ -295,9 +352,271 @@ static void test_demo_progress_reaches_total(void **state)
 {
     struct demo_fx *f = *state;
     assert_true(f->pl.is_monotonic);
-    assert_true(f->pl.calls >= 3);
-    assert_int_equal(f->pl.total, 83 + 171 + 402);
+    assert_true(f->pl.calls >= 4);
+    /* Every planned report counts, also one that would be made after "now". */
+    assert_true(f->pl.total >= 83 + 171 + 402 + f->sum.incidents);
     assert_int_equal(f->pl.last_done, f->pl.total);
+}
+
+/* ---- incidents --------------------------------------------------------------------------- */
+
+static bool is_ref(const char *ref)
+{
+    /* "BT-2025-000123" */
+    if (strlen(ref) != 14 || strncmp(ref, "BT-", 3) != 0 || ref[7] != '-')
+        return false;
+    for (int i = 3; i < 14; i++)
+        if (i != 7 && (ref[i] < '0' || ref[i] > '9'))
+            return false;
+    return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "12 2026-03-02": a bulletin's schedule and period; the caller frees it. */
+static char *tfmt_key(int64_t schedule_id, const char *period_start)
+{
+    char *k = NULL;
+    if (asprintf(&k, "%lld %s", (long long)schedule_id, period_start) < 0)
+        abort();
+    return k;
+}
+
+static void test_demo_incidents_created(void **state)
+{
+    struct demo_fx *f = *state;
+    const struct demo_summary *s = &f->sum;
+    struct incident *items = NULL;
+    size_t n = all_incidents(&f->tu.sys, &items), late = 0, exercise = 0, test = 0, closed = 0;
+    const char **refs = calloc(n + 1, sizeof(*refs));
+    const char *prefix = NULL;
+
+    assert_non_null(refs);
+    assert_string_equal(s->ref_prefix, "BT");
+    assert_int_equal(incident_ref_prefix_get(&f->tu.sys, &prefix), PH_OK);
+    assert_string_equal(prefix, "BT");
+    assert_true(s->incidents >= 1500 && s->incidents <= 3500);
+    assert_int_equal((int64_t)n, s->incidents);
+    assert_int_equal(s->incidents_to - s->incidents_from, INT64_C(365) * 86400000);
+    assert_true(s->incidents_to <= f->tu.sys.now_ms);
+    for (size_t i = 0; i < n; i++) {
+        const struct incident *inc = &items[i];
+        if (!is_ref(inc->ref))
+            fail_msg("bad reference number '%s'", inc->ref);
+        refs[i] = inc->ref;
+        assert_true(inc->occurred_at >= s->incidents_from && inc->occurred_at < s->incidents_to);
+        assert_true(inc->detected_at >= inc->occurred_at);
+        assert_true(inc->reported_at >= inc->detected_at);
+        assert_true(inc->lead_unit_id != 0);
+        assert_true(inc->area_id != 0);
+        assert_nfc(&f->tu.a, inc->title);
+        late += inc->report_late;
+        exercise += strcmp(inc->cap_status, "exercise") == 0;
+        test += strcmp(inc->cap_status, "test") == 0;
+        closed += strcmp(inc->status, "closed") == 0;
+    }
+    qsort(refs, n, sizeof(*refs), cmp_str);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(refs[i - 1], refs[i]) == 0)
+            fail_msg("reference number %s given twice", refs[i]);
+    /* Some late, not most; a few drills and tests; most done with. */
+    assert_int_equal((int64_t)late, s->incidents_late);
+    assert_true(late > n / 50 && late < n / 4);
+    assert_int_equal((int64_t)exercise, s->incidents_exercise);
+    assert_int_equal((int64_t)test, s->incidents_test);
+    assert_true(exercise > 0 && test > 0 && exercise + test < n / 20);
+    assert_int_equal((int64_t)closed, s->incidents_closed);
+    assert_true(closed > n / 2);
+    assert_true(s->transfers > 0 && s->merges > 0);
+    free(refs);
+    free(items);
+}
+
+static void test_demo_incidents_acknowledged(void **state)
+{
+    struct demo_fx *f = *state;
+    const struct demo_summary *s = &f->sum;
+    struct incident *items = NULL;
+    size_t n = all_incidents(&f->tu.sys, &items), with_acks = 0, late_acks = 0, refused = 0;
+
+    assert_true(s->acknowledgements > s->incidents);
+    assert_true(s->acknowledgements_late > 0 && s->acknowledgements_late < s->acknowledgements / 5);
+    assert_true(s->refusals > 0 && s->refusals < s->incidents / 10);
+    assert_true(s->overdue_marked > 0);
+    /* A sample of them, read back: stages by people of the units, in order. */
+    for (size_t i = 0; i < n; i += 7) {
+        struct incident_ack *acks = NULL;
+        size_t n_acks = 0;
+        assert_int_equal(incident_acks(&f->tu.sys, items[i].id, &acks, &n_acks), PH_OK);
+        with_acks += n_acks > 0;
+        for (size_t k = 0; k < n_acks; k++) {
+            assert_true(acks[k].person_id != 0);
+            assert_non_null(acks[k].person_name);
+            late_acks += !acks[k].on_time;
+            if (strcmp(acks[k].stage, ACK_REFUSED) == 0) {
+                refused++;
+                assert_non_null(acks[k].note);
+            }
+            if (k > 0)
+                assert_true(acks[k].at >= acks[k - 1].at);
+        }
+    }
+    assert_true(with_acks > n / 7 / 2);
+    assert_true(late_acks > 0);
+    (void)refused;
+    free(items);
+}
+
+/* The incidents in the area a cluster's centre lies in, by quarter of the year. */
+static void cluster_counts(struct demo_fx *f, const struct incident *items, size_t n,
+                           int64_t area_id, int64_t quarter[4], int64_t *total)
+{
+    const struct demo_summary *s = &f->sum;
+    *total = 0;
+    memset(quarter, 0, 4 * sizeof(*quarter));
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].area_id != area_id)
+            continue;
+        (*total)++;
+        int64_t q =
+            (items[i].occurred_at - s->incidents_from) * 4 / (s->incidents_to - s->incidents_from);
+        quarter[q < 0 ? 0 : q > 3 ? 3 : q]++;
+    }
+}
+
+static void test_demo_incidents_clustered(void **state)
+{
+    struct demo_fx *f = *state;
+    struct incident *items = NULL;
+    size_t n = all_incidents(&f->tu.sys, &items), in_communes = 0;
+    int64_t quarter[4], total = 0;
+
+    assert_true(f->sum.incidents_clustered > 100);
+    for (size_t i = 0; i < n; i++) {
+        struct area a;
+        assert_int_equal(area_get(&f->tu.sys, items[i].area_id, &a), PH_OK);
+        in_communes += strcmp(a.level, "commune") == 0;
+    }
+    double mean = (double)in_communes / 72.0;
+    for (size_t j = 0; j < demo_n_clusters; j++) {
+        const struct demo_cluster *c = &demo_clusters[j];
+        int64_t area_id = 0;
+        struct area a;
+        assert_int_equal(geo_resolve_area(&f->tu.sys, c->lat, c->lon, "2026-01-01", &area_id),
+                         PH_OK);
+        assert_true(area_id != 0);
+        assert_int_equal(area_get(&f->tu.sys, area_id, &a), PH_OK);
+        if (c->is_at_sea) {
+            assert_string_equal(a.kind, "sea");
+            continue;
+        }
+        assert_string_equal(a.level, "commune");
+        cluster_counts(f, items, n, area_id, quarter, &total);
+        if ((double)total < 1.8 * mean)
+            fail_msg("cluster %zu (%s): %lld incidents in %s, the mean commune has %.1f", j,
+                     c->name, (long long)total, a.name, mean);
+        /* Growing: the last quarter has more than the first. */
+        if (quarter[3] <= quarter[0])
+            fail_msg("cluster %zu (%s) does not grow: %lld, %lld, %lld, %lld", j, c->name,
+                     (long long)quarter[0], (long long)quarter[1], (long long)quarter[2],
+                     (long long)quarter[3]);
+    }
+    free(items);
+}
+
+/* ---- bulletins --------------------------------------------------------------------------- */
+
+static void test_demo_bulletins(void **state)
+{
+    struct demo_fx *f = *state;
+    const struct demo_summary *s = &f->sum;
+    struct core_ctx *sys = &f->tu.sys;
+    struct bulletin_schedule *sched = NULL;
+    struct bulletin *items = NULL;
+    struct store_outbox_event *evs = NULL;
+    size_t n_sched = 0, n, daily = 0, weekly = 0, missing = 0, overdue = 0;
+    int64_t last = 0;
+    bool more = false;
+    char **keys;
+
+    /* 9 district police, 9 district military commands and 6 border posts report
+     * daily; the 3 province commands weekly. */
+    assert_int_equal(s->bulletin_schedules, 27);
+    assert_int_equal(bulletin_schedule_list(sys, 0, 0, LIST_MAX_LIMIT, &sched, &n_sched, &more),
+                     PH_OK);
+    assert_int_equal(n_sched, 27);
+    for (size_t i = 0; i < n_sched; i++) {
+        struct unit u;
+        assert_true(sched[i].is_active);
+        assert_int_equal(unit_get(sys, sched[i].unit_id, &u), PH_OK);
+        if (strcmp(sched[i].period, BULLETIN_DAILY) == 0) {
+            daily++;
+            assert_string_equal(u.level, "district");
+            assert_string_equal(sched[i].due_local, "07:00");
+            assert_int_equal(sched[i].n_to_units, 1);
+            assert_int_equal(sched[i].to_unit_ids[0], u.parent_id);
+        } else {
+            weekly++;
+            assert_string_equal(sched[i].period, BULLETIN_WEEKLY);
+            assert_string_equal(u.level, "province");
+            assert_int_equal(sched[i].due_day, 1);
+            assert_int_equal(sched[i].n_to_forces, 2);
+        }
+    }
+    assert_int_equal(daily, 24);
+    assert_int_equal(weekly, 3);
+
+    /* A year of them: a few late, a few never. */
+    assert_true(s->bulletins > 8000 && s->bulletins < 9500);
+    assert_true(s->bulletins_late > 0 && s->bulletins_late < s->bulletins / 20);
+    assert_true(s->bulletins_not_sent > 0 && s->bulletins_not_sent < s->bulletins / 50);
+    assert_true(s->bulletin_acks > s->bulletins && s->bulletin_acks < 2 * s->bulletins);
+    assert_true(s->bulletin_acks_late > 0 && s->bulletin_acks_late < s->bulletin_acks / 10);
+    assert_true(s->bulletin_deadline_marks >= s->bulletins_not_sent + s->bulletins_late);
+    n = all_bulletins(sys, &items);
+    assert_int_equal((int64_t)n, s->bulletins);
+    keys = calloc(n + 1, sizeof(*keys));
+    assert_non_null(keys);
+    for (size_t i = 0; i < n; i++) {
+        const struct bulletin *b = &items[i];
+        assert_string_equal(b->kind, "periodic");
+        assert_true(b->schedule_id > 0);
+        assert_non_null(b->period_start);
+        assert_true(b->sent_at >= s->incidents_from - 86400000 && b->sent_at <= sys->now_ms);
+        assert_non_null(b->situation);
+        assert_non_null(b->assessment);
+        assert_nfc(&f->tu.a, b->title);
+        assert_nfc(&f->tu.a, b->situation);
+        assert_true(b->ack_required);
+        assert_true(b->n_sent_to >= 1 && b->n_sent_to <= 2);
+        keys[i] = tfmt_key(b->schedule_id, b->period_start);
+    }
+    /* One per schedule and period. */
+    qsort(keys, n, sizeof(*keys), cmp_str);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(keys[i - 1], keys[i]) == 0)
+            fail_msg("two bulletins for %s", keys[i]);
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+    free(items);
+
+    /* The scheduler's runs left their events: periods missed, acknowledgements late. */
+    do {
+        assert_int_equal(store_outbox_after(f->tu.st, &f->tu.a, last, 1000, &evs, &n), PH_OK);
+        for (size_t i = 0; i < n; i++) {
+            missing += strcmp(evs[i].topic, "bulletin.missing") == 0;
+            overdue += strcmp(evs[i].topic, "bulletin.overdue") == 0;
+        }
+        if (n > 0)
+            last = evs[n - 1].id;
+    } while (n > 0);
+    assert_true(missing >= (size_t)(s->bulletins_not_sent + s->bulletins_late));
+    assert_true(overdue > 0);
+    assert_int_equal((int64_t)(missing + overdue), s->bulletin_deadline_marks);
 }
 
 static void test_demo_refuses_twice(void **state)
@@ -324,6 +643,7 @@ static void test_demo_deterministic(void **state)
     struct demo_fx *f = *state, *g = fx_new();
     struct person *p1 = NULL, *p2 = NULL;
     struct unit *u1 = NULL, *u2 = NULL;
+    struct incident *i1 = NULL, *i2 = NULL;
     size_t n1 = all_people(&f->tu.sys, &p1), n2 = all_people(&g->tu.sys, &p2);
 
     assert_int_equal(g->sum.areas, f->sum.areas);
@@ -349,10 +669,29 @@ static void test_demo_deterministic(void **state)
         assert_string_equal(u1[i].code, u2[i].code);
         assert_string_equal(u1[i].name, u2[i].name);
     }
+    assert_int_equal(g->sum.incidents, f->sum.incidents);
+    assert_int_equal(g->sum.acknowledgements, f->sum.acknowledgements);
+    assert_int_equal(g->sum.refusals, f->sum.refusals);
+    assert_int_equal(g->sum.overdue_marked, f->sum.overdue_marked);
+    assert_int_equal(g->sum.bulletins, f->sum.bulletins);
+    assert_int_equal(g->sum.bulletin_acks, f->sum.bulletin_acks);
+    assert_int_equal(g->sum.bulletin_deadline_marks, f->sum.bulletin_deadline_marks);
+    n1 = all_incidents(&f->tu.sys, &i1);
+    n2 = all_incidents(&g->tu.sys, &i2);
+    assert_int_equal(n1, n2);
+    for (size_t i = 0; i < n1; i++) {
+        assert_string_equal(i1[i].ref, i2[i].ref);
+        assert_string_equal(i1[i].title, i2[i].title);
+        assert_string_equal(i1[i].status, i2[i].status);
+        assert_int_equal(i1[i].occurred_at, i2[i].occurred_at);
+        assert_int_equal(i1[i].lead_unit_id, i2[i].lead_unit_id);
+    }
     free(p1);
     free(p2);
     free(u1);
     free(u2);
+    free(i1);
+    free(i2);
     fx_free(g);
 }
 
@@ -365,6 +704,10 @@ int main(void)
         cmocka_unit_test(test_demo_names_are_nfc),
         cmocka_unit_test(test_demo_geometry_valid),
         cmocka_unit_test(test_demo_progress_reaches_total),
+        cmocka_unit_test(test_demo_incidents_created),
+        cmocka_unit_test(test_demo_incidents_acknowledged),
+        cmocka_unit_test(test_demo_incidents_clustered),
+        cmocka_unit_test(test_demo_bulletins),
         cmocka_unit_test(test_demo_refuses_twice),
         cmocka_unit_test(test_demo_scale_range),
         cmocka_unit_test(test_demo_deterministic),

@@ -47,10 +47,48 @@ static void test_outbox_emit(void **state)
     arena_release(&a);
 }
 
+/* The access scope goes with the event: kind, classification, and the paths with
+ * the owner first (an empty first slot when the item has none). */
+static void test_outbox_scope(void **state)
+{
+    struct store *st = tu_store();
+    struct arena a;
+    struct store_outbox_event *items = NULL;
+    size_t n = 0;
+    const char *sent[] = {"/2/7/", "/3/"};
+    struct access_item owned = {.kind = ITEM_OPERATIONAL, .owner_path = "/1/5/", .classification = 2,
+                                .sent_to_paths = sent, .n_sent_to = 2};
+    struct access_item ownerless = {.kind = ITEM_OPERATIONAL, .sent_to_paths = sent, .n_sent_to = 2};
+    struct access_item alone = {.kind = ITEM_OPERATIONAL, .owner_path = "/1/"};
+    (void)state;
+    arena_init(&a);
+    struct core_ctx cx = tu_ctx(st, &a, &core_system_user);
+
+    assert_int_equal(store_tx_begin(st), PH_OK);
+    assert_int_equal(outbox_emit_scoped(&cx, "incident.created", "incident", 1, NULL, &owned), PH_OK);
+    assert_int_equal(outbox_emit_scoped(&cx, "incident.updated", "incident", 1, NULL, &ownerless), PH_OK);
+    assert_int_equal(outbox_emit_scoped(&cx, "incident.status", "incident", 1, NULL, &alone), PH_OK);
+    assert_int_equal(outbox_emit(&cx, "person.created", "person", 3, NULL), PH_OK);
+    assert_int_equal(store_tx_commit(st), PH_OK);
+
+    assert_int_equal(store_outbox_after(st, &a, 0, 10, &items, &n), PH_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(items[0].access_kind, ITEM_OPERATIONAL);
+    assert_int_equal(items[0].classification, 2);
+    assert_string_equal(items[0].scope_paths, "/1/5/ /2/7/ /3/");
+    assert_string_equal(items[1].scope_paths, " /2/7/ /3/");
+    assert_string_equal(items[2].scope_paths, "/1/");
+    assert_int_equal(items[3].access_kind, ITEM_PERSON);
+    assert_null(items[3].scope_paths);
+    store_close(st);
+    arena_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outbox_emit),
+        cmocka_unit_test(test_outbox_scope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

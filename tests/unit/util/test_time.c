@@ -1,6 +1,7 @@
 /* test_time.c - RFC 3339 parsing and printing, Vietnam local time (UTC+7), calendar
  * dates. Expected instants were computed independently (GNU date -u -d ... +%s). */
 #include "util/base.h"
+#include <time.h>
 #include "testutil.h"
 #include "util/time.h"
 
@@ -144,6 +145,59 @@ static void test_time_format_utc(void **state)
     }
 }
 
+/* What time_format_utc printed before it did its own arithmetic: gmtime_r and
+ * snprintf. The fast one must print the same bytes for any time. */
+static void reference_format(int64_t ms, char out[TIME_RFC3339_BYTES])
+{
+    int64_t s = ms / 1000 - (ms % 1000 < 0);
+    unsigned frac = (unsigned)(ms - s * 1000);
+    time_t t = (time_t)s;
+    struct tm tm;
+    assert_non_null(gmtime_r(&t, &tm));
+    unsigned y = (unsigned)(tm.tm_year + 1900) % 10000u, mo = (unsigned)(tm.tm_mon + 1) % 100u,
+             d = (unsigned)tm.tm_mday % 100u, h = (unsigned)tm.tm_hour % 100u,
+             mi = (unsigned)tm.tm_min % 100u, se = (unsigned)tm.tm_sec % 100u;
+    if (frac)
+        snprintf(out, TIME_RFC3339_BYTES, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", y, mo, d, h, mi,
+                 se, frac);
+    else
+        snprintf(out, TIME_RFC3339_BYTES, "%04u-%02u-%02uT%02u:%02u:%02uZ", y, mo, d, h, mi, se);
+}
+
+static void check_against_reference(int64_t ms)
+{
+    char got[TIME_RFC3339_BYTES], want[TIME_RFC3339_BYTES];
+    time_format_utc(ms, got);
+    reference_format(ms, want);
+    if (strcmp(got, want) != 0)
+        fail_msg("%lld: got %s, want %s", (long long)ms, got, want);
+}
+
+static void test_time_format_utc_matches_gmtime(void **state)
+{
+    /* Every day boundary, month end and leap day from 1600 to 2500 (around each
+     * midnight: the millisecond before, at and after), then pseudo-random instants
+     * over years 0..9999 and beyond (the year is printed modulo 10000). */
+    static const int64_t day = 86400000LL;
+    uint64_t x = 0x9E3779B97F4A7C15u;
+
+    (void)state;
+    for (int64_t d = -135140; d <= 193530; d++) { /* 1600-01-01 .. 2499-11-xx */
+        check_against_reference(d * day - 1);
+        check_against_reference(d * day);
+        check_against_reference(d * day + 1);
+    }
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* years -2000 .. 12000 */
+        int64_t lo = -125000000000000LL, span = 440000000000000LL;
+        check_against_reference(lo + (int64_t)(x % (uint64_t)span));
+    }
+    check_against_reference(T_9999_12_31_235959 + 1000); /* year 10000 prints 0000 */
+}
+
 static void test_time_round_trip(void **state)
 {
     static const int64_t cases[] = {
@@ -273,7 +327,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time_parse_valid), cmocka_unit_test(test_time_parse_invalid),
-        cmocka_unit_test(test_time_format_utc),  cmocka_unit_test(test_time_round_trip),
+        cmocka_unit_test(test_time_format_utc),
+        cmocka_unit_test(test_time_format_utc_matches_gmtime),
+        cmocka_unit_test(test_time_round_trip),
         cmocka_unit_test(test_time_format_vn),   cmocka_unit_test(test_time_is_date),
         cmocka_unit_test(test_time_today_vn),    cmocka_unit_test(test_time_clocks),
     };

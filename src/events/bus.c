@@ -1,0 +1,360 @@
+/* bus.c - the event bus: one thread that turns committed outbox rows into shared,
+ * reference-counted events and hands them to every subscriber.
+ *
+ * The writer calls bus_notify() after each commit (writer_set_on_commit); the
+ * thread then reads every row above the last id it delivered, in id order, on its
+ * own read connection, page by page. Because the rows are read after the commit
+ * and the writer is the only one assigning ids, ids ascend in commit order and
+ * each row is read exactly once. A slow poll (BUS_IDLE_POLL_MS) also catches rows
+ * that another process committed (the command line writing to the same database),
+ * which no on-commit hook of ours announces.
+ *
+ * Each event carries its ready SSE frame, built once here rather than once per
+ * connected client, and the access item parsed from the row, so that the event
+ * loops filter per person without touching the database. */
+#include "util/base.h"
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include "events/bus.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+/* Rows read (and delivered) per batch: bounds the bus thread's memory per round. */
+#define BUS_PAGE 256
+/* Without a notification, look at the outbox this often anyway (see above). */
+#define BUS_IDLE_POLL_MS 1000
+/* Event loops (at most 64) plus the scheduler, with room to spare. */
+#define BUS_MAX_SUBSCRIBERS 128
+/* A kind outside enum item_kind (a newer binary's row): shown to nobody. */
+#define BUS_HIDDEN_CLASSIFICATION (CLEARANCE_TOP_SECRET + 1)
+
+struct bus_sub {
+    bus_deliver_fn fn;
+    void *ctx;
+};
+
+struct bus {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* on CLOCK_MONOTONIC */
+    bool notified;     /* under mu */
+    bool stopping;     /* under mu */
+    /* Entries below n_subs never change once written, so the thread calls them
+     * outside mu after reading n_subs under it. */
+    struct bus_sub subs[BUS_MAX_SUBSCRIBERS];
+    size_t n_subs;             /* under mu */
+    struct store *st;          /* the bus thread's only */
+    _Atomic int64_t last_id;   /* the highest row read: the next read starts above it */
+    _Atomic int64_t delivered; /* the highest delivered since start (0: none yet) */
+};
+
+/* ---- events ------------------------------------------------------------------------ */
+
+/* Bytes of the SSE frame for one row, with a NUL after it: "id: N\nevent: T\n",
+ * one "data: " line per line of the payload, then the blank line that ends the
+ * event. */
+static size_t frame_len(int64_t id, const char *topic, const char *payload)
+{
+    size_t n = (size_t)snprintf(NULL, 0, "id: %" PRId64 "\nevent: %s\n", id, topic) + 2;
+    const char *p = payload;
+
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        n += 6 + (nl != NULL ? (size_t)(nl - p) : strlen(p)) + 1; /* "data: " line "\n" */
+        if (nl == NULL)
+            break;
+        p = nl + 1;
+    }
+    return n;
+}
+
+/* Write the frame into out (frame_len bytes, plus a NUL); its length. Carriage
+ * returns and line feeds cannot end up inside a field: a payload line break starts
+ * another data line (EventSource joins them back with "\n"), and a topic's is
+ * replaced, so that no row can forge a second event. */
+static size_t frame_write(char *out, size_t size, int64_t id, const char *topic,
+                          const char *payload)
+{
+    size_t w = (size_t)snprintf(out, size, "id: %" PRId64 "\nevent: ", id);
+    const char *p = payload;
+
+    for (const char *t = topic; *t != '\0'; t++)
+        out[w++] = (*t == '\n' || *t == '\r') ? '_' : *t;
+    out[w++] = '\n';
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        memcpy(out + w, "data: ", 6);
+        w += 6;
+        for (size_t i = 0; i < len; i++)
+            out[w++] = p[i] == '\r' ? ' ' : p[i];
+        out[w++] = '\n';
+        if (nl == NULL)
+            break;
+        p = nl + 1;
+    }
+    out[w++] = '\n';
+    out[w] = '\0';
+    return w;
+}
+
+/* Split the copied scope_paths in place: "owner sent1 sent2", the owner's slot
+ * empty (a leading space) when the item has none (core/outbox.c writes it so). */
+static void parse_scope(char *paths, const char **sent, struct access_item *ai)
+{
+    char *p = paths, *sp;
+
+    ai->owner_path = NULL;
+    ai->n_sent_to = 0;
+    if (paths == NULL)
+        return;
+    sp = strchr(p, ' ');
+    if (sp != NULL)
+        *sp = '\0';
+    if (*p != '\0')
+        ai->owner_path = p;
+    while (sp != NULL) {
+        p = sp + 1;
+        sp = strchr(p, ' ');
+        if (sp != NULL)
+            *sp = '\0';
+        if (*p != '\0')
+            sent[ai->n_sent_to++] = p;
+    }
+    ai->sent_to_paths = sent;
+}
+
+static size_t count_char(const char *s, char c)
+{
+    size_t n = 0;
+    for (; s != NULL && *s != '\0'; s++)
+        n += *s == c;
+    return n;
+}
+
+struct bus_event *bus_event_from_outbox(const struct store_outbox_event *row)
+{
+    const char *topic = row->topic != NULL ? row->topic : "";
+    const char *kind = row->item_kind != NULL ? row->item_kind : "";
+    const char *payload = row->payload != NULL ? row->payload : "{}";
+    size_t n_paths = row->scope_paths != NULL ? count_char(row->scope_paths, ' ') + 1 : 0;
+    size_t l_topic = strlen(topic) + 1, l_kind = strlen(kind) + 1, l_payload = strlen(payload) + 1;
+    size_t l_paths = row->scope_paths != NULL ? strlen(row->scope_paths) + 1 : 0;
+    size_t l_frame = frame_len(row->id, topic, payload);
+    /* One block: the struct, the sent-to pointers, then the strings and the frame,
+     * so that the last unref frees everything with one free(). */
+    size_t head = sizeof(struct bus_event) + n_paths * sizeof(const char *);
+    struct bus_event *ev = xmalloc(head + l_topic + l_kind + l_payload + l_paths + l_frame);
+    const char **sent = (const char **)(ev + 1);
+    char *s = (char *)ev + head;
+
+    memset(ev, 0, sizeof(*ev));
+    ev->id = row->id;
+    ev->at = row->at;
+    ev->item_id = row->item_id;
+    ev->topic = memcpy(s, topic, l_topic);
+    s += l_topic;
+    ev->item_kind = memcpy(s, kind, l_kind);
+    s += l_kind;
+    ev->payload = row->payload != NULL ? memcpy(s, payload, l_payload) : NULL;
+    s += l_payload;
+    if (row->scope_paths != NULL) {
+        parse_scope(memcpy(s, row->scope_paths, l_paths), sent, &ev->access);
+        s += l_paths;
+    }
+    if (row->access_kind >= (int)ITEM_AREA && row->access_kind <= (int)ITEM_OPERATIONAL) {
+        ev->access.kind = (enum item_kind)row->access_kind;
+        ev->access.classification = row->classification;
+    } else {
+        ev->access.kind = ITEM_OPERATIONAL;
+        ev->access.classification = BUS_HIDDEN_CLASSIFICATION;
+    }
+    ev->sse = s;
+    ev->sse_len = frame_write(s, l_frame, row->id, topic, payload);
+    ev->refs = 1;
+    return ev;
+}
+
+void bus_event_ref(struct bus_event *ev)
+{
+    __atomic_add_fetch(&ev->refs, 1, __ATOMIC_RELAXED);
+}
+
+void bus_event_unref(struct bus_event *ev)
+{
+    if (ev != NULL && __atomic_sub_fetch(&ev->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(ev);
+}
+
+bool bus_event_visible(const struct core_user *who, const struct bus_event *ev)
+{
+    return who != NULL && ev != NULL && access_allows(who, ACCESS_READ, &ev->access, NULL);
+}
+
+/* ---- the thread -------------------------------------------------------------------- */
+
+/* Deliver every row above last_id to the first n_subs subscribers. PH_ESTORE when a
+ * read failed (the rest waits for the next round; nothing is skipped). */
+static ph_err drain(struct bus *b, size_t n_subs)
+{
+    struct bus_event *evs[BUS_PAGE];
+    struct arena a;
+    ph_err rc = PH_OK;
+    size_t n;
+
+    arena_init(&a);
+    do {
+        struct store_outbox_event *rows = NULL;
+        int64_t after = atomic_load(&b->last_id);
+
+        n = 0;
+        rc = store_outbox_after(b->st, &a, after, BUS_PAGE, &rows, &n);
+        if (rc != PH_OK)
+            break;
+        for (size_t i = 0; i < n; i++)
+            evs[i] = bus_event_from_outbox(&rows[i]);
+        for (size_t k = 0; n > 0 && k < n_subs; k++)
+            b->subs[k].fn(b->subs[k].ctx, evs, n);
+        if (n > 0) {
+            atomic_store(&b->last_id, rows[n - 1].id);
+            atomic_store(&b->delivered, rows[n - 1].id);
+        }
+        for (size_t i = 0; i < n; i++)
+            bus_event_unref(evs[i]);
+        arena_release(&a);
+        arena_init(&a);
+    } while (n == BUS_PAGE);
+    arena_release(&a);
+    return rc;
+}
+
+static void deadline_in(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static void *bus_main(void *arg)
+{
+    struct bus *b = arg;
+    bool failing = false;
+
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        struct timespec until;
+        deadline_in(&until, BUS_IDLE_POLL_MS);
+        while (!b->notified && !b->stopping) {
+            if (pthread_cond_timedwait(&b->cv, &b->mu, &until) == ETIMEDOUT)
+                break;
+        }
+        if (b->stopping)
+            break;
+        b->notified = false;
+        size_t n_subs = b->n_subs;
+        pthread_mutex_unlock(&b->mu);
+
+        ph_err rc = drain(b, n_subs);
+        /* Log a failing database once, not once a second. */
+        if (rc != PH_OK && !failing)
+            log_error("events/bus: cannot read the outbox after id %" PRId64 "; retrying",
+                      atomic_load(&b->last_id));
+        else if (rc == PH_OK && failing)
+            log_info("events/bus: reading the outbox again");
+        failing = rc != PH_OK;
+        pthread_mutex_lock(&b->mu);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+/* ---- the interface ----------------------------------------------------------------- */
+
+ph_err bus_start(const char *dsn, struct bus **out)
+{
+    struct bus *b = xcalloc(1, sizeof(*b));
+    pthread_condattr_t ca;
+    int64_t last = 0;
+    ph_err rc = store_open(dsn, &b->st);
+    int err;
+
+    if (rc != PH_OK)
+        goto fail_store;
+    rc = store_outbox_last_id(b->st, &last);
+    if (rc != PH_OK)
+        goto fail_last;
+    atomic_init(&b->last_id, last);
+    atomic_init(&b->delivered, 0);
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    err = pthread_create(&b->thread, NULL, bus_main, b);
+    if (err != 0) {
+        log_error("events/bus: pthread_create: %s", strerror(err));
+        rc = PH_EIO;
+        goto fail_thread;
+    }
+    *out = b;
+    return PH_OK;
+
+fail_thread:
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+fail_last:
+    store_close(b->st);
+fail_store:
+    free(b);
+    return rc;
+}
+
+void bus_subscribe(struct bus *b, bus_deliver_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&b->mu);
+    if (b->n_subs < BUS_MAX_SUBSCRIBERS)
+        b->subs[b->n_subs++] = (struct bus_sub){fn, ctx};
+    else
+        log_error("events/bus: more than %d subscribers; one is ignored", BUS_MAX_SUBSCRIBERS);
+    pthread_mutex_unlock(&b->mu);
+}
+
+void bus_notify(void *bus)
+{
+    struct bus *b = bus;
+
+    if (b == NULL)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->notified = true;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+int64_t bus_last_id(struct bus *b)
+{
+    return atomic_load(&b->delivered);
+}
+
+void bus_stop(struct bus *b)
+{
+    if (b == NULL)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stopping = true;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    store_close(b->st);
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}

@@ -1,0 +1,358 @@
+/* scheduler.c - the deadline scheduler: one thread that sleeps until the next
+ * acknowledgement deadline, then has the writer run incident_deadlines_run()
+ * (mark the overdue stages, escalate, emit the events) and waits for that job.
+ *
+ * It does not poll: it asks the store when the next deadline falls
+ * (store_deadline_next on its own read connection) and waits on a condition
+ * variable until then. Events that can bring a deadline nearer (an incident
+ * created, transferred, refused or acknowledged) wake it through the bus, and it
+ * asks again. The longest sleep is still bounded (SCHEDULER_MAX_SLEEP_MS) so that a
+ * deadline written behind our back (another process on the same database whose
+ * event was missed) is found within minutes, not never.
+ *
+ * Times: deadlines are wall-clock UTC ms; the waits run on CLOCK_MONOTONIC so
+ * that a clock step cannot make the thread sleep for hours.
+ *
+ * Bulletins (core/bulletin.h) ride along: the same write job also runs
+ * bulletin_deadlines_run() (late acknowledgements, periodic bulletins that did
+ * not come by their due time), and the thread sleeps until the earlier of the
+ * two next due times. What bulletins need next takes several reads (one per
+ * schedule), so it is kept between wake-ups and asked again only when it may
+ * have changed: after a bulletin or schedule event, after a run, once the time
+ * it named has come, and at least every SCHEDULER_MAX_SLEEP_MS. */
+#include "util/base.h"
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include "core/bulletin.h"
+#include "core/incident.h"
+#include "core/writer.h"
+#include "events/bus.h"
+#include "events/scheduler.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/time.h"
+
+/* Stages marked per write job: a long backlog (after downtime) is taken in
+ * several short transactions instead of one that holds the writer. */
+#define SCHEDULER_BATCH 200
+/* The longest sleep without a deadline in sight (see above). */
+#define SCHEDULER_MAX_SLEEP_MS (5 * 60 * 1000)
+/* After a failed or fruitless run (writer busy, store error, a stage that will not
+ * mark), wait this long before trying again rather than spin. */
+#define SCHEDULER_RETRY_MS 5000
+
+struct scheduler {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* on CLOCK_MONOTONIC: wake-ups, stop and the job's end */
+    bool stopping;     /* under mu */
+    bool woken;        /* under mu: an event may have brought a deadline nearer */
+    bool job_done;     /* under mu */
+    struct store *st;  /* the thread's read connection */
+    struct writer *w;
+    struct write_job job;
+    int64_t job_next_due; /* written by the job on the writer, read after job_done */
+    int job_marked;
+    /* Bulletins: what bulletin_deadlines_next() said last (the thread's own), and
+     * whether it must be asked again (under mu: events set it). */
+    bool bull_stale;
+    bool bull_due;
+    int64_t bull_next, bull_checked_at;
+    _Atomic uint64_t runs, marked;
+};
+
+/* The topics after which the next deadline may be earlier than the one we wait for. */
+static const char *const wake_topics[] = {
+    "incident.created",
+    "incident.transferred",
+    "incident.refused",
+    "incident.acknowledged",
+};
+
+/* The same for bulletins: a new deadline, or a schedule with new due times. */
+static const char *const bulletin_wake_topics[] = {
+    "bulletin.sent",
+    "bulletin_schedule.created",
+    "bulletin_schedule.updated",
+};
+
+static void on_events(void *ctx, struct bus_event *const *evs, size_t n)
+{
+    struct scheduler *s = ctx;
+    bool wake = false, bulletins = false;
+
+    for (size_t i = 0; i < n && !(wake && bulletins); i++) {
+        for (size_t k = 0; k < PH_NELEM(wake_topics); k++)
+            wake = wake || strcmp(evs[i]->topic, wake_topics[k]) == 0;
+        for (size_t k = 0; k < PH_NELEM(bulletin_wake_topics); k++)
+            bulletins = bulletins || strcmp(evs[i]->topic, bulletin_wake_topics[k]) == 0;
+    }
+    if (!wake && !bulletins)
+        return;
+    pthread_mutex_lock(&s->mu); /* one wake-up per batch is enough */
+    s->woken = true;
+    s->bull_stale = s->bull_stale || bulletins;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- the write job ----------------------------------------------------------------- */
+
+static ph_err run_deadlines(struct core_ctx *cx, void *arg)
+{
+    struct scheduler *s = arg;
+    int64_t bull_next = 0;
+    int bull_marked = 0;
+    ph_err rc = incident_deadlines_run(cx, SCHEDULER_BATCH, &s->job_next_due, &s->job_marked);
+
+    if (rc == PH_OK)
+        rc = bulletin_deadlines_run(cx, SCHEDULER_BATCH, &bull_next, &bull_marked);
+    if (rc == PH_OK) {
+        s->job_marked += bull_marked;
+        if (bull_next != 0 && (s->job_next_due == 0 || bull_next < s->job_next_due))
+            s->job_next_due = bull_next;
+    }
+    return rc;
+}
+
+/* Writer thread, after the commit. */
+static void on_job_done(struct write_job *job)
+{
+    struct scheduler *s = job->arg;
+
+    pthread_mutex_lock(&s->mu);
+    s->job_done = true;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Run one job and wait for it (the writer finishes queued jobs before it stops,
+ * so this returns). PH_EBUSY when the writer did not take it. *marked gets how
+ * many stages it marked. */
+static ph_err run_job(struct scheduler *s, int *marked)
+{
+    ph_err rc;
+
+    s->job = (struct write_job){
+        .run = run_deadlines,
+        .arg = s,
+        .done = on_job_done,
+        .user = core_system_user,
+        .client = "scheduler",
+    };
+    arena_init(&s->job.arena);
+    s->job_next_due = 0;
+    s->job_marked = 0;
+    pthread_mutex_lock(&s->mu);
+    s->job_done = false;
+    pthread_mutex_unlock(&s->mu);
+    rc = writer_submit(s->w, &s->job);
+    if (rc == PH_OK) {
+        pthread_mutex_lock(&s->mu);
+        while (!s->job_done)
+            pthread_cond_wait(&s->cv, &s->mu);
+        pthread_mutex_unlock(&s->mu);
+        rc = s->job.rc;
+    }
+    arena_release(&s->job.arena);
+    *marked = rc == PH_OK ? s->job_marked : 0;
+    pthread_mutex_lock(&s->mu); /* what bulletins need next has changed */
+    s->bull_stale = true;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* ---- the thread -------------------------------------------------------------------- */
+
+static void deadline_in(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Sleep up to ms, or until woken or stopping. False when stopping. */
+static bool sleep_for(struct scheduler *s, int64_t ms)
+{
+    struct timespec until;
+    bool go_on;
+
+    deadline_in(&until, ms);
+    pthread_mutex_lock(&s->mu);
+    while (!s->woken && !s->stopping) {
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT)
+            break;
+    }
+    s->woken = false;
+    go_on = !s->stopping;
+    pthread_mutex_unlock(&s->mu);
+    return go_on;
+}
+
+/* How long until bulletins need a run: 0 when one is due now (see the top of
+ * the file on when the store is asked). */
+static int64_t bulletin_wait(struct scheduler *s, struct arena *a, int64_t now, ph_err *rc)
+{
+    bool stale;
+
+    pthread_mutex_lock(&s->mu);
+    stale = s->bull_stale;
+    s->bull_stale = false;
+    pthread_mutex_unlock(&s->mu);
+    if (stale || (s->bull_next != 0 && s->bull_next <= now) ||
+        now - s->bull_checked_at >= SCHEDULER_MAX_SLEEP_MS) {
+        struct core_ctx cx = {
+            .st = s->st, .arena = a, .user = &core_system_user, .client = "scheduler", .now_ms = now};
+        bool due = false;
+        int64_t next = 0;
+        *rc = bulletin_deadlines_next(&cx, &due, &next);
+        if (*rc != PH_OK) {
+            pthread_mutex_lock(&s->mu);
+            s->bull_stale = true;
+            pthread_mutex_unlock(&s->mu);
+            return SCHEDULER_MAX_SLEEP_MS;
+        }
+        s->bull_due = due;
+        s->bull_next = next;
+        s->bull_checked_at = now;
+    }
+    if (s->bull_due)
+        return 0;
+    if (s->bull_next == 0)
+        return SCHEDULER_MAX_SLEEP_MS;
+    return s->bull_next > now ? s->bull_next - now : 0;
+}
+
+/* How long to sleep before the next run: 0 when a stage is due now. */
+static int64_t time_to_next(struct scheduler *s, ph_err *rc)
+{
+    struct store_due *due = NULL;
+    struct arena a;
+    size_t n = 0;
+    int64_t now = time_now_ms(), next = 0, wait = SCHEDULER_MAX_SLEEP_MS;
+
+    arena_init(&a);
+    *rc = store_deadline_due(s->st, &a, now, 1, &due, &n);
+    if (*rc == PH_OK && n > 0)
+        wait = 0;
+    else if (*rc == PH_OK)
+        *rc = store_deadline_next(s->st, now, &next);
+    if (*rc == PH_OK && n == 0 && next > 0 && next - now < wait)
+        wait = next > now ? next - now : 0;
+    if (*rc == PH_OK) {
+        int64_t bwait = bulletin_wait(s, &a, now, rc);
+        if (bwait < wait)
+            wait = bwait;
+    }
+    arena_release(&a);
+    return wait;
+}
+
+static void *scheduler_main(void *arg)
+{
+    struct scheduler *s = arg;
+    bool failing = false;
+
+    for (;;) {
+        ph_err rc;
+        int64_t wait = time_to_next(s, &rc);
+        int marked = 0;
+
+        if (rc == PH_OK && wait == 0) {
+            rc = run_job(s, &marked);
+            atomic_fetch_add(&s->runs, 1);
+            atomic_fetch_add(&s->marked, (uint64_t)(marked > 0 ? marked : 0));
+            if (rc == PH_OK && marked > 0) {
+                failing = false;
+                if (!sleep_for(s, 0)) /* only to see a stop between batches */
+                    break;
+                continue;
+            }
+        }
+        if (rc != PH_OK || wait == 0) {
+            /* A store error, a busy writer, or a due stage that the run did not
+             * mark: try again a little later instead of spinning. */
+            if (!failing)
+                log_warn("events/scheduler: deadline run failed (%d); retrying in %d ms", (int)rc,
+                         SCHEDULER_RETRY_MS);
+            failing = true;
+            wait = SCHEDULER_RETRY_MS;
+        } else {
+            failing = false;
+        }
+        if (!sleep_for(s, wait))
+            break;
+    }
+    return NULL;
+}
+
+/* ---- the interface ----------------------------------------------------------------- */
+
+ph_err scheduler_start(const char *dsn, struct writer *w, struct bus *b, struct scheduler **out)
+{
+    struct scheduler *s = xcalloc(1, sizeof(*s));
+    pthread_condattr_t ca;
+    ph_err rc = store_open(dsn, &s->st);
+    int err;
+
+    if (rc != PH_OK)
+        goto fail_store;
+    s->w = w;
+    s->bull_stale = true; /* not asked yet */
+    atomic_init(&s->runs, 0);
+    atomic_init(&s->marked, 0);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    err = pthread_create(&s->thread, NULL, scheduler_main, s);
+    if (err != 0) {
+        log_error("events/scheduler: pthread_create: %s", strerror(err));
+        rc = PH_EIO;
+        goto fail_thread;
+    }
+    /* After the thread: a subscription cannot be taken back, so none for an s that
+     * start-up failure frees. The thread looks at the store first anyway. */
+    if (b != NULL)
+        bus_subscribe(b, on_events, s);
+    *out = s;
+    return PH_OK;
+
+fail_thread:
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    store_close(s->st);
+fail_store:
+    free(s);
+    return rc;
+}
+
+void scheduler_stats(struct scheduler *s, uint64_t *runs, uint64_t *marked)
+{
+    *runs = s != NULL ? atomic_load(&s->runs) : 0;
+    *marked = s != NULL ? atomic_load(&s->marked) : 0;
+}
+
+void scheduler_stop(struct scheduler *s)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    store_close(s->st);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
