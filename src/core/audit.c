@@ -14,23 +14,33 @@
 ph_err audit_record(struct core_ctx *cx, const char *action, const char *item_kind, int64_t item_id,
                     json_t *detail)
 {
-    const struct core_user *u = cx->user;
-    struct audit_entry e = {0};
     char *text = NULL;
-    int64_t last_seq = 0;
-    ph_err rc;
+    ph_err rc = PH_EINVAL;
 
     if (detail != NULL) {
         /* Sorted keys and no white space: the same object always hashes the same. */
         text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-        if (text == NULL) {
-            rc = PH_EINVAL;
+        if (text == NULL)
             goto out;
-        }
     }
+    rc = audit_record_text(cx, action, item_kind, item_id, text);
+out:
+    free(text);
+    json_decref(detail);
+    return rc;
+}
+
+ph_err audit_record_text(struct core_ctx *cx, const char *action, const char *item_kind,
+                         int64_t item_id, const char *text)
+{
+    const struct core_user *u = cx->user;
+    struct audit_entry e = {0};
+    int64_t last_seq = 0;
+    ph_err rc;
+
     rc = store_audit_last(cx->st, &last_seq, e.prev_hash);
     if (rc != PH_OK)
-        goto out;
+        return rc;
     e.seq = last_seq + 1;
     e.at = cx->now_ms;
     if (u->is_system || u->person_id == 0) {
@@ -46,11 +56,7 @@ ph_err audit_record(struct core_ctx *cx, const char *action, const char *item_ki
     e.client = cx->client != NULL ? cx->client : "";
     e.detail = text != NULL ? text : "";
     audit_chain_hash(e.prev_hash, &e, e.hash);
-    rc = store_audit_insert(cx->st, &e);
-out:
-    free(text);
-    json_decref(detail);
-    return rc;
+    return store_audit_insert(cx->st, &e);
 }
 
 /* The first problem of e given the entry before it (seq prev_seq, hash prev), or NULL. */

@@ -16,6 +16,11 @@ struct store;
  * NULL) serialised canonically (sorted keys, compact). */
 ph_err audit_record(struct core_ctx *cx, const char *action, const char *item_kind, int64_t item_id,
                     json_t *detail) __attribute__((warn_unused_result));
+/* As audit_record, with detail already serialised canonically (json_dumps with
+ * JSON_COMPACT | JSON_SORT_KEYS; NULL: none): for a caller that stores the same
+ * object elsewhere too and serialises it once. */
+ph_err audit_record_text(struct core_ctx *cx, const char *action, const char *item_kind,
+                         int64_t item_id, const char *detail) __attribute__((warn_unused_result));
 
 struct audit_verify_result {
     int64_t entries;      /* entries checked */

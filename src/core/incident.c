@@ -150,8 +150,8 @@ ph_err incident_load_for(struct core_ctx *cx, int64_t id, enum access_action act
     return PH_OK;
 }
 
-ph_err incident_log_event(struct core_ctx *cx, int64_t id, const char *kind, int64_t unit_id,
-                          json_t *detail)
+ph_err incident_log_event_text(struct core_ctx *cx, int64_t id, const char *kind, int64_t unit_id,
+                               const char *detail)
 {
     struct incident_event e = {
         .incident_id = id,
@@ -159,17 +159,24 @@ ph_err incident_log_event(struct core_ctx *cx, int64_t id, const char *kind, int
         .person_id = cx->user->person_id,
         .kind = kind,
         .unit_id = unit_id,
+        .detail = detail,
     };
-    char *text = NULL;
     int64_t eid = 0;
+
+    return store_incident_event_insert(cx->st, &e, &eid);
+}
+
+ph_err incident_log_event(struct core_ctx *cx, int64_t id, const char *kind, int64_t unit_id,
+                          json_t *detail)
+{
+    char *text = NULL;
     ph_err rc = PH_EINVAL;
 
     if (detail == NULL)
         detail = json_object();
     if (detail == NULL || (text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
         goto out;
-    e.detail = text;
-    rc = store_incident_event_insert(cx->st, &e, &eid);
+    rc = incident_log_event_text(cx, id, kind, unit_id, text);
 out:
     free(text);
     json_decref(detail);
@@ -643,6 +650,7 @@ ph_err incident_create(struct core_ctx *cx, struct incident *inc, const struct i
     struct category cat;
     struct unit rep;
     json_t *detail = NULL;
+    char *detail_text = NULL;
     bool found = false;
     int64_t id = 0;
     ph_err rc;
@@ -718,14 +726,19 @@ ph_err incident_create(struct core_ctx *cx, struct incident *inc, const struct i
     rc = send_out(cx, inc, &plan, &sent);
     if (rc != PH_OK)
         goto out;
-    /* The timeline entry and the audit entry say the same: one object, one
-     * reference each (both calls steal theirs). */
+    /* The timeline entry and the audit entry say the same: one object,
+     * serialised once (both canonically: compact, sorted keys). */
     detail = create_detail(inc, &plan);
-    rc = incident_log_event(cx, id, "created", inc->reporting_unit_id, json_incref(detail));
+    if (detail != NULL &&
+        (detail_text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+        rc = PH_EINVAL;
+        goto out;
+    }
+    rc = incident_log_event_text(cx, id, "created", inc->reporting_unit_id,
+                                 detail_text != NULL ? detail_text : "{}");
     if (rc != PH_OK)
         goto out;
-    rc = audit_record(cx, "incident.create", "incident", id, detail);
-    detail = NULL;
+    rc = audit_record_text(cx, "incident.create", "incident", id, detail_text);
     if (rc != PH_OK)
         goto out;
     if (idem != NULL) {
@@ -744,6 +757,7 @@ ph_err incident_create(struct core_ctx *cx, struct incident *inc, const struct i
                                      "reporting_unit_id", (json_int_t)inc->reporting_unit_id),
                            NULL);
 out:
+    free(detail_text);
     json_decref(detail);
     return rc;
 }

@@ -31,6 +31,9 @@ ph_err incident_load_for(struct core_ctx *cx, int64_t id, enum access_action act
  * caller, at cx->now_ms; detail is a JSON object (stolen; NULL: {}). */
 ph_err incident_log_event(struct core_ctx *cx, int64_t id, const char *kind, int64_t unit_id,
                           json_t *detail) __attribute__((warn_unused_result));
+/* As incident_log_event, with detail already serialised (compact, sorted keys). */
+ph_err incident_log_event_text(struct core_ctx *cx, int64_t id, const char *kind, int64_t unit_id,
+                               const char *detail) __attribute__((warn_unused_result));
 /* The compact event payload of inc (new reference): id, ref, title, status,
  * severity, category_code, lead_unit_id, cap_status. */
 json_t *incident_payload_json(const struct incident *inc);

@@ -22,8 +22,41 @@ bool text_is_clean_utf8(const char *s, size_t n)
     return true;
 }
 
+/* Length of s when it is certainly NFC already, else -1: every character is in a
+ * range where each code point is its own NFC form and composes with nothing
+ * before it (no combining marks, no NFC_QC "No" or "Maybe"): U+0000..U+02FF,
+ * Latin Extended Additional U+1E00..U+1EFF (Vietnamese precomposed letters) and
+ * the dashes and quotes U+2010..U+2027. Decoded by hand, so only well-formed
+ * UTF-8 passes; anything else takes utf8proc's full path. Text is normalised on
+ * the way in and validated again in core, so the second pass is usually this. */
+static ssize_t nfc_quick_len(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (;;) {
+        unsigned char c = *p;
+        if (c == 0)
+            return (ssize_t)((const char *)p - s);
+        if (c < 0x80) {
+            p++;
+        } else if (c >= 0xc2 && c <= 0xcb && (p[1] & 0xc0) == 0x80) {
+            p += 2; /* U+0080..U+02FF */
+        } else if (c == 0xe1 && p[1] >= 0xb8 && p[1] <= 0xbb && (p[2] & 0xc0) == 0x80) {
+            p += 3; /* U+1E00..U+1EFF */
+        } else if (c == 0xe2 && p[1] == 0x80 && p[2] >= 0x90 && p[2] <= 0xa7) {
+            p += 3; /* U+2010..U+2027 */
+        } else {
+            return -1;
+        }
+    }
+}
+
 ph_err text_nfc(struct arena *a, const char *s, char **out)
 {
+    ssize_t quick = nfc_quick_len(s);
+    if (quick >= 0) {
+        *out = arena_strndup(a, s, (size_t)quick);
+        return PH_OK;
+    }
     utf8proc_uint8_t *r = NULL;
     utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &r,
                                       UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE);

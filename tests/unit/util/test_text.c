@@ -74,6 +74,10 @@ static void test_text_nfc(void **state)
         {"\xc4\x90", "\xc4\x90"},              /* Đ has no decomposition */
         {"", ""},
         {"plain ASCII", "plain ASCII"},
+        /* Precomposed letters, dashes and quotes: NFC already (the quick path). */
+        {"T\xe1\xbb\xa5 t\xe1\xba\xadp \xe2\x80\x93 \xe2\x80\x9c" "ch\xe1\xbb\xa3\xe2\x80\x9d",
+         "T\xe1\xbb\xa5 t\xe1\xba\xadp \xe2\x80\x93 \xe2\x80\x9c" "ch\xe1\xbb\xa3\xe2\x80\x9d"},
+        {"\xe1\xbb\x87" "a\xcc\x81", "\xe1\xbb\x87\xc3\xa1"}, /* a mark after them: full path */
     };
     struct arena a;
 
