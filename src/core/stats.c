@@ -100,7 +100,7 @@ ph_err stats_timeliness(struct core_ctx *cx, const struct stats_period *p,
     if (!access_allows(cx->user, ACCESS_READ, &item, NULL))
         return PH_EPERM;
     if ((p->to != 0 && p->to < p->from) || (p->force != NULL && !force_is_valid(p->force)) ||
-        p->unit_id < 0)
+        p->unit_id < 0 || (p->to != 0 ? p->to : cx->now_ms) - p->from > STATS_MAX_PERIOD_MS)
         return PH_EINVAL;
     incident_scope_of(cx->user, &scope);
     if (scope.clearance < 0) {

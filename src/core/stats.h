@@ -19,6 +19,10 @@ struct stats_timeliness {
     int64_t ack_delay_p50_ms, ack_delay_p90_ms;       /* sent -> received */
 };
 
+/* The longest period one request may cover: every row of it is read and ranked in
+ * memory, so a request cannot make the server walk years of history. */
+#define STATS_MAX_PERIOD_MS (400LL * 24 * 60 * 60 * 1000)
+
 struct stats_period {
     int64_t from, to;  /* [from, to) UTC ms on reported_at (reports) and sent_at (acks) */
     const char *force; /* only this force's units, or NULL */
@@ -28,7 +32,9 @@ struct stats_period {
 /* Per unit (units with any report or acknowledgement in the period, in unit id
  * order) into *units, and per force into *forces (police, military,
  * border_guard order; forces without figures left out). Arrays in cx->arena.
- * Percentiles by the nearest-rank method; 0 when there is nothing to rank. */
+ * Percentiles by the nearest-rank method; 0 when there is nothing to rank.
+ * PH_EINVAL for a period that ends before it starts or is longer than
+ * STATS_MAX_PERIOD_MS (an open end, to = 0, counts up to cx->now_ms). */
 ph_err stats_timeliness(struct core_ctx *cx, const struct stats_period *p, struct stats_timeliness **units,
                         size_t *n_units, struct stats_timeliness **forces, size_t *n_forces) __attribute__((warn_unused_result));
 #endif

@@ -113,7 +113,7 @@ static int get_timeliness(struct req *r)
         p.to = r->cx.now_ms + 1; /* [from, to): now included */
     if (!has_from)
         p.from = p.to - STATS_DEFAULT_PERIOD_MS;
-    if (p.from >= p.to)
+    if (p.from >= p.to || p.to - p.from > STATS_MAX_PERIOD_MS)
         return resp_error(r, PH_EINVAL, "from");
     if (req_query_text(r, "force", &p.force) != PH_OK ||
         (p.force != NULL && !force_is_valid(p.force)))

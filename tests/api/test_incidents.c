@@ -1111,6 +1111,11 @@ static void test_incident_late_report_and_timeliness(void **state)
                               urlenc("2026-02-01T00:00:00Z"), urlenc("2026-01-01T00:00:00Z")),
                          th.t_cmd_cat),
                  422, "invalid", "from");
+    /* More than STATS_MAX_PERIOD_MS (400 days) in one request. */
+    EXPECT_ERROR(api_get(tfmt("/api/v1/stats/timeliness?from=%s&to=%s",
+                              urlenc("2024-01-01T00:00:00Z"), urlenc("2026-01-01T00:00:00Z")),
+                         th.t_cmd_cat),
+                 422, "invalid", "from");
 }
 
 /* ---- search, filters, paging ---------------------------------------------------------------- */

@@ -286,6 +286,16 @@ static void test_stats_access_and_input(void **state)
     p.force = NULL;
     p.unit_id = -2;
     assert_int_equal(stats_timeliness(&cx, &p, &units, &nu, &forces, &nf), PH_EINVAL);
+    /* At most STATS_MAX_PERIOD_MS in one request, an open end counting up to now. */
+    p.unit_id = 0;
+    p.to = p.from + STATS_MAX_PERIOD_MS + 1;
+    assert_int_equal(stats_timeliness(&cx, &p, &units, &nu, &forces, &nf), PH_EINVAL);
+    p.to = 0;
+    p.from = cx.now_ms - STATS_MAX_PERIOD_MS - 1;
+    assert_int_equal(stats_timeliness(&cx, &p, &units, &nu, &forces, &nf), PH_EINVAL);
+    p.from = 0;
+    p.to = 10;
+    p.unit_id = -2;
     assert_int_equal(fake.calls, 1);
 
     /* A store failure comes back as it is. */
