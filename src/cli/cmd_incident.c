@@ -627,7 +627,7 @@ static int incident_list_cmd(int argc, char **argv)
             const struct incident *inc = &items[i];
             if (is_json) {
                 json_t *j = pjson_incident(inc, false);
-                char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+                char *text = j != NULL ? json_dumps(j, PJSON_DUMP_FLAGS) : NULL;
                 if (text != NULL)
                     puts(text);
                 free(text);

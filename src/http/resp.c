@@ -4,6 +4,7 @@
 #include "http/http_int.h"
 #include "http/metrics.h"
 #include "http/resp.h"
+#include "proto/pjson.h"
 #include "util/arena.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -89,7 +90,7 @@ static void finish(struct req *r, int status, const char *body, size_t len)
 int resp_json(struct req *r, int status, json_t *body)
 {
     h2o_req_t *h = r->h2o;
-    char *s = json_dumps(body, JSON_COMPACT);
+    char *s = json_dumps(body, PJSON_DUMP_FLAGS);
     json_decref(body);
     if (s == NULL)
         return resp_error(r, PH_EIO, NULL);

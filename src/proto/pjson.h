@@ -53,7 +53,10 @@ struct stats_timeliness;
 /* An incident: category as its code, classification as its name, times RFC 3339,
  * "location": {"lat","lon"} or null; "recipients" only when with_recipients. */
 json_t *pjson_incident(const struct incident *inc, bool with_recipients);
-/* The same JSON, compact (the bytes json_dumps(pjson_incident(inc, w), JSON_COMPACT)
+/* Reals in answers: 15 significant digits, so that 10.245 reads back as 10.245
+ * rather than %.17g's 10.244999999999999 (still far finer than any coordinate). */
+#define PJSON_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+/* The same JSON, compact (the bytes json_dumps(pjson_incident(inc, w), PJSON_DUMP_FLAGS)
  * gives), appended to out without building a tree: several times faster, for
  * GET /api/v1/incidents/{id}. PH_ETOOBIG past out's cap. */
 ph_err pjson_incident_write(const struct incident *inc, bool with_recipients, struct buf *out) __attribute__((warn_unused_result));

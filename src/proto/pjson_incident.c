@@ -135,7 +135,7 @@ json_t *pjson_incident(const struct incident *inc, bool with_recipients)
  * strings escaped as jansson escapes them (", \, and control characters, with
  * upper-case \u00XX), a string that is not valid UTF-8 leaves its member out (as
  * json_object_set_new does with the NULL json_string gives), and reals as
- * "%.17g" with ".0" added to integral values and the exponent's '+' and leading
+ * "%.15g" (PJSON_DUMP_FLAGS) with ".0" added to integral values and the exponent's '+' and leading
  * zeros dropped (a non-finite real also leaves its member out). */
 
 struct jw {
@@ -342,7 +342,7 @@ static void jw_real_member(struct jw *w, const char *key, double v)
     int n;
     if (!isfinite(v))
         return;
-    n = snprintf(t, sizeof(t), "%.17g", v);
+    n = snprintf(t, sizeof(t), "%.15g", v);
     if (n < 0 || (size_t)n + 3 > sizeof(t)) {
         w->rc = PH_EIO;
         return;

@@ -298,6 +298,8 @@ static void test_incident_create_border_routing(void **state)
         assert_true(json_is_object(loc));
         assert_true(json_number_value(json_object_get(loc, "lat")) == BORDER_LAT);
         assert_true(json_number_value(json_object_get(loc, "lon")) == BORDER_LON);
+        /* Printed as entered, not as %.17g's 9.3000000000000007. */
+        assert_non_null(strstr(r->body, "\"location\":{\"lat\":9.3,\"lon\":105.7}"));
     }
     /* Recipients: the lead with both deadlines, the informed units, the reporter. */
     assert_int_equal(json_array_size(json_object_get(inc, "recipients")), 4);
@@ -322,6 +324,7 @@ static void test_incident_create_border_routing(void **state)
 
     /* Read back by id and by reference number, by the lead. */
     r = api_get(inc_path(id), th.t_duty_bpd);
+    assert_non_null(strstr(r->body, "\"location\":{\"lat\":9.3,\"lon\":105.7}"));
     EXPECT_STATUS(r, 200);
     assert_string_equal(resp_header(r, "ETag"), "\"1\"");
     assert_int_equal(json_array_size(json_object_get(r->json, "recipients")), 4);

@@ -228,7 +228,7 @@ static struct incident rand_incident(struct arena *a)
 static void check_same(const struct incident *inc, bool with_recipients, size_t i)
 {
     json_t *tree = pjson_incident(inc, with_recipients);
-    char *want = json_dumps(tree, JSON_COMPACT);
+    char *want = json_dumps(tree, PJSON_DUMP_FLAGS);
     struct buf b;
 
     json_decref(tree);
