@@ -3,6 +3,7 @@
  * entry and inserting the next cannot interleave with another append. */
 #include "util/base.h"
 #include <sodium.h>
+#include "core/access.h"
 #include "core/audit.h"
 #include "security/audit_chain.h"
 #include "store/store.h"
@@ -28,6 +29,17 @@ out:
     free(text);
     json_decref(detail);
     return rc;
+}
+
+ph_err audit_read(struct core_ctx *cx, const char *item_kind, int64_t item_id, int classification)
+{
+    char action[64];
+    const char *name = clearance_name(classification);
+
+    if (name == NULL || item_kind == NULL ||
+        (size_t)snprintf(action, sizeof(action), "%s.read", item_kind) >= sizeof(action))
+        return PH_EINVAL;
+    return audit_record(cx, action, item_kind, item_id, json_pack("{s:s}", "classification", name));
 }
 
 ph_err audit_record_text(struct core_ctx *cx, const char *action, const char *item_kind,

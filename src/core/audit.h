@@ -22,6 +22,13 @@ ph_err audit_record(struct core_ctx *cx, const char *action, const char *item_ki
 ph_err audit_record_text(struct core_ctx *cx, const char *action, const char *item_kind,
                          int64_t item_id, const char *detail) __attribute__((warn_unused_result));
 
+/* A read of a classified item (classification above unclassified; MISSION.md:
+ * "every read of a classified item ... is in the audit log"): an entry
+ * "<item_kind>.read" with the classification, in the caller's write transaction.
+ * Callers answer only after it is committed. */
+ph_err audit_read(struct core_ctx *cx, const char *item_kind, int64_t item_id,
+                  int classification) __attribute__((warn_unused_result));
+
 struct audit_verify_result {
     int64_t entries;      /* entries checked */
     int64_t first_bad_seq; /* 0 when the chain is intact */

@@ -18,10 +18,12 @@
 #include "http/resp.h"
 #include "http/router.h"
 #include "core/access.h"
+#include "core/audit.h"
 #include "core/category.h"
 #include "core/incident.h"
 #include "core/unit.h"
 #include "proto/pjson.h"
+#include "util/arena.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -323,6 +325,54 @@ static bool looks_like_ref(const char *s)
 /* By id, the answer comes from the loop's cache (http/incident_cache.h: current
  * at every request, access checked per caller); by reference number, it is read
  * and rendered each time (the cache is by id, and such reads are rare). */
+/* ---- classified reads ---------------------------------------------------------- */
+
+/* A read of a classified incident is answered only after its audit entry is
+ * committed (core/audit.h audit_read): the body waits in the write job. */
+struct read_job {
+    int64_t id, version;
+    int classification;
+    char *body; /* in the job's arena */
+    size_t len;
+};
+
+static ph_err run_read_audit(struct core_ctx *cx, void *arg)
+{
+    struct read_job *j = arg;
+    return audit_read(cx, "incident", j->id, j->classification);
+}
+
+static int finish_read_audit(struct req *r, struct http_write *w)
+{
+    struct read_job *j = w->arg;
+    if (w->job.rc != PH_OK)
+        return resp_error(r, w->job.rc, NULL);
+    set_etag(r, j->version);
+    return resp_text(r, 200, "application/json; charset=utf-8", j->body, j->len);
+}
+
+static int answer_read(struct req *r, int64_t id, int64_t version, int classification,
+                       const char *body, size_t len)
+{
+    struct http_write *w;
+    struct read_job *j;
+
+    if (classification <= CLEARANCE_UNCLASSIFIED) {
+        set_etag(r, version);
+        return resp_text(r, 200, "application/json; charset=utf-8", body, len);
+    }
+    w = http_write_begin(r);
+    j = arena_zalloc(&w->job.arena, sizeof(*j));
+    j->id = id;
+    j->version = version;
+    j->classification = classification;
+    j->body = arena_alloc(&w->job.arena, len + 1);
+    memcpy(j->body, body, len);
+    j->body[len] = '\0';
+    j->len = len;
+    return http_write_submit(w, NULL, run_read_audit, j, finish_read_audit);
+}
+
 static int get_incident(struct req *r)
 {
     const char *p = path_param(r, "id");
@@ -335,14 +385,20 @@ static int get_incident(struct req *r)
         rc = incident_get_by_ref(&r->cx, p, &inc);
         if (rc != PH_OK)
             return resp_error(r, rc, NULL);
-        return answer_incident(r, &inc, 200, false);
+        json_t *j = pjson_incident(&inc, true);
+        char *body = j != NULL ? json_dumps(j, PJSON_DUMP_FLAGS) : NULL;
+        json_decref(j);
+        if (body == NULL)
+            return resp_error(r, PH_EIO, NULL);
+        int done = answer_read(r, inc.id, inc.version, inc.classification, body, strlen(body));
+        free(body);
+        return done;
     }
     if ((rc = req_path_id(r, "id", &id)) == PH_OK)
         rc = incident_cache_get(incident_cache_local(), &r->cx, id, &v);
     if (rc != PH_OK)
         return resp_error(r, rc, NULL);
-    set_etag(r, v.version);
-    return resp_text(r, 200, "application/json; charset=utf-8", v.json, v.len);
+    return answer_read(r, id, v.version, v.classification, v.json, v.len);
 }
 
 static int update_incident(struct req *r)

@@ -255,7 +255,10 @@ static ph_err render(struct incident_cache *c, struct core_ctx *cx, int64_t id,
         memcpy(copy, c->scratch.data, c->scratch.len + 1);
         keep(c, &inc, rev, cx->now_ms, c->scratch.data, c->scratch.len);
         c->stats.renders++;
-        *out = (struct incident_view){.json = copy, .len = c->scratch.len, .version = inc.version};
+        *out = (struct incident_view){.json = copy,
+                                      .len = c->scratch.len,
+                                      .version = inc.version,
+                                      .classification = inc.classification};
     }
     /* One very large incident does not keep its buffer. */
     if (c->scratch.cap > SCRATCH_KEEP_BYTES)
@@ -289,7 +292,10 @@ ph_err incident_cache_get(struct incident_cache *c, struct core_ctx *cx, int64_t
             return PH_ENOTFOUND;
         }
         c->stats.hits++;
-        *out = (struct incident_view){.json = e->json, .len = e->len, .version = e->version};
+        *out = (struct incident_view){.json = e->json,
+                                      .len = e->len,
+                                      .version = e->version,
+                                      .classification = e->classification};
         return PH_OK;
     }
     if (e->id == id) {

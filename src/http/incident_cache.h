@@ -38,6 +38,7 @@ struct incident_view {
     const char *json; /* compact, as resp_json would send pjson_incident(inc, true) */
     size_t len;
     int64_t version; /* for the ETag */
+    int classification; /* CLEARANCE_*: a classified read is audited before it is sent */
 };
 
 /* What a cache did, for tests and profiles. */

@@ -384,6 +384,23 @@ static void test_incident_create_inland_reporter_leads(void **state)
     assert_non_null(JSTR(row, "received_at"));
     assert_non_null(recipient_of(inc, th.u_qs_t));
     assert_non_null(recipient_of(inc, th.u_bp_t));
+
+    /* Every read of a classified incident is in the audit log before it is
+     * answered (by id and by reference); a refused read and an unclassified one
+     * add nothing. */
+    {
+        int64_t id = JINT(inc, "id");
+        const char *ref = JSTR(inc, "ref");
+        long before = -1, after = -1;
+        assert_int_equal(srv_audit_verify(g_srv, &before), 0);
+        EXPECT_STATUS(api_get(inc_path(id), th.t_rep_cax), 200);
+        EXPECT_STATUS(api_get(tfmt("%s/%s", INCIDENTS, ref), th.t_rep_cax), 200);
+        assert_int_equal(srv_audit_verify(g_srv, &after), 0);
+        assert_int_equal(after, before + 2);
+        EXPECT_STATUS(api_get(inc_path(id), th.t_view_cah), 404); /* below its clearance */
+        assert_int_equal(srv_audit_verify(g_srv, &before), 0);
+        assert_int_equal(before, after);
+    }
 }
 
 /* ---- bad input ------------------------------------------------------------------------- */
