@@ -122,6 +122,12 @@ struct cli_sub {
 int cli_dispatch(const char *name, const char *usage, const struct cli_sub *subs, size_t n_subs,
                  int argc, char **argv);
 
+/* Print a table to stdout: heads (cols of them; NULL when the first row of cells
+ * is the header), then rows x cols cells, row-major, each column as wide as its
+ * widest cell in terminal columns (utf8proc's widths: NFC Vietnamese is one per
+ * code point). */
+void cli_print_table(const char *const *heads, const char *const *cells, size_t rows, int cols);
+
 /* The subcommands. argv[0] is the subcommand's name. */
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

@@ -11,7 +11,6 @@
  * (titles, unit names) is printed as stored. Times are shown in Asia/Ho_Chi_Minh. */
 #include "util/base.h"
 #include <math.h>
-#include <utf8proc.h>
 #include "cli/cli.h"
 #include "core/access.h"
 #include "core/area.h"
@@ -217,51 +216,6 @@ static const char *vn_time(struct arena *a, int64_t ms)
         return "-";
     time_format_vn(ms, buf);
     return arena_strdup(a, buf);
-}
-
-/* Columns on a terminal: one per code point of NFC Vietnamese, with utf8proc
- * knowing the exceptions (wide CJK, zero-width marks). */
-static int display_width(const char *s)
-{
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    int width = 0;
-    utf8proc_int32_t cp;
-
-    for (;;) {
-        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
-        if (n <= 0 || cp == 0)
-            break;
-        width += utf8proc_charwidth(cp);
-        p += n;
-    }
-    return width;
-}
-
-static void print_cell(const char *s, int width, bool is_last)
-{
-    fputs(s, stdout);
-    if (is_last)
-        return;
-    for (int w = display_width(s); w < width + 2; w++)
-        fputc(' ', stdout);
-}
-
-/* Print rows x cols cells (row-major, the first row the header) as a table. */
-static void print_table(const char **cells, size_t rows, int cols)
-{
-    int *widths = xcalloc((size_t)cols, sizeof(*widths));
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) {
-            int w = display_width(cells[r * (size_t)cols + (size_t)c]);
-            if (w > widths[c])
-                widths[c] = w;
-        }
-    for (size_t r = 0; r < rows; r++) {
-        for (int c = 0; c < cols; c++)
-            print_cell(cells[r * (size_t)cols + (size_t)c], widths[c], c == cols - 1);
-        fputc('\n', stdout);
-    }
-    free(widths);
 }
 
 /* Unit codes by id, each looked up once. */
@@ -654,7 +608,7 @@ static int incident_list_cmd(int argc, char **argv)
         f.before_id = items[n - 1].id;
     }
     if (!is_json)
-        print_table(cells, n_rows, N_COLS);
+        cli_print_table(NULL, cells, n_rows, N_COLS);
     ec = CLI_EXIT_OK;
 out:
     free(cells);
@@ -718,7 +672,7 @@ static void show_recipients(struct core_ctx *cx, const struct incident *inc)
                                           r->refused_reason != NULL ? r->refused_reason : "")
                            : "-";
     }
-    print_table(cells, rows, R_COLS);
+    cli_print_table(NULL, cells, rows, R_COLS);
     free(cells);
 }
 
@@ -834,7 +788,7 @@ static int incident_show(int argc, char **argv)
             c[K_BY] = k->person_name != NULL ? k->person_name : "system";
             c[K_NOTE] = k->note != NULL ? k->note : "";
         }
-        print_table(cells, n_acks + 1, K_COLS);
+        cli_print_table(NULL, cells, n_acks + 1, K_COLS);
         free(cells);
     }
 
@@ -853,7 +807,7 @@ static int incident_show(int argc, char **argv)
             c[E_BY] = e->person_name != NULL ? e->person_name : "system";
             c[E_DETAIL] = e->detail != NULL ? e->detail : "";
         }
-        print_table(cells, n_events + 1, E_COLS);
+        cli_print_table(NULL, cells, n_events + 1, E_COLS);
         free(cells);
     }
     ec = CLI_EXIT_OK;

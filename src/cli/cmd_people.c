@@ -5,7 +5,6 @@
  * the installation itself. */
 #include "util/base.h"
 #include <sodium.h>
-#include <utf8proc.h>
 #include "cli/cli.h"
 #include "core/access.h"
 #include "core/person.h"
@@ -340,33 +339,6 @@ enum {
     N_COLS
 };
 
-/* Columns on a terminal: Vietnamese in NFC is one column per code point, but
- * utf8proc knows the exceptions (wide CJK, zero-width marks). */
-static int display_width(const char *s)
-{
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    int width = 0;
-    utf8proc_int32_t cp;
-
-    for (;;) {
-        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
-        if (n <= 0 || cp == 0)
-            break;
-        width += utf8proc_charwidth(cp);
-        p += n;
-    }
-    return width;
-}
-
-static void print_cell(const char *s, int width, bool is_last)
-{
-    fputs(s, stdout);
-    if (is_last)
-        return;
-    for (int w = display_width(s); w < width + 2; w++)
-        fputc(' ', stdout);
-}
-
 static const char *roles_text(struct arena *a, unsigned roles)
 {
     char *out = "";
@@ -437,7 +409,6 @@ static int people_list(int argc, char **argv)
     char *args[1];
     size_t n_args = 0, n_rows = 0, cap_rows = 0;
     const char **cells = NULL; /* n_rows x N_COLS */
-    int widths[N_COLS];
     struct arena a;
     struct store *st = NULL;
     struct core_ctx cx;
@@ -491,22 +462,7 @@ static int people_list(int argc, char **argv)
             break;
         f.after_id = items[n - 1].id;
     }
-    for (int c = 0; c < N_COLS; c++)
-        widths[c] = display_width(heads[c]);
-    for (size_t i = 0; i < n_rows; i++)
-        for (int c = 0; c < N_COLS; c++) {
-            int w = display_width(cells[i * N_COLS + c]);
-            if (w > widths[c])
-                widths[c] = w;
-        }
-    for (int c = 0; c < N_COLS; c++)
-        print_cell(heads[c], widths[c], c == N_COLS - 1);
-    fputc('\n', stdout);
-    for (size_t i = 0; i < n_rows; i++) {
-        for (int c = 0; c < N_COLS; c++)
-            print_cell(cells[i * N_COLS + c], widths[c], c == N_COLS - 1);
-        fputc('\n', stdout);
-    }
+    cli_print_table(heads, cells, n_rows, N_COLS);
     ec = CLI_EXIT_OK;
 out:
     free(cells);

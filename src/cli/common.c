@@ -7,10 +7,12 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utf8proc.h>
 #include "cli/cli.h"
 #include "core/person.h"
 #include "security/password.h"
 #include "store/store.h"
+#include "util/mem.h"
 #include "util/time.h"
 
 int cli_fail(const char *fmt, ...)
@@ -153,4 +155,59 @@ int cli_dispatch(const char *name, const char *usage, const struct cli_sub *subs
     fprintf(stderr, "phoihop %s: unknown command '%s'\nTry 'phoihop %s --help'.\n", name, argv[1],
             name);
     return CLI_EXIT_USAGE;
+}
+
+/* ---- tables ------------------------------------------------------------------------ */
+
+/* Columns on a terminal: one per code point of NFC Vietnamese, with utf8proc
+ * knowing the exceptions (wide CJK, zero-width marks). */
+static int display_width(const char *s)
+{
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    int width = 0;
+    utf8proc_int32_t cp;
+
+    for (;;) {
+        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+        if (n <= 0 || cp == 0)
+            break;
+        width += utf8proc_charwidth(cp);
+        p += n;
+    }
+    return width;
+}
+
+static void print_cell(const char *s, int width, bool is_last)
+{
+    fputs(s, stdout);
+    if (is_last)
+        return;
+    for (int w = display_width(s); w < width + 2; w++)
+        fputc(' ', stdout);
+}
+
+static void print_row(const char *const *row, const int *widths, int cols)
+{
+    for (int c = 0; c < cols; c++)
+        print_cell(row[c], widths[c], c == cols - 1);
+    fputc('\n', stdout);
+}
+
+void cli_print_table(const char *const *heads, const char *const *cells, size_t rows, int cols)
+{
+    int *widths = xcalloc((size_t)cols, sizeof(*widths));
+
+    for (int c = 0; heads != NULL && c < cols; c++)
+        widths[c] = display_width(heads[c]);
+    for (size_t r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            int w = display_width(cells[r * (size_t)cols + (size_t)c]);
+            if (w > widths[c])
+                widths[c] = w;
+        }
+    if (heads != NULL)
+        print_row(heads, widths, cols);
+    for (size_t r = 0; r < rows; r++)
+        print_row(&cells[r * (size_t)cols], widths, cols);
+    free(widths);
 }

@@ -167,6 +167,16 @@ bool access_allows(const struct core_user *who, enum access_action act,
     return in_scope(who, act, item, why);
 }
 
+ph_err access_check(const struct core_user *who, enum access_action act,
+                    const struct access_item *item)
+{
+    if (!access_allows(who, ACCESS_READ, item, NULL))
+        return PH_ENOTFOUND;
+    if (act != ACCESS_READ && !access_allows(who, act, item, NULL))
+        return PH_EPERM;
+    return PH_OK;
+}
+
 const char *role_name(enum role r)
 {
     for (int i = 0; i < ROLE_COUNT; i++) {

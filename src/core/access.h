@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "core/ctx.h"
+#include "util/err.h"
 
 enum role {
     ROLE_VIEWER = 1u << 0,
@@ -58,6 +59,11 @@ struct access_item {
  * "role", "clearance", "unit", "force". Pure: no I/O. */
 bool access_allows(const struct core_user *who, enum access_action act,
                    const struct access_item *item, const char **why);
+/* access_allows as a service answers it for an item that exists: PH_ENOTFOUND
+ * when who may not read item (so that its existence does not leak), PH_EPERM
+ * when who may read it but not act on it, PH_OK otherwise. */
+ph_err access_check(const struct core_user *who, enum access_action act,
+                    const struct access_item *item) __attribute__((warn_unused_result));
 /* True when ancestor_path is a prefix of path (same unit or above it). */
 bool access_path_covers(const char *ancestor_path, const char *path);
 /* True when who acts without a unit scope: the system, or an admin with no unit or

@@ -281,12 +281,10 @@ static ph_err load_for(struct core_ctx *cx, int64_t id, enum access_action act,
     if (rc != PH_OK)
         return rc;
     access_item_of(&b, &item);
-    if (!access_allows(cx->user, ACCESS_READ, &item, NULL))
-        return PH_ENOTFOUND;
-    if (act != ACCESS_READ && !access_allows(cx->user, act, &item, NULL))
-        return PH_EPERM;
-    *out = b;
-    return PH_OK;
+    rc = access_check(cx->user, act, &item);
+    if (rc == PH_OK)
+        *out = b;
+    return rc;
 }
 
 /* The bulletin with its recipients, as the store has it. */
@@ -744,23 +742,12 @@ ph_err bulletin_list(struct core_ctx *cx, const struct bulletin_filter *f, struc
 ph_err bulletin_inbox(struct core_ctx *cx, int64_t unit_id, int limit,
                       struct bulletin_inbox_item **items, size_t *n)
 {
-    struct access_item item = {.kind = ITEM_OPERATIONAL};
     struct incident_scope scope;
     const char *q = NULL;
-    struct unit u;
-    ph_err rc;
+    ph_err rc = incident_inbox_unit(cx, &unit_id);
 
-    if (unit_id == 0)
-        unit_id = cx->user->unit_id;
-    if (unit_id <= 0)
-        return PH_EINVAL;
-    rc = store_unit_get(cx->st, cx->arena, unit_id, &u);
     if (rc != PH_OK)
         return rc;
-    item.owner_path = u.path;
-    item.owner_force = u.force;
-    if (!access_allows(cx->user, ACCESS_READ, &item, NULL))
-        return PH_EPERM;
     incident_scope_of(cx->user, &scope);
     fields_list_filter(cx->arena, &limit, &q);
     if (scope.clearance < 0) {

@@ -142,12 +142,10 @@ ph_err incident_load_for(struct core_ctx *cx, int64_t id, enum access_action act
     if (rc != PH_OK)
         return rc;
     incident_access_item(&inc, &item);
-    if (!access_allows(cx->user, ACCESS_READ, &item, NULL))
-        return PH_ENOTFOUND;
-    if (act != ACCESS_READ && !access_allows(cx->user, act, &item, NULL))
-        return PH_EPERM;
-    *out = inc;
-    return PH_OK;
+    rc = access_check(cx->user, act, &item);
+    if (rc == PH_OK)
+        *out = inc;
+    return rc;
 }
 
 ph_err incident_log_event_text(struct core_ctx *cx, int64_t id, const char *kind, int64_t unit_id,

@@ -234,6 +234,11 @@ ph_err incident_list(struct core_ctx *cx, const struct incident_filter *f, struc
 ph_err incident_timeline(struct core_ctx *cx, int64_t id, struct incident_event **items, size_t *n) __attribute__((warn_unused_result));
 ph_err incident_acks(struct core_ctx *cx, int64_t id, struct incident_ack **items, size_t *n) __attribute__((warn_unused_result));
 
+/* The unit whose inbox the caller asks for (*unit_id 0: their own unit), which
+ * they must be at or above: PH_EINVAL when neither gives a unit, PH_ENOTFOUND for
+ * an unknown unit, PH_EPERM outside the caller's scope. Both inboxes (incidents,
+ * bulletins) start here. */
+ph_err incident_inbox_unit(struct core_ctx *cx, int64_t *unit_id) __attribute__((warn_unused_result));
 /* What awaits the acknowledgement of the caller's own unit (or unit_id, the
  * caller's unit or below it), overdue first, then by due time, then oldest first;
  * at most limit. */

@@ -562,26 +562,33 @@ out:
 
 /* ---- inbox ------------------------------------------------------------------------- */
 
-ph_err incident_inbox(struct core_ctx *cx, int64_t unit_id, int limit,
-                      struct incident_inbox_item **items, size_t *n)
+ph_err incident_inbox_unit(struct core_ctx *cx, int64_t *unit_id)
 {
-    struct incident_scope scope;
     struct access_item item = {.kind = ITEM_OPERATIONAL};
-    const char *q = NULL;
     struct unit u;
     ph_err rc;
 
-    if (unit_id == 0)
-        unit_id = cx->user->unit_id;
-    if (unit_id <= 0)
+    if (*unit_id == 0)
+        *unit_id = cx->user->unit_id;
+    if (*unit_id <= 0)
         return PH_EINVAL;
-    rc = store_unit_get(cx->st, cx->arena, unit_id, &u);
+    rc = store_unit_get(cx->st, cx->arena, *unit_id, &u);
     if (rc != PH_OK)
         return rc;
     item.owner_path = u.path;
     item.owner_force = u.force;
-    if (!access_allows(cx->user, ACCESS_READ, &item, NULL))
-        return PH_EPERM;
+    return access_allows(cx->user, ACCESS_READ, &item, NULL) ? PH_OK : PH_EPERM;
+}
+
+ph_err incident_inbox(struct core_ctx *cx, int64_t unit_id, int limit,
+                      struct incident_inbox_item **items, size_t *n)
+{
+    struct incident_scope scope;
+    const char *q = NULL;
+    ph_err rc = incident_inbox_unit(cx, &unit_id);
+
+    if (rc != PH_OK)
+        return rc;
     incident_scope_of(cx->user, &scope);
     fields_list_filter(cx->arena, &limit, &q);
     return store_incident_inbox(cx->st, cx->arena, unit_id, cx->now_ms, &scope, limit, items, n);
