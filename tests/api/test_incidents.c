@@ -343,6 +343,25 @@ static void test_incident_create_border_routing(void **state)
     }
 }
 
+/* Migration 006: defensive-zone matters are led by the Military Command, the other
+ * two forces informed (MISSION.md's routing defaults). */
+static void test_incident_create_defensive_zone_military_leads(void **state)
+{
+    struct resp *r;
+    json_t *inc;
+    (void)state;
+
+    r = api_json("POST", INCIDENTS, th.t_rep_cax,
+                 inland("defensive_zone", tfmt("Xâm phạm công trình phòng thủ %s", uniq_word())));
+    EXPECT_STATUS(r, 201);
+    inc = r->json;
+    assert_string_equal(JSTR(inc, "category"), "defensive_zone");
+    assert_string_equal(JSTR(inc, "lead_force"), "military");
+    assert_string_equal(JSTR(recipient_of(inc, JINT(inc, "lead_unit_id")), "force"), "military");
+    assert_string_equal(JSTR(recipient_of(inc, th.u_bp_t), "role"), "informed");
+    assert_string_equal(JSTR(recipient_of(inc, th.u_ca_x), "role"), "reporting");
+}
+
 static void test_incident_create_inland_reporter_leads(void **state)
 {
     char *w = uniq_word();
@@ -1440,6 +1459,7 @@ int run_incident_tests(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_incident_create_border_routing),
+        T(test_incident_create_defensive_zone_military_leads),
         T(test_incident_create_inland_reporter_leads),
         T(test_incident_invalid_members),
         T(test_incident_create_refused),

@@ -20,7 +20,7 @@ static const struct core_user scoped_admin = {
     .person_id = 52, .username = "qtv.huyen", .roles = ROLE_ADMIN, .clearance = 3, .unit_id = 2,
     .unit_path = "/1/2/", .unit_level = "district", .force = "police"};
 
-#define N_SEEDED 15
+#define N_SEEDED 16
 
 static struct category mk(const char *code, const char *name_vi, const char *name_en)
 {
@@ -72,6 +72,7 @@ static void test_category_seeded(void **state)
         {"accident", "tai nạn", NULL},
         {"maritime", "sự cố trên biển", "border_guard"},
         {"other", "khác", NULL},
+        {"defensive_zone", "khu vực phòng thủ", "military"}, /* migration 006 */
     };
     struct tu_fx *f = *state;
     struct core_ctx v = tu_as(f, &viewer);

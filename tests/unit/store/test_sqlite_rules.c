@@ -132,7 +132,7 @@ static void test_sqlite_rules_seeded(void **state)
     size_t n = 0;
 
     assert_int_equal(store_rule_active(f->st, &f->a, &r, &n), PH_OK);
-    assert_int_equal(n, 13);
+    assert_int_equal(n, 14);
     for (size_t i = 1; i < n; i++)
         assert_true(r[i - 1].priority < r[i].priority);
 
@@ -160,6 +160,7 @@ static void test_sqlite_rules_seeded(void **state)
         {"political_security", "police"},
         {"natural_disaster", "military"},
         {"search_rescue", "military"},
+        {"defensive_zone", "military"}, /* migration 006 */
         {"smuggling", "border_guard"},
         {"illegal_border_crossing", "border_guard"},
         {"illegal_fishing", "border_guard"},
@@ -178,10 +179,10 @@ static void test_sqlite_rules_seeded(void **state)
     }
 
     /* the catch-all: last, the category's lead, all three forces informed */
-    assert_int_equal(r[12].priority, 1000);
-    assert_null(r[12].lead_force);
-    assert_int_equal(r[12].category_id, 0);
-    assert_int_equal(r[12].n_inform_forces, 3);
+    assert_int_equal(r[13].priority, 1000);
+    assert_null(r[13].lead_force);
+    assert_int_equal(r[13].category_id, 0);
+    assert_int_equal(r[13].n_inform_forces, 3);
 
     /* names are Vietnamese, NFC */
     for (size_t i = 0; i < n; i++) {
@@ -318,13 +319,13 @@ static void test_sqlite_rules_crud(void **state)
     flt.after_id = items[4].id;
     flt.limit = 100;
     assert_int_equal(store_rule_list(f->st, &f->a, &flt, &items, &n, &more), PH_OK);
-    assert_int_equal(n, 8); /* 13 seeded in all; ours is inactive */
+    assert_int_equal(n, 9); /* 14 seeded in all; ours is inactive */
     assert_false(more);
     flt.include_inactive = true;
     assert_int_equal(store_rule_list(f->st, &f->a, &flt, &items, &n, &more), PH_OK);
-    assert_int_equal(n, 9);
-    assert_int_equal(items[8].id, got.id);
-    assert_false(items[8].is_active);
+    assert_int_equal(n, 10);
+    assert_int_equal(items[9].id, got.id);
+    assert_false(items[9].is_active);
 }
 
 static void test_sqlite_rules_active_order(void **state)
@@ -341,7 +342,7 @@ static void test_sqlite_rules_active_order(void **state)
     r.is_active = false;
     assert_int_equal(store_rule_insert(f->st, &r, &off), PH_OK);
     assert_int_equal(store_rule_active(f->st, &f->a, &items, &n), PH_OK);
-    assert_int_equal(n, 15);
+    assert_int_equal(n, 16);
     assert_int_equal(items[0].id, first);
     for (size_t i = 0; i < n; i++) {
         assert_int_not_equal(items[i].id, off);
