@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "core/access.h"
 #include "core/area.h"
+#include "core/audit.h"
 #include "core/category.h"
 #include "core/incident.h"
 #include "core/person.h"
@@ -473,6 +474,35 @@ enum {
 };
 enum { COL_REF, COL_TIME, COL_CATEGORY, COL_SEVERITY, COL_STATUS, COL_LEAD, COL_TITLE, N_COLS };
 
+/* Reads of classified incidents are audited before anything of them is printed
+ * (docs/SECURITY.md), like the API's: one entry per classified incident shown. */
+struct read_audit_job {
+    const struct incident *items;
+    size_t n;
+};
+
+static ph_err run_read_audit(struct core_ctx *cx, void *arg)
+{
+    const struct read_audit_job *j = arg;
+    for (size_t i = 0; i < j->n; i++) {
+        if (j->items[i].classification <= CLEARANCE_UNCLASSIFIED)
+            continue;
+        ph_err rc = audit_read(cx, "incident", j->items[i].id, j->items[i].classification);
+        if (rc != PH_OK)
+            return rc;
+    }
+    return PH_OK;
+}
+
+static ph_err audit_reads(struct core_ctx *cx, const struct incident *items, size_t n)
+{
+    struct read_audit_job j = {items, n};
+    size_t i = 0;
+    while (i < n && items[i].classification <= CLEARANCE_UNCLASSIFIED)
+        i++;
+    return i == n ? PH_OK : writer_run_sync(cx, run_read_audit, &j);
+}
+
 static int incident_list_cmd(int argc, char **argv)
 {
     struct cli_opt opts[] = {
@@ -573,6 +603,8 @@ static int incident_list_cmd(int argc, char **argv)
         bool has_more = false;
         f.limit = left < LIST_MAX_LIMIT ? (int)left : LIST_MAX_LIMIT;
         rc = incident_list(&cx, &f, &items, &n, &has_more);
+        if (rc == PH_OK)
+            rc = audit_reads(&cx, items, n);
         if (rc != PH_OK) {
             ec = cli_fail_rc("cannot list the incidents", rc, rc == PH_EINVAL ? "q" : NULL);
             goto out;
@@ -718,6 +750,8 @@ static int incident_show(int argc, char **argv)
         rc = incident_timeline(&cx, inc.id, &events, &n_events);
     if (rc == PH_OK)
         rc = incident_acks(&cx, inc.id, &acks, &n_acks);
+    if (rc == PH_OK)
+        rc = audit_reads(&cx, &inc, 1);
     if (rc != PH_OK) {
         ec = rc == PH_ENOTFOUND ? cli_fail("no incident '%s'", args[0])
                                 : cli_fail_rc("cannot read the incident", rc, NULL);

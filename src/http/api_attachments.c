@@ -17,6 +17,7 @@
 #include "http/async.h"
 #include "http/http_int.h"
 #include "http/req.h"
+#include "http/read_audit.h"
 #include "http/resp.h"
 #include "http/router.h"
 #include "core/attachment.h"
@@ -172,6 +173,8 @@ static int list(struct req *r)
 
     if (rc == PH_OK)
         rc = attachment_list(&r->cx, id, &items, &n);
+    if (rc == PH_OK)
+        rc = req_note_incident_read(r, id);
     if (rc != PH_OK)
         return resp_error(r, rc, NULL);
     arr = json_array();
@@ -203,6 +206,8 @@ static int download(struct req *r)
         rc = req_path_id(r, "aid", &aid);
     if (rc == PH_OK)
         rc = attachment_get(&r->cx, id, aid, &a, &data, &len);
+    if (rc == PH_OK)
+        rc = req_note_incident_read(r, id);
     if (rc != PH_OK)
         return resp_error(r, rc, NULL);
     pjson_sha256_hex(a.sha256, hex);

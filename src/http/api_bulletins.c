@@ -13,6 +13,7 @@
 #include "http/crud.h"
 #include "http/http_int.h"
 #include "http/req.h"
+#include "http/read_audit.h"
 #include "http/resp.h"
 #include "http/router.h"
 #include "core/access.h"
@@ -64,6 +65,12 @@ static int64_t *bulletin_version(void *rec)
     return &((struct bulletin *)rec)->version;
 }
 
+static void bulletin_note_read(struct req *r, const void *rec)
+{
+    const struct bulletin *b = rec;
+    req_note_read(r, "bulletin", b->id, b->classification);
+}
+
 static const struct crud_resource bulletin_resource = {
     .path = BULLETINS_PATH,
     .rec_size = sizeof(struct bulletin),
@@ -74,6 +81,7 @@ static const struct crud_resource bulletin_resource = {
     .create = bulletin_create_rec,
     .id = bulletin_id,
     .version = bulletin_version,
+    .note_read = bulletin_note_read,
 };
 
 /* ---- GET /api/v1/bulletins ------------------------------------------------------- */
@@ -117,8 +125,10 @@ static int list_bulletins(struct req *r)
     if (rc != PH_OK)
         return resp_error(r, rc, NULL);
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        req_note_read(r, "bulletin", items[i].id, items[i].classification);
         json_array_append_new(arr, pjson_bulletin(&items[i], false));
+    }
     /* Newest first: the cursor is the last (smallest) id, the store pages below it. */
     return resp_json(r, 200, pjson_page(arr, more, n ? items[n - 1].id : 0));
 }

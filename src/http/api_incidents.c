@@ -15,6 +15,7 @@
 #include "http/http_int.h"
 #include "http/incident_cache.h"
 #include "http/req.h"
+#include "http/read_audit.h"
 #include "http/resp.h"
 #include "http/router.h"
 #include "core/access.h"
@@ -294,8 +295,10 @@ static int list_incidents(struct req *r)
     if (rc != PH_OK)
         return resp_error(r, rc, NULL);
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        req_note_read(r, "incident", items[i].id, items[i].classification);
         json_array_append_new(arr, pjson_incident(&items[i], false));
+    }
     /* Newest first: the cursor is the last (smallest) id, the store pages below it. */
     return resp_json(r, 200, pjson_page(arr, more, n ? items[n - 1].id : 0));
 }
@@ -325,52 +328,13 @@ static bool looks_like_ref(const char *s)
 /* By id, the answer comes from the loop's cache (http/incident_cache.h: current
  * at every request, access checked per caller); by reference number, it is read
  * and rendered each time (the cache is by id, and such reads are rare). */
-/* ---- classified reads ---------------------------------------------------------- */
-
-/* A read of a classified incident is answered only after its audit entry is
- * committed (core/audit.h audit_read): the body waits in the write job. */
-struct read_job {
-    int64_t id, version;
-    int classification;
-    char *body; /* in the job's arena */
-    size_t len;
-};
-
-static ph_err run_read_audit(struct core_ctx *cx, void *arg)
-{
-    struct read_job *j = arg;
-    return audit_read(cx, "incident", j->id, j->classification);
-}
-
-static int finish_read_audit(struct req *r, struct http_write *w)
-{
-    struct read_job *j = w->arg;
-    if (w->job.rc != PH_OK)
-        return resp_error(r, w->job.rc, NULL);
-    set_etag(r, j->version);
-    return resp_text(r, 200, "application/json; charset=utf-8", j->body, j->len);
-}
-
+/* A classified incident is sent only after its read is audited (read_audit.h). */
 static int answer_read(struct req *r, int64_t id, int64_t version, int classification,
                        const char *body, size_t len)
 {
-    struct http_write *w;
-    struct read_job *j;
-
-    if (classification <= CLEARANCE_UNCLASSIFIED) {
-        set_etag(r, version);
-        return resp_text(r, 200, "application/json; charset=utf-8", body, len);
-    }
-    w = http_write_begin(r);
-    j = arena_zalloc(&w->job.arena, sizeof(*j));
-    j->id = id;
-    j->version = version;
-    j->classification = classification;
-    j->body = arena_alloc(&w->job.arena, len + 1);
-    memcpy(j->body, body, len);
-    j->body[len] = '\0';
-    j->len = len;
-    return http_write_submit(w, NULL, run_read_audit, j, finish_read_audit);
+    set_etag(r, version);
+    req_note_read(r, "incident", id, classification);
+    return resp_text(r, 200, "application/json; charset=utf-8", body, len);
 }
 
 static int get_incident(struct req *r)
@@ -629,6 +593,8 @@ static int list_acks(struct req *r)
     ph_err rc = req_path_id(r, "id", &id);
     if (rc == PH_OK)
         rc = incident_acks(&r->cx, id, &items, &n);
+    if (rc == PH_OK)
+        rc = req_note_incident_read(r, id);
     if (rc != PH_OK)
         return resp_error(r, rc, NULL);
     json_t *arr = json_array();
@@ -647,6 +613,8 @@ static int get_timeline(struct req *r)
     ph_err rc = req_path_id(r, "id", &id);
     if (rc == PH_OK)
         rc = incident_timeline(&r->cx, id, &items, &n);
+    if (rc == PH_OK)
+        rc = req_note_incident_read(r, id);
     if (rc != PH_OK)
         return resp_error(r, rc, NULL);
     json_t *arr = json_array();

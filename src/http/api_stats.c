@@ -8,6 +8,7 @@
 #include "util/base.h"
 #include "http/http_int.h"
 #include "http/req.h"
+#include "http/read_audit.h"
 #include "http/resp.h"
 #include "http/router.h"
 #include "core/bulletin.h"
@@ -65,10 +66,12 @@ static int get_inbox(struct req *r)
     size_t i = 0, k = 0;
     while ((i < n || k < nb) && json_array_size(arr) < (size_t)limit) {
         if (k >= nb || (i < n && incident_first(&items[i], &bitems[k]))) {
+            req_note_read(r, "incident", items[i].inc.id, items[i].inc.classification);
             json_t *o = pjson_inbox_item(&items[i++]);
             json_object_set_new(o, "kind", json_string("incident"));
             json_array_append_new(arr, o);
         } else {
+            req_note_read(r, "bulletin", bitems[k].b.id, bitems[k].b.classification);
             json_array_append_new(arr, pjson_bulletin_inbox_item(&bitems[k++]));
         }
     }

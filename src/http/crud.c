@@ -30,7 +30,9 @@ static void set_etag(struct req *r, int64_t version)
 }
 
 /* Answer with the stored record id (read on this loop's connection). */
-static int answer_record(struct req *r, const struct crud_resource *res, int64_t id, int status)
+/* reading: a GET (its read may need auditing), not the answer to a write. */
+static int answer_record(struct req *r, const struct crud_resource *res, int64_t id, int status,
+                         bool reading)
 {
     void *rec = arena_zalloc(&r->arena, res->rec_size);
     ph_err rc = res->get(&r->cx, id, rec);
@@ -42,6 +44,8 @@ static int answer_record(struct req *r, const struct crud_resource *res, int64_t
         snprintf(loc, sizeof(loc), "%s/%lld", res->path, (long long)id);
         resp_header(r, "location", loc);
     }
+    if (reading && res->note_read != NULL)
+        res->note_read(r, rec);
     return resp_json(r, status, res->encode(rec));
 }
 
@@ -51,7 +55,7 @@ int crud_get(struct req *r, const struct crud_resource *res)
     ph_err rc = req_path_id(r, "id", &id);
     if (rc != PH_OK)
         return resp_error(r, rc, NULL);
-    return answer_record(r, res, id, 200);
+    return answer_record(r, res, id, 200, true);
 }
 
 static void prepare_cpu(void *arg)
@@ -110,7 +114,8 @@ static int finish_write(struct req *r, struct http_write *w)
         return resp_error(r, w->job.rc, j->field);
     if (j->status == 204)
         return resp_empty(r, 204);
-    return answer_record(r, j->res, j->status == 201 ? *j->res->id(j->rec) : j->id, j->status);
+    return answer_record(r, j->res, j->status == 201 ? *j->res->id(j->rec) : j->id, j->status,
+                         false);
 }
 
 static struct crud_job *new_job(struct http_write *w, const struct crud_resource *res, int status)

@@ -32,6 +32,9 @@ struct crud_resource {
     ph_err (*precheck)(struct core_ctx *cx, void *rec, const char **field);
     /* Optional: wipe secrets of rec when the job is freed, on every path. */
     void (*wipe)(void *rec);
+    /* Optional: note a read of rec (http/read_audit.h) when GET answers it, so that
+     * a classified record is sent only after its read is audited. */
+    void (*note_read)(struct req *r, const void *rec);
 };
 
 int crud_get(struct req *r, const struct crud_resource *res);

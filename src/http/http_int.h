@@ -17,6 +17,7 @@ struct workpool;
 struct auth_cache;
 struct metrics_thread;
 struct route;
+struct read_notes;
 
 /* One event loop thread. */
 struct http_thread {
@@ -62,6 +63,7 @@ struct req {
     int n_params;
     char client[64];
     uint64_t start_ns;
+    struct read_notes *reads; /* classified items the answer shows (read_audit.h) */
 };
 
 /* The pool of h2o's request as an arena allocation hook. */

@@ -3,6 +3,7 @@
 #include "util/base.h"
 #include "http/http_int.h"
 #include "http/metrics.h"
+#include "http/read_audit.h"
 #include "http/resp.h"
 #include "proto/pjson.h"
 #include "util/arena.h"
@@ -95,6 +96,11 @@ int resp_json(struct req *r, int status, json_t *body)
     if (s == NULL)
         return resp_error(r, PH_EIO, NULL);
     size_t n = strlen(s);
+    if (status < 300 && req_reads_pending(r)) {
+        int done = read_audit_answer(r, status, "application/json; charset=utf-8", s, n);
+        free(s);
+        return done;
+    }
     /* h2o_send_inline copies the body into the pool. */
     h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("application/json; charset=utf-8"));
@@ -105,6 +111,8 @@ int resp_json(struct req *r, int status, json_t *body)
 
 int resp_text(struct req *r, int status, const char *content_type, const char *body, size_t len)
 {
+    if (status < 300 && req_reads_pending(r))
+        return read_audit_answer(r, status, content_type, body, len);
     h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
     finish(r, status, body, len);

@@ -235,7 +235,10 @@ static void test_bulletin_send_and_read(void **state)
     assert_true(json_is_null(json_object_get(row, "received_at")));
     assert_non_null(rcpt_of(bul, bt.p));
 
-    /* Read back by a recipient; in the list, without recipients. */
+    /* Read back by a recipient; in the list, without recipients. Being
+     * confidential, each answer that shows it is audited first (one entry each). */
+    long before = -1, after = -1;
+    assert_int_equal(srv_audit_verify(g_srv, &before), 0);
     r = api_get(bul_path(id), bt.t_m_duty);
     EXPECT_STATUS(r, 200);
     assert_string_equal(resp_header(r, "ETag"), "\"1\"");
@@ -246,6 +249,8 @@ static void test_bulletin_send_and_read(void **state)
         assert_int_equal(json_array_size(items), 1);
         assert_null(json_object_get(json_array_get(items, 0), "recipients"));
     }
+    assert_int_equal(srv_audit_verify(g_srv, &after), 0);
+    assert_int_equal(after, before + 2);
     EXPECT_ERROR(api_get(bul_path(987654321), bt.t_d_duty), 404, "not_found", NULL);
     EXPECT_ERROR(api_get(BULLETINS "/abc", bt.t_d_duty), 404, "not_found", NULL);
     EXPECT_ERROR(api_get(bul_path(id), NULL), 401, "unauthenticated", NULL);

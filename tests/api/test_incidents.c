@@ -419,6 +419,22 @@ static void test_incident_create_inland_reporter_leads(void **state)
         EXPECT_STATUS(api_get(inc_path(id), th.t_view_cah), 404); /* below its clearance */
         assert_int_equal(srv_audit_verify(g_srv, &before), 0);
         assert_int_equal(before, after);
+
+        /* Every other answer that shows it is audited as well: a list (a search), the
+         * timeline, the acknowledgements, the inbox; one entry each. */
+        r = api_get(tfmt("%s?q=%s", INCIDENTS, w), th.t_rep_cax);
+        EXPECT_STATUS(r, 200);
+        assert_int_equal(json_array_size(json_object_get(r->json, "items")), 1);
+        EXPECT_STATUS(api_get(tfmt("%s/timeline", inc_path(id)), th.t_rep_cax), 200);
+        EXPECT_STATUS(api_get(tfmt("%s/acknowledgements", inc_path(id)), th.t_rep_cax), 200);
+        assert_int_equal(srv_audit_verify(g_srv, &after), 0);
+        assert_int_equal(after, before + 3);
+        /* ... and a list that does not show it adds nothing. */
+        r = api_get(tfmt("%s?q=%s", INCIDENTS, w), th.t_view_cah);
+        EXPECT_STATUS(r, 200);
+        assert_int_equal(json_array_size(json_object_get(r->json, "items")), 0);
+        assert_int_equal(srv_audit_verify(g_srv, &before), 0);
+        assert_int_equal(before, after);
     }
 }
 

@@ -118,6 +118,22 @@ if run 0 "$BIN" incident show --db "$DB" "$REF"; then
 fi
 run 0 "$BIN" incident show --db "$DB" "$ID" && { grep -q "^$REF " "$T/out" || fail "show by id"; }
 
+# Showing a classified incident is audited (incident.read) before it is printed; an
+# unclassified one is not.
+CREF=$(q "SELECT ref FROM incidents WHERE classification > 0 ORDER BY id LIMIT 1")
+if [ -z "$CREF" ]; then
+    fail "the demo has no classified incident"
+else
+    CID=$(q "SELECT id FROM incidents WHERE ref = '$CREF'")
+    reads() { q "SELECT count(*) FROM audit_log WHERE action = 'incident.read' AND item_id = $1"; }
+    r0=$(reads "$CID")
+    run 0 "$BIN" incident show --db "$DB" "$CREF" && { grep -q "^\[*[A-Z]*\]* *$CREF \|$CREF " "$T/out" || fail "show $CREF"; }
+    [ "$(reads "$CID")" = $((r0 + 1)) ] || fail "showing classified $CREF was not audited"
+    u0=$(reads "$ID")
+    run 0 "$BIN" incident show --db "$DB" "$REF"
+    [ "$(reads "$ID")" = "$u0" ] || fail "showing unclassified $REF was audited as a classified read"
+fi
+
 # ---- ack: an informed unit receives, then verifies; a repeat is refused --------------------
 UNIT=$(q "SELECT u.code FROM incident_recipients r JOIN units u ON u.id = r.unit_id
           WHERE r.incident_id = $ID AND r.role = 'informed' AND u.level <> 'province' ORDER BY u.code LIMIT 1")
