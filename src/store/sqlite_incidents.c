@@ -1395,7 +1395,11 @@ ph_err store_sq_timeliness_rows(struct store *st, struct arena *ar, const struct
     /* A report is on time unless core flagged it late on creation. An ack is
      * answered by "received" or by a refusal (a unit that says at once that the
      * item is not its own has answered); one still pending is late once its
-     * deadline is behind now. Rows come by unit, reports first. */
+     * deadline is behind now. A former lead (the lead passed to another unit)
+     * counts when it answered, or when the scheduler found it late before the
+     * transfer (ack_overdue_at): a late lead does not escape the figures by being
+     * relieved; one relieved in time without answering owed nothing. Rows come by
+     * unit, reports first. */
     sqlite3_stmt *stmt = store_sq_stmt(
         s, SQ_TIMELINESS,
         "SELECT 0 AS is_ack, u.id, u.name, u.force, u.path, i.reported_at - i.detected_at, "
@@ -1407,11 +1411,14 @@ ph_err store_sq_timeliness_rows(struct store *st, struct arena *ar, const struct
         "WHEN r.received_at > 0 THEN r.received_at - r.sent_at "
         "WHEN r.refused_at > 0 THEN r.refused_at - r.sent_at ELSE -1 END, CASE "
         "WHEN r.received_at > 0 THEN r.received_at <= r.ack_due_at "
-        "WHEN r.refused_at > 0 THEN r.refused_at <= r.ack_due_at ELSE r.ack_due_at >= :now END, "
-        "r.received_at = 0 AND r.refused_at = 0, i.id "
+        "WHEN r.refused_at > 0 THEN r.refused_at <= r.ack_due_at "
+        "WHEN r.role = 'former_lead' THEN 0 ELSE r.ack_due_at >= :now END, "
+        "r.received_at = 0 AND r.refused_at = 0 AND r.role <> 'former_lead', i.id "
         "FROM incident_recipients AS r JOIN incidents AS i ON i.id = r.incident_id "
         "JOIN units AS u ON u.id = r.unit_id "
-        "WHERE r.sent_at >= :from AND r.sent_at < :to AND r.role IN ('lead', 'informed') "
+        "WHERE r.sent_at >= :from AND r.sent_at < :to AND (r.role IN ('lead', 'informed') "
+        "OR (r.role = 'former_lead' AND (r.received_at > 0 OR r.refused_at > 0 "
+        "OR r.ack_overdue_at > 0))) "
         "AND r.ack_due_at > 0 AND i.cap_status = 'actual' AND " PERIOD_UNIT_EXPR " AND " SCOPE_EXPR
         " ORDER BY 2, 1, 9");
     void *list = NULL;

@@ -1292,6 +1292,58 @@ static void test_sqlite_incident_deadlines(void **state)
 
 /* ---- timeliness ---------------------------------------------------------- */
 
+/* A former lead counts when it answered or was found late before the transfer;
+ * one relieved in time without answering owed nothing. */
+static void test_sqlite_incident_timeliness_former_lead(void **state)
+{
+    struct fx *f = *state;
+    struct stats_period p = {.from = T0, .to = T0 + 24 * 60 * MIN};
+    struct incident_scope all = {.clearance = CLEARANCE_TOP_SECRET};
+    struct store_timeliness_row *rows = NULL;
+    size_t n = 0;
+    struct incident x = mk(f, "Chuyển giao");
+    int64_t ix = ins(f, &x);
+    struct incident_recipient r;
+
+    /* police[2]: led, never received, marked late, then relieved */
+    r = (struct incident_recipient){.unit_id = f->police[2],
+                                    .role = INCIDENT_ROLE_FORMER_LEAD,
+                                    .sent_at = T0 + 10 * MIN,
+                                    .ack_due_at = T0 + 40 * MIN,
+                                    .ack_overdue_at = T0 + 40 * MIN};
+    assert_int_equal(store_incident_recipient_put(f->st, ix, &r), PH_OK);
+    /* bg: led, relieved before its deadline without answering: owed nothing */
+    r = (struct incident_recipient){.unit_id = f->bg,
+                                    .role = INCIDENT_ROLE_FORMER_LEAD,
+                                    .sent_at = T0 + 10 * MIN,
+                                    .ack_due_at = T0 + 40 * MIN};
+    assert_int_equal(store_incident_recipient_put(f->st, ix, &r), PH_OK);
+    /* mil: led, received late, then relieved: its answer counts as before */
+    r = (struct incident_recipient){.unit_id = f->mil,
+                                    .role = INCIDENT_ROLE_FORMER_LEAD,
+                                    .sent_at = T0 + 10 * MIN,
+                                    .ack_due_at = T0 + 40 * MIN,
+                                    .received_at = T0 + 45 * MIN};
+    assert_int_equal(store_incident_recipient_put(f->st, ix, &r), PH_OK);
+
+    assert_int_equal(store_timeliness_rows(f->st, &f->a, &p, &all, T0 + 60 * MIN, &rows, &n),
+                     PH_OK);
+    size_t acks = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rows[i].kind, "ack") != 0)
+            continue;
+        acks++;
+        assert_int_not_equal(rows[i].unit_id, f->bg);
+        assert_false(rows[i].on_time);
+        assert_false(rows[i].pending);
+        if (rows[i].unit_id == f->police[2])
+            assert_int_equal(rows[i].delay_ms, -1); /* no answer: no delay to rank */
+        else
+            assert_int_equal(rows[i].delay_ms, 35 * MIN);
+    }
+    assert_int_equal(acks, 2);
+}
+
 static void test_sqlite_incident_timeliness(void **state)
 {
     struct fx *f = *state;
@@ -1459,6 +1511,7 @@ int main(void)
         FX_TEST(test_sqlite_incident_inbox),
         FX_TEST(test_sqlite_incident_deadlines),
         FX_TEST(test_sqlite_incident_timeliness),
+        FX_TEST(test_sqlite_incident_timeliness_former_lead),
         FX_TEST(test_sqlite_outbox_scope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
