@@ -8,7 +8,7 @@ SYSTEMDDIR ?= /lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
-PKGS = libh2o-evloop jansson libsodium sqlite3 libutf8proc openssl zlib libmagic
+PKGS = libh2o-evloop jansson libsodium sqlite3 libutf8proc openssl zlib libmagic libxml-2.0
 # Recursive (=) on purpose: evaluated only when a recipe runs, after deps.sh.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
@@ -24,6 +24,9 @@ SAN_CFLAGS = -O1 -g $(SAN_FLAGS)
 LIB_SRC = $(sort $(filter-out src/main.c,$(wildcard src/*/*.c)))
 EMBED_FILES = $(sort $(wildcard src/store/schema/*/*.sql))
 GEN_SRC = build/gen/embedded.c
+# The web application (web/ and the libraries vendored from npm), served by static.c.
+GEN_SRC += build/gen/web.c
+WEB_SRC = $(sort $(shell find web -name node_modules -prune -o -type f -print 2>/dev/null))
 UNIT_TESTS = $(sort $(wildcard tests/unit/*/test_*.c))
 API_TEST_SRC = $(sort $(wildcard tests/api/*.c))
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
@@ -45,7 +48,7 @@ build/tools/embed: tools/embed.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -o $@ $<
 
-$(GEN_SRC): build/tools/embed $(EMBED_FILES)
+build/gen/embedded.c: build/tools/embed $(EMBED_FILES)
 	@mkdir -p $(@D)
 	build/tools/embed $@ $(EMBED_FILES)
 
@@ -59,6 +62,42 @@ build/libphoihop.a: $(OBJ)
 
 build/phoihop: build/obj/src/main.o build/libphoihop.a
 	$(CC) $(OPT_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ---- the web application (docs/ARCHITECTURE.md, "Web application") ---------------
+# npm fetches the pinned libraries (web/package-lock.json) when node_modules is
+# missing or the lock changed; only their dist files are copied into build/web/vendor,
+# and tools/embed_web.c compiles web/ and build/web/ (with gzip and brotli variants)
+# into build/gen/web.c.
+NPM_CI = npm ci --no-audit --no-fund --prefer-offline --ignore-scripts
+NM = web/node_modules
+VENDOR = build/web/vendor
+
+build/tools/embed_web: tools/embed_web.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< $$(pkg-config --cflags --libs zlib libbrotlienc libcrypto)
+
+$(NM)/.phoihop-stamp: web/package.json web/package-lock.json
+	cd web && $(NPM_CI)
+	@touch $@
+
+$(VENDOR)/.stamp: $(NM)/.phoihop-stamp
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/leaflet/images $(VENDOR)/markercluster $(VENDOR)/uplot
+	cp $(NM)/leaflet/dist/leaflet.js $(NM)/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	cp $(NM)/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
+	cp $(NM)/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE.txt
+	cp $(NM)/leaflet.markercluster/dist/leaflet.markercluster.js \
+	   $(NM)/leaflet.markercluster/dist/MarkerCluster.css \
+	   $(NM)/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/markercluster/
+	cp $(NM)/leaflet.markercluster/MIT-LICENCE.txt $(VENDOR)/markercluster/LICENSE.txt
+	cp $(NM)/uplot/dist/uPlot.iife.min.js \
+	   $(NM)/uplot/dist/uPlot.min.css $(VENDOR)/uplot/
+	cp $(NM)/uplot/LICENSE $(VENDOR)/uplot/LICENSE.txt
+	@touch $@
+
+build/gen/web.c: build/tools/embed_web $(WEB_SRC) $(VENDOR)/.stamp
+	@mkdir -p $(@D)
+	build/tools/embed_web $@ web/index.html web build/web
 
 # ---- sanitizer builds for the tests ------------------------------------------------
 build/san/obj/%.o: %.c
@@ -100,11 +139,32 @@ check: build/san/phoihop $(UNIT_BINS) build/san/test_api $(FUZZ_REPLAY_BINS)
 	@scripts/check_symbols.sh build/san/libphoihop.a
 	@scripts/run_tests.sh
 
+# ---- browser tests (tests/e2e/: playwright-core driving Debian's chromium) --------
+E2E_NM = tests/e2e/node_modules
+.PHONY: e2e screenshots
+$(E2E_NM)/.phoihop-stamp: tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && $(NPM_CI)
+	@touch $@
+
+# make test runs the browser suite too (scripts/run_tests.sh, suite e2e).
+check: $(E2E_NM)/.phoihop-stamp
+
+e2e:
+	@scripts/deps.sh e2e
+	@$(MAKE) --no-print-directory build/phoihop $(E2E_NM)/.phoihop-stamp
+	@scripts/e2e.sh
+
+# Screenshots of every page into docs/screenshots/ (shown in README.md).
+screenshots:
+	@scripts/deps.sh e2e
+	@$(MAKE) --no-print-directory build/phoihop $(E2E_NM)/.phoihop-stamp
+	@E2E_SCREENSHOTS=docs/screenshots scripts/e2e.sh
+
 # ---- benchmarks, fuzzing ---------------------------------------------------------
 bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/phoihop build/bench/sqlite_ref build/bench/sse_bench \
-	  build/bench/search_bench
+	  build/bench/search_bench build/bench/track_bench build/bench/cot_bench
 	@bench/run.sh
 
 # The plain-SQLite reference of the ingest benchmark (no phoihop code in it).
@@ -117,8 +177,19 @@ build/bench/sse_bench: bench/sse_bench.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -o $@ $<
 
+# The CoT ingest benchmark: plain sockets and epoll against the server, and the
+# codec of the -O2 library for its reference (cot_parse alone).
+build/bench/cot_bench: bench/cot_bench.c build/libphoihop.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
+
 # The search benchmark: the store and core services of the -O2 library, as the binary.
 build/bench/search_bench: bench/search_bench.c build/libphoihop.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
+
+# The track benchmark (positions, issue 4): the same, for an operation's track.
+build/bench/track_bench: bench/track_bench.c build/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
 

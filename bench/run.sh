@@ -28,6 +28,14 @@
 #            a district duty officer, against a raw FTS5 query of the same words on
 #            the same database; goal median < 10 ms, p99 < 50 ms. The database is
 #            made once (a few minutes for a million) and kept in build/bench-cache/.
+#   track    (bench/track_bench, no server) an operation's 12-hour track at 10 s over a
+#            year of positions of BENCH_TRACK_DEVICES (100) devices, through the core
+#            service and GeoJSON writer of GET /api/v1/operations/{id}/track, against a
+#            raw SELECT of the same rows; goal < 20 ms. Then bytes per position.
+#   cot      (bench/cot_bench) CoT ingest: 200 TAK clients each sending a PLI a second
+#            (relay latency send -> relayed PLI read, goal p99 < 100 ms), then a burst
+#            of 4 x 25,000 PLIs (parsed and stored per second, goal >= 20,000), next to
+#            cot_parse alone of the same event measured in the same run.
 # The HTTP cases alternate phoihop, nginx, phoihop, nginx, ... (BENCH_ROUNDS rounds
 # each, BENCH_DURATION seconds per wrk run: defaults 2 and 10) and report the median
 # of each side. Both servers get 2 threads / 2 workers and wrk 2 threads, 64
@@ -43,7 +51,10 @@
 # BENCH_GOAL (default 0.75), BENCH_SSE_CLIENTS, BENCH_SSE_RATE, BENCH_SSE_SECONDS,
 # BENCH_SEARCH_N (0 skips the search case; 100000 for a quick run), BENCH_SEARCH_RUNS
 # (timed runs per query, caller and form; default 100), BENCH_CACHE_DIR (default
-# build/bench-cache), BENCH_KEEP=1 keeps the temporary directory.
+# build/bench-cache), BENCH_TRACK_DEVICES (0 skips the track case), BENCH_TRACK_RUNS
+# (default 200), BENCH_COT_CLIENTS, BENCH_COT_SECONDS, BENCH_COT_BURST, BENCH_COT_COUNT
+# (the cot case: 200, 10, 4, 25000), COT_BENCH_BIN (default build/bench/cot_bench),
+# BENCH_KEEP=1 keeps the temporary directory.
 set -euo pipefail
 
 BIN="${PHOIHOP_BIN:-build/phoihop}"
@@ -105,7 +116,10 @@ PHOIHOP_ADMIN_PASSWORD="$ADMIN_PW" "$BIN" init --db "$T/db" >"$T/init.log" 2>&1 
 # incident cases need (demo accounts' password: phoihop-demo).
 "$BIN" demo --db "$T/db" >"$T/demo.log" 2>&1 || { cat "$T/demo.log" >&2; die "phoihop demo failed"; }
 
+# CoT on a port of its own (never 8087: another server may hold it), with a
+# per-connection rate high enough for the cot case's burst clients.
 "$BIN" serve --db "$T/db" --listen 127.0.0.1:0 --threads "$SERVER_THREADS" \
+    --cot-listen 127.0.0.1:0 --cot-rate 1000000 \
     >"$T/serve.out" 2>"$T/serve.err" &
 SERVER_PID=$!
 PORT=""
@@ -392,6 +406,64 @@ printf 'bench sse: %s clients (demo.duty, demo.commander), %s incidents posted (
 
 kill -0 "$SERVER_PID" 2>/dev/null || { cat "$T/serve.err" >&2; die "phoihop died during the run"; }
 
+# ---- CoT ingest -------------------------------------------------------------------------
+# bench/cot_bench.c: BENCH_COT_CLIENTS (200) TAK clients, each a device of demo.duty
+# (bound by one POST /api/v1/positions as demo.duty, so that the listener knows
+# them as demo.duty and every client sees every other), send a PLI a second for
+# BENCH_COT_SECONDS (10) while 4 of them time each relayed PLI (send -> read);
+# then BENCH_COT_BURST (4) more clients, devices of a Military Command unit that
+# demo.duty cannot see, send BENCH_COT_COUNT (25,000) PLIs each as fast as TCP
+# takes them: PLIs parsed and stored per second until /metrics counts them all.
+# The reference of the same run: cot_parse alone of the same PLI, one core.
+COT_BIN="${COT_BENCH_BIN:-build/bench/cot_bench}"
+COT_CLIENTS="${BENCH_COT_CLIENTS:-200}"
+COT_SECONDS="${BENCH_COT_SECONDS:-10}"
+COT_BURST="${BENCH_COT_BURST:-4}"
+COT_COUNT="${BENCH_COT_COUNT:-25000}"
+[ -x "$COT_BIN" ] || die "$COT_BIN not found; run 'make bench' (it builds it)"
+COT_PORT="$(sed -n 's|^phoihop: cot listening on tcp://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' "$T/serve.out" | head -n 1)"
+[ -n "$COT_PORT" ] || die "phoihop printed no CoT port"
+NOW="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+{
+    printf '{"positions":['
+    for i in $(seq 0 $((COT_CLIENTS - 1))); do
+        [ "$i" -gt 0 ] && printf ','
+        printf '{"uid":"cotb-s-%d","callsign":"CA-%d","time":"%s","lat":10.1,"lon":106.1}' "$i" "$i" "$NOW"
+    done
+    printf ']}'
+} >"$T/cot-devices.json"
+code="$(curl -sS --max-time 30 -o "$T/cot-devices.out" -w '%{http_code}' -X POST "$BASE/api/v1/positions" \
+    -H "Authorization: Bearer $DUTY_TOKEN" -H 'Content-Type: application/json' --data-binary @"$T/cot-devices.json")"
+[ "$code" = 200 ] || [ "$code" = 201 ] || die "binding the CoT devices answered $code: $(head -c 300 "$T/cot-devices.out")"
+fetch "/api/v1/units?force=military&limit=1" "$T/cot-unit.json" auth
+COT_UNIT="$(grep -o '"id":[0-9]*' "$T/cot-unit.json" | head -n 1 | cut -d: -f2)"
+[ -n "$COT_UNIT" ] || die "no military unit in the demo"
+for i in $(seq 0 $((COT_BURST - 1))); do
+    code="$(curl -sS --max-time 10 -o "$T/cot-dev.out" -w '%{http_code}' -X POST "$BASE/api/v1/devices" \
+        -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+        -d "{\"uid\":\"cotb-b-$i\",\"kind\":\"tracker\",\"unit_id\":$COT_UNIT}")"
+    [ "$code" = 201 ] || die "binding a burst device answered $code: $(cat "$T/cot-dev.out")"
+done
+COT_RC=0
+timeout $((COT_SECONDS + 180)) "$COT_BIN" 127.0.0.1 "$COT_PORT" "$PORT" cotb-s- "$COT_CLIENTS" "$COT_SECONDS" \
+    cotb-b- "$COT_BURST" "$COT_COUNT" >"$T/cot.txt" 2>"$T/cot.err" || COT_RC=$?
+ckv() { tr ' ' '\n' <"$T/cot.txt" | sed -n "s/^$1=//p" | head -n 1; }
+if [ -z "$(ckv stored_per_s)" ] || [ "$COT_RC" -ne 0 ]; then
+    cat "$T/cot.err" >&2
+    echo "bench cot: FAIL: $(cat "$T/cot.txt")" >&2
+    FAILED=1
+else
+    below=""
+    awk -v r="$(ckv stored_per_s)" 'BEGIN { exit !(r < 20000) }' && below=" BELOW GOAL"
+    over=""
+    awk -v p="$(ckv relay_p99_ms)" 'BEGIN { exit !(p >= 100) }' && over=" OVER GOAL"
+    printf 'bench cot: burst of %s PLIs from %s clients: %s stored/s, %s parsed/s (goal >= 20000)%s; reference cot_parse alone %s/s (one core); %s clients x 1 PLI/s for %s s: relay p50 %s ms p99 %s ms max %s ms (send -> relayed PLI read; goal p99 < 100)%s; during the burst p50 %s ms p99 %s ms\n' \
+        "$(ckv burst_events)" "$COT_BURST" "$(ckv stored_per_s)" "$(ckv parsed_per_s)" "$below" \
+        "$(ckv ref_parse_per_s)" "$COT_CLIENTS" "$COT_SECONDS" "$(ckv relay_p50_ms)" "$(ckv relay_p99_ms)" \
+        "$(ckv relay_max_ms)" "$over" "$(ckv burst_relay_p50_ms)" "$(ckv burst_relay_p99_ms)"
+fi
+kill -0 "$SERVER_PID" 2>/dev/null || { cat "$T/serve.err" >&2; die "phoihop died during the cot case"; }
+
 # ---- search ---------------------------------------------------------------------------
 # No server: the core service and the store in this process (see bench/search_bench.c).
 SEARCH_BIN="${SEARCH_BENCH_BIN:-build/bench/search_bench}"
@@ -404,5 +476,21 @@ if [ "$SEARCH_N" != 0 ]; then
     # figures to stdout.
     "$SEARCH_BIN" -n "$SEARCH_N" -r "${BENCH_SEARCH_RUNS:-100}" -d "$CACHE_DIR" ||
         { echo "bench search: FAIL: search_bench exited with an error" >&2; FAILED=1; }
+fi
+
+# ---- track ----------------------------------------------------------------------------
+# No server: an operation's 12-hour track at 10 s (4,320 points) through the core
+# service and GeoJSON writer GET /api/v1/operations/{id}/track uses, over a year of
+# positions of BENCH_TRACK_DEVICES devices as retention leaves them, against a raw
+# SELECT of the same rows; then the bytes a position takes (bench/track_bench.c).
+# The database (about a minute to make for 100 devices) is kept in the cache dir.
+TRACK_BIN="${TRACK_BENCH_BIN:-build/bench/track_bench}"
+TRACK_N="${BENCH_TRACK_DEVICES:-100}"
+if [ "$TRACK_N" != 0 ]; then
+    [ -x "$TRACK_BIN" ] || die "$TRACK_BIN not found; run 'make bench' (it builds it)"
+    CACHE_DIR="${BENCH_CACHE_DIR:-$(cd "$HERE/.." && pwd)/build/bench-cache}"
+    mkdir -p "$CACHE_DIR"
+    "$TRACK_BIN" -n "$TRACK_N" -r "${BENCH_TRACK_RUNS:-200}" -d "$CACHE_DIR" ||
+        { echo "bench track: FAIL: track_bench exited with an error" >&2; FAILED=1; }
 fi
 exit "$FAILED"

@@ -5,20 +5,30 @@
 set -eu
 
 BUILD="build-essential pkg-config libh2o-evloop-dev libjansson-dev libsodium-dev
-libsqlite3-dev libutf8proc-dev libssl-dev zlib1g-dev libuv1-dev libwslay-dev libmagic-dev"
+libsqlite3-dev libutf8proc-dev libssl-dev zlib1g-dev libuv1-dev libwslay-dev libmagic-dev libxml2-dev"
 # What the binary needs at run time besides its shared libraries: libmagic and
 # its compiled database (libmagic-mgc), which attachment uploads are typed with.
-RUNTIME="libmagic1 libmagic-mgc"
+RUNTIME="libmagic1 libmagic-mgc libxml2"
 BUILD="$BUILD $RUNTIME"
+# The web application (web/): Node.js and npm fetch Leaflet and uPlot at build time
+# (web/package-lock.json); the asset embedder compresses with zlib and brotli.
+# Node and npm count as present when the commands exist (NodeSource's nodejs
+# package carries npm and conflicts with Debian's npm package).
+WEB_DEV="libbrotli-dev"
+WEB_CMDS="node:nodejs npm:npm"
+BUILD="$BUILD $WEB_DEV"
+# The browser tests (tests/e2e/): Debian's Chromium, driven by playwright-core.
+E2E="chromium fonts-dejavu-core"
 TEST="$BUILD libcmocka-dev libcurl4-openssl-dev clang libclang-rt-14-dev sqlite3 curl"
 BENCH="$BUILD wrk nginx-light curl"
 
 case "${1:-build}" in
 build) WANT="$BUILD" ;;
-test) WANT="$TEST" ;;
+test) WANT="$TEST $E2E" ;;
 bench) WANT="$BENCH" ;;
-all) WANT="$TEST $BENCH" ;;
-*) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
+e2e) WANT="$BUILD $E2E" ;;
+all) WANT="$TEST $BENCH $E2E" ;;
+*) echo "usage: $0 [build|test|bench|e2e|all]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -27,6 +37,10 @@ for p in $WANT; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing="$missing $p"
     fi
+done
+for pc in $WEB_CMDS; do
+    cmd=${pc%%:*} pkg=${pc#*:}
+    command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 [ -z "$missing" ] && exit 0
 

@@ -7,6 +7,7 @@
 #   api   build/san/test_api                     drives build/san/phoihop over HTTP
 #   cli   tests/cli/*.sh                         shell tests of the command line
 #   fuzz  build/san/fuzz/fuzz_<name> fuzz/corpus/<name>/   replay of the seed corpus
+#   e2e   scripts/e2e.sh with build/san/phoihop     the web application in headless Chromium
 # A suite with no sources yet is skipped with a note; a source whose binary is missing
 # is a failure (the build did not produce it).
 #
@@ -238,6 +239,29 @@ else
         if report fuzz "$base" "$rc" "$start" "$log"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
     done
     add_summary fuzz "$pass" "$fail" "$T0"
+fi
+
+# ---- browser tests ---------------------------------------------------------------------
+echo "== e2e: scripts/e2e.sh (tests/e2e/, headless Chromium) =="
+T0=$(now_ns)
+if [ -z "$(existing tests/e2e/run.mjs)" ]; then
+    skip_suite e2e "no tests/e2e/run.mjs yet"
+else
+    log="$WORK/e2e.log"
+    start=$(now_ns)
+    if [ ! -x "$SAN/phoihop" ]; then
+        echo "missing $SAN/phoihop (not built)" >"$log"
+        rc=127
+    else
+        mkdir -p "$WORK/tmp/e2e"
+        PHOIHOP_BIN="$SAN/phoihop" TMPDIR="$WORK/tmp/e2e" run_logged "$log" scripts/e2e.sh
+        rc=$?
+    fi
+    if report e2e e2e.sh "$rc" "$start" "$log"; then
+        add_summary e2e 1 0 "$T0"
+    else
+        add_summary e2e 0 1 "$T0"
+    fi
 fi
 
 # ---- summary ---------------------------------------------------------------------------

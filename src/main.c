@@ -20,6 +20,8 @@ static const struct command {
     {"demo", cmd_demo, CMD_QUIET_LOG, "add the synthetic demo province"},
     {"audit", cmd_audit, CMD_QUIET_LOG, "verify the hash chain of the audit log"},
     {"incident", cmd_incident, CMD_QUIET_LOG, "report, list, show and acknowledge incidents"},
+    {"positions", cmd_positions, CMD_QUIET_LOG, "import positions from a GPX or CSV file"},
+    {"operation", cmd_operation, CMD_QUIET_LOG, "plan, list, show and log joint operations"},
 };
 
 static void usage(FILE *out)

@@ -135,4 +135,6 @@ int cmd_people(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_positions(int argc, char **argv);
+int cmd_operation(int argc, char **argv);
 #endif

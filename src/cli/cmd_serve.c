@@ -21,6 +21,21 @@ enum {
     O_LOGIN_LOCK_AFTER,
     O_LOGIN_LOCK_MINUTES,
     O_SESSION_HOURS,
+    O_POSITION_INTERVAL,
+    O_POSITION_KEEP_FULL_DAYS,
+    O_POSITION_THIN_SECONDS,
+    O_POSITION_TOLERANCE_M,
+    O_POSITION_KEEP_DAYS,
+    O_COT_LISTEN,
+    O_COT_UDP_LISTEN,
+    O_COT_TLS_LISTEN,
+    O_COT_TLS_CERT,
+    O_COT_TLS_KEY,
+    O_COT_TLS_CA,
+    O_NO_COT,
+    O_COT_RATE,
+    O_COT_MAX_CLIENTS,
+    O_COT_IDLE_SECONDS,
 };
 
 int cmd_serve(int argc, char **argv)
@@ -40,13 +55,52 @@ int cmd_serve(int argc, char **argv)
                                   "minutes an account stays locked (default 15)", NULL, false},
         [O_SESSION_HOURS] = {"session-hours", "H", "hours a login session lasts (default 12)", NULL,
                              false},
+        [O_POSITION_INTERVAL] = {"position-interval", "S",
+                                 "live feed: one position per device per S seconds (default 5; "
+                                 "0: every fix)",
+                                 NULL, false},
+        [O_POSITION_KEEP_FULL_DAYS] = {"position-keep-full-days", "D",
+                                       "positions kept at full resolution (default 30)", NULL,
+                                       false},
+        [O_POSITION_THIN_SECONDS] = {"position-thin-seconds", "S",
+                                     "older positions outside operations: one per S seconds "
+                                     "(default 60; 0: no thinning)",
+                                     NULL, false},
+        [O_POSITION_TOLERANCE_M] = {"position-tolerance-m", "M",
+                                    "older positions in operations: track shape within M metres "
+                                    "(default 5)",
+                                    NULL, false},
+        [O_POSITION_KEEP_DAYS] = {"position-keep-days", "D",
+                                  "positions deleted after D days (default 0: kept)", NULL, false},
+        [O_COT_LISTEN] = {"cot-listen", "HOST:PORT",
+                          "CoT over TCP for TAK clients (default 127.0.0.1:8087; port 0: any)", NULL,
+                          false},
+        [O_COT_UDP_LISTEN] = {"cot-udp-listen", "HOST:PORT", "CoT over UDP (default: off)", NULL,
+                              false},
+        [O_COT_TLS_LISTEN] = {"cot-tls-listen", "HOST:PORT",
+                              "CoT over TLS with client certificates (TAK uses 8089; default: off)",
+                              NULL, false},
+        [O_COT_TLS_CERT] = {"cot-tls-cert", "PEM", "the CoT TLS server certificate (chain)", NULL,
+                            false},
+        [O_COT_TLS_KEY] = {"cot-tls-key", "PEM", "its private key", NULL, false},
+        [O_COT_TLS_CA] = {"cot-tls-ca", "PEM",
+                          "CA that signs client certificates (subject CN = username)", NULL, false},
+        [O_NO_COT] = {"no-cot", NULL, "no CoT listener at all", NULL, false},
+        [O_COT_RATE] = {"cot-rate", "N", "CoT events per second one connection may send (default 50)",
+                        NULL, false},
+        [O_COT_MAX_CLIENTS] = {"cot-max-clients", "N", "CoT connections at most (default 1000)", NULL,
+                               false},
+        [O_COT_IDLE_SECONDS] = {"cot-idle-seconds", "S",
+                                "a CoT connection silent this long is closed (default 120)", NULL,
+                                false},
     };
     const struct cli_spec spec = {
         .name = "serve",
         .synopsis = "serve --db PATH [--listen HOST:PORT] [options]",
         .about = "Serve the JSON API on HOST:PORT until SIGINT or SIGTERM. Once listening it\n"
-                 "prints one line \"phoihop: listening on http://HOST:PORT\". The database file\n"
-                 "must exist: create it with 'phoihop init'.",
+                 "prints one line \"phoihop: listening on http://HOST:PORT\", after one line\n"
+                 "\"phoihop: cot listening on tcp://HOST:PORT\" (udp://, tls://) per CoT\n"
+                 "listener. The database file must exist: create it with 'phoihop init'.",
         .opts = opts,
         .n_opts = PH_NELEM(opts),
     };
@@ -54,6 +108,8 @@ int cmd_serve(int argc, char **argv)
     size_t n_args = 0;
     const char *db = NULL, *path;
     long threads = 0, workers = 0, throttle, lock_after, lock_minutes, session_hours;
+    long pos_interval = 5, keep_full_days = 30, thin_s = 60, tolerance_m = 5, keep_days = 0;
+    long cot_rate = 50, cot_max_clients = 1000, cot_idle_s = 120;
     struct http_config cfg;
     struct store *st = NULL;
     int ec = cli_parse(&spec, argc, argv, args, &n_args);
@@ -78,6 +134,42 @@ int cmd_serve(int argc, char **argv)
             CLI_CONTINUE ||
         (ec = cli_int(&spec, &opts[O_SESSION_HOURS], 1, 8760, &session_hours)) != CLI_CONTINUE)
         return ec;
+    /* Thinning never reaches what a device may still send (reports up to
+     * POSITION_MAX_AGE_MS old are taken): hence at least 8 days in full. */
+    if ((ec = cli_int(&spec, &opts[O_POSITION_INTERVAL], 0, 3600, &pos_interval)) != CLI_CONTINUE ||
+        (ec = cli_int(&spec, &opts[O_POSITION_KEEP_FULL_DAYS], 8, 3650, &keep_full_days)) !=
+            CLI_CONTINUE ||
+        (ec = cli_int(&spec, &opts[O_POSITION_THIN_SECONDS], 0, 86400, &thin_s)) != CLI_CONTINUE ||
+        (ec = cli_int(&spec, &opts[O_POSITION_TOLERANCE_M], 0, 1000, &tolerance_m)) !=
+            CLI_CONTINUE ||
+        (ec = cli_int(&spec, &opts[O_POSITION_KEEP_DAYS], 0, 36500, &keep_days)) != CLI_CONTINUE)
+        return ec;
+    if (keep_days != 0 && keep_days < keep_full_days)
+        return cli_fail("--position-keep-days (%ld) must be 0 or at least "
+                        "--position-keep-full-days (%ld)",
+                        keep_days, keep_full_days);
+    if ((ec = cli_int(&spec, &opts[O_COT_RATE], 1, 1000000, &cot_rate)) != CLI_CONTINUE ||
+        (ec = cli_int(&spec, &opts[O_COT_MAX_CLIENTS], 1, 1000000, &cot_max_clients)) !=
+            CLI_CONTINUE ||
+        (ec = cli_int(&spec, &opts[O_COT_IDLE_SECONDS], 1, 86400, &cot_idle_s)) != CLI_CONTINUE)
+        return ec;
+    if (opts[O_COT_TLS_LISTEN].value != NULL &&
+        (opts[O_COT_TLS_CERT].value == NULL || opts[O_COT_TLS_KEY].value == NULL ||
+         opts[O_COT_TLS_CA].value == NULL))
+        return cli_fail("--cot-tls-listen needs --cot-tls-cert, --cot-tls-key and --cot-tls-ca");
+    /* TCP on loopback unless told otherwise: TAK clients elsewhere need an address
+     * chosen on purpose (and TLS). --no-cot turns every listener off. */
+    if (!cli_flag(&opts[O_NO_COT])) {
+        cfg.cot.listen = opts[O_COT_LISTEN].value != NULL ? opts[O_COT_LISTEN].value : "127.0.0.1:8087";
+        cfg.cot.udp_listen = opts[O_COT_UDP_LISTEN].value;
+        cfg.cot.tls_listen = opts[O_COT_TLS_LISTEN].value;
+        cfg.cot.tls_cert = opts[O_COT_TLS_CERT].value;
+        cfg.cot.tls_key = opts[O_COT_TLS_KEY].value;
+        cfg.cot.tls_ca = opts[O_COT_TLS_CA].value;
+        cfg.cot.rate_per_s = (int)cot_rate;
+        cfg.cot.max_clients = (int)cot_max_clients;
+        cfg.cot.idle_timeout_s = (int)cot_idle_s;
+    }
     cfg.dsn = db;
     cfg.listen = opts[O_LISTEN].value != NULL ? opts[O_LISTEN].value : "127.0.0.1:8080";
     cfg.threads = (int)threads;
@@ -87,6 +179,14 @@ int cmd_serve(int argc, char **argv)
     cfg.session.lock_after = (int)lock_after;
     cfg.session.lock_ms = (int64_t)lock_minutes * MS_PER_MINUTE;
     cfg.session.session_ttl_ms = (int64_t)session_hours * MS_PER_HOUR;
+    cfg.position_interval_s = (int)pos_interval;
+    cfg.retention = (struct position_retention){
+        .keep_full_ms = (int64_t)keep_full_days * 24 * MS_PER_HOUR,
+        .thin_interval_ms = (int64_t)thin_s * 1000,
+        .keep_ms = (int64_t)keep_days * 24 * MS_PER_HOUR,
+        .tolerance_m = (double)tolerance_m,
+        .max_rows = 50000, /* rows per writer job: a few hundred ms */
+    };
 
     /* Every thread opens its own connection: an in-memory database would be a
      * different, empty one for each. SQLite URIs ("file:...", which may be in

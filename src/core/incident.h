@@ -124,6 +124,9 @@ struct incident {
     int64_t created_by;       /* read-only: person id; 0 for the system */
     int64_t version;
     int64_t created_at, updated_at;
+    /* Read-only: the operation and its results log entry this incident was made
+     * from (core/operation.h, operation_log_add); 0: none. */
+    int64_t operation_id, operation_log_id;
     /* Read-only, joined: what access decisions and displays need. */
     const char *lead_unit_path, *lead_force, *reporting_unit_path;
     const char **sent_to_paths; /* paths of every recipient other than the lead */

@@ -19,7 +19,11 @@
  * two next due times. What bulletins need next takes several reads (one per
  * schedule), so it is kept between wake-ups and asked again only when it may
  * have changed: after a bulletin or schedule event, after a run, once the time
- * it named has come, and at least every SCHEDULER_MAX_SLEEP_MS. */
+ * it named has come, and at least every SCHEDULER_MAX_SLEEP_MS.
+ *
+ * Position retention (core/retention.c) runs here too, once a day: a chain of
+ * write jobs of a bounded number of rows each, one after the other, so that the
+ * writer serves other jobs in between. */
 #include "util/base.h"
 #include <inttypes.h>
 #include <pthread.h>
@@ -27,6 +31,7 @@
 #include <time.h>
 #include "core/bulletin.h"
 #include "core/incident.h"
+#include "core/position.h"
 #include "core/writer.h"
 #include "events/bus.h"
 #include "events/scheduler.h"
@@ -44,6 +49,10 @@
 /* After a failed or fruitless run (writer busy, store error, a stage that will not
  * mark), wait this long before trying again rather than spin. */
 #define SCHEDULER_RETRY_MS 5000
+/* Position retention: the first run this long after start (not in the way of
+ * start-up), then once a day. */
+#define RETENTION_FIRST_MS (10 * 60 * 1000)
+#define RETENTION_EVERY_MS (24LL * 60 * 60 * 1000)
 
 struct scheduler {
     pthread_t thread;
@@ -63,6 +72,12 @@ struct scheduler {
     bool bull_due;
     int64_t bull_next, bull_checked_at;
     _Atomic uint64_t runs, marked;
+    /* Position retention (under mu: set by scheduler_set_retention). */
+    bool ret_on;
+    struct position_retention ret;
+    int64_t ret_next; /* wall clock UTC ms of the next run */
+    bool ret_more;    /* written by the job, read after job_done */
+    int64_t ret_deleted;
 };
 
 /* The topics after which the next deadline may be earlier than the one we wait for. */
@@ -166,6 +181,96 @@ static ph_err run_job(struct scheduler *s, int *marked)
     return rc;
 }
 
+/* ---- position retention ------------------------------------------------------------ */
+
+static ph_err run_retention(struct core_ctx *cx, void *arg)
+{
+    struct scheduler *s = arg;
+
+    return position_retention_run(cx, &s->ret, &s->ret_deleted, &s->ret_more);
+}
+
+/* One retention job, waited for. */
+static ph_err run_retention_job(struct scheduler *s, bool *more)
+{
+    ph_err rc;
+
+    s->job = (struct write_job){
+        .run = run_retention,
+        .arg = s,
+        .done = on_job_done,
+        .user = core_system_user,
+        .client = "scheduler",
+    };
+    arena_init(&s->job.arena);
+    s->ret_more = false;
+    s->ret_deleted = 0;
+    pthread_mutex_lock(&s->mu);
+    s->job_done = false;
+    pthread_mutex_unlock(&s->mu);
+    rc = writer_submit(s->w, &s->job);
+    if (rc == PH_OK) {
+        pthread_mutex_lock(&s->mu);
+        while (!s->job_done)
+            pthread_cond_wait(&s->cv, &s->mu);
+        pthread_mutex_unlock(&s->mu);
+        rc = s->job.rc;
+    }
+    arena_release(&s->job.arena);
+    *more = rc == PH_OK && s->ret_more;
+    return rc;
+}
+
+static bool sleep_for(struct scheduler *s, int64_t ms);
+
+/* When retention is due, run it to the end (false when stopping meanwhile);
+ * *wait_ms is lowered to the time until the next run. */
+static bool retention_step(struct scheduler *s, int64_t *wait_ms)
+{
+    int64_t now = time_now_ms(), next;
+    bool on, more = true;
+
+    pthread_mutex_lock(&s->mu);
+    on = s->ret_on;
+    next = s->ret_next;
+    pthread_mutex_unlock(&s->mu);
+    if (!on)
+        return true;
+    if (now < next) {
+        if (next - now < *wait_ms)
+            *wait_ms = next - now;
+        return true;
+    }
+    for (int64_t chunks = 0; more; chunks++) {
+        ph_err rc = run_retention_job(s, &more);
+        if (rc != PH_OK) {
+            log_warn("events/scheduler: position retention failed (%d); next try tomorrow",
+                     (int)rc);
+            break;
+        }
+        if (more && !sleep_for(s, 0)) /* only to see a stop between chunks */
+            return false;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->ret_next = time_now_ms() + RETENTION_EVERY_MS;
+    pthread_mutex_unlock(&s->mu);
+    return true;
+}
+
+void scheduler_set_retention(struct scheduler *s, const struct position_retention *p)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->ret_on = p != NULL && p->thin_interval_ms > 0 && p->max_rows > 0;
+    if (p != NULL)
+        s->ret = *p;
+    s->ret_next = time_now_ms() + RETENTION_FIRST_MS;
+    s->woken = true;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* ---- the thread -------------------------------------------------------------------- */
 
 static void deadline_in(struct timespec *ts, int64_t ms)
@@ -265,6 +370,9 @@ static void *scheduler_main(void *arg)
         ph_err rc;
         int64_t wait = time_to_next(s, &rc);
         int marked = 0;
+
+        if (!retention_step(s, &wait))
+            break;
 
         if (rc == PH_OK && wait == 0) {
             rc = run_job(s, &marked);

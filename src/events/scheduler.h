@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "util/err.h"
 struct bus;
+struct position_retention;
 struct writer;
 
 struct scheduler;
@@ -16,4 +17,8 @@ ph_err scheduler_start(const char *dsn, struct writer *w, struct bus *b, struct 
 /* Runs done so far and stages marked overdue (for /metrics and tests). */
 void scheduler_stats(struct scheduler *s, uint64_t *runs, uint64_t *marked);
 void scheduler_stop(struct scheduler *s);
+/* Position retention (core/position.h): once a day (the first run a few minutes
+ * after start), position_retention_run as writer jobs of p->max_rows rows each
+ * until it is done. p is copied; NULL or p->thin_interval_ms 0 turns it off. */
+void scheduler_set_retention(struct scheduler *s, const struct position_retention *p);
 #endif

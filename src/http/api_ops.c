@@ -1,5 +1,5 @@
-/* api_ops.c - what operators and monitoring use: /healthz, /metrics, and a small
- * landing page at / until the web application (a later issue) is served there. */
+/* api_ops.c - what operators and monitoring use: /healthz and /metrics. (The web
+ * application at / is static.c's.) */
 #include "util/base.h"
 #include "http/http_int.h"
 #include "http/metrics.h"
@@ -33,22 +33,8 @@ static int metrics(struct req *r)
     return 0;
 }
 
-static const char landing[] =
-    "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>phoihop</title></head>"
-    "<body><h1>phoihop — Hệ thống thông tin phối hợp</h1>"
-    "<p>Công an · Quân sự · Biên phòng. API: <a href=\"/api/v1/auth/me\">/api/v1</a>, "
-    "trạng thái: <a href=\"/healthz\">/healthz</a>.</p>"
-    "<p lang=\"en\">Coordination information system of the three forces. The web application "
-    "arrives in a later release; the JSON API is at /api/v1.</p></body></html>";
-
-static int root(struct req *r)
-{
-    return resp_text(r, 200, "text/html; charset=utf-8", landing, sizeof(landing) - 1);
-}
-
 const struct route api_ops_routes[] = {
     {"GET", "/healthz", healthz, ROUTE_PUBLIC, false},
     {"GET", "/metrics", metrics, ROUTE_PUBLIC, false},
-    {"GET", "/", root, ROUTE_PUBLIC, false},
     {NULL, NULL, NULL, 0, false},
 };

@@ -47,6 +47,9 @@
 #include "http/router.h"
 #include "core/session.h"
 #include "events/bus.h"
+#include "events/livepos.h"
+#include "proto/pjson.h"
+#include "util/buf.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -380,6 +383,202 @@ static void on_bus_events(h2o_multithread_receiver_t *receiver, h2o_linklist_t *
     }
 }
 
+/* ---- live positions (events/livepos.h) ------------------------------------------------ *
+ *
+ * Positions are live only: "event: position" frames carry no id, so that they
+ * never move an EventSource's Last-Event-ID (which resumes the outbox's events)
+ * and are never replayed. The hub calls api_stream_positions on the publisher's
+ * thread, which copies the fixes into one message for the loop; on the loop each
+ * fix passes when it is at least position_interval_s (by the fix's own time)
+ * after the last one of its device that passed on this loop, becomes one frame
+ * (a bus_event of topic "position", reference counted like the bus's) and goes
+ * to every live stream whose person may see it (livepos_visible). */
+
+/* Frames of one device not sent again within this many bytes of JSON: a fix is
+ * a few hundred. */
+#define SSE_POS_JSON_MAX 4096
+
+struct pos_batch {
+    h2o_multithread_message_t msg;
+    size_t n;
+    struct livepos_fix fixes[]; /* their strings follow the array */
+};
+
+/* This loop's last fix time per device: open addressing, never shrinks (one
+ * slot per device ever seen). */
+struct stream_pos_thin {
+    size_t cap, n;
+    struct pos_slot {
+        int64_t device_id, at;
+    } *slots;
+};
+
+static size_t str_size(const char *s)
+{
+    return s != NULL ? strlen(s) + 1 : 0;
+}
+
+static const char *copy_str(char **p, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = memcpy(*p, s, n);
+    *p += n;
+    return d;
+}
+
+void api_stream_positions(void *ctx, const struct livepos_fix *fixes, size_t n)
+{
+    struct http_thread *t = ctx;
+    struct pos_batch *b;
+    size_t strings = 0;
+    char *p;
+
+    if (atomic_load(&t->n_streams) == 0 || n == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        strings += str_size(fixes[i].uid) + str_size(fixes[i].callsign) +
+                   str_size(fixes[i].unit_path) + str_size(fixes[i].force) +
+                   str_size(fixes[i].source);
+    b = xmalloc(sizeof(*b) + n * sizeof(b->fixes[0]) + strings);
+    memset(&b->msg, 0, sizeof(b->msg));
+    b->n = n;
+    p = (char *)&b->fixes[n];
+    for (size_t i = 0; i < n; i++) {
+        b->fixes[i] = fixes[i];
+        b->fixes[i].uid = copy_str(&p, fixes[i].uid);
+        b->fixes[i].callsign = copy_str(&p, fixes[i].callsign);
+        b->fixes[i].unit_path = copy_str(&p, fixes[i].unit_path);
+        b->fixes[i].force = copy_str(&p, fixes[i].force);
+        b->fixes[i].source = copy_str(&p, fixes[i].source);
+    }
+    h2o_multithread_send_message(&t->pos_receiver, &b->msg);
+}
+
+static struct pos_slot *thin_slot(struct stream_pos_thin *th, int64_t device_id)
+{
+    size_t mask = th->cap - 1, i = (size_t)((uint64_t)device_id * 0x9E3779B97F4A7C15u >> 32) & mask;
+
+    while (th->slots[i].device_id != 0 && th->slots[i].device_id != device_id)
+        i = (i + 1) & mask;
+    return &th->slots[i];
+}
+
+/* Does fix f pass the thinning (and if so, remember it)? */
+static bool thin_pass(struct http_thread *t, const struct livepos_fix *f)
+{
+    struct stream_pos_thin *th = t->pos_thin;
+    int64_t interval = (int64_t)t->cfg->position_interval_s * 1000;
+    struct pos_slot *s;
+
+    if (th->n * 2 >= th->cap) { /* keep the load under a half */
+        struct stream_pos_thin old = *th;
+        th->cap = old.cap ? 2 * old.cap : 64;
+        th->n = 0;
+        th->slots = xcalloc(th->cap, sizeof(*th->slots));
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slots[i].device_id != 0) {
+                *thin_slot(th, old.slots[i].device_id) = old.slots[i];
+                th->n++;
+            }
+        free(old.slots);
+    }
+    s = thin_slot(th, f->device_id);
+    if (s->device_id != 0 && (f->at < s->at + interval || f->at <= s->at))
+        return false; /* too soon after the last one sent, or older than it */
+    if (s->device_id == 0)
+        th->n++;
+    s->device_id = f->device_id;
+    s->at = f->at;
+    return true;
+}
+
+/* The frame of fix f as a bus_event (one block, freed by the last unref), or
+ * NULL when it cannot be written. */
+static struct bus_event *position_event(const struct livepos_fix *f)
+{
+    static const char head[] = "event: position\ndata: ";
+    struct bus_event *ev;
+    struct buf json;
+    size_t l_path = str_size(f->unit_path), l_frame;
+    char *p;
+
+    buf_init(&json, SSE_POS_JSON_MAX);
+    if (pjson_fix_write(f, &json) != PH_OK) {
+        buf_release(&json);
+        return NULL;
+    }
+    l_frame = sizeof(head) - 1 + json.len + 2;
+    ev = xmalloc(sizeof(*ev) + l_path + l_frame + 1);
+    memset(ev, 0, sizeof(*ev));
+    p = (char *)(ev + 1);
+    ev->at = f->at;
+    ev->topic = "position";
+    ev->item_kind = "device";
+    ev->item_id = f->device_id;
+    ev->access.kind = ITEM_OPERATIONAL;
+    ev->access.classification = CLEARANCE_UNCLASSIFIED;
+    ev->access.owner_path = copy_str(&p, f->unit_path);
+    ev->sse = p;
+    memcpy(p, head, sizeof(head) - 1);
+    memcpy(p + sizeof(head) - 1, json.data, json.len);
+    memcpy(p + sizeof(head) - 1 + json.len, "\n\n", 3);
+    ev->sse_len = l_frame;
+    ev->refs = 1;
+    buf_release(&json);
+    return ev;
+}
+
+static void on_position_fixes(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    struct http_thread *t = H2O_STRUCT_FROM_MEMBER(struct http_thread, pos_receiver, receiver);
+
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *msg =
+            H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        struct pos_batch *b = H2O_STRUCT_FROM_MEMBER(struct pos_batch, msg, msg);
+        h2o_linklist_t *node, *next;
+
+        h2o_linklist_unlink(&msg->link);
+        for (size_t i = 0; i < b->n && !h2o_linklist_is_empty(&t->streams); i++) {
+            const struct livepos_fix *f = &b->fixes[i];
+            struct bus_event *ev;
+            if (!thin_pass(t, f) || (ev = position_event(f)) == NULL)
+                continue;
+            for (node = t->streams.next; node != &t->streams; node = node->next) {
+                struct sse_stream *s = H2O_STRUCT_FROM_MEMBER(struct sse_stream, link, node);
+                if (s->is_replaying || s->is_closing)
+                    continue;
+                /* As for the bus's events: a revoked session gets nothing more. */
+                if (!session_still_valid(s, time_now_ms())) {
+                    drop_queue(s);
+                    continue;
+                }
+                if (!livepos_visible(&s->user, f))
+                    continue;
+                bus_event_ref(ev);
+                push_event(s, ev, true);
+            }
+            bus_event_unref(ev);
+        }
+        for (node = t->streams.next; node != &t->streams; node = next) {
+            struct sse_stream *s = H2O_STRUCT_FROM_MEMBER(struct sse_stream, link, node);
+            next = node->next; /* flush may end s */
+            flush(s);
+        }
+        free(b);
+    }
+}
+
+void api_stream_loop_free(struct http_thread *t)
+{
+    if (t->pos_thin != NULL)
+        free(t->pos_thin->slots);
+    free(t->pos_thin);
+    t->pos_thin = NULL;
+}
+
 /* ---- heartbeats and sessions ------------------------------------------------------- */
 
 /* Read the caller again from the token (a new arena replaces the old one). PH_EAUTH
@@ -591,6 +790,8 @@ void api_stream_loop_init(struct http_thread *t)
     h2o_linklist_init_anchor(&t->streams);
     h2o_timeout_init(t->ctx.loop, &t->stream_heartbeat, (uint64_t)heartbeat_ms);
     h2o_multithread_register_receiver(t->queue, &t->stream_receiver, on_bus_events);
+    t->pos_thin = xcalloc(1, sizeof(*t->pos_thin));
+    h2o_multithread_register_receiver(t->queue, &t->pos_receiver, on_position_fixes);
 }
 
 void api_stream_close_all(struct http_thread *t)

@@ -45,6 +45,12 @@ struct http_thread {
     h2o_linklist_t streams;
     h2o_timeout_t stream_heartbeat;
     atomic_int n_streams; /* read by the bus thread: post nothing to a loop without */
+    /* Live positions (events/livepos.h): the hub (shared), the fixes it posts to
+     * this loop, and the time of the last fix sent per device (api_stream.c thins
+     * the "position" events to one per device per --position-interval). */
+    struct livepos *livepos;
+    h2o_multithread_receiver_t pos_receiver;
+    struct stream_pos_thin *pos_thin;
 };
 
 /* Our view of one request; lives in the h2o request's pool. */
@@ -81,4 +87,9 @@ void api_stream_deliver(void *ctx, struct bus_event *const *evs, size_t n);
 void api_stream_close_all(struct http_thread *t);
 void api_stream_query_token(struct req *r);
 void api_stream_stats(uint64_t *clients, uint64_t *events);
+/* Live positions: the hub's subscriber, one per loop with ctx t (any thread);
+ * free the loop's thinning state (after the loop stopped). */
+struct livepos_fix;
+void api_stream_positions(void *ctx, const struct livepos_fix *fixes, size_t n);
+void api_stream_loop_free(struct http_thread *t);
 #endif

@@ -2,12 +2,14 @@
  * Each loop thread writes only its own struct with relaxed atomics; the scrape
  * reads them all. Status codes outside the list count as "other". */
 #include "util/base.h"
+#include <pthread.h>
 #include <stdatomic.h>
 #include "http/http_int.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "core/writer.h"
 #include "events/scheduler.h"
+#include "net/cot_server.h"
 #include "store/store.h"
 #include "util/mem.h"
 
@@ -29,6 +31,10 @@ struct metrics_thread {
 
 static struct metrics_thread **all;
 static int n_all;
+/* The CoT listener, under cot_mu: it stops (and is freed) while the loops still
+ * answer /metrics. */
+static pthread_mutex_t cot_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct cot_server *cot;
 
 struct metrics_thread *metrics_thread_new(void)
 {
@@ -44,6 +50,13 @@ void metrics_register(struct metrics_thread **threads, int n)
 {
     all = threads;
     n_all = n;
+}
+
+void metrics_register_cot(struct cot_server *s)
+{
+    pthread_mutex_lock(&cot_mu);
+    cot = s;
+    pthread_mutex_unlock(&cot_mu);
 }
 
 static size_t status_slot(int status)
@@ -153,5 +166,10 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
             "# HELP phoihop_deadlines_marked_total Deadlines found missed: incident stages, bulletin acknowledgements and periodic bulletins not sent.\n"
             "# TYPE phoihop_deadlines_marked_total counter\nphoihop_deadlines_marked_total %llu\n",
             (unsigned long long)runs, (unsigned long long)marked);
+    if (rc == PH_OK) {
+        pthread_mutex_lock(&cot_mu);
+        rc = cot_server_metrics(cot, b); /* nothing when CoT is off */
+        pthread_mutex_unlock(&cot_mu);
+    }
     return rc;
 }

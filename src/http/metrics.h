@@ -14,6 +14,10 @@ void metrics_thread_free(struct metrics_thread *m);
 void metrics_observe(struct metrics_thread *m, int route_index, int status, uint64_t duration_ns);
 /* Register every loop's counters for the exposition (called at start-up). */
 void metrics_register(struct metrics_thread **threads, int n);
+/* The CoT listener whose counters the exposition adds (net/cot_server.h); NULL
+ * before it stops: once this returns no scrape reads the old one. */
+struct cot_server;
+void metrics_register_cot(struct cot_server *s);
 /* Write the exposition of all threads' counters into b. */
 ph_err metrics_render(struct http_thread *t, struct buf *b) __attribute__((warn_unused_result));
 #endif

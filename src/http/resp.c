@@ -16,6 +16,7 @@ static const char *reason(int status)
     case 200: return "OK";
     case 201: return "Created";
     case 204: return "No Content";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -147,6 +148,23 @@ int resp_error_raw(struct req *r, int status, const char *code, const char *mess
     json_t *o = json_object();
     json_object_set_new(o, "error", e);
     return resp_json(r, status, o);
+}
+
+int resp_error_extra(struct req *r, ph_err rc, const char *field, const char *message_en,
+                     const char *message_vi, json_t *extra)
+{
+    const char *message = wants_english(r) ? message_en : message_vi;
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(err_code(rc)));
+    json_object_set_new(e, "message", json_string(message));
+    if (field != NULL)
+        json_object_set_new(e, "field", json_string(field));
+    if (json_is_object(extra))
+        json_object_update_missing(e, extra);
+    json_decref(extra);
+    json_t *o = json_object();
+    json_object_set_new(o, "error", e);
+    return resp_json(r, err_http_status(rc), o);
 }
 
 int resp_error(struct req *r, ph_err rc, const char *field)

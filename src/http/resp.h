@@ -20,6 +20,11 @@ int resp_error(struct req *r, ph_err rc, const char *field);
  * Vietnamese as the client's Accept-Language prefers (Vietnamese by default). */
 int resp_error_raw(struct req *r, int status, const char *code, const char *message_en,
                    const char *message_vi, const char *field);
+/* The error for rc with its own message (English and Vietnamese) and more
+ * members for "error" (extra: an object, stolen, may be NULL; "code", "message"
+ * and "field" stay ours), e.g. the operation a conflict is with. */
+int resp_error_extra(struct req *r, ph_err rc, const char *field, const char *message_en,
+                     const char *message_vi, json_t *extra);
 /* Add a response header (value copied into the request's pool). */
 void resp_header(struct req *r, const char *name, const char *value);
 /* The request's path as the access log may show it: the value of every

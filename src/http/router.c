@@ -11,11 +11,18 @@ extern const struct route api_incident_routes[], api_rule_routes[], api_stats_ro
 extern const struct route api_stream_routes[];
 extern const struct route api_attachment_routes[];
 extern const struct route api_bulletin_routes[];
+extern const struct route api_static_routes[];
+extern const struct route api_position_routes[];
+extern const struct route api_operation_routes[];
+extern const struct route api_message_routes[];
 
 static const struct route *const route_tables[] = {
     api_ops_routes, api_auth_routes, api_area_routes, api_unit_routes, api_person_routes,
     api_category_routes, api_incident_routes, api_rule_routes, api_stats_routes,
     api_stream_routes, api_attachment_routes, api_bulletin_routes,
+    api_static_routes, /* the web application (static.c) */
+    api_position_routes, api_operation_routes,
+    api_message_routes,
 };
 
 static const struct route *routes[ROUTER_MAX_ROUTES];
@@ -47,6 +54,12 @@ static bool match_path(const char *pattern, const char *path, size_t len, struct
     const char *p = pattern, *s = path, *end = path + len;
     int n = 0;
     while (*p && s < end) {
+        /* A final "*" takes the rest of the path, at least one byte of it. */
+        if (p[0] == '*' && p[1] == '\0') {
+            if (r != NULL)
+                r->n_params = n;
+            return true;
+        }
         if (*p == ':') {
             const char *name = ++p;
             while (*p && *p != '/')

@@ -24,7 +24,8 @@ enum route_body {
 
 struct route {
     const char *method;  /* "GET", "POST", "PATCH", "DELETE" */
-    const char *pattern; /* segments; ":name" captures one segment */
+    const char *pattern; /* segments; ":name" captures one segment; a final "*"
+                          * matches the rest of the path (one byte or more) */
     int (*handler)(struct req *r);
     enum route_auth auth;
     enum route_body json_body; /* what body it takes (the name is from when JSON was all) */

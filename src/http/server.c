@@ -27,7 +27,9 @@
 #include "core/workpool.h"
 #include "core/writer.h"
 #include "events/bus.h"
+#include "events/livepos.h"
 #include "events/scheduler.h"
+#include "net/cot_server.h"
 #include "security/password.h"
 #include "store/store.h"
 #include "util/limits.h"
@@ -377,6 +379,8 @@ int http_serve(const struct http_config *cfg)
     struct workpool *pool = NULL;
     struct bus *bus = NULL;
     struct scheduler *sched = NULL;
+    struct cot_server *cot = NULL; /* the CoT listener: started last, stopped first */
+    struct livepos *livepos = livepos_create(); /* committed positions to the live feeds */
     struct http_thread *threads = loop_threads = xcalloc((size_t)nthreads, sizeof(*threads));
     struct metrics_thread **mt = xcalloc((size_t)nthreads, sizeof(*mt));
     int *fds = xcalloc((size_t)nthreads, sizeof(*fds));
@@ -422,6 +426,7 @@ int http_serve(const struct http_config *cfg)
         log_error("http: cannot start the deadline scheduler on %s", cfg->dsn);
         goto out;
     }
+    scheduler_set_retention(sched, &cfg->retention);
     if (workpool_start(cfg->workers > 0 ? cfg->workers : 2, 1024, &pool) != PH_OK)
         goto out;
     if (open_listeners(cfg->listen, nthreads, fds, bound, sizeof(bound)) != PH_OK) {
@@ -455,11 +460,23 @@ int http_serve(const struct http_config *cfg)
         t->auth = auth_cache_new();
         t->metrics = mt[i] = metrics_thread_new();
         t->cfg = cfg;
+        t->livepos = livepos;
     }
     metrics_register(mt, nthreads);
     /* One subscription per loop; a loop without streams is skipped by it. */
     for (int i = 0; i < nthreads; i++)
         bus_subscribe(bus, api_stream_deliver, &threads[i]);
+    for (int i = 0; i < nthreads; i++)
+        livepos_subscribe(livepos, api_stream_positions, &threads[i]);
+    /* CoT after the writer, the bus and the hub it uses; its "cot listening" lines
+     * come before ours. No address at all: --no-cot. */
+    if (cfg->cot.listen != NULL || cfg->cot.udp_listen != NULL || cfg->cot.tls_listen != NULL) {
+        if (cot_server_start(&cfg->cot, cfg->dsn, writer, bus, livepos, &cot) != PH_OK) {
+            log_error("http: cannot start the CoT listener");
+            goto out;
+        }
+        metrics_register_cot(cot);
+    }
 
     pthread_barrier_t ready;
     pthread_barrier_init(&ready, NULL, (unsigned)nthreads + 1);
@@ -476,6 +493,10 @@ int http_serve(const struct http_config *cfg)
     int sig = 0;
     sigwait(&sigs, &sig);
     log_info("http: signal %d, shutting down", sig);
+    /* TAK clients first: their last reports go to the writer, which still runs. */
+    metrics_register_cot(NULL);
+    cot_server_stop(cot);
+    cot = NULL;
     /* Stop accepting and refuse new writes, but keep the loops running until every
      * write already submitted has committed and been answered (or a deadline). */
     http_async_drain();
@@ -505,6 +526,7 @@ int http_serve(const struct http_config *cfg)
         pthread_join(tids[i], NULL);
     status = 0;
 out:
+    cot_server_stop(cot); /* after a failed start; done already otherwise */
     stop_bus(writer, &bus); /* after a failed start; done already otherwise */
     scheduler_stop(sched);
     /* Workers and the writer finish what is queued before they stop. */
@@ -512,6 +534,9 @@ out:
         workpool_stop(pool);
     if (writer)
         writer_stop(writer);
+    for (int i = 0; i < started; i++)
+        api_stream_loop_free(&threads[i]);
+    livepos_destroy(livepos);
     for (int i = 0; i < nthreads; i++) {
         store_close(threads[i].st);
         auth_cache_free(threads[i].auth);

@@ -3,7 +3,9 @@
 #ifndef PH_HTTP_SERVER_H
 #define PH_HTTP_SERVER_H
 #include <stdbool.h>
+#include "core/position.h"
 #include "core/session.h"
+#include "net/cot_server.h"
 
 struct http_config {
     const char *dsn;     /* database: "sqlite:PATH" or PATH */
@@ -12,10 +14,14 @@ struct http_config {
     int workers;         /* argon2id worker threads; 0: 2 */
     bool access_log;     /* one log line per request */
     struct session_config session; /* login throttling, lock-out, session lifetime */
+    int position_interval_s; /* live feed: at most one "position" per device this often; 0: every fix */
+    struct position_retention retention; /* the scheduler's daily run (core/position.h) */
+    struct cot_config cot; /* the CoT listener (net/cot_server.h); no address given: off */
 };
 
 /* Serve until SIGINT or SIGTERM. Once listening, prints exactly one line
- * "phoihop: listening on http://HOST:PORT" to stdout and flushes it (tests read the
+ * "phoihop: listening on http://HOST:PORT" to stdout and flushes it, after the CoT
+ * listener's "phoihop: cot listening on ..." lines when it runs (tests read the
  * port from it). Returns 0 after a clean shutdown, 1 when it could not start. */
 int http_serve(const struct http_config *cfg);
 #endif

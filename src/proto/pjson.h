@@ -134,4 +134,54 @@ ph_err pjson_apply_bulletin_schedule(json_t *obj, struct arena *a, struct bullet
 /* An acknowledgement body: {"unit_id"?: id or null, "note"?: string or null}. */
 ph_err pjson_apply_bulletin_ack(json_t *obj, struct arena *a, int64_t *unit_id, const char **note,
                                 const char **field) __attribute__((warn_unused_result));
+/* ---- devices and positions (pjson_position.c) ------------------------------------- */
+struct device;
+struct livepos_fix;
+struct position_report;
+struct position_track;
+struct buf;
+
+/* A batch {"positions": [...]} of at most max reports into (*reports)[0..*n)
+ * (in a; source POSITION_SOURCE_API). (*bad)[i] is NULL for a report that
+ * decoded, else the member at fault ("positions" when it is not an object): it
+ * is refused alone. The whole body: PH_EPARSE when "positions" is not an array,
+ * PH_EINVAL when it is empty or another member is there (*field names it),
+ * PH_ETOOBIG over max. */
+ph_err pjson_position_batch(json_t *obj, struct arena *a, size_t max, struct position_report **reports,
+                            const char ***bad, size_t *n, const char **field) __attribute__((warn_unused_result));
+/* A device, its latest position as "last" (null before the first). */
+json_t *pjson_device(const struct device *d);
+/* Apply the members of a device request ("uid" only when creating). */
+ph_err pjson_apply_device(json_t *obj, struct arena *a, struct device *inout, bool creating,
+                          const char **field) __attribute__((warn_unused_result));
+/* The latest positions as a GeoJSON FeatureCollection of Points. */
+json_t *pjson_positions_latest(const struct device *items, size_t n);
+/* An operation's tracks as a GeoJSON FeatureCollection (one LineString, or Point,
+ * per device; "times" in UTC ms), appended to out. */
+ph_err pjson_track_write(int64_t operation_id, const struct position_track *tracks, size_t n,
+                         struct buf *out) __attribute__((warn_unused_result));
+/* A live fix as the JSON object of an SSE "position" event, appended to out. */
+ph_err pjson_fix_write(const struct livepos_fix *f, struct buf *out) __attribute__((warn_unused_result));
+/* ---- field messages and incident drafts (pjson_message.c) ----------------------- */
+struct message;
+struct incident_draft;
+
+/* A message: times RFC 3339, "location": {"lat","lon"} or null, ids of nothing
+ * (no device, no addressee) null. */
+json_t *pjson_message(const struct message *m);
+/* A draft: its marker (uid, cot_type, title, remarks, at, "location"), who
+ * dropped it, and its decision (status, incident_id, dismiss_reason). */
+json_t *pjson_incident_draft(const struct incident_draft *d);
+/* A send request: room, to_unit_id, to_person_id, text, location, uid,
+ * from_callsign (each may be null but text); read-only members are ignored,
+ * unknown ones are PH_EINVAL naming them. */
+ph_err pjson_apply_message(json_t *obj, struct arena *a, struct message *inout,
+                           const char **field) __attribute__((warn_unused_result));
+/* A marker posted through the API: uid, cot_type, title, remarks, at,
+ * "location" {"lat","lon"} (not null). */
+ph_err pjson_apply_incident_draft(json_t *obj, struct arena *a, struct incident_draft *inout,
+                                  const char **field) __attribute__((warn_unused_result));
+/* A dismissal body: {"reason": string} (*reason NULL when absent or null). */
+ph_err pjson_apply_draft_dismiss(json_t *obj, struct arena *a, const char **reason,
+                                 const char **field) __attribute__((warn_unused_result));
 #endif

@@ -116,6 +116,8 @@ json_t *pjson_incident(const struct incident *inc, bool with_recipients)
     json_object_set_new(o, "version", json_integer(inc->version));
     json_object_set_new(o, "created_at", pjson_time(inc->created_at));
     json_object_set_new(o, "updated_at", pjson_time(inc->updated_at));
+    json_object_set_new(o, "operation_id", id_or_null(inc->operation_id));
+    json_object_set_new(o, "operation_log_id", id_or_null(inc->operation_log_id));
     if (with_recipients) {
         json_t *arr = json_array();
         for (size_t i = 0; i < inc->n_recipients; i++)
@@ -448,6 +450,8 @@ ph_err pjson_incident_write(const struct incident *inc, bool with_recipients, st
     jw_int_member(&w, "version", inc->version);
     jw_time_member(&w, "created_at", inc->created_at);
     jw_time_member(&w, "updated_at", inc->updated_at);
+    jw_id_member(&w, "operation_id", inc->operation_id);
+    jw_id_member(&w, "operation_log_id", inc->operation_log_id);
     if (with_recipients) {
         jw_key(&w, "recipients");
         jw_open(&w, "[");
@@ -615,6 +619,8 @@ static const struct pjson_member incident_members[] = {
     PJSON_M_READ_ONLY("created_by"),
     PJSON_M_READ_ONLY("created_at"),
     PJSON_M_READ_ONLY("updated_at"),
+    PJSON_M_READ_ONLY("operation_id"),
+    PJSON_M_READ_ONLY("operation_log_id"),
 };
 
 static const struct pjson_member rule_members[] = {

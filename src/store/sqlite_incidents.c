@@ -110,8 +110,10 @@ static int bind_scope(struct arena *ar, sqlite3_stmt *stmt, const struct inciden
     "AND cr.unit_id IS NOT i.lead_unit_id ORDER BY cr.sent_at, cr.unit_id)), "                     \
     "(SELECT group_concat(unit_id, ' ') FROM (SELECT cr.unit_id FROM incident_recipients AS cr "   \
     "WHERE cr.incident_id = i.id AND cr.role = 'informed' ORDER BY cr.sent_at, "                   \
-    "cr.unit_id)), " OVERDUE_EXPR
-#define INCIDENT_NCOLS 38
+    "cr.unit_id)), " OVERDUE_EXPR ", "                                                             \
+    "(SELECT ol.operation_id FROM operation_log AS ol WHERE ol.incident_id = i.id), "             \
+    "(SELECT ol.id FROM operation_log AS ol WHERE ol.incident_id = i.id)"
+#define INCIDENT_NCOLS 40
 #define INCIDENT_JOINS                                                                             \
     " LEFT JOIN categories AS c ON c.id = i.category_id LEFT JOIN units AS lu "                    \
     "ON lu.id = i.lead_unit_id LEFT JOIN units AS ru ON ru.id = i.reporting_unit_id"
@@ -172,6 +174,8 @@ static void read_incident_cols(struct arena *ar, sqlite3_stmt *stmt, struct inci
     out->informed_unit_ids =
         store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 36), &out->n_informed);
     out->overdue = sqlite3_column_int(stmt, 37) != 0;
+    out->operation_id = sqlite3_column_int64(stmt, 38);
+    out->operation_log_id = sqlite3_column_int64(stmt, 39);
 }
 
 static void read_incident(struct arena *ar, sqlite3_stmt *stmt, void *row)

@@ -165,6 +165,66 @@ enum sq_stmt {
     SQ_SCHEDULE_UNITS_ADD,
     SQ_SCHEDULE_FORCES_CLEAR,
     SQ_SCHEDULE_FORCES_ADD,
+    /* sqlite_positions.c: devices, positions, retention */
+    SQ_DEVICE_INSERT,
+    SQ_DEVICE_UPDATE,
+    SQ_DEVICE_EXISTS,
+    SQ_DEVICE_GET,
+    SQ_DEVICE_GET_BY_UID,
+    SQ_DEVICE_LIST,
+    SQ_DEVICE_LATEST,
+    SQ_DEVICE_OF_PERSON,
+    SQ_DEVICE_SET_CALLSIGN,
+    SQ_DEVICE_SET_LAST,
+    SQ_POSITION_INSERT,
+    SQ_POSITION_RANGE,
+    SQ_POSITION_FIRST,
+    SQ_RETENTION_GET,
+    SQ_RETENTION_PUT,
+    SQ_RETENTION_DEVICES,
+    SQ_RETENTION_INTERVALS,
+    SQ_POSITION_DELETE_AT,
+    SQ_POSITION_EXPIRE,
+    /* sqlite_operations.c, sqlite_assets.c: operations, their links and log, assets */
+    SQ_ASSET_INSERT,
+    SQ_ASSET_UPDATE,
+    SQ_ASSET_EXISTS,
+    SQ_ASSET_GET,
+    SQ_ASSET_LIST,
+    SQ_OPERATION_INSERT,
+    SQ_OPERATION_UPDATE,
+    SQ_OPERATION_EXISTS,
+    SQ_OPERATION_GET,
+    SQ_OPERATION_LIST,
+    SQ_OPERATION_UNITS_OF,
+    SQ_OPERATION_UNITS_PAGE,
+    SQ_OPERATION_UNIT_PATH,
+    SQ_OPERATION_LINKS_CLEAR_UNITS,
+    SQ_OPERATION_LINKS_CLEAR_PEOPLE,
+    SQ_OPERATION_LINKS_CLEAR_ASSETS,
+    SQ_OPERATION_LINKS_CLEAR_AREAS,
+    SQ_OPERATION_UNIT_ADD,
+    SQ_OPERATION_PERSON_ADD,
+    SQ_OPERATION_ASSET_ADD,
+    SQ_OPERATION_AREA_ADD,
+    SQ_OPERATION_PERSON_CONFLICT,
+    SQ_OPERATION_ASSET_CONFLICT,
+    SQ_OPERATION_LOG_INSERT,
+    SQ_OPERATION_LOG_GET,
+    SQ_OPERATION_LOG_LIST,
+    SQ_OPERATION_SUMMARY,
+    SQ_OPERATION_COVERAGE,
+    /* sqlite_messages.c */
+    SQ_MESSAGE_INSERT,
+    SQ_MESSAGE_FIND,
+    SQ_MESSAGE_GET,
+    SQ_MESSAGE_LIST,
+    SQ_DRAFT_INSERT,
+    SQ_DRAFT_UPDATE,
+    SQ_DRAFT_EXISTS,
+    SQ_DRAFT_GET,
+    SQ_DRAFT_FIND,
+    SQ_DRAFT_LIST,
     SQ_COUNT
 };
 
@@ -503,4 +563,86 @@ ph_err store_sq_bulletin_schedule_list(struct store *st, struct arena *ar, int64
                                        bool *has_more);
 ph_err store_sq_bulletin_schedule_active(struct store *st, struct arena *ar,
                                          struct bulletin_schedule **items, size_t *n);
+/* The ops of sqlite_positions.c. */
+ph_err store_sq_device_insert(struct store *st, const struct device *d, const char *search_folded,
+                              int64_t *id);
+ph_err store_sq_device_update(struct store *st, const struct device *d, const char *search_folded);
+ph_err store_sq_device_get(struct store *st, struct arena *ar, int64_t id, struct device *out);
+ph_err store_sq_device_get_by_uid(struct store *st, struct arena *ar, const char *uid,
+                                  struct device *out);
+ph_err store_sq_device_list(struct store *st, struct arena *ar, const struct device_filter *f,
+                            const char *path, const char *scope_path, struct device **items,
+                            size_t *n, bool *has_more);
+ph_err store_sq_device_latest(struct store *st, struct arena *ar, int64_t since,
+                              const char *scope_path, struct device **items, size_t *n);
+ph_err store_sq_device_of_people(struct store *st, struct arena *ar, const int64_t *people,
+                                 size_t n_people, struct device **items, size_t *n);
+ph_err store_sq_device_set_callsign(struct store *st, int64_t id, const char *callsign,
+                                    const char *search_folded);
+ph_err store_sq_device_set_last(struct store *st, int64_t id, const struct position_point *p);
+ph_err store_sq_position_insert(struct store *st, int64_t device_id,
+                                const struct position_point *p, bool *stored);
+ph_err store_sq_position_range(struct store *st, struct arena *ar, int64_t device_id, int64_t from,
+                               int64_t to, int limit, struct position_point **items, size_t *n);
+ph_err store_sq_position_first(struct store *st, int64_t device_id, int64_t from, int64_t *at);
+ph_err store_sq_retention_get(struct store *st, struct store_retention *out);
+ph_err store_sq_retention_put(struct store *st, const struct store_retention *r);
+ph_err store_sq_retention_devices(struct store *st, struct arena *ar, int64_t after_id, int limit,
+                                  int64_t **ids, int64_t **person_ids, size_t *n);
+ph_err store_sq_retention_intervals(struct store *st, struct arena *ar, int64_t person_id,
+                                    int64_t from, int64_t end, struct store_interval **items,
+                                    size_t *n);
+ph_err store_sq_position_delete_at(struct store *st, int64_t device_id, const int64_t *ats,
+                                   size_t n);
+ph_err store_sq_position_expire(struct store *st, int64_t device_id, int64_t before, int limit,
+                                int *deleted);
+
+/* The ops of sqlite_assets.c and sqlite_operations.c. */
+ph_err store_sq_asset_insert(struct store *st, const struct asset *a, const char *name_folded,
+                             int64_t *id);
+ph_err store_sq_asset_update(struct store *st, const struct asset *a, const char *name_folded);
+ph_err store_sq_asset_get(struct store *st, struct arena *ar, int64_t id, struct asset *out);
+ph_err store_sq_asset_list(struct store *st, struct arena *ar, const struct asset_filter *f,
+                           struct asset **items, size_t *n, bool *has_more);
+ph_err store_sq_operation_insert(struct store *st, const struct operation *o,
+                                 const char *title_folded, int64_t *id);
+ph_err store_sq_operation_update(struct store *st, const struct operation *o,
+                                 const char *title_folded, bool links);
+ph_err store_sq_operation_get(struct store *st, struct arena *ar, int64_t id,
+                              struct operation *out);
+ph_err store_sq_operation_list(struct store *st, struct arena *ar, const struct operation_filter *f,
+                               struct operation **items, size_t *n, bool *has_more);
+ph_err store_sq_operation_conflict(struct store *st, bool is_assets, const int64_t *ids, size_t n,
+                                   int64_t exclude_id, int64_t start, int64_t end, int64_t now,
+                                   int64_t *which, int64_t *operation_id);
+ph_err store_sq_operation_log_insert(struct store *st, const struct operation_log_entry *e,
+                                     int64_t *id);
+ph_err store_sq_operation_log_get(struct store *st, struct arena *ar, int64_t id,
+                                  struct operation_log_entry *out);
+ph_err store_sq_operation_log_list(struct store *st, struct arena *ar, int64_t operation_id,
+                                   int64_t after_id, int limit, struct operation_log_entry **items,
+                                   size_t *n, bool *has_more);
+ph_err store_sq_operation_summary(struct store *st, int64_t operation_id,
+                                  struct operation_summary *out);
+ph_err store_sq_operation_coverage_rows(struct store *st, struct arena *ar,
+                                        const struct coverage_query *q,
+                                        const struct incident_scope *scope,
+                                        struct store_coverage_row **items, size_t *n);
+/* The ops of sqlite_messages.c: field messages and incident drafts. */
+ph_err store_sq_message_insert(struct store *st, const struct message *m, int64_t *id);
+ph_err store_sq_message_find(struct store *st, int64_t from_person_id, int64_t from_device_id,
+                             const char *uid, int64_t *id);
+ph_err store_sq_message_get(struct store *st, struct arena *ar, int64_t id, struct message *out);
+ph_err store_sq_message_list(struct store *st, struct arena *ar, const struct message_filter *f,
+                             const char *scope_path, int64_t person_id, bool is_admin,
+                             struct message **items, size_t *n, bool *has_more);
+ph_err store_sq_draft_insert(struct store *st, const struct incident_draft *d, int64_t *id);
+ph_err store_sq_draft_update(struct store *st, const struct incident_draft *d);
+ph_err store_sq_draft_get(struct store *st, struct arena *ar, int64_t id,
+                          struct incident_draft *out);
+ph_err store_sq_draft_find(struct store *st, struct arena *ar, int64_t device_id,
+                           int64_t person_id, const char *uid, struct incident_draft *out);
+ph_err store_sq_draft_list(struct store *st, struct arena *ar, const char *status,
+                           const char *scope_path, int64_t before_id, int limit,
+                           struct incident_draft **items, size_t *n, bool *has_more);
 #endif

@@ -546,3 +546,231 @@ ph_err store_attachment_get(struct store *st, struct arena *ar, int64_t incident
 {
     return st->ops->attachment_get(st, ar, incident_id, id, out, data, len);
 }
+
+/* ---- devices and positions (core/position.h) ---- */
+
+ph_err store_device_insert(struct store *st, const struct device *d, const char *search_folded,
+                           int64_t *id)
+{
+    return st->ops->device_insert(st, d, search_folded, id);
+}
+
+ph_err store_device_update(struct store *st, const struct device *d, const char *search_folded)
+{
+    return st->ops->device_update(st, d, search_folded);
+}
+
+ph_err store_device_get(struct store *st, struct arena *ar, int64_t id, struct device *out)
+{
+    return st->ops->device_get(st, ar, id, out);
+}
+
+ph_err store_device_get_by_uid(struct store *st, struct arena *ar, const char *uid, struct device *out)
+{
+    return st->ops->device_get_by_uid(st, ar, uid, out);
+}
+
+ph_err store_device_list(struct store *st, struct arena *ar, const struct device_filter *f, const char *path,
+                         const char *scope_path, struct device **items, size_t *n, bool *has_more)
+{
+    return st->ops->device_list(st, ar, f, path, scope_path, items, n, has_more);
+}
+
+ph_err store_device_latest(struct store *st, struct arena *ar, int64_t since, const char *scope_path,
+                           struct device **items, size_t *n)
+{
+    return st->ops->device_latest(st, ar, since, scope_path, items, n);
+}
+
+ph_err store_device_of_people(struct store *st, struct arena *ar, const int64_t *people, size_t n_people,
+                              struct device **items, size_t *n)
+{
+    return st->ops->device_of_people(st, ar, people, n_people, items, n);
+}
+
+ph_err store_device_set_callsign(struct store *st, int64_t id, const char *callsign, const char *search_folded)
+{
+    return st->ops->device_set_callsign(st, id, callsign, search_folded);
+}
+
+ph_err store_device_set_last(struct store *st, int64_t id, const struct position_point *p)
+{
+    return st->ops->device_set_last(st, id, p);
+}
+
+ph_err store_position_insert(struct store *st, int64_t device_id, const struct position_point *p, bool *stored)
+{
+    return st->ops->position_insert(st, device_id, p, stored);
+}
+
+ph_err store_position_range(struct store *st, struct arena *ar, int64_t device_id, int64_t from, int64_t to,
+                            int limit, struct position_point **items, size_t *n)
+{
+    return st->ops->position_range(st, ar, device_id, from, to, limit, items, n);
+}
+
+ph_err store_position_first(struct store *st, int64_t device_id, int64_t from, int64_t *at)
+{
+    return st->ops->position_first(st, device_id, from, at);
+}
+
+ph_err store_retention_get(struct store *st, struct store_retention *out)
+{
+    return st->ops->retention_get(st, out);
+}
+
+ph_err store_retention_put(struct store *st, const struct store_retention *r)
+{
+    return st->ops->retention_put(st, r);
+}
+
+ph_err store_retention_devices(struct store *st, struct arena *ar, int64_t after_id, int limit, int64_t **ids,
+                               int64_t **person_ids, size_t *n)
+{
+    return st->ops->retention_devices(st, ar, after_id, limit, ids, person_ids, n);
+}
+
+ph_err store_retention_intervals(struct store *st, struct arena *ar, int64_t person_id, int64_t from,
+                                 int64_t end, struct store_interval **items, size_t *n)
+{
+    return st->ops->retention_intervals(st, ar, person_id, from, end, items, n);
+}
+
+ph_err store_position_delete_at(struct store *st, int64_t device_id, const int64_t *ats, size_t n)
+{
+    return st->ops->position_delete_at(st, device_id, ats, n);
+}
+
+ph_err store_position_expire(struct store *st, int64_t device_id, int64_t before, int limit, int *deleted)
+{
+    return st->ops->position_expire(st, device_id, before, limit, deleted);
+}
+
+/* ---- operations and assets (core/operation.h) ---- */
+
+ph_err store_asset_insert(struct store *st, const struct asset *a, const char *name_folded, int64_t *id)
+{
+    return st->ops->asset_insert(st, a, name_folded, id);
+}
+
+ph_err store_asset_update(struct store *st, const struct asset *a, const char *name_folded)
+{
+    return st->ops->asset_update(st, a, name_folded);
+}
+
+ph_err store_asset_get(struct store *st, struct arena *ar, int64_t id, struct asset *out)
+{
+    return st->ops->asset_get(st, ar, id, out);
+}
+
+ph_err store_asset_list(struct store *st, struct arena *ar, const struct asset_filter *f, struct asset **items,
+                        size_t *n, bool *has_more)
+{
+    return st->ops->asset_list(st, ar, f, items, n, has_more);
+}
+
+ph_err store_operation_insert(struct store *st, const struct operation *o, const char *title_folded, int64_t *id)
+{
+    return st->ops->operation_insert(st, o, title_folded, id);
+}
+
+ph_err store_operation_update(struct store *st, const struct operation *o, const char *title_folded, bool links)
+{
+    return st->ops->operation_update(st, o, title_folded, links);
+}
+
+ph_err store_operation_get(struct store *st, struct arena *ar, int64_t id, struct operation *out)
+{
+    return st->ops->operation_get(st, ar, id, out);
+}
+
+ph_err store_operation_list(struct store *st, struct arena *ar, const struct operation_filter *f,
+                            struct operation **items, size_t *n, bool *has_more)
+{
+    return st->ops->operation_list(st, ar, f, items, n, has_more);
+}
+
+ph_err store_operation_conflict(struct store *st, bool is_assets, const int64_t *ids, size_t n, int64_t exclude_id,
+                                int64_t start, int64_t end, int64_t now, int64_t *which, int64_t *operation_id)
+{
+    return st->ops->operation_conflict(st, is_assets, ids, n, exclude_id, start, end, now, which, operation_id);
+}
+
+ph_err store_operation_log_insert(struct store *st, const struct operation_log_entry *e, int64_t *id)
+{
+    return st->ops->operation_log_insert(st, e, id);
+}
+
+ph_err store_operation_log_get(struct store *st, struct arena *ar, int64_t id, struct operation_log_entry *out)
+{
+    return st->ops->operation_log_get(st, ar, id, out);
+}
+
+ph_err store_operation_log_list(struct store *st, struct arena *ar, int64_t operation_id, int64_t after_id,
+                                int limit, struct operation_log_entry **items, size_t *n, bool *has_more)
+{
+    return st->ops->operation_log_list(st, ar, operation_id, after_id, limit, items, n, has_more);
+}
+
+ph_err store_operation_summary(struct store *st, int64_t operation_id, struct operation_summary *out)
+{
+    return st->ops->operation_summary(st, operation_id, out);
+}
+
+ph_err store_operation_coverage_rows(struct store *st, struct arena *ar, const struct coverage_query *q,
+                                     const struct incident_scope *scope, struct store_coverage_row **items,
+                                     size_t *n)
+{
+    return st->ops->operation_coverage_rows(st, ar, q, scope, items, n);
+}
+
+ph_err store_message_insert(struct store *st, const struct message *m, int64_t *id)
+{
+    return st->ops->message_insert(st, m, id);
+}
+
+ph_err store_message_find(struct store *st, int64_t from_person_id, int64_t from_device_id,
+                          const char *uid, int64_t *id)
+{
+    return st->ops->message_find(st, from_person_id, from_device_id, uid, id);
+}
+
+ph_err store_message_get(struct store *st, struct arena *ar, int64_t id, struct message *out)
+{
+    return st->ops->message_get(st, ar, id, out);
+}
+
+ph_err store_message_list(struct store *st, struct arena *ar, const struct message_filter *f,
+                          const char *scope_path, int64_t person_id, bool is_admin,
+                          struct message **items, size_t *n, bool *has_more)
+{
+    return st->ops->message_list(st, ar, f, scope_path, person_id, is_admin, items, n, has_more);
+}
+
+ph_err store_draft_insert(struct store *st, const struct incident_draft *d, int64_t *id)
+{
+    return st->ops->draft_insert(st, d, id);
+}
+
+ph_err store_draft_update(struct store *st, const struct incident_draft *d)
+{
+    return st->ops->draft_update(st, d);
+}
+
+ph_err store_draft_get(struct store *st, struct arena *ar, int64_t id, struct incident_draft *out)
+{
+    return st->ops->draft_get(st, ar, id, out);
+}
+
+ph_err store_draft_find(struct store *st, struct arena *ar, int64_t device_id, int64_t person_id,
+                        const char *uid, struct incident_draft *out)
+{
+    return st->ops->draft_find(st, ar, device_id, person_id, uid, out);
+}
+
+ph_err store_draft_list(struct store *st, struct arena *ar, const char *status, const char *scope_path,
+                        int64_t before_id, int limit, struct incident_draft **items, size_t *n,
+                        bool *has_more)
+{
+    return st->ops->draft_list(st, ar, status, scope_path, before_id, limit, items, n, has_more);
+}

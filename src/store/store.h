@@ -20,8 +20,12 @@
 #include "core/attachment.h"
 #include "core/bulletin.h"
 #include "core/category.h"
+#include "core/draft.h"
 #include "core/incident.h"
+#include "core/message.h"
+#include "core/operation.h"
 #include "core/person.h"
+#include "core/position.h"
 #include "core/routing.h"
 #include "core/stats.h"
 #include "core/unit.h"
@@ -35,7 +39,7 @@ struct store;
 #define STORE_AREA_CHAIN_MAX 16
 
 /* The schema version this binary knows (the highest migration). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 9
 
 /* A person as authentication needs it (see store_token_lookup). */
 struct store_auth {
@@ -104,8 +108,30 @@ struct store_bulletin_due {
     int64_t bulletin_id, unit_id, due_at;
 };
 
+/* Position retention's progress (migration 008): every position before
+ * thinned_until is thinned; the window [thinned_until, window_end) is done for
+ * the devices up to device_after, and for the device after it up to
+ * device_until; runs and rows deleted so far. */
+struct store_retention {
+    int64_t thinned_until, window_end, device_after, device_until, runs, deleted;
+};
+
+/* A time interval [start, end) (an operation's active interval). */
+struct store_interval {
+    int64_t start, end;
+};
+
 struct store_force {
     const char *code, *name_vi, *name_en;
+};
+
+/* One (operation, area) pair of the coverage statistics: an active or completed
+ * operation covering area_id (the area itself, or one below it, was found on its
+ * geometry), its actual start and end (0 while still active), and the forces
+ * taking part (codes, space-separated). */
+struct store_coverage_row {
+    int64_t operation_id, area_id, started_at, ended_at;
+    const char *forces;
 };
 
 struct store_ops {
@@ -367,6 +393,149 @@ struct store_ops {
                               struct attachment **items, size_t *n);
     ph_err (*attachment_get)(struct store *st, struct arena *ar, int64_t incident_id, int64_t id,
                              struct attachment *out, const void **data, size_t *len);
+
+    /* Devices and positions (core/position.h; sqlite_positions.c). Devices:
+     * insert writes every member but id and the last_* ones; update writes
+     * callsign, kind, person_id, unit_id, asset_id and is_active when d->version
+     * matches (0: any), version+1; an unknown unit or asset is PH_ECONFLICT (a
+     * foreign key). get and list fill unit_path and person_name. list: units at
+     * or below path (NULL: all) and inside scope_path (the caller's unit; NULL:
+     * no limit), f->person_id, f->q (folded, contained in the folded uid and
+     * callsign), id order after f->after_id. latest: active devices with a
+     * position at or after since (0: any) inside scope_path, by id. */
+    ph_err (*device_insert)(struct store *st, const struct device *d, const char *search_folded,
+                            int64_t *id);
+    ph_err (*device_update)(struct store *st, const struct device *d, const char *search_folded);
+    ph_err (*device_get)(struct store *st, struct arena *ar, int64_t id, struct device *out);
+    ph_err (*device_get_by_uid)(struct store *st, struct arena *ar, const char *uid,
+                                struct device *out);
+    ph_err (*device_list)(struct store *st, struct arena *ar, const struct device_filter *f,
+                          const char *path, const char *scope_path, struct device **items,
+                          size_t *n, bool *has_more);
+    ph_err (*device_latest)(struct store *st, struct arena *ar, int64_t since,
+                            const char *scope_path, struct device **items, size_t *n);
+    /* The devices bound to any of people (n_people ids), by id. */
+    ph_err (*device_of_people)(struct store *st, struct arena *ar, const int64_t *people,
+                               size_t n_people, struct device **items, size_t *n);
+    /* A report's side effects on its device: a new callsign (and search key);
+     * the latest position, moved only forward (p->at > last_at). */
+    ph_err (*device_set_callsign)(struct store *st, int64_t id, const char *callsign,
+                                  const char *search_folded);
+    ph_err (*device_set_last)(struct store *st, int64_t id, const struct position_point *p);
+    /* Positions. insert: *stored false when (device_id, p->at) is stored already
+     * (the first report stays). range: the points of device_id with at in
+     * [from, to), time order, at most limit of them (0: all). */
+    ph_err (*position_insert)(struct store *st, int64_t device_id, const struct position_point *p,
+                              bool *stored);
+    ph_err (*position_range)(struct store *st, struct arena *ar, int64_t device_id, int64_t from,
+                             int64_t to, int limit, struct position_point **items, size_t *n);
+    /* The time of device_id's first point at or after from (PH_ENOTFOUND: none). */
+    ph_err (*position_first)(struct store *st, int64_t device_id, int64_t from, int64_t *at);
+    /* Retention: its progress (one row); devices by id after after_id (all,
+     * active or not); the active intervals [started_at, ended_at, or end when
+     * still active) of the started operations person_id is assigned to that
+     * overlap [from, end), by start; removing the points of device_id at the n
+     * times ats; removing up to limit of its points before before (*deleted). */
+    ph_err (*retention_get)(struct store *st, struct store_retention *out);
+    ph_err (*retention_put)(struct store *st, const struct store_retention *r);
+    ph_err (*retention_devices)(struct store *st, struct arena *ar, int64_t after_id, int limit,
+                                int64_t **ids, int64_t **person_ids, size_t *n);
+    ph_err (*retention_intervals)(struct store *st, struct arena *ar, int64_t person_id,
+                                  int64_t from, int64_t end, struct store_interval **items,
+                                  size_t *n);
+    ph_err (*position_delete_at)(struct store *st, int64_t device_id, const int64_t *ats, size_t n);
+    ph_err (*position_expire)(struct store *st, int64_t device_id, int64_t before, int limit,
+                              int *deleted);
+
+    /* Operations and assets (core/operation.h; sqlite_operations.c, sqlite_assets.c).
+     * Assets: insert writes every member but id (PH_ECONFLICT on a (kind, code)
+     * already taken); update every member but created_at when a->version matches
+     * (0: any), version+1; get and list join unit_path; list: f->kind, f->unit_id
+     * and below, f->q (folded, contained in the folded name or the code), active
+     * only unless f->include_inactive, id order after f->after_id.
+     * Operations: insert writes the row and its links (o->owner_unit_id as the
+     * unit 'lead' at pos 0, then o->unit_ids as participants, people_ids,
+     * asset_ids, area_ids); update writes every member but created_by and
+     * created_at when o->version matches (0: any), version+1, and with links also
+     * replaces the links. get and list fill every member, units included
+     * (list: one query for the units of a page). list: newest first, only what
+     * f->scope_* lets see (classification, and some unit taking part inside the
+     * scope path). conflict: the lowest id of an operation other than exclude_id,
+     * planned or active, that has one of ids (people, or assets when is_assets)
+     * and whose time overlaps [start, end) (an active one lasts at least until
+     * now); *which gets that person or asset; *operation_id 0 when none. */
+    ph_err (*asset_insert)(struct store *st, const struct asset *a, const char *name_folded,
+                           int64_t *id);
+    ph_err (*asset_update)(struct store *st, const struct asset *a, const char *name_folded);
+    ph_err (*asset_get)(struct store *st, struct arena *ar, int64_t id, struct asset *out);
+    ph_err (*asset_list)(struct store *st, struct arena *ar, const struct asset_filter *f,
+                         struct asset **items, size_t *n, bool *has_more);
+    ph_err (*operation_insert)(struct store *st, const struct operation *o, const char *title_folded,
+                               int64_t *id);
+    ph_err (*operation_update)(struct store *st, const struct operation *o, const char *title_folded,
+                               bool links);
+    ph_err (*operation_get)(struct store *st, struct arena *ar, int64_t id, struct operation *out);
+    ph_err (*operation_list)(struct store *st, struct arena *ar, const struct operation_filter *f,
+                             struct operation **items, size_t *n, bool *has_more);
+    ph_err (*operation_conflict)(struct store *st, bool is_assets, const int64_t *ids, size_t n,
+                                 int64_t exclude_id, int64_t start, int64_t end, int64_t now,
+                                 int64_t *which, int64_t *operation_id);
+    /* The results log: insert every member but id and person_name; get one entry
+     * (with the writer's name); list an operation's entries in (at, id) order
+     * after the entry after_id (0: from the start); summary: the sums of an
+     * operation's entries (duration_ms is the caller's). */
+    ph_err (*operation_log_insert)(struct store *st, const struct operation_log_entry *e,
+                                   int64_t *id);
+    ph_err (*operation_log_get)(struct store *st, struct arena *ar, int64_t id,
+                                struct operation_log_entry *out);
+    ph_err (*operation_log_list)(struct store *st, struct arena *ar, int64_t operation_id,
+                                 int64_t after_id, int limit, struct operation_log_entry **items,
+                                 size_t *n, bool *has_more);
+    ph_err (*operation_summary)(struct store *st, int64_t operation_id,
+                                struct operation_summary *out);
+    /* Coverage: the (operation, area of level q->area_level and kind q->area_kind)
+     * pairs of the active and completed operations scope lets see that ran
+     * during [q->from, q->to) (and in which q->force took part), by area then
+     * operation. */
+    ph_err (*operation_coverage_rows)(struct store *st, struct arena *ar,
+                                      const struct coverage_query *q,
+                                      const struct incident_scope *scope,
+                                      struct store_coverage_row **items, size_t *n);
+
+    /* Field messages and incident drafts (core/message.h, core/draft.h;
+     * sqlite_messages.c). message_insert writes every member but id and the
+     * joined ones (a uid already stored for the same from_person_id and
+     * from_device_id is PH_ECONFLICT); message_find gives that message's id
+     * (PH_ENOTFOUND: none); get and list join from_unit_path and from_name.
+     * message_list: newest first (ids < f->before_id), at >= f->since, room =
+     * f->room (NULL: any), and only what the reader sees: with scope_path NULL
+     * every message; otherwise messages to no person whose sender's unit or
+     * addressed unit is inside scope_path, direct messages from or to person_id
+     * (0: none), and when is_admin the direct messages sent from inside
+     * scope_path.
+     * draft_insert writes every member but id, incident_id, dismiss_reason and
+     * the joined unit_path (status open, version 1; a second open draft of the
+     * marker is PH_ECONFLICT); draft_update writes cot_type, title, remarks, at,
+     * lat, lon, status, incident_id, dismiss_reason and updated_at when
+     * d->version matches (0: any), version+1; get and list join unit_path;
+     * draft_find: the newest draft, any status, of the marker uid of device_id
+     * (device_id 0: of person_id without a device); draft_list: status, the
+     * draft's unit inside scope_path (NULL: all), newest first (ids < before_id). */
+    ph_err (*message_insert)(struct store *st, const struct message *m, int64_t *id);
+    ph_err (*message_find)(struct store *st, int64_t from_person_id, int64_t from_device_id,
+                           const char *uid, int64_t *id);
+    ph_err (*message_get)(struct store *st, struct arena *ar, int64_t id, struct message *out);
+    ph_err (*message_list)(struct store *st, struct arena *ar, const struct message_filter *f,
+                           const char *scope_path, int64_t person_id, bool is_admin,
+                           struct message **items, size_t *n, bool *has_more);
+    ph_err (*draft_insert)(struct store *st, const struct incident_draft *d, int64_t *id);
+    ph_err (*draft_update)(struct store *st, const struct incident_draft *d);
+    ph_err (*draft_get)(struct store *st, struct arena *ar, int64_t id, struct incident_draft *out);
+    ph_err (*draft_find)(struct store *st, struct arena *ar, int64_t device_id, int64_t person_id,
+                         const char *uid, struct incident_draft *out);
+    ph_err (*draft_list)(struct store *st, struct arena *ar, const char *status,
+                         const char *scope_path, int64_t before_id, int limit,
+                         struct incident_draft **items, size_t *n, bool *has_more);
 };
 
 struct store {
@@ -513,4 +682,66 @@ ph_err store_attachment_list(struct store *st, struct arena *ar, int64_t inciden
                              struct attachment **items, size_t *n);
 ph_err store_attachment_get(struct store *st, struct arena *ar, int64_t incident_id, int64_t id,
                             struct attachment *out, const void **data, size_t *len);
+ph_err store_device_insert(struct store *st, const struct device *d, const char *search_folded,
+                           int64_t *id);
+ph_err store_device_update(struct store *st, const struct device *d, const char *search_folded);
+ph_err store_device_get(struct store *st, struct arena *ar, int64_t id, struct device *out);
+ph_err store_device_get_by_uid(struct store *st, struct arena *ar, const char *uid, struct device *out);
+ph_err store_device_list(struct store *st, struct arena *ar, const struct device_filter *f, const char *path,
+                         const char *scope_path, struct device **items, size_t *n, bool *has_more);
+ph_err store_device_latest(struct store *st, struct arena *ar, int64_t since, const char *scope_path,
+                           struct device **items, size_t *n);
+ph_err store_device_of_people(struct store *st, struct arena *ar, const int64_t *people, size_t n_people,
+                              struct device **items, size_t *n);
+ph_err store_device_set_callsign(struct store *st, int64_t id, const char *callsign, const char *search_folded);
+ph_err store_device_set_last(struct store *st, int64_t id, const struct position_point *p);
+ph_err store_position_insert(struct store *st, int64_t device_id, const struct position_point *p, bool *stored);
+ph_err store_position_range(struct store *st, struct arena *ar, int64_t device_id, int64_t from, int64_t to,
+                            int limit, struct position_point **items, size_t *n);
+ph_err store_position_first(struct store *st, int64_t device_id, int64_t from, int64_t *at);
+ph_err store_retention_get(struct store *st, struct store_retention *out);
+ph_err store_retention_put(struct store *st, const struct store_retention *r);
+ph_err store_retention_devices(struct store *st, struct arena *ar, int64_t after_id, int limit, int64_t **ids,
+                               int64_t **person_ids, size_t *n);
+ph_err store_retention_intervals(struct store *st, struct arena *ar, int64_t person_id, int64_t from,
+                                 int64_t end, struct store_interval **items, size_t *n);
+ph_err store_position_delete_at(struct store *st, int64_t device_id, const int64_t *ats, size_t n);
+ph_err store_position_expire(struct store *st, int64_t device_id, int64_t before, int limit, int *deleted);
+/* Operations and assets (core/operation.h). */
+ph_err store_asset_insert(struct store *st, const struct asset *a, const char *name_folded, int64_t *id);
+ph_err store_asset_update(struct store *st, const struct asset *a, const char *name_folded);
+ph_err store_asset_get(struct store *st, struct arena *ar, int64_t id, struct asset *out);
+ph_err store_asset_list(struct store *st, struct arena *ar, const struct asset_filter *f, struct asset **items,
+                        size_t *n, bool *has_more);
+ph_err store_operation_insert(struct store *st, const struct operation *o, const char *title_folded, int64_t *id);
+ph_err store_operation_update(struct store *st, const struct operation *o, const char *title_folded, bool links);
+ph_err store_operation_get(struct store *st, struct arena *ar, int64_t id, struct operation *out);
+ph_err store_operation_list(struct store *st, struct arena *ar, const struct operation_filter *f,
+                            struct operation **items, size_t *n, bool *has_more);
+ph_err store_operation_conflict(struct store *st, bool is_assets, const int64_t *ids, size_t n, int64_t exclude_id,
+                                int64_t start, int64_t end, int64_t now, int64_t *which, int64_t *operation_id);
+ph_err store_operation_log_insert(struct store *st, const struct operation_log_entry *e, int64_t *id);
+ph_err store_operation_log_get(struct store *st, struct arena *ar, int64_t id, struct operation_log_entry *out);
+ph_err store_operation_log_list(struct store *st, struct arena *ar, int64_t operation_id, int64_t after_id,
+                                int limit, struct operation_log_entry **items, size_t *n, bool *has_more);
+ph_err store_operation_summary(struct store *st, int64_t operation_id, struct operation_summary *out);
+ph_err store_operation_coverage_rows(struct store *st, struct arena *ar, const struct coverage_query *q,
+                                     const struct incident_scope *scope, struct store_coverage_row **items,
+                                     size_t *n);
+/* Field messages and incident drafts (sqlite_messages.c). */
+ph_err store_message_insert(struct store *st, const struct message *m, int64_t *id);
+ph_err store_message_find(struct store *st, int64_t from_person_id, int64_t from_device_id,
+                          const char *uid, int64_t *id);
+ph_err store_message_get(struct store *st, struct arena *ar, int64_t id, struct message *out);
+ph_err store_message_list(struct store *st, struct arena *ar, const struct message_filter *f,
+                          const char *scope_path, int64_t person_id, bool is_admin,
+                          struct message **items, size_t *n, bool *has_more);
+ph_err store_draft_insert(struct store *st, const struct incident_draft *d, int64_t *id);
+ph_err store_draft_update(struct store *st, const struct incident_draft *d);
+ph_err store_draft_get(struct store *st, struct arena *ar, int64_t id, struct incident_draft *out);
+ph_err store_draft_find(struct store *st, struct arena *ar, int64_t device_id, int64_t person_id,
+                        const char *uid, struct incident_draft *out);
+ph_err store_draft_list(struct store *st, struct arena *ar, const char *status, const char *scope_path,
+                        int64_t before_id, int limit, struct incident_draft **items, size_t *n,
+                        bool *has_more);
 #endif

@@ -196,6 +196,45 @@ static void *drain_stdout(void *arg)
     return NULL;
 }
 
+/* "phoihop: cot listening on tcp://127.0.0.1:PORT" (udp://, tls://), printed
+ * before the HTTP line: note the port. */
+static void cot_port_line(struct server *s, const char *line)
+{
+    static const char marker[] = "phoihop: cot listening on ";
+    static const struct {
+        const char *scheme;
+        size_t off;
+    } schemes[] = {
+        {"tcp://127.0.0.1:", offsetof(struct server, cot_tcp_port)},
+        {"udp://127.0.0.1:", offsetof(struct server, cot_udp_port)},
+        {"tls://127.0.0.1:", offsetof(struct server, cot_tls_port)},
+    };
+    const char *p = strstr(line, marker);
+
+    if (p == NULL)
+        return;
+    p += sizeof(marker) - 1;
+    for (size_t i = 0; i < PH_NELEM(schemes); i++) {
+        size_t n = strlen(schemes[i].scheme);
+        if (strncmp(p, schemes[i].scheme, n) == 0) {
+            long port = strtol(p + n, NULL, 10);
+            if (port > 0 && port < 65536)
+                *(int *)((char *)s + schemes[i].off) = (int)port;
+        }
+    }
+}
+
+int srv_cot_port(const struct server *s, const char *scheme)
+{
+    if (strcmp(scheme, "tcp") == 0)
+        return s->cot_tcp_port;
+    if (strcmp(scheme, "udp") == 0)
+        return s->cot_udp_port;
+    if (strcmp(scheme, "tls") == 0)
+        return s->cot_tls_port;
+    return 0;
+}
+
 /* Read stdout lines until the listening line; the port, or -1. */
 static int read_port(struct server *s)
 {
@@ -237,6 +276,7 @@ static int read_port(struct server *s)
                 fprintf(stderr, "test_api: bad listening line: %s\n", line);
                 return -1;
             }
+            cot_port_line(s, line);
             printf("%s\n", line); /* anything else the server says */
             memmove(line, nl + 1, used - (size_t)(nl + 1 - line) + 1);
             used -= (size_t)(nl + 1 - line);
@@ -265,6 +305,11 @@ static void default_lsan_options(void)
 }
 
 int srv_start(struct server *s)
+{
+    return srv_start_args(s, NULL);
+}
+
+int srv_start_args(struct server *s, const char *const *extra)
 {
     const char *tmp = getenv("TMPDIR");
     const char *bin = h_bin();
@@ -323,7 +368,29 @@ int srv_start(struct server *s)
                         "4",
                         "--login-lock-minutes",
                         "1",
+                        "--cot-listen",
+                        "127.0.0.1:0",
+                        "--cot-udp-listen",
+                        "127.0.0.1:0",
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
                         NULL};
+        size_t argc = 0;
+        while (argv[argc] != NULL)
+            argc++;
+        /* The extra arguments, as many as the NULL slots above hold. */
+        for (size_t i = 0; extra != NULL && extra[i] != NULL && argc + 1 < PH_NELEM(argv); i++)
+            argv[argc++] = (char *)extra[i];
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (dup2(fds[1], STDOUT_FILENO) < 0)
             _exit(127);

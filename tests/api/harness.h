@@ -56,6 +56,8 @@ struct server {
     char db[300];
     char base[64]; /* "http://127.0.0.1:PORT" */
     struct world w;
+    /* The CoT listener's ports from its "phoihop: cot listening on" lines (0: none). */
+    int cot_tcp_port, cot_udp_port, cot_tls_port;
 };
 
 /* The server the request helpers talk to. */
@@ -70,6 +72,12 @@ const char *h_admin_user(void);
 /* Make a fresh database (phoihop init) and start serving it. 0 when ready,
  * -1 (with a message on stderr) otherwise. */
 int srv_start(struct server *s);
+/* As srv_start, with extra arguments for `serve` (NULL-terminated; NULL: none),
+ * e.g. the CoT TLS files. Every server gets --cot-listen and --cot-udp-listen on
+ * port 0, so that parallel runs never collide on 8087. */
+int srv_start_args(struct server *s, const char *const *extra);
+/* The port of s's CoT listener for scheme "tcp", "udp" or "tls"; 0 when it has none. */
+int srv_cot_port(const struct server *s, const char *scheme);
 /* SIGTERM, wait; returns the exit status (0 for a clean shutdown), or -1 when the
  * server died of a signal or had to be killed. Removes nothing. */
 int srv_stop(struct server *s);

@@ -8,7 +8,7 @@
  * PHOIHOP_ADMIN_USER (the account init makes, default "admin"), PHOIHOP_KEEP_TMP
  * (keep the temporary databases), TEST_API_ONLY (run only the group of that name:
  * auth, areas, categories, units, people, errors, ops, stream, incidents, rules,
- * attachments, bulletins). When
+ * attachments, bulletins, messages, cot, static). When
  * LSAN_OPTIONS is unset the servers get tests/lsan.supp, as under `make check`. */
 #include "util/base.h"
 #include <curl/curl.h>
@@ -19,6 +19,11 @@ int run_incident_tests(void); /* test_incidents.c */
 int run_rule_tests(void); /* test_rules.c */
 int run_attachment_tests(void); /* test_attachments.c */
 int run_bulletin_tests(void); /* test_bulletins.c */
+int run_cot_tests(void); /* test_cot.c */
+int run_message_tests(void); /* test_messages.c */
+int run_position_tests(void); /* test_positions.c */
+int run_static_tests(void); /* test_static.c */
+int run_operation_tests(void); /* test_operations.c */
 
 struct group {
     const char *name;
@@ -34,6 +39,11 @@ static const struct group groups[] = {
     {"rules", run_rule_tests},
     {"attachments", run_attachment_tests},
     {"bulletins", run_bulletin_tests},
+    {"cot", run_cot_tests},
+    {"messages", run_message_tests},
+    {"positions", run_position_tests},
+    {"static", run_static_tests},
+    {"operations", run_operation_tests},
 };
 
 int main(void)

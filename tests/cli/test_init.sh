@@ -107,7 +107,7 @@ done
 
 # 4. The password really logs in (needs curl; the API tests cover the rest).
 if command -v curl >/dev/null 2>&1; then
-    "$BIN" serve --db "$T/b.db" --listen 127.0.0.1:0 --threads 1 --access-log \
+    "$BIN" serve --db "$T/b.db" --listen 127.0.0.1:0 --cot-listen 127.0.0.1:0 --threads 1 --access-log \
         >"$T/serve.out" 2>"$T/serve.err" &
     SERVER_PID=$!
     url=""
