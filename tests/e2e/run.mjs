@@ -3,7 +3,16 @@
 // Usage: E2E_BASE=http://127.0.0.1:PORT node tests/e2e/run.mjs [name filter]
 
 import { closeBrowser, launch } from "./lib.mjs";
-import { tests } from "./app.test.mjs";
+import { tests as app } from "./app.test.mjs";
+import { tests as map } from "./map.test.mjs";
+import { tests as incidents } from "./incidents.test.mjs";
+import { tests as exchange } from "./exchange.test.mjs";
+import { tests as operations } from "./operations.test.mjs";
+import { tests as admin } from "./admin.test.mjs";
+
+// The CSP check (app.test.mjs) reads what every test before it saw: it stays last.
+const last = app.filter((t) => t.name.startsWith("no CSP"));
+const tests = [...app.filter((t) => !last.includes(t)), ...map, ...incidents, ...exchange, ...operations, ...admin, ...last];
 
 const TEST_TIMEOUT_MS = Number(process.env.E2E_TEST_TIMEOUT_MS || 45000);
 const filter = process.argv[2] || "";

@@ -10,11 +10,11 @@ import { initI18n, otherLang, setLang, t } from "./i18n.js";
 // need: what the person must be allowed (api.js can()) to see the page in the nav.
 const ROUTES = [
   { name: "dashboard", title: "nav.dashboard", load: () => import("./pages/dashboard.js") },
-  { name: "map", title: "nav.map", load: () => import("./pages/placeholder.js") },
-  { name: "incidents", title: "nav.incidents", load: () => import("./pages/placeholder.js") },
-  { name: "exchange", title: "nav.exchange", load: () => import("./pages/placeholder.js") },
-  { name: "operations", title: "nav.operations", load: () => import("./pages/placeholder.js") },
-  { name: "admin", title: "nav.admin", need: "admin", load: () => import("./pages/placeholder.js") },
+  { name: "map", title: "nav.map", load: () => import("./pages/map.js") },
+  { name: "incidents", title: "nav.incidents", load: () => import("./pages/incidents.js") },
+  { name: "exchange", title: "nav.exchange", load: () => import("./pages/exchange.js") },
+  { name: "operations", title: "nav.operations", load: () => import("./pages/operations.js") },
+  { name: "admin", title: "nav.admin", need: "admin", load: () => import("./pages/admin.js") },
 ];
 
 const header = document.getElementById("top");

@@ -1,0 +1,2 @@
+// exchange.test.mjs - browser tests of the exchange page (run by run.mjs).
+export const tests = [];

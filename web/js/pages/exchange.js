@@ -1,0 +1,2 @@
+// exchange.js - the exchange page (being built: the placeholder until then).
+export { render } from "./placeholder.js";

@@ -1,0 +1,2 @@
+// incidents.js - the incidents page (being built: the placeholder until then).
+export { render } from "./placeholder.js";
