@@ -164,7 +164,8 @@ screenshots:
 bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/phoihop build/bench/sqlite_ref build/bench/sse_bench \
-	  build/bench/search_bench build/bench/track_bench build/bench/cot_bench
+	  build/bench/search_bench build/bench/track_bench build/bench/cot_bench \
+	  build/bench/cot_parse_bench
 	@bench/run.sh
 
 # The plain-SQLite reference of the ingest benchmark (no phoihop code in it).
@@ -180,6 +181,12 @@ build/bench/sse_bench: bench/sse_bench.c
 # The CoT ingest benchmark: plain sockets and epoll against the server, and the
 # codec of the -O2 library for its reference (cot_parse alone).
 build/bench/cot_bench: bench/cot_bench.c build/libphoihop.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
+
+# The CoT codec alone (framing and cot_parse of a real TAK stream, one core); run
+# by hand: build/bench/cot_parse_bench [STREAM] [ROUNDS].
+build/bench/cot_parse_bench: bench/cot_parse_bench.c build/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
 

@@ -31,7 +31,9 @@
 #   track    (bench/track_bench, no server) an operation's 12-hour track at 10 s over a
 #            year of positions of BENCH_TRACK_DEVICES (100) devices, through the core
 #            service and GeoJSON writer of GET /api/v1/operations/{id}/track, against a
-#            raw SELECT of the same rows; goal < 20 ms. Then bytes per position.
+#            raw SELECT of the same rows; goal < 20 ms. Then bytes per position, and
+#            the same GET over real HTTP (a second server on the benchmark's file,
+#            curl on one keep-alive connection, BENCH_TRACK_HTTP_RUNS (100) GETs).
 #   cot      (bench/cot_bench) CoT ingest: 200 TAK clients each sending a PLI a second
 #            (relay latency send -> relayed PLI read, goal p99 < 100 ms), then a burst
 #            of 4 x 25,000 PLIs (parsed and stored per second, goal >= 20,000), next to
@@ -52,7 +54,7 @@
 # BENCH_SEARCH_N (0 skips the search case; 100000 for a quick run), BENCH_SEARCH_RUNS
 # (timed runs per query, caller and form; default 100), BENCH_CACHE_DIR (default
 # build/bench-cache), BENCH_TRACK_DEVICES (0 skips the track case), BENCH_TRACK_RUNS
-# (default 200), BENCH_COT_CLIENTS, BENCH_COT_SECONDS, BENCH_COT_BURST, BENCH_COT_COUNT
+# (default 200), BENCH_TRACK_HTTP_RUNS (default 100), BENCH_COT_CLIENTS, BENCH_COT_SECONDS, BENCH_COT_BURST, BENCH_COT_COUNT
 # (the cot case: 200, 10, 4, 25000), COT_BENCH_BIN (default build/bench/cot_bench),
 # BENCH_KEEP=1 keeps the temporary directory.
 set -euo pipefail
@@ -490,7 +492,59 @@ if [ "$TRACK_N" != 0 ]; then
     [ -x "$TRACK_BIN" ] || die "$TRACK_BIN not found; run 'make bench' (it builds it)"
     CACHE_DIR="${BENCH_CACHE_DIR:-$(cd "$HERE/.." && pwd)/build/bench-cache}"
     mkdir -p "$CACHE_DIR"
-    "$TRACK_BIN" -n "$TRACK_N" -r "${BENCH_TRACK_RUNS:-200}" -d "$CACHE_DIR" ||
+    "$TRACK_BIN" -n "$TRACK_N" -r "${BENCH_TRACK_RUNS:-200}" -d "$CACHE_DIR" -o "$T/track.op" ||
         { echo "bench track: FAIL: track_bench exited with an error" >&2; FAILED=1; }
+    # The same track over real HTTP: a second server on the benchmark's file (no
+    # CoT; retention kept off its year of data), BENCH_TRACK_HTTP_RUNS GETs on one
+    # keep-alive connection as a viewer of the unit, timed by curl (request sent
+    # -> last byte read), after 5 untimed ones.
+    if [ -s "$T/track.op" ]; then
+        read -r TRACK_OP TRACK_DB <"$T/track.op"
+        TRACK_RUNS_HTTP="${BENCH_TRACK_HTTP_RUNS:-100}"
+        "$BIN" serve --db "$TRACK_DB" --listen 127.0.0.1:0 --threads "$SERVER_THREADS" --no-cot \
+            --position-keep-full-days 3650 >"$T/track-serve.out" 2>"$T/track-serve.err" &
+        TRACK_PID=$!
+        SERVER_PID="$SERVER_PID $TRACK_PID"
+        TPORT=""
+        for _ in $(seq 100); do
+            TPORT="$(sed -n 's|^phoihop: listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' \
+                "$T/track-serve.out" | head -n 1)"
+            [ -n "$TPORT" ] && break
+            kill -0 "$TRACK_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        TTOKEN=""
+        if [ -n "$TPORT" ]; then
+            TTOKEN="$(curl -sS --max-time 30 -X POST "http://127.0.0.1:$TPORT/api/v1/auth/login" \
+                -H 'Content-Type: application/json' \
+                -d '{"username":"track.http","password":"track-bench-http"}' |
+                sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')" || true
+        fi
+        if [ -z "$TTOKEN" ]; then
+            cat "$T/track-serve.err" >&2
+            echo "bench track http: FAIL: the second server did not start or log in" >&2
+            FAILED=1
+        else
+            TURL="http://127.0.0.1:$TPORT/api/v1/operations/$TRACK_OP/track"
+            urls() { for _ in $(seq "$1"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$TURL"; done; }
+            urls 5 | curl -sS --max-time 60 -H "Authorization: Bearer $TTOKEN" -K - >/dev/null
+            urls "$TRACK_RUNS_HTTP" |
+                curl -sS --max-time 300 -H "Authorization: Bearer $TTOKEN" \
+                    -w '%{http_code} %{time_total} %{size_download}\n' -K - >"$T/track-http.txt"
+            if grep -qv '^200 ' "$T/track-http.txt"; then
+                echo "bench track http: FAIL: an answer was not 200" >&2
+                FAILED=1
+            fi
+            sort -n -k2 "$T/track-http.txt" | awk -v n="$TRACK_RUNS_HTTP" '
+                { t[NR] = $2 * 1000; b = $3 }
+                END {
+                    p99 = int(0.99 * NR + 0.999); if (p99 < 1) p99 = 1
+                    printf "bench track http: GET /api/v1/operations/{id}/track over HTTP (one keep-alive connection, curl, %d runs, %d bytes): median %.2f ms p99 %.2f ms max %.2f ms (goal <20 ms: %s); the core call alone is the \"bench track\" line above\n",
+                        NR, b, t[int((NR + 1) / 2)], t[p99], t[NR], t[p99] < 20 ? "met" : "NOT met"
+                }'
+        fi
+        kill -TERM "$TRACK_PID" 2>/dev/null || true
+        wait "$TRACK_PID" 2>/dev/null || true
+    fi
 fi
 exit "$FAILED"

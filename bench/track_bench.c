@@ -22,7 +22,12 @@
  * Then the size: 1,000,000 positions (100 devices, 10,000 fixes each, every
  * member given) into a fresh database, and the growth of the file per row.
  *
- * Usage: track_bench [-n DEVICES] [-r RUNS] [-d CACHE_DIR]
+ * With -o FILE it also makes sure the database has a viewer of the operation's
+ * unit, HTTP_USER with HTTP_PASSWORD (a local benchmark file), and writes
+ * "OPERATION_ID DATABASE_PATH" into FILE: bench/run.sh then times
+ * GET /api/v1/operations/{id}/track over real HTTP on the same file.
+ *
+ * Usage: track_bench [-n DEVICES] [-r RUNS] [-d CACHE_DIR] [-o FILE]
  * Output (stdout): "bench track: ..." lines with median, p99 and max against the
  * goal, the reference, and "bench track size: N bytes per position". Exit 1 when
  * it could not run. */
@@ -51,6 +56,8 @@
 #define HOUR_MS (60 * MIN_MS)
 #define DAY_MS (24 * HOUR_MS)
 #define GOAL_MS 20.0
+#define HTTP_USER "track.http"
+#define HTTP_PASSWORD "track-bench-http"
 
 static void die(const char *what)
 {
@@ -219,6 +226,25 @@ static ph_err make_operation(struct core_ctx *cx, void *arg)
     return rc;
 }
 
+/* The viewer GET .../track is timed as over HTTP (bench/run.sh), made once. */
+static ph_err make_http_user(struct core_ctx *cx, void *arg)
+{
+    struct person p, tuan;
+    const char *field = NULL;
+    ph_err rc = person_get_by_username(cx, HTTP_USER, &p);
+
+    (void)arg;
+    if (rc != PH_ENOTFOUND)
+        return rc;
+    rc = person_get_by_username(cx, "tuan.tra", &tuan);
+    if (rc != PH_OK)
+        return rc;
+    p = (struct person){.username = HTTP_USER, .full_name = "Trực ban (bench)",
+                        .unit_id = tuan.unit_id, .roles = ROLE_VIEWER,
+                        .clearance = CLEARANCE_SECRET};
+    return person_create(cx, &p, HTTP_PASSWORD, &field);
+}
+
 /* ---- bytes per row ------------------------------------------------------------------ */
 
 static double bytes_per_row(const char *dir)
@@ -291,7 +317,7 @@ static int int_arg(const char *s, int def)
 int main(int argc, char **argv)
 {
     int n_devices = 100, runs = 200;
-    const char *dir = "build/bench-cache";
+    const char *dir = "build/bench-cache", *http_file = NULL;
     char path[512], tmp[560], dsn[600];
     struct stat sb;
 
@@ -302,6 +328,8 @@ int main(int argc, char **argv)
             runs = int_arg(argv[i + 1], 200);
         else if (strcmp(argv[i], "-d") == 0)
             dir = argv[i + 1];
+        else if (strcmp(argv[i], "-o") == 0)
+            http_file = argv[i + 1];
     }
     log_set_level(LOG_WARN);
     mkdir(dir, 0755);
@@ -337,6 +365,15 @@ int main(int argc, char **argv)
     }
     if (writer_run_sync(&cx, make_operation, &s) != PH_OK)
         die("cannot make the operation");
+    if (http_file != NULL) {
+        FILE *f;
+        if (writer_run_sync(&cx, make_http_user, NULL) != PH_OK)
+            die("cannot make the HTTP user");
+        if ((f = fopen(http_file, "w")) == NULL)
+            die("cannot write the -o file");
+        fprintf(f, "%lld %s\n", (long long)s.op_id, path);
+        fclose(f);
+    }
 
     /* The reference: the raw rows, on a connection of its own to the same file. */
     sqlite3 *raw = NULL;

@@ -37,6 +37,17 @@ static void print_summary(const struct demo_summary *s)
            (long long)s->bulletins, (long long)s->bulletin_schedules, (long long)s->bulletins_late,
            (long long)s->bulletins_not_sent, (long long)s->bulletin_acks,
            (long long)s->bulletin_acks_late, (long long)s->bulletin_deadline_marks);
+    printf("  operations: %lld patrols, controls and checkpoints (%lld joint; %lld completed, "
+           "%lld cancelled, %lld active now, %lld planned), %lld log entries (%lld became "
+           "incidents)\n",
+           (long long)s->operations, (long long)s->operations_joint,
+           (long long)s->operations_completed, (long long)s->operations_cancelled,
+           (long long)s->operations_active, (long long)s->operations_planned,
+           (long long)s->operation_log_entries, (long long)s->operation_incidents);
+    printf("  field: %lld patrol members (among the people), %lld vehicles and vessels, %lld "
+           "devices, %lld positions\n",
+           (long long)s->patrol_staff, (long long)s->assets, (long long)s->devices,
+           (long long)s->positions);
     if (s->is_password_from_env)
         printf("demo accounts (password from PHOIHOP_DEMO_PASSWORD):\n");
     else

@@ -36,6 +36,7 @@ enum {
     O_COT_RATE,
     O_COT_MAX_CLIENTS,
     O_COT_IDLE_SECONDS,
+    O_TILE_URL,
 };
 
 int cmd_serve(int argc, char **argv)
@@ -93,6 +94,10 @@ int cmd_serve(int argc, char **argv)
         [O_COT_IDLE_SECONDS] = {"cot-idle-seconds", "S",
                                 "a CoT connection silent this long is closed (default 120)", NULL,
                                 false},
+        [O_TILE_URL] = {"tile-url", "URL",
+                        "map tile server, e.g. https://tiles.example.org/{z}/{x}/{y}.png "
+                        "(default: none; the map draws the areas' own boundaries)",
+                        NULL, false},
     };
     const struct cli_spec spec = {
         .name = "serve",
@@ -169,6 +174,13 @@ int cmd_serve(int argc, char **argv)
         cfg.cot.rate_per_s = (int)cot_rate;
         cfg.cot.max_clients = (int)cot_max_clients;
         cfg.cot.idle_timeout_s = (int)cot_idle_s;
+    }
+    if (opts[O_TILE_URL].value != NULL) {
+        char origin[1100];
+        if (http_tile_origin(opts[O_TILE_URL].value, origin, sizeof(origin)) != 0)
+            return cli_fail("--tile-url must be an http:// or https:// URL whose path holds {z}, "
+                            "{x} and {y}, without spaces, quotes, ';' or ','");
+        cfg.tile_url = opts[O_TILE_URL].value;
     }
     cfg.dsn = db;
     cfg.listen = opts[O_LISTEN].value != NULL ? opts[O_LISTEN].value : "127.0.0.1:8080";

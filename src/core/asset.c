@@ -36,19 +36,6 @@ static bool may_write(const struct core_user *who, const char *path)
     return access_path_covers(who->unit_path, path);
 }
 
-/* The unit an asset belongs to: active; PH_EINVAL otherwise. */
-static ph_err asset_unit(struct core_ctx *cx, int64_t id, struct unit *u)
-{
-    ph_err rc;
-
-    if (id <= 0)
-        return PH_EINVAL;
-    rc = store_unit_get(cx->st, cx->arena, id, u);
-    if (rc == PH_ENOTFOUND || (rc == PH_OK && !u->is_active))
-        return PH_EINVAL;
-    return rc;
-}
-
 static ph_err asset_validate(struct core_ctx *cx, struct asset *a, const char **field)
 {
     if (a->kind == NULL || (strcmp(a->kind, "vehicle") != 0 && strcmp(a->kind, "vessel") != 0))
@@ -76,7 +63,7 @@ ph_err asset_create(struct core_ctx *cx, struct asset *a, const char **field)
 
     if (a->unit_id == 0)
         a->unit_id = cx->user->unit_id;
-    rc = asset_unit(cx, a->unit_id, &u);
+    rc = unit_get_active(cx, a->unit_id, &u);
     if (rc != PH_OK)
         return rc == PH_EINVAL ? invalid(field, "unit_id") : rc;
     if (!may_write(cx->user, u.path))
@@ -113,7 +100,7 @@ ph_err asset_update(struct core_ctx *cx, struct asset *a, const char **field)
     if (a->version != 0 && a->version != old.version)
         return PH_ESTALE;
     if (a->unit_id != old.unit_id) {
-        rc = asset_unit(cx, a->unit_id, &u);
+        rc = unit_get_active(cx, a->unit_id, &u);
         if (rc != PH_OK)
             return rc == PH_EINVAL ? invalid(field, "unit_id") : rc;
         if (!may_write(cx->user, u.path))

@@ -1,14 +1,15 @@
 /* demo.c - the demo province (see demo.h).
  *
  * The generator runs in two passes over a table of parts (areas, units, people,
- * incidents, bulletins; later issues append patrols, plans ...): each part's plan
- * function builds its records in memory, referring to earlier records by index, and
- * returns how many it made; then each part's create function turns record i into
- * one core call, run in batches of DEMO_BATCH_RECORDS per write transaction. Planning
- * everything first gives the progress bar its total and keeps the creation loop free
- * of logic. A part whose records are followed by events over simulated time (the
- * incidents: acknowledgements, status changes, deadline runs) has a run function
- * instead, which replays them in time order (see "part: incidents").
+ * incidents, bulletins, operations in demo_ops.c; later issues append plans ...):
+ * each part's plan function builds its records in memory, referring to earlier
+ * records by index, and returns how many it made; then each part's create function
+ * turns record i into one core call, run in batches of DEMO_BATCH_RECORDS per write
+ * transaction. Planning everything first gives the progress bar its total and keeps
+ * the creation loop free of logic. A part whose records are followed by events over
+ * simulated time (the incidents: acknowledgements, status changes, deadline runs)
+ * has a run function instead, which replays them in time order (see "part:
+ * incidents"). What the parts share is in demo_int.h.
  *
  * Geography (approximate, WGS84): the land is the box lon 105.95-106.70, lat
  * 9.80-10.35, cut into a 3 x 3 grid of districts, west to east and north to south;
@@ -25,6 +26,7 @@
 #include <math.h>
 #include <time.h>
 #include "core/demo.h"
+#include "core/demo_int.h"
 #include "core/access.h"
 #include "core/area.h"
 #include "core/bulletin.h"
@@ -42,23 +44,12 @@
 #include "util/time.h"
 
 #define DEMO_BATCH_RECORDS 100
-#define DEMO_N_CATS 15 /* the categories incidents are drawn from (enum demo_cat) */
 #define DEMO_SEED 0x50484f49484f5031ull /* "PHOIHOP1" */
 #define DEMO_VALID_FROM "2020-01-01"
 #define DEMO_COMMUNES_PER_DISTRICT 8 /* times the scale */
 #define DEMO_COMMUNE_CODE_BASE 28600
 #define DEMO_POSTS_PER_COASTAL_DISTRICT 2
 #define DEMO_FEMALE_PERCENT 15
-
-/* The province box and the sea strip east of it. */
-#define LAND_WEST 105.95
-#define LAND_EAST 106.70
-#define SEA_EAST 106.85
-#define LAND_NORTH 10.35
-#define LAND_SOUTH 9.80
-#define GRID 3 /* districts per row and per column */
-
-enum { FORCE_POLICE, FORCE_MILITARY, FORCE_BORDER_GUARD, N_FORCES };
 
 static const char *const force_codes[N_FORCES] = {"police", "military", "border_guard"};
 static const char *const force_prefix[N_FORCES] = {"CA", "QS", "BP"};
@@ -77,6 +68,7 @@ static const struct demo_district {
     {"837", "Thạnh Phú", false, 2, 2},
 };
 #define N_DISTRICTS PH_NELEM(demo_districts)
+_Static_assert(N_DISTRICTS == DEMO_N_DISTRICTS, "DEMO_N_DISTRICTS counts demo_districts");
 #define SEA_CODE "839"
 #define SEA_NAME "Vùng biển tỉnh Bến Tre"
 
@@ -123,17 +115,6 @@ static const char *const given_female[] = {
 
 /* ---- the fixed demo accounts --------------------------------------------------------- */
 
-/* Units the demo accounts belong to, found while planning the units. */
-enum demo_slot {
-    SLOT_CA_PROVINCE,
-    SLOT_QS_PROVINCE,
-    SLOT_BP_PROVINCE,
-    SLOT_CA_DISTRICT, /* the first district's police */
-    SLOT_CA_COMMUNE,  /* the first commune's police */
-    SLOT_BP_POST,     /* the first border post */
-    N_SLOTS,
-};
-
 static const struct {
     const char *username;
     enum demo_slot slot;
@@ -152,108 +133,11 @@ static const struct {
 
 /* ---- the plan ------------------------------------------------------------------------- */
 
-/* A box of longitudes and latitudes: every demo area is one. */
-struct box {
-    double w, s, e, n;
-};
-
-struct plan_area {
-    struct area area;
-    int parent; /* index into demo.areas, -1 for none */
-    bool is_coastal_commune;
-    struct box box; /* the rectangle its geometry is */
-};
-
-struct plan_unit {
-    struct unit unit;
-    int parent; /* index into demo.units, -1 for none */
-    int force;  /* FORCE_* */
-    int *areas; /* indices into demo.areas */
-    size_t n_areas;
-    const char *path; /* the store's, once an incident needs it */
-};
-
-struct plan_person {
-    struct person person;
-    int unit;             /* index into demo.units */
-    const char *password; /* demo accounts only */
-};
-
-struct demo {
-    struct core_ctx *cx;
-    struct arena arena; /* the plan lives here until demo_generate returns */
-    uint64_t rng;
-    int scale;
-    const char *password;
-
-    struct plan_area *areas;
-    size_t n_areas, cap_areas;
-    struct plan_unit *units;
-    size_t n_units, cap_units;
-    struct plan_person *people;
-    size_t n_people, cap_people;
-
-    /* Landmarks later parts need. */
-    int area_province, area_sea;
-    int area_district[N_DISTRICTS];
-    int first_commune[N_DISTRICTS], n_communes[N_DISTRICTS]; /* communes are contiguous */
-    int comm_cols, comm_rows;                                /* the commune grid of a district */
-    int slot_unit[N_SLOTS];
-
-    /* Incidents: the plan, in generation order, and report-time order. */
-    struct plan_incident *incidents;
-    size_t n_incidents, cap_incidents;
-    uint32_t *inc_order;
-    struct run_incident *inc_run;    /* by plan index, as they are created */
-    int64_t inc_from, inc_to;        /* the demo year, UTC ms */
-    int *area_unit[N_FORCES];        /* by area: the force's unit there (commune, district, post) */
-    int *unit_duty, *unit_commander; /* by unit: a person of the role, or -1 */
-    int64_t cat_id[DEMO_N_CATS];     /* by enum demo_cat: the category's id */
-    /* Running: the queue of what follows the reports. */
-    struct demo_ev *heap;
-    size_t n_heap, cap_heap;
-    uint64_t ev_seq;
-    size_t inc_next;  /* reports created so far (index into inc_order) */
-    int64_t next_due; /* earliest deadline the deadline runs may find passed; 0: none */
-    bool is_done;
-    int64_t sum_incidents, sum_late, sum_exercise, sum_test, sum_clustered, sum_closed;
-    int64_t sum_transfers, sum_merges, sum_acks, sum_acks_late, sum_refusals, sum_overdue;
-    /* Bulletins: the schedules and the reports of the plan; they run in the
-     * incidents' queue. */
-    struct plan_schedule *schedules;
-    size_t n_schedules, cap_schedules;
-    struct plan_bulletin *bulletins;
-    size_t n_bulletins, cap_bulletins;
-    int64_t sum_schedules, sum_bulletins, sum_bul_late, sum_bul_not_sent, sum_bul_acks;
-    int64_t sum_bul_acks_late, sum_bul_marked;
-
-    void (*progress)(void *ctx, int64_t done, int64_t total);
-    void *pctx;
-    int64_t done, total;
-};
-
 /* ---- small helpers ------------------------------------------------------------------- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    /* splitmix64: tiny, fast, and good enough for made-up names. */
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static size_t rng_below(struct demo *d, size_t n)
 {
     return (size_t)(rng_next(&d->rng) % n);
-}
-
-static void *grow(void *p, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return p;
-    *cap = *cap != 0 ? *cap * 2 : 64;
-    return xrealloc(p, *cap * elem);
 }
 
 /* "[[w,s],[e,s],[e,n],[w,n],[w,s]]" counter-clockwise, as RFC 7946 asks of an
@@ -644,7 +528,7 @@ static int clearance_for(struct demo *d, const struct plan_unit *pu, unsigned ro
     }
 }
 
-static void add_person(struct demo *d, int unit, unsigned role)
+int demo_add_person(struct demo *d, int unit, unsigned role)
 {
     const struct plan_unit *pu = &d->units[unit];
     d->people = grow(d->people, &d->cap_people, d->n_people, sizeof(*d->people));
@@ -662,7 +546,7 @@ static void add_person(struct demo *d, int unit, unsigned role)
             pp->person.username = demo_logins[i].username;
             pp->password = d->password;
         }
-    d->n_people++;
+    return (int)d->n_people++;
 }
 
 static size_t plan_people(struct demo *d)
@@ -681,7 +565,7 @@ static size_t plan_people(struct demo *d)
                    : lv == 1 ? PH_NELEM(district_roles)
                              : PH_NELEM(commune_roles);
         for (size_t r = 0; r < n; r++)
-            add_person(d, (int)u, roles[r]);
+            demo_add_person(d, (int)u, roles[r]);
     }
     return d->n_people - before;
 }
@@ -717,37 +601,10 @@ static ph_err create_person(struct core_ctx *cx, struct demo *d, size_t i)
  * transaction. A later part (periodic bulletins) is meant to push its events
  * (bulletins due daily at 07:00, their acknowledgements) into the same queue. */
 
-#define DEMO_DAYS 365
 #define DEMO_INCIDENT_BATCH 2000 /* core calls per write transaction */
 #define DEMO_DEADLINE_LIMIT 500  /* stages one deadline run marks at most */
-#define MS_MIN INT64_C(60000)
-#define MS_HOUR (60 * MS_MIN)
-#define MS_DAY (24 * MS_HOUR)
-#define KM_PER_DEG_LAT 110.6
-#define KM_PER_DEG_LON 109.6 /* at 10 degrees north */
-#define KM_PER_NMI 1.852
 
-enum demo_cat {
-    C_CRIME,
-    C_DRUGS,
-    C_SMUGGLING,
-    C_BORDER,
-    C_FISHING,
-    C_ORDER,
-    C_GATHERING,
-    C_POLITICAL,
-    C_DISASTER,
-    C_RESCUE,
-    C_EPIDEMIC,
-    C_FIRE,
-    C_ACCIDENT,
-    C_MARITIME,
-    C_OTHER,
-    N_CATS,
-};
-_Static_assert(N_CATS == DEMO_N_CATS, "DEMO_N_CATS counts enum demo_cat");
 enum { KIND_INLAND, KIND_COASTAL, KIND_SEA, N_KINDS };
-enum { CAP_ACTUAL, CAP_EXERCISE, CAP_TEST };
 static const char *const cap_names[] = {"actual", "exercise", "test"};
 
 /* Categories as MISSION.md lists them (002_categories.sql seeds the codes): how
@@ -867,19 +724,6 @@ static const char *const detectors_land[] = {"tổ tuần tra", "quần chúng n
 static const char *const detectors_sea[] = {"tổ tuần tra Biên phòng", "tàu kiểm ngư", "ngư dân",
                                             "trạm ra đa và tổ tuần tra"};
 
-/* One report of the plan. */
-struct plan_incident {
-    int64_t occurred_at, detected_at, reported_at;
-    double lat, lon;
-    uint64_t seed; /* its texts and what follows it draw from their own generator */
-    int area;      /* the commune or the sea (index into demo.areas) */
-    int reporter;  /* the reporting unit (index into demo.units) */
-    int dup_of;    /* the report it repeats (index into demo.incidents), or -1 */
-    signed char cat, severity, classification, cluster; /* cluster: -1 for background */
-    unsigned char cap;                                  /* CAP_* */
-    bool has_location;
-};
-
 /* What is known of a report once it is created. */
 struct run_incident {
     int64_t id, lead_unit_id;
@@ -897,37 +741,7 @@ static const char *const status_notes[] = {
     "Kết thúc vụ việc, lưu hồ sơ",
 };
 
-struct demo_ev {
-    int64_t at;
-    uint64_t seq;             /* ties in at go in the order they were planned */
-    int64_t unit_id;          /* EV_ACK, EV_REFUSE: the unit; EV_TRANSFER: the new lead */
-    uint32_t inc;             /* index into demo.incidents */
-    unsigned char kind, what; /* what: stage (EV_ACK) or status (EV_STATUS) index */
-};
-
 /* ---- random draws on a generator of their own --------------------------------------- */
-
-static double unif(uint64_t *s) /* [0, 1) */
-{
-    return (double)(rng_next(s) >> 11) * 0x1.0p-53;
-}
-
-static bool chance(uint64_t *s, double pct)
-{
-    return unif(s) * 100.0 < pct;
-}
-
-static int64_t between(uint64_t *s, int64_t lo, int64_t hi) /* [lo, hi] */
-{
-    return hi <= lo ? lo : lo + (int64_t)(rng_next(s) % (uint64_t)(hi - lo + 1));
-}
-
-static double gauss(uint64_t *s)
-{
-    /* Box-Muller; 1 - unif() keeps log() away from 0. */
-    double u = 1.0 - unif(s), v = unif(s);
-    return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
-}
 
 /* A delay whose median is median_ms and whose spread is sigma (log scale): delays
  * people take are skewed like this, mostly short with a long tail. */
@@ -981,7 +795,7 @@ static int area_kind(const struct demo *d, int area)
 
 /* The commune (or the sea) containing the point, from the grid the areas were made
  * on; -1 outside the province and its sea. */
-static int area_at(const struct demo *d, double lat, double lon)
+int demo_area_at(const struct demo *d, double lat, double lon)
 {
     const double dw = (LAND_EAST - LAND_WEST) / GRID, dh = (LAND_NORTH - LAND_SOUTH) / GRID;
     if (lat <= LAND_SOUTH || lat >= LAND_NORTH || lon <= LAND_WEST || lon >= SEA_EAST)
@@ -1180,11 +994,11 @@ static void add_clustered(struct demo *d, int j, int64_t day0)
 {
     const struct demo_cluster *c = &demo_clusters[j];
     double lat = c->lat, lon = c->lon;
-    int area = area_at(d, lat, lon);
+    int area = demo_area_at(d, lat, lon);
     for (int tries = 0; tries < 20; tries++) {
         double la = c->lat + gauss(&d->rng) * c->sigma_m / 1000.0 / KM_PER_DEG_LAT;
         double lo = c->lon + gauss(&d->rng) * c->sigma_m / 1000.0 / KM_PER_DEG_LON;
-        int a = area_at(d, la, lo);
+        int a = demo_area_at(d, la, lo);
         if (a >= 0 && (!c->is_at_sea || a == d->area_sea)) {
             lat = la;
             lon = lo;
@@ -1422,8 +1236,8 @@ static bool ev_before(const struct demo_ev *a, const struct demo_ev *b)
     return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
 
-static void ev_push(struct demo *d, int64_t at, unsigned kind, uint32_t inc, int64_t unit_id,
-                    unsigned what)
+void demo_ev_push(struct demo *d, int64_t at, unsigned kind, uint32_t inc, int64_t unit_id,
+                  unsigned what)
 {
     struct demo_ev ev = {at, d->ev_seq++, unit_id, inc, (unsigned char)kind, (unsigned char)what};
     d->heap = grow(d->heap, &d->cap_heap, d->n_heap, sizeof(*d->heap));
@@ -1496,7 +1310,7 @@ static ph_err actor(struct core_ctx *cx, struct demo *d, int p, struct core_user
 
 /* The duty officer of unit u (an index), or a commander of u or of a unit above it
  * for what needs one (closing). -1 when there is none. */
-static int person_of(const struct demo *d, int u, bool is_commander)
+int demo_person_of(const struct demo *d, int u, bool is_commander)
 {
     while (u >= 0) {
         int p = is_commander ? d->unit_commander[u] : d->unit_duty[u];
@@ -1509,8 +1323,8 @@ static int person_of(const struct demo *d, int u, bool is_commander)
 
 /* A context for one event: at its time, as person p (the demo's own user when p is
  * negative). */
-static ph_err event_ctx(struct core_ctx *cx, struct demo *d, int p, int64_t at,
-                        struct core_ctx *ecx, struct core_user *who)
+ph_err demo_event_ctx(struct core_ctx *cx, struct demo *d, int p, int64_t at, struct core_ctx *ecx,
+                      struct core_user *who)
 {
     *ecx = *cx;
     ecx->now_ms = at;
@@ -1565,27 +1379,27 @@ static int64_t plan_acks(struct demo *d, uint32_t i, uint64_t *s,
         chance(s, 3)) {
         *refused = true;
         int64_t at = r->sent_at + between(s, 10 * MS_MIN, 90 * MS_MIN);
-        ev_push(d, at, EV_REFUSE, i, r->unit_id,
-                (unsigned)(rng_next(s) % PH_NELEM(refusal_reasons)));
+        demo_ev_push(d, at, EV_REFUSE, i, r->unit_id,
+                     (unsigned)(rng_next(s) % PH_NELEM(refusal_reasons)));
         return at;
     }
     if (!is_lead && chance(s, 2))
         return r->sent_at; /* never answers: it stays overdue */
     if (*recv == 0) {      /* a reporting unit that leads has received it by reporting it */
         *recv = r->sent_at + stage_delay(s, span, 5);
-        ev_push(d, *recv, EV_ACK, i, r->unit_id, 0);
+        demo_ev_push(d, *recv, EV_ACK, i, r->unit_id, 0);
     }
     if (only_received || !chance(s, is_lead ? 96 : 90))
         return *recv;
     int64_t ver = r->sent_at + stage_delay(s, vspan, 5);
     ver = ver > *recv + 5 * MS_MIN ? ver : *recv + between(s, 5 * MS_MIN, 90 * MS_MIN);
-    ev_push(d, ver, EV_ACK, i, r->unit_id, 1);
+    demo_ev_push(d, ver, EV_ACK, i, r->unit_id, 1);
     /* Agreeing on the assessment is for the serious cases. */
     bool is_serious = d->incidents[i].severity >= 3;
     if (!chance(s, is_lead ? (is_serious ? 70 : 25) : (is_serious ? 40 : 10)))
         return ver;
     int64_t agr = ver + between(s, 30 * MS_MIN, 12 * MS_HOUR);
-    ev_push(d, agr, EV_ACK, i, r->unit_id, 2);
+    demo_ev_push(d, agr, EV_ACK, i, r->unit_id, 2);
     return agr;
 }
 
@@ -1616,7 +1430,7 @@ static void plan_followups(struct demo *d, uint32_t i, const struct incident *in
     bool refused = false;
 
     if (pi->dup_of >= 0) { /* the first report's lead notices and merges it */
-        ev_push(d, now + between(s, 20 * MS_MIN, 2 * MS_HOUR), EV_MERGE, i, 0, 0);
+        demo_ev_push(d, now + between(s, 20 * MS_MIN, 2 * MS_HOUR), EV_MERGE, i, 0, 0);
         return;
     }
     int64_t transfer_to = transfer_target(d, pi, inc, s);
@@ -1635,7 +1449,7 @@ static void plan_followups(struct demo *d, uint32_t i, const struct incident *in
         struct incident_recipient nr = {.unit_id = transfer_to};
         nr.sent_at = base + between(s, 30 * MS_MIN, 3 * MS_HOUR);
         nr.ack_due_at = nr.sent_at + 30 * MS_MIN;
-        ev_push(d, nr.sent_at, EV_TRANSFER, i, transfer_to, 0);
+        demo_ev_push(d, nr.sent_at, EV_TRANSFER, i, transfer_to, 0);
         int64_t t = plan_acks(d, i, s, &nr, true, false, &refused, &base);
         last = t > last ? t : last;
     }
@@ -1648,7 +1462,7 @@ static void plan_followups(struct demo *d, uint32_t i, const struct incident *in
         resolved = base + between(s, MS_HOUR, 2 * MS_DAY);
     } else {
         int64_t responding = base + between(s, 5 * MS_MIN, 90 * MS_MIN);
-        ev_push(d, responding, EV_STATUS, i, 0, ST_RESPONDING);
+        demo_ev_push(d, responding, EV_STATUS, i, 0, ST_RESPONDING);
         if (chance(s, 8))
             return; /* still being worked on */
         resolved = responding + (pi->cat == C_ORDER || pi->cat == C_ACCIDENT
@@ -1658,9 +1472,9 @@ static void plan_followups(struct demo *d, uint32_t i, const struct incident *in
     /* Not before the units have answered (a refused item meets its fallback first). */
     int64_t floor_at = last + between(s, 10 * MS_MIN, 2 * MS_HOUR) + (refused ? MS_DAY : 0);
     resolved = resolved > floor_at ? resolved : floor_at;
-    ev_push(d, resolved, EV_STATUS, i, 0, ST_RESOLVED);
+    demo_ev_push(d, resolved, EV_STATUS, i, 0, ST_RESOLVED);
     if (chance(s, 85))
-        ev_push(d, resolved + between(s, MS_DAY, 14 * MS_DAY), EV_STATUS, i, 0, ST_CLOSED);
+        demo_ev_push(d, resolved + between(s, MS_DAY, 14 * MS_DAY), EV_STATUS, i, 0, ST_CLOSED);
 }
 
 /* Mark what became overdue before time at, as the scheduler would have, at the
@@ -1671,7 +1485,7 @@ static ph_err run_deadlines(struct core_ctx *cx, struct demo *d, int64_t at, int
         struct core_ctx ecx;
         int64_t when = d->next_due + MS_MIN < at ? d->next_due + MS_MIN : at, next = 0;
         int marked = 0;
-        ph_err rc = event_ctx(cx, d, -1, when, &ecx, NULL);
+        ph_err rc = demo_event_ctx(cx, d, -1, when, &ecx, NULL);
         if (rc == PH_OK)
             rc = incident_deadlines_run(&ecx, DEMO_DEADLINE_LIMIT, &next, &marked);
         if (rc != PH_OK) {
@@ -1690,7 +1504,6 @@ static ph_err run_deadlines(struct core_ctx *cx, struct demo *d, int64_t at, int
 static ph_err run_create(struct core_ctx *cx, struct demo *d, uint32_t i)
 {
     const struct plan_incident *pi = &d->incidents[i];
-    struct run_incident *ri = &d->inc_run[i];
     struct core_ctx ecx;
     struct core_user who;
     struct incident inc;
@@ -1700,7 +1513,7 @@ static ph_err run_create(struct core_ctx *cx, struct demo *d, uint32_t i)
     ph_err rc;
 
     memset(&inc, 0, sizeof(inc));
-    rc = event_ctx(cx, d, person_of(d, pi->reporter, false), pi->reported_at, &ecx, &who);
+    rc = demo_event_ctx(cx, d, demo_person_of(d, pi->reporter, false), pi->reported_at, &ecx, &who);
     if (rc != PH_OK)
         return rc;
     place = place_text(cx->arena, d, pi);
@@ -1736,18 +1549,39 @@ static ph_err run_create(struct core_ctx *cx, struct demo *d, uint32_t i)
         if (rc != PH_OK)
             return rc;
     }
-    ri->id = inc.id;
-    ri->lead_unit_id = inc.lead_unit_id;
+    demo_incident_adopt(d, i, &inc, s);
+    return PH_OK;
+}
+
+void demo_incident_adopt(struct demo *d, uint32_t i, const struct incident *inc, uint64_t s)
+{
+    const struct plan_incident *pi = &d->incidents[i];
+    struct run_incident *ri = &d->inc_run[i];
+
+    ri->id = inc->id;
+    ri->lead_unit_id = inc->lead_unit_id;
     ri->rng = s;
     d->sum_incidents++;
-    d->sum_late += inc.report_late;
+    d->sum_late += inc->report_late;
     d->sum_exercise += pi->cap == CAP_EXERCISE;
     d->sum_test += pi->cap == CAP_TEST;
     d->sum_clustered += pi->cluster >= 0;
-    for (size_t k = 0; k < inc.n_recipients; k++)
-        note_due(d, &inc.recipients[k]);
-    plan_followups(d, i, &inc);
-    return PH_OK;
+    for (size_t k = 0; k < inc->n_recipients; k++)
+        note_due(d, &inc->recipients[k]);
+    plan_followups(d, i, inc);
+}
+
+size_t demo_incidents_reserve(struct demo *d, size_t n)
+{
+    size_t first = d->n_incidents + d->n_inc_extra, total = first + n + 1;
+
+    d->incidents = xrealloc(d->incidents, total * sizeof(*d->incidents));
+    d->cap_incidents = total;
+    d->inc_run = xrealloc(d->inc_run, total * sizeof(*d->inc_run));
+    memset(&d->inc_run[first], 0, (n + 1) * sizeof(*d->inc_run));
+    memset(&d->incidents[first], 0, (n + 1) * sizeof(*d->incidents));
+    d->n_inc_extra += n;
+    return first;
 }
 
 /* After a refusal: plan the answers of the unit the incident went to instead. */
@@ -1773,6 +1607,8 @@ static ph_err plan_fallback(struct core_ctx *cx, struct demo *d, uint32_t i, int
 
 static ph_err run_event(struct core_ctx *cx, struct demo *d, const struct demo_ev *ev)
 {
+    if (ev->kind >= EV_OPS_FIRST)
+        return demo_ops_event(cx, d, ev);
     if (is_bulletin_event(ev))
         return run_bulletin_event(cx, d, ev);
     struct run_incident *ri = &d->inc_run[ev->inc];
@@ -1785,12 +1621,12 @@ static ph_err run_event(struct core_ctx *cx, struct demo *d, const struct demo_e
 
     if (ev->kind == EV_ACK || ev->kind == EV_REFUSE) {
         int u = unit_index(d, ev->unit_id);
-        p = u >= 0 ? person_of(d, u, false) : -1;
+        p = u >= 0 ? demo_person_of(d, u, false) : -1;
     } else {
         int u = unit_index(d, ri->lead_unit_id);
-        p = u >= 0 ? person_of(d, u, ev->kind == EV_STATUS && ev->what == ST_CLOSED) : -1;
+        p = u >= 0 ? demo_person_of(d, u, ev->kind == EV_STATUS && ev->what == ST_CLOSED) : -1;
     }
-    rc = event_ctx(cx, d, p, ev->at, &ecx, &who);
+    rc = demo_event_ctx(cx, d, p, ev->at, &ecx, &who);
     if (rc != PH_OK)
         return rc;
     switch (ev->kind) {
@@ -1978,7 +1814,7 @@ static ph_err run_incidents(struct demo *d, size_t n)
 #define DEMO_BUL_ACK_NEVER_PCT 0.4
 #define DEMO_BUL_ACK_LATE_PCT 3.0
 
-enum { EV_BUL_SCHEDULES = 16, EV_BUL_SEND, EV_BUL_ACK, EV_BUL_RUN };
+enum { EV_BUL_SCHEDULES = EV_BUL_FIRST, EV_BUL_SEND, EV_BUL_ACK, EV_BUL_RUN };
 
 /* A schedule of the plan: unit reports daily (to its parent) or weekly (to the
  * other forces' province commands). */
@@ -2084,15 +1920,15 @@ static size_t plan_bulletins(struct demo *d)
             d->bulletins =
                 grow(d->bulletins, &d->cap_bulletins, d->n_bulletins, sizeof(*d->bulletins));
             d->bulletins[d->n_bulletins] = (struct plan_bulletin){at, due, seed, (int)k, 0, 0};
-            ev_push(d, at, EV_BUL_SEND, (uint32_t)d->n_bulletins, 0, 0);
+            demo_ev_push(d, at, EV_BUL_SEND, (uint32_t)d->n_bulletins, 0, 0);
             d->n_bulletins++;
         }
         if (run_daily)
-            ev_push(d, day0 + DEMO_DAILY_DUE_MIN * MS_MIN + MS_MIN, EV_BUL_RUN, 0, 0, 0);
+            demo_ev_push(d, day0 + DEMO_DAILY_DUE_MIN * MS_MIN + MS_MIN, EV_BUL_RUN, 0, 0, 0);
         if (run_weekly)
-            ev_push(d, day0 + DEMO_WEEKLY_DUE_MIN * MS_MIN + MS_MIN, EV_BUL_RUN, 0, 0, 0);
+            demo_ev_push(d, day0 + DEMO_WEEKLY_DUE_MIN * MS_MIN + MS_MIN, EV_BUL_RUN, 0, 0, 0);
     }
-    ev_push(d, d->inc_from - MS_HOUR, EV_BUL_SCHEDULES, 0, 0, 0);
+    demo_ev_push(d, d->inc_from - MS_HOUR, EV_BUL_SCHEDULES, 0, 0, 0);
     return d->n_bulletins - before;
 }
 
@@ -2201,7 +2037,8 @@ static ph_err create_schedules(struct core_ctx *cx, struct demo *d, int64_t at)
             s.n_to_units = 1;
             s.ack_minutes = DEMO_DAILY_ACK_MIN;
         }
-        rc = event_ctx(cx, d, person_of(d, province_of(d, pu->force), true), at, &ecx, &who);
+        rc = demo_event_ctx(cx, d, demo_person_of(d, province_of(d, pu->force), true), at, &ecx,
+                            &who);
         if (rc == PH_OK)
             rc = bulletin_schedule_create(&ecx, &s, &field);
         if (rc != PH_OK) {
@@ -2225,7 +2062,7 @@ static ph_err send_report(struct core_ctx *cx, struct demo *d, uint32_t i)
     struct core_user who;
     const char *field = NULL;
     uint64_t *s = &pb->rng;
-    ph_err rc = event_ctx(cx, d, person_of(d, ps->unit, false), pb->sent_at, &ecx, &who);
+    ph_err rc = demo_event_ctx(cx, d, demo_person_of(d, ps->unit, false), pb->sent_at, &ecx, &who);
 
     if (rc != PH_OK)
         return rc;
@@ -2244,13 +2081,13 @@ static ph_err send_report(struct core_ctx *cx, struct demo *d, uint32_t i)
         int64_t span = r->ack_due_at - b.sent_at;
         pb->ack_due = r->ack_due_at;
         if (chance(s, DEMO_BUL_ACK_NEVER_PCT)) { /* never answers: found late, and stays so */
-            ev_push(d, r->ack_due_at + MS_MIN, EV_BUL_RUN, i, 0, 0);
+            demo_ev_push(d, r->ack_due_at + MS_MIN, EV_BUL_RUN, i, 0, 0);
             continue;
         }
         int64_t delay = stage_delay(s, span, DEMO_BUL_ACK_LATE_PCT);
-        ev_push(d, b.sent_at + delay, EV_BUL_ACK, i, r->unit_id, 0);
+        demo_ev_push(d, b.sent_at + delay, EV_BUL_ACK, i, r->unit_id, 0);
         if (delay > span)
-            ev_push(d, r->ack_due_at + MS_MIN, EV_BUL_RUN, i, 0, 0);
+            demo_ev_push(d, r->ack_due_at + MS_MIN, EV_BUL_RUN, i, 0, 0);
     }
     return PH_OK;
 }
@@ -2262,7 +2099,8 @@ static ph_err acknowledge_report(struct core_ctx *cx, struct demo *d, const stru
     const char *field = NULL, *note = NULL;
     struct core_ctx ecx;
     struct core_user who;
-    ph_err rc = event_ctx(cx, d, u >= 0 ? person_of(d, u, false) : -1, ev->at, &ecx, &who);
+    ph_err rc =
+        demo_event_ctx(cx, d, u >= 0 ? demo_person_of(d, u, false) : -1, ev->at, &ecx, &who);
 
     if (rc != PH_OK)
         return rc;
@@ -2284,7 +2122,7 @@ static ph_err bulletin_run_at(struct core_ctx *cx, struct demo *d, int64_t at)
 {
     struct core_ctx ecx;
     int marked = DEMO_DEADLINE_LIMIT;
-    ph_err rc = event_ctx(cx, d, -1, at, &ecx, NULL);
+    ph_err rc = demo_event_ctx(cx, d, -1, at, &ecx, NULL);
 
     while (rc == PH_OK && marked >= DEMO_DEADLINE_LIMIT) {
         int64_t next = 0;
@@ -2335,6 +2173,7 @@ static const struct demo_part {
     {"people", plan_people, create_person, NULL},
     {"incidents", plan_incidents, NULL, run_incidents},
     {"bulletins", plan_bulletins, NULL, run_bulletins},
+    {"operations", demo_ops_plan, NULL, demo_ops_run},
 };
 
 struct batch {
@@ -2452,6 +2291,7 @@ static void summarise(struct demo *d, struct demo_summary *out)
     out->bulletin_acks = d->sum_bul_acks;
     out->bulletin_acks_late = d->sum_bul_acks_late;
     out->bulletin_deadline_marks = d->sum_bul_marked;
+    demo_ops_summarise(d, out);
 }
 
 ph_err demo_generate(struct core_ctx *cx, int scale,
@@ -2508,6 +2348,7 @@ out:
     free(d.unit_commander);
     free(d.schedules);
     free(d.bulletins);
+    demo_ops_free(&d);
     for (int f = 0; f < N_FORCES; f++)
         free(d.area_unit[f]);
     arena_release(&d.arena);

@@ -37,7 +37,24 @@
  * the evening before the year starts). Most come in the hour or two before they
  * are due, a few late, a few never (the scheduler's runs record those missing);
  * the recipients' duty officers acknowledge them, mostly within half an hour, a
- * few late, a few never. About 9,000 reports, whatever the scale. */
+ * few late, a few never. About 9,000 reports, whatever the scale.
+ *
+ * Joint operations through the same year, today and the coming week (demo_ops.c),
+ * in time order with the rest: sea patrols of the border posts with the district
+ * military (and police) twice a week per coastal district, mostly at night;
+ * weekly river patrols on the four east-west rivers (Tiền, Ba Lai, Hàm Luông, Cổ
+ * Chiên) by the police of one bank with the military of the other; control of
+ * the coastal communes; three-day checkpoints on the main roads around Tết. Each
+ * planned a few days ahead by the owner unit's commander, started and completed
+ * by its duty officer, manned by patrol members added to the border posts and
+ * district commands (156 people, none on two operations at once) with the posts'
+ * boats, the canoes and cars; a few cancelled for the weather, one sea patrol of
+ * the first border post active now, a few planned; results log entries by the
+ * members, a few of which become incidents (illegal fishing, smuggling, drugs)
+ * followed up like the others. Every member's ATAK phone and every vessel's
+ * tracker reports positions along the operation's route (position_ingest):
+ * every 10 s in the last 30 days, every 60 s before. About 650 operations and 1.5
+ * million positions, whatever the scale. */
 #ifndef PH_CORE_DEMO_H
 #define PH_CORE_DEMO_H
 #include <stdbool.h>
@@ -108,6 +125,15 @@ struct demo_summary {
      * acknowledgements and missing reports, each once). */
     int64_t bulletin_schedules, bulletins, bulletins_late, bulletins_not_sent;
     int64_t bulletin_acks, bulletin_acks_late, bulletin_deadline_marks;
+    /* Joint operations (demo_ops.c): the operations planned (joint: units of two
+     * or more forces), how they stand (completed, cancelled, active now, planned
+     * ahead), their results log entries and the incidents made from them, the
+     * patrol staff added (counted in people too), the vehicles and vessels, the
+     * devices (ATAK phones, boat trackers) and the positions they reported. */
+    int64_t operations, operations_joint, operations_completed, operations_cancelled;
+    int64_t operations_active, operations_planned;
+    int64_t operation_log_entries, operation_incidents;
+    int64_t patrol_staff, assets, devices, positions;
 };
 
 /* Create the demo province at scale (1..DEMO_MAX_SCALE: 8 * scale communes per

@@ -283,10 +283,13 @@ ph_err device_by_uid(struct core_ctx *cx, const char *uid, struct device *out)
 bool position_scope(const struct core_user *who, const char **scope_path)
 {
     /* As access_allows reads an operational item: the system and an administrator
-     * without a unit see all, anyone else what their unit and those below own. */
+     * without a unit see all, anyone else with a role what their unit and those
+     * below own; a caller with no role at all sees nothing. */
     *scope_path = NULL;
     if (who->is_system)
         return true;
+    if ((who->roles & ROLE_ALL) == 0)
+        return false;
     if (who->unit_path == NULL)
         return (who->roles & ROLE_ADMIN) != 0;
     *scope_path = who->unit_path;

@@ -54,24 +54,6 @@ static bool is_open(const struct incident_draft *d)
     return d->status != NULL && strcmp(d->status, DRAFT_OPEN) == 0;
 }
 
-/* The marker's CoT uid: 1..UID_MAX_BYTES of valid UTF-8 with no control
- * character, in NFC. */
-static bool uid_clean(struct arena *a, const char *in, const char **out)
-{
-    size_t n = in != NULL ? strlen(in) : 0;
-    char *nfc = NULL;
-
-    if (n == 0 || n > UID_MAX_BYTES || !text_is_clean_utf8(in, n))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)
-            return false;
-    if (text_nfc(a, in, &nfc) != PH_OK || strlen(nfc) > UID_MAX_BYTES)
-        return false;
-    *out = nfc;
-    return true;
-}
-
 /* A CoT type: "b-m-p-s-m", "a-h-G", "u-d-f": letters, digits and - . _ */
 static bool cot_type_valid(const char *t)
 {
@@ -86,18 +68,6 @@ static bool cot_type_valid(const char *t)
             return false;
     }
     return true;
-}
-
-static ph_err active_unit(struct core_ctx *cx, int64_t id, struct unit *u)
-{
-    ph_err rc;
-
-    if (id <= 0)
-        return PH_EINVAL;
-    rc = store_unit_get(cx->st, cx->arena, id, u);
-    if (rc == PH_ENOTFOUND || (rc == PH_OK && !u->is_active))
-        rc = PH_EINVAL;
-    return rc;
 }
 
 static void access_item_of(const struct incident_draft *d, const char *force,
@@ -135,7 +105,7 @@ static ph_err load_for(struct core_ctx *cx, int64_t id, enum access_action act,
 /* The marker's members a reporter gives, in place. */
 static ph_err validate(struct core_ctx *cx, struct incident_draft *d, const char **field)
 {
-    if (!uid_clean(cx->arena, d->uid, &d->uid))
+    if (!fields_clean_key(cx->arena, d->uid, UID_MAX_BYTES, &d->uid)) /* the marker's CoT uid */
         return invalid(field, "uid");
     if (d->device_id < 0)
         return invalid(field, "device_id");
@@ -267,7 +237,7 @@ ph_err draft_upsert(struct core_ctx *cx, struct incident_draft *d, bool *created
     /* The system names the unit it reports for; everyone else reports for their
      * own (the CoT listener acts as the device's person, or its unit). */
     d->unit_id = cx->user->is_system ? d->unit_id : cx->user->unit_id;
-    rc = active_unit(cx, d->unit_id, &u);
+    rc = unit_get_active(cx, d->unit_id, &u);
     if (rc != PH_OK)
         return rc == PH_EINVAL ? invalid(field, "unit_id") : rc;
     item.owner_path = u.path;

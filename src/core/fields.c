@@ -36,6 +36,22 @@ bool fields_trim_valid(struct arena *a, const char **s, bool (*valid)(const char
     return valid(*s);
 }
 
+bool fields_clean_key(struct arena *a, const char *in, size_t max, const char **out)
+{
+    size_t n = in != NULL ? strlen(in) : 0;
+    char *nfc = NULL;
+
+    if (n == 0 || n > max || !text_is_clean_utf8(in, n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)
+            return false;
+    if (text_nfc(a, in, &nfc) != PH_OK || strlen(nfc) > max)
+        return false;
+    *out = nfc;
+    return true;
+}
+
 bool fields_str_eq(const char *x, const char *y)
 {
     if (x == NULL || y == NULL)

@@ -21,6 +21,10 @@ ph_err fields_clean_text(struct arena *a, const char *in, size_t max, bool requi
 /* Trim *s (an ASCII identifier: a code, a username) into arena a and check it
  * with valid. False, *s untouched, for NULL. */
 bool fields_trim_valid(struct arena *a, const char **s, bool (*valid)(const char *s));
+/* A client's key (a CoT uid, a message id): 1..max bytes of clean UTF-8 with no
+ * control character at all (no tab or line break either: it is a key, not
+ * text), into *out in NFC (arena a), still at most max bytes. False otherwise. */
+bool fields_clean_key(struct arena *a, const char *in, size_t max, const char **out);
 /* Equal strings; NULL equals only NULL. */
 bool fields_str_eq(const char *x, const char *y);
 

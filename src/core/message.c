@@ -49,25 +49,6 @@ static ph_err invalid(const char **field, const char *name)
     return PH_EINVAL;
 }
 
-/* A client's id: 1..UID_MAX_BYTES of valid UTF-8 with no control character at
- * all (no tab or line break either: it is a key, not text), in NFC. CoT chat
- * ids hold the sender's uid and the room's name, so they are not ASCII-only. */
-static bool uid_clean(struct arena *a, const char *in, const char **out)
-{
-    size_t n = in != NULL ? strlen(in) : 0;
-    char *nfc = NULL;
-
-    if (n == 0 || n > UID_MAX_BYTES || !text_is_clean_utf8(in, n))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)in[i] < 0x20 || in[i] == 0x7f)
-            return false;
-    if (text_nfc(a, in, &nfc) != PH_OK || strlen(nfc) > UID_MAX_BYTES)
-        return false;
-    *out = nfc;
-    return true;
-}
-
 /* "msg-" and 32 random hex digits: unique without asking the store. */
 static const char *make_uid(struct arena *a)
 {
@@ -77,18 +58,6 @@ static const char *make_uid(struct arena *a)
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
     return arena_printf(a, "msg-%s", hex);
-}
-
-static ph_err active_unit(struct core_ctx *cx, int64_t id, struct unit *u)
-{
-    ph_err rc;
-
-    if (id <= 0)
-        return PH_EINVAL;
-    rc = store_unit_get(cx->st, cx->arena, id, u);
-    if (rc == PH_ENOTFOUND || (rc == PH_OK && !u->is_active))
-        rc = PH_EINVAL;
-    return rc;
 }
 
 /* The members a sender gives, in place. */
@@ -105,7 +74,7 @@ static ph_err validate(struct core_ctx *cx, struct message *m, const char **fiel
     if (m->to_person_id < 0 || (m->to_person_id != 0 && m->to_unit_id != 0))
         return invalid(field, "to_person_id");
     if (m->to_unit_id != 0) {
-        rc = active_unit(cx, m->to_unit_id, &to_unit);
+        rc = unit_get_active(cx, m->to_unit_id, &to_unit);
         if (rc != PH_OK)
             return rc == PH_EINVAL ? invalid(field, "to_unit_id") : rc;
     }
@@ -204,7 +173,7 @@ ph_err message_send(struct core_ctx *cx, struct message *m, const char **field)
     /* The system (set-up, demo) names the unit it speaks for; everyone else
      * speaks for their own unit. */
     m->from_unit_id = cx->user->is_system ? m->from_unit_id : cx->user->unit_id;
-    rc = active_unit(cx, m->from_unit_id, &from);
+    rc = unit_get_active(cx, m->from_unit_id, &from);
     if (rc != PH_OK)
         return rc == PH_EINVAL ? invalid(field, "from_unit_id") : rc;
     item.owner_path = from.path;
@@ -212,7 +181,9 @@ ph_err message_send(struct core_ctx *cx, struct message *m, const char **field)
     if (!access_allows(cx->user, ACCESS_CREATE, &item, NULL))
         return PH_EPERM;
     if (m->uid != NULL) {
-        if (!uid_clean(cx->arena, m->uid, &m->uid))
+        /* A client's id (fields_clean_key): CoT chat ids hold the sender's uid and the
+         * room's name, so they are not ASCII-only. */
+        if (!fields_clean_key(cx->arena, m->uid, UID_MAX_BYTES, &m->uid))
             return invalid(field, "uid");
         if (m->from_device_id < 0)
             return invalid(field, "from_device_id");

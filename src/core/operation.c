@@ -38,6 +38,13 @@
 /* How far in the future a status change may be dated (clock skew of devices). */
 #define FUTURE_SKEW_MS INCIDENT_FUTURE_SKEW_MS
 #define REASON_MAX_BYTES 4096
+/* How long before both its planned start and its planning an operation may have
+ * started: a team out a day before a plan made that day is plausible, and an
+ * operation planned for next month may start today once it is entered; a start
+ * weeks before the plan existed is a wrong date, which would make it hold its
+ * people and assets against every later plan and cover its areas all along
+ * (coverage). */
+#define EARLY_START_MAX_MS MS_PER_DAY
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
@@ -77,18 +84,6 @@ static int64_t *unique_ids(struct arena *a, const int64_t *ids, size_t *n, int64
             out[k++] = ids[i];
     *n = k;
     return out;
-}
-
-static ph_err active_unit(struct core_ctx *cx, int64_t id, struct unit *u)
-{
-    ph_err rc;
-
-    if (id <= 0)
-        return PH_EINVAL;
-    rc = store_unit_get(cx->st, cx->arena, id, u);
-    if (rc == PH_ENOTFOUND || (rc == PH_OK && !u->is_active))
-        return PH_EINVAL;
-    return rc;
 }
 
 /* A person who may be assigned: stored and not disabled. */
@@ -212,7 +207,7 @@ ph_err operation_validate(struct core_ctx *cx, struct operation *o, const char *
         o->planned_end - o->planned_start > OPERATION_MAX_DAYS * MS_PER_DAY)
         goto out;
     f = "owner_unit_id";
-    rc = active_unit(cx, o->owner_unit_id, &u);
+    rc = unit_get_active(cx, o->owner_unit_id, &u);
     if (rc != PH_OK)
         goto out;
     owner_force = u.force;
@@ -224,7 +219,7 @@ ph_err operation_validate(struct core_ctx *cx, struct operation *o, const char *
     for (size_t i = 0; i <= o->n_units; i++) {
         const char *force = owner_force;
         if (i < o->n_units) {
-            rc = active_unit(cx, o->unit_ids[i], &u);
+            rc = unit_get_active(cx, o->unit_ids[i], &u);
             if (rc != PH_OK)
                 goto out;
             force = u.force;
@@ -331,7 +326,7 @@ ph_err operation_create(struct core_ctx *cx, struct operation *o, const char **f
         *conflict_id = 0;
     if (o->owner_unit_id == 0)
         o->owner_unit_id = cx->user->unit_id;
-    rc = active_unit(cx, o->owner_unit_id, &owner);
+    rc = unit_get_active(cx, o->owner_unit_id, &owner);
     if (rc != PH_OK)
         return rc == PH_EINVAL ? invalid(field, "owner_unit_id") : rc;
     if (!may_plan(cx->user, owner.path, owner.force))
@@ -469,7 +464,9 @@ ph_err operation_set_status(struct core_ctx *cx, int64_t id, int64_t version, co
     }
     if (at == 0)
         at = cx->now_ms;
-    if (at < 0 || at > cx->now_ms + FUTURE_SKEW_MS || (o.started_at != 0 && at < o.started_at))
+    if (at < 0 || at > cx->now_ms + FUTURE_SKEW_MS || (o.started_at != 0 && at < o.started_at) ||
+        (strcmp(status, OPERATION_ACTIVE) == 0 &&
+         at < (o.created_at < o.planned_start ? o.created_at : o.planned_start) - EARLY_START_MAX_MS))
         return invalid(field, "at");
     if (at > cx->now_ms)
         at = cx->now_ms; /* a device's clock a little ahead: never recorded in the future */

@@ -330,7 +330,7 @@ ph_err position_operation_track(struct core_ctx *cx, int64_t operation_id, int64
     struct operation op;
     struct device *devs = NULL;
     struct position_track *out = NULL;
-    size_t n_devs = 0, k = 0;
+    size_t n_devs = 0, k = 0, left = POSITION_TRACK_MAX_POINTS;
     int64_t a, b;
     ph_err rc = operation_get(cx, operation_id, &op);
 
@@ -356,10 +356,15 @@ ph_err position_operation_track(struct core_ctx *cx, int64_t operation_id, int64
     out = arena_zalloc(cx->arena, n_devs * sizeof(*out));
     for (size_t i = 0; i < n_devs && rc == PH_OK; i++) {
         struct position_track *t = &out[k];
-        rc = store_position_range(cx->st, cx->arena, devs[i].id, a, b, 0, &t->points,
+        /* Read one more than may be answered: a 92-day operation of many devices
+         * would otherwise be read whole into memory before anyone said no. */
+        rc = store_position_range(cx->st, cx->arena, devs[i].id, a, b, (int)left + 1, &t->points,
                                   &t->n_points);
+        if (rc == PH_OK && t->n_points > left)
+            rc = PH_ETOOBIG;
         if (rc != PH_OK || t->n_points == 0)
             continue;
+        left -= t->n_points;
         t->device_id = devs[i].id;
         t->uid = devs[i].uid;
         t->callsign = devs[i].callsign;

@@ -37,6 +37,9 @@ struct livepos_fix;
 #define POSITION_BATCH_MAX 1000            /* reports per POST /api/v1/positions */
 #define POSITION_FUTURE_SKEW_MS (5 * 60 * 1000) /* device clocks run ahead a little */
 #define POSITION_MAX_AGE_MS (7LL * 24 * 60 * 60 * 1000) /* older reports are refused */
+/* Points in one answer of position_operation_track (all devices together): more
+ * is PH_ETOOBIG (ask a shorter from/to). A million is about 60 MB of GeoJSON. */
+#define POSITION_TRACK_MAX_POINTS 1000000
 
 /* Where a report came from. */
 #define POSITION_SOURCE_API "api"
@@ -132,7 +135,8 @@ struct position_track {
 };
 /* The track of an operation the caller may read: one track per device, points
  * within [from, to) clipped to the operation's active interval (from/to 0: the
- * whole interval; while active, up to now). */
+ * whole interval; while active, up to now). PH_ETOOBIG when that holds more than
+ * POSITION_TRACK_MAX_POINTS points. */
 ph_err position_operation_track(struct core_ctx *cx, int64_t operation_id, int64_t from, int64_t to,
                                 struct position_track **tracks, size_t *n) __attribute__((warn_unused_result));
 /* The latest position of every active device the caller may see, reported

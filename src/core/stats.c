@@ -156,3 +156,55 @@ ph_err stats_timeliness(struct core_ctx *cx, const struct stats_period *p,
     *n_forces = nf;
     return PH_OK;
 }
+
+/* ---- incident counts ------------------------------------------------------------------- */
+
+ph_err stats_incident_counts(struct core_ctx *cx, int64_t from, int64_t to,
+                             struct stats_incident_counts *out)
+{
+    struct access_item item = {.kind = ITEM_AREA}; /* readable by every role */
+    struct incident_scope scope;
+    struct store_incident_count *rows = NULL;
+    size_t n = 0;
+    ph_err rc;
+
+    if (!access_allows(cx->user, ACCESS_READ, &item, NULL))
+        return PH_EPERM;
+    if ((to != 0 && to <= from) || (to != 0 ? to : cx->now_ms) - from > STATS_MAX_PERIOD_MS)
+        return PH_EINVAL;
+    memset(out, 0, sizeof(*out));
+    out->from = from;
+    out->to = to;
+    for (size_t k = 0; k < PH_NELEM(stats_forces); k++)
+        out->by_force[k].force = stats_forces[k];
+    incident_scope_of(cx->user, &scope);
+    if (scope.clearance < 0)
+        return PH_OK; /* a caller who may see no incident */
+    rc = store_incident_counts(cx->st, cx->arena, from, to, &scope, &rows, &n);
+    if (rc != PH_OK)
+        return rc;
+
+    out->cells = arena_zalloc(cx->arena, (n + 1) * sizeof(*out->cells));
+    out->by_category = arena_zalloc(cx->arena, (n + 1) * sizeof(*out->by_category));
+    /* Rows come in category id order: a category's total closes when the id changes. */
+    for (size_t i = 0; i < n; i++) {
+        const struct store_incident_count *r = &rows[i];
+        struct stats_count *c;
+        if (r->n <= 0)
+            continue;
+        out->cells[out->n_cells++] = (struct stats_count){
+            .category_id = r->category_id, .category = r->category, .force = r->force, .count = r->n};
+        c = out->n_by_category > 0 ? &out->by_category[out->n_by_category - 1] : NULL;
+        if (c == NULL || c->category_id != r->category_id) {
+            c = &out->by_category[out->n_by_category++];
+            c->category_id = r->category_id;
+            c->category = r->category;
+        }
+        c->count += r->n;
+        for (size_t k = 0; k < PH_NELEM(stats_forces); k++)
+            if (r->force != NULL && strcmp(r->force, stats_forces[k]) == 0)
+                out->by_force[k].count += r->n;
+        out->total += r->n;
+    }
+    return PH_OK;
+}

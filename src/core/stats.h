@@ -37,4 +37,33 @@ struct stats_period {
  * STATS_MAX_PERIOD_MS (an open end, to = 0, counts up to cx->now_ms). */
 ph_err stats_timeliness(struct core_ctx *cx, const struct stats_period *p, struct stats_timeliness **units,
                         size_t *n_units, struct stats_timeliness **forces, size_t *n_forces) __attribute__((warn_unused_result));
+
+/* ---- incident counts ------------------------------------------------------------------- */
+
+/* A count: of a category (category set, force NULL), of a lead force (force set,
+ * category NULL), or of both (a cell of the cross table). */
+struct stats_count {
+    int64_t category_id;  /* 0 for a force's total */
+    const char *category; /* the category's code; NULL for a force's total */
+    const char *force;    /* the lead unit's force; NULL for a category's total (or no lead) */
+    int64_t count;
+};
+
+struct stats_incident_counts {
+    int64_t from, to; /* [from, to) UTC ms on reported_at */
+    int64_t total;
+    struct stats_count *cells; /* category x force, counts > 0, (category id, force) order */
+    size_t n_cells;
+    struct stats_count *by_category; /* counts > 0, category id order */
+    size_t n_by_category;
+    struct stats_count by_force[3]; /* police, military, border_guard (zeros included) */
+};
+
+/* Counts of the incidents the caller may see whose reported_at is in [from, to)
+ * (to = 0: open), by category and by the lead unit's force. Exercises and tests
+ * (cap_status other than "actual") and merged incidents (duplicates of the one
+ * they were merged into) are left out. Arrays in cx->arena. PH_EINVAL for a
+ * period that ends before it starts or is longer than STATS_MAX_PERIOD_MS. */
+ph_err stats_incident_counts(struct core_ctx *cx, int64_t from, int64_t to,
+                             struct stats_incident_counts *out) __attribute__((warn_unused_result));
 #endif

@@ -405,6 +405,18 @@ ph_err unit_get(struct core_ctx *cx, int64_t id, struct unit *out)
     return rc;
 }
 
+ph_err unit_get_active(struct core_ctx *cx, int64_t id, struct unit *out)
+{
+    ph_err rc;
+
+    if (id <= 0)
+        return PH_EINVAL;
+    rc = store_unit_get(cx->st, cx->arena, id, out);
+    if (rc == PH_ENOTFOUND || (rc == PH_OK && !out->is_active))
+        return PH_EINVAL;
+    return rc;
+}
+
 ph_err unit_list(struct core_ctx *cx, const struct unit_filter *f, struct unit **items, size_t *n,
                  bool *has_more)
 {

@@ -45,6 +45,10 @@ ph_err unit_update(struct core_ctx *cx, struct unit *u, const char **field) __at
 /* Delete; PH_ECONFLICT while people or child units refer to it. */
 ph_err unit_delete(struct core_ctx *cx, int64_t id) __attribute__((warn_unused_result));
 ph_err unit_get(struct core_ctx *cx, int64_t id, struct unit *out) __attribute__((warn_unused_result));
+/* The unit id another record names (an owner, an addressee): no access check
+ * (units are directory data), PH_EINVAL when id is not a stored, active unit (the
+ * caller names its field), PH_ESTORE when the store fails. *out in cx->arena. */
+ph_err unit_get_active(struct core_ctx *cx, int64_t id, struct unit *out) __attribute__((warn_unused_result));
 ph_err unit_list(struct core_ctx *cx, const struct unit_filter *f, struct unit **items, size_t *n,
                  bool *has_more) __attribute__((warn_unused_result));
 /* "police", "military", "border_guard" are the forces; true when name is one. */

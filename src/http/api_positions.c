@@ -174,7 +174,7 @@ static int get_track(struct req *r)
         return resp_error(r, PH_EINVAL, "to");
     rc = position_operation_track(&r->cx, id, from, to, &tracks, &n);
     if (rc != PH_OK)
-        return resp_error(r, rc, NULL);
+        return resp_error(r, rc, rc == PH_ETOOBIG ? "to" : NULL);
     buf_init(&b, TRACK_MAX_BYTES);
     rc = pjson_track_write(id, tracks, n, &b);
     int ans = rc == PH_OK ? resp_text(r, 200, "application/geo+json", b.data, b.len)
@@ -240,6 +240,10 @@ static const struct crud_resource device_resource = {
     .update = device_update_rec,
     .id = device_id_of,
     .version = device_version_of,
+    /* A device deactivated or bound to someone else must lose what its CoT
+     * connection may read at once: the listener re-checks identities when the
+     * session generation moves. */
+    .changes_sessions = true,
 };
 
 static int list_devices(struct req *r)

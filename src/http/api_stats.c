@@ -4,7 +4,8 @@
  * reports and acknowledgements on time, median and 90th-percentile delays, per
  * unit and per force). Both count only what the caller may see (core). The
  * inbox also lists the bulletins awaiting the unit's acknowledgement: each item
- * says its "kind", "incident" or "bulletin". */
+ * says its "kind", "incident" or "bulletin". GET /api/v1/stats/incidents: counts of
+ * the incidents the caller may see by category and lead force, for a period. */
 #include "util/base.h"
 #include "http/http_int.h"
 #include "http/req.h"
@@ -139,8 +140,62 @@ static int get_timeliness(struct req *r)
     return resp_json(r, 200, o);
 }
 
+/* ---- GET /api/v1/stats/incidents --------------------------------------------------------- */
+
+/* with: 'c' category, 'f' force, 'b' both. */
+static json_t *count_json(const struct stats_count *c, char with)
+{
+    json_t *o = json_object();
+    if (with != 'f') {
+        json_object_set_new(o, "category", c->category ? json_string(c->category) : json_null());
+        json_object_set_new(o, "category_id", json_integer(c->category_id));
+    }
+    if (with != 'c')
+        json_object_set_new(o, "force", c->force != NULL ? json_string(c->force) : json_null());
+    json_object_set_new(o, "count", json_integer(c->count));
+    return o;
+}
+
+static json_t *counts_json(const struct stats_count *c, size_t n, char with)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, count_json(&c[i], with));
+    return arr;
+}
+
+static int get_incident_counts(struct req *r)
+{
+    int64_t from, to;
+    bool has_from, has_to;
+    struct stats_incident_counts c;
+
+    if (query_time(r, "to", &to, &has_to) != PH_OK)
+        return resp_error(r, PH_EPARSE, "to");
+    if (query_time(r, "from", &from, &has_from) != PH_OK)
+        return resp_error(r, PH_EPARSE, "from");
+    if (!has_to)
+        to = r->cx.now_ms + 1; /* [from, to): now included */
+    if (!has_from)
+        from = to - STATS_DEFAULT_PERIOD_MS;
+    if (from >= to || to - from > STATS_MAX_PERIOD_MS)
+        return resp_error(r, PH_EINVAL, "from");
+    ph_err rc = stats_incident_counts(&r->cx, from, to, &c);
+    if (rc != PH_OK)
+        return resp_error(r, rc, rc == PH_EINVAL ? "from" : NULL);
+    json_t *o = json_object();
+    json_object_set_new(o, "from", pjson_time(c.from));
+    json_object_set_new(o, "to", pjson_time(c.to));
+    json_object_set_new(o, "total", json_integer(c.total));
+    json_object_set_new(o, "by_category", counts_json(c.by_category, c.n_by_category, 'c'));
+    json_object_set_new(o, "by_force", counts_json(c.by_force, PH_NELEM(c.by_force), 'f'));
+    json_object_set_new(o, "items", counts_json(c.cells, c.n_cells, 'b'));
+    return resp_json(r, 200, o);
+}
+
 const struct route api_stats_routes[] = {
     {"GET", "/api/v1/inbox", get_inbox, ROUTE_USER, false},
     {"GET", "/api/v1/stats/timeliness", get_timeliness, ROUTE_USER, false},
+    {"GET", "/api/v1/stats/incidents", get_incident_counts, ROUTE_USER, false},
     {NULL, NULL, NULL, 0, false},
 };

@@ -14,6 +14,7 @@
 #include "util/mem.h"
 
 static atomic_long in_flight;
+static atomic_ulong accepted; /* writes taken on (not refused while draining) */
 static atomic_int draining, abandoned;
 
 void http_async_drain(void)
@@ -29,6 +30,11 @@ void http_async_abandon(void)
 long http_async_in_flight(void)
 {
     return atomic_load(&in_flight);
+}
+
+unsigned long http_async_accepted(void)
+{
+    return atomic_load(&accepted);
 }
 
 struct req_link {
@@ -117,6 +123,7 @@ int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run
         return resp_error_raw(r, 503, "shutting_down", "the server is shutting down; retry shortly",
                               "máy chủ đang dừng; thử lại sau giây lát", NULL);
     }
+    atomic_fetch_add(&accepted, 1);
     ph_err rc;
     if (cpu != NULL) {
         w->work.run = on_cpu_run;

@@ -50,4 +50,6 @@ void http_async_drain(void);
 void http_async_abandon(void);
 /* Writes submitted and not yet handed back to their loop. */
 long http_async_in_flight(void);
+/* Writes taken on since start (for /metrics; tests wait on it). */
+unsigned long http_async_accepted(void);
 #endif

@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include "http/http_int.h"
+#include "http/async.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "core/writer.h"
+#include "events/livepos.h"
 #include "events/scheduler.h"
 #include "net/cot_server.h"
 #include "store/store.h"
@@ -144,8 +146,13 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
         rc = buf_printf(b, "# HELP phoihop_writer_batches_total Transactions committed by the writer.\n"
                            "# TYPE phoihop_writer_batches_total counter\nphoihop_writer_batches_total %llu\n"
                            "# HELP phoihop_writer_jobs_total Writes committed by the writer.\n"
-                           "# TYPE phoihop_writer_jobs_total counter\nphoihop_writer_jobs_total %llu\n",
-                        (unsigned long long)batches, (unsigned long long)jobs);
+                           "# TYPE phoihop_writer_jobs_total counter\nphoihop_writer_jobs_total %llu\n"
+                           "# HELP phoihop_http_writes_in_flight Writes submitted and not yet answered.\n"
+                           "# TYPE phoihop_http_writes_in_flight gauge\nphoihop_http_writes_in_flight %ld\n"
+                           "# HELP phoihop_http_writes_total Writes taken on (not refused while shutting down).\n"
+                           "# TYPE phoihop_http_writes_total counter\nphoihop_http_writes_total %lu\n",
+                        (unsigned long long)batches, (unsigned long long)jobs, http_async_in_flight(),
+                        http_async_accepted());
     uint64_t clients = 0, events = 0;
     api_stream_stats(&clients, &events);
     if (rc == PH_OK)
@@ -156,6 +163,12 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
             "# HELP phoihop_sse_events_sent_total Events handed to live feed connections.\n"
             "# TYPE phoihop_sse_events_sent_total counter\nphoihop_sse_events_sent_total %llu\n",
             (unsigned long long)clients, (unsigned long long)events);
+    if (rc == PH_OK)
+        rc = buf_printf(
+            b,
+            "# HELP phoihop_livepos_published_total Position fixes committed and handed to the live feeds (SSE, CoT).\n"
+            "# TYPE phoihop_livepos_published_total counter\nphoihop_livepos_published_total %llu\n",
+            (unsigned long long)livepos_published(t->livepos));
     uint64_t runs = 0, marked = 0;
     scheduler_stats(t->scheduler, &runs, &marked);
     if (rc == PH_OK)

@@ -1,10 +1,12 @@
 /* resp.c - every answer leaves through here, so this is also where each request is
  * counted for /metrics and logged when the access log is on. */
 #include "util/base.h"
+#include <zlib.h>
 #include "http/http_int.h"
 #include "http/metrics.h"
 #include "http/read_audit.h"
 #include "http/resp.h"
+#include "http/static.h"
 #include "proto/pjson.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -75,9 +77,73 @@ const char *resp_log_path(struct req *r)
     return out;
 }
 
-static void finish(struct req *r, int status, const char *body, size_t len)
+/* JSON answers from this size up are compressed when the client takes gzip:
+ * below it the gzip header and the CPU cost outweigh what is saved. */
+#define GZIP_MIN_BYTES 1024
+#define GZIP_LEVEL 5 /* most of level 9's gain on JSON at a fraction of its time */
+
+/* Whether an answer of this type may be compressed here: JSON (and GeoJSON) built
+ * by the handlers. Not the web application's files (already compressed at build
+ * time, with a Content-Encoding of their own), not attachments (sent as they are,
+ * with a Content-Disposition, whatever their type), not the live feed (which
+ * must flush each event: it never passes through finish()). */
+static bool compressible(struct req *r, const char *content_type)
 {
     h2o_req_t *h = r->h2o;
+    if (strncmp(content_type, "application/json", 16) != 0 &&
+        strncmp(content_type, "application/geo+json", 20) != 0)
+        return false;
+    return h2o_find_header(&h->res.headers, H2O_TOKEN_CONTENT_ENCODING, -1) < 0 &&
+           h2o_find_header(&h->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, -1) < 0;
+}
+
+/* The gzip of body (malloc'd, *out_len bytes), or NULL when it does not pay. */
+static unsigned char *gzip_body(const char *body, size_t len, size_t *out_len)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    if (deflateInit2(&zs, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    uLong cap = deflateBound(&zs, (uLong)len);
+    unsigned char *out = malloc(cap);
+    if (out == NULL) {
+        deflateEnd(&zs);
+        return NULL;
+    }
+    zs.next_in = (Bytef *)(uintptr_t)body;
+    zs.avail_in = (uInt)len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    int e = deflate(&zs, Z_FINISH);
+    *out_len = zs.total_out;
+    deflateEnd(&zs);
+    if (e != Z_STREAM_END || *out_len >= len) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void finish(struct req *r, int status, const char *body, size_t len, bool may_compress)
+{
+    h2o_req_t *h = r->h2o;
+    unsigned char *gz = NULL;
+    if (may_compress) {
+        /* Caches must key on the encoding whichever one this answer has. */
+        h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_VARY, NULL,
+                       H2O_STRLIT("Accept-Encoding"));
+        ssize_t ai = h2o_find_header(&h->headers, H2O_TOKEN_ACCEPT_ENCODING, -1);
+        size_t gz_len = 0;
+        if (len >= GZIP_MIN_BYTES && len <= UINT32_MAX && ai >= 0 &&
+            static_accepts(h->headers.entries[ai].value.base, h->headers.entries[ai].value.len,
+                           "gzip") &&
+            (gz = gzip_body(body, len, &gz_len)) != NULL) {
+            h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_ENCODING, NULL,
+                           H2O_STRLIT("gzip"));
+            body = (const char *)gz;
+            len = gz_len;
+        }
+    }
     h->res.status = status;
     h->res.reason = reason(status);
     h->res.content_length = len; /* else h2o falls back to chunked encoding */
@@ -87,6 +153,7 @@ static void finish(struct req *r, int status, const char *body, size_t len)
         log_info("%s %.*s %s %d %zu %.3fms", r->client, (int)h->method.len, h->method.base,
                  resp_log_path(r), status, len, (double)dur / 1e6);
     h2o_send_inline(h, body, len);
+    free(gz);
 }
 
 int resp_json(struct req *r, int status, json_t *body)
@@ -105,7 +172,7 @@ int resp_json(struct req *r, int status, json_t *body)
     /* h2o_send_inline copies the body into the pool. */
     h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("application/json; charset=utf-8"));
-    finish(r, status, s, n);
+    finish(r, status, s, n, true);
     free(s);
     return 0;
 }
@@ -116,13 +183,13 @@ int resp_text(struct req *r, int status, const char *content_type, const char *b
         return read_audit_answer(r, status, content_type, body, len);
     h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
-    finish(r, status, body, len);
+    finish(r, status, body, len, compressible(r, content_type));
     return 0;
 }
 
 int resp_empty(struct req *r, int status)
 {
-    finish(r, status, "", 0);
+    finish(r, status, "", 0, false);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef PH_HTTP_SERVER_H
 #define PH_HTTP_SERVER_H
 #include <stdbool.h>
+#include <stddef.h>
 #include "core/position.h"
 #include "core/session.h"
 #include "net/cot_server.h"
@@ -17,7 +18,16 @@ struct http_config {
     int position_interval_s; /* live feed: at most one "position" per device this often; 0: every fix */
     struct position_retention retention; /* the scheduler's daily run (core/position.h) */
     struct cot_config cot; /* the CoT listener (net/cot_server.h); no address given: off */
+    const char *tile_url; /* map tiles "https://host/{z}/{x}/{y}.png" (checked by
+                           * http_tile_origin), added to the CSP's img-src; NULL: none */
 };
+
+/* The origin ("https://tiles.example.org", or a "*.example.org" wildcard host for a
+ * "{s}." subdomain template) of a tile URL template into out (cap bytes).
+ * 0 when url is an http(s) URL with {z}, {x} and {y} and nothing that could
+ * break out of a CSP source list (spaces, ';', ',', quotes, non-ASCII); -1
+ * otherwise. */
+int http_tile_origin(const char *url, char *out, size_t cap);
 
 /* Serve until SIGINT or SIGTERM. Once listening, prints exactly one line
  * "phoihop: listening on http://HOST:PORT" to stdout and flushes it, after the CoT

@@ -19,14 +19,75 @@
 #include "http/resp.h"
 #include "http/router.h"
 #include "http/static.h"
+#include "util/arena.h"
 
 /* Nothing from outside the server. Leaflet and uPlot set styles through the CSSOM
  * (element.style), which style-src does not restrict; Leaflet's default marker
  * images and canvas exports are data: and blob: URLs. No inline script anywhere. */
-const char static_csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
-                          "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; "
-                          "object-src 'none'; base-uri 'none'; form-action 'self'; "
-                          "frame-ancestors 'none'";
+#define CSP_HEAD "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:"
+#define CSP_TAIL                                                                                   \
+    "; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "                 \
+    "form-action 'self'; frame-ancestors 'none'"
+const char static_csp[] = CSP_HEAD CSP_TAIL;
+
+/* A character a tile URL may hold: printable ASCII that cannot end a CSP source
+ * (space, ';', ',') nor quote anything. */
+static bool tile_char_ok(char c)
+{
+    return c > ' ' && c < 0x7f && c != ';' && c != ',' && c != '\'' && c != '"' && c != '\\' &&
+           c != '<' && c != '>' && c != '`';
+}
+
+int http_tile_origin(const char *url, char *out, size_t cap)
+{
+    const char *host, *end, *p;
+    size_t scheme_len;
+
+    if (url == NULL)
+        return -1;
+    if (strncmp(url, "https://", 8) == 0)
+        scheme_len = 8;
+    else if (strncmp(url, "http://", 7) == 0)
+        scheme_len = 7;
+    else
+        return -1;
+    for (p = url; *p != '\0'; p++)
+        if (!tile_char_ok(*p))
+            return -1;
+    if (p - url > 1000 || strstr(url, "{z}") == NULL || strstr(url, "{x}") == NULL ||
+        strstr(url, "{y}") == NULL)
+        return -1;
+    host = url + scheme_len;
+    end = strchr(host, '/');
+    if (end == NULL)
+        return -1; /* the placeholders must be in the path */
+    /* "{s}.tiles.example.org": Leaflet picks a subdomain; CSP's wildcard covers them. */
+    bool wildcard = strncmp(host, "{s}.", 4) == 0;
+    const char *h0 = wildcard ? host + 4 : host;
+    if (h0 >= end)
+        return -1;
+    for (p = h0; p < end; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '-' || *p == ':' || *p == '[' || *p == ']'))
+            return -1;
+    int n = snprintf(out, cap, "%.*s%s%.*s", (int)scheme_len, url, wildcard ? "*." : "",
+                     (int)(end - h0), h0);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* The CSP for this server: the tile server's origin joins img-src when one is
+ * configured. */
+static const char *csp_of(struct req *r)
+{
+    char origin[1100];
+    const char *url = r->t->cfg->tile_url;
+    if (url == NULL || http_tile_origin(url, origin, sizeof(origin)) != 0)
+        return static_csp;
+    size_t n = sizeof(CSP_HEAD) + 1 + strlen(origin) + sizeof(CSP_TAIL);
+    char *csp = arena_alloc(&r->arena, n);
+    snprintf(csp, n, "%s %s%s", CSP_HEAD, origin, CSP_TAIL);
+    return csp;
+}
 
 static int cmp_path(const char *a, size_t la, const char *b, size_t lb)
 {
@@ -92,6 +153,11 @@ static double coding_q(const char *s, size_t len, const char *name)
         s = item_end < end ? item_end + 1 : end;
     }
     return star;
+}
+
+bool static_accepts(const char *accept, size_t len, const char *coding)
+{
+    return accept != NULL && coding_q(accept, len, coding) > 0;
 }
 
 int static_pick_encoding(const struct static_file *f, const char *accept, size_t len)
@@ -160,7 +226,7 @@ static int serve(struct req *r)
                 f->immutable ? "public, max-age=31536000, immutable" : "no-cache");
     if (f->gz != NULL || f->br != NULL)
         resp_header(r, "vary", "Accept-Encoding");
-    resp_header(r, "content-security-policy", static_csp);
+    resp_header(r, "content-security-policy", csp_of(r));
     resp_header(r, "x-content-type-options", "nosniff");
     resp_header(r, "referrer-policy", "no-referrer");
     resp_header(r, "x-frame-options", "DENY");
@@ -171,10 +237,22 @@ static int serve(struct req *r)
     return resp_text(r, 200, f->type, (const char *)body, len);
 }
 
+/* GET /api/v1/config: what the web application needs to know of this server's
+ * configuration (docs/API.md). */
+static int get_config(struct req *r)
+{
+    const char *url = r->t->cfg->tile_url;
+    json_t *o = json_object();
+    json_object_set_new(o, "tile_url", url != NULL ? json_string(url) : json_null());
+    json_object_set_new(o, "assets_version", json_string(static_version));
+    return resp_json(r, 200, o);
+}
+
 /* The assets route's final star takes any number of segments (router.h). HEAD is
  * answered as GET without the body. */
 const struct route api_static_routes[] = {
     {"GET", "/", serve, ROUTE_PUBLIC, ROUTE_NO_BODY},
     {"GET", "/assets/*", serve, ROUTE_PUBLIC, ROUTE_NO_BODY},
+    {"GET", "/api/v1/config", get_config, ROUTE_USER, ROUTE_NO_BODY},
     {NULL, NULL, NULL, 0, ROUTE_NO_BODY},
 };

@@ -33,6 +33,10 @@ const struct static_file *static_find(const char *path, size_t len);
  * 2 brotli, 1 gzip, 0 identity, among the variants f has. Exposed for the tests. */
 int static_pick_encoding(const struct static_file *f, const char *accept, size_t len);
 
+/* Whether an Accept-Encoding value (len bytes; NULL: absent) accepts coding
+ * ("gzip"; "*" counts, q=0 refuses). */
+bool static_accepts(const char *accept, size_t len, const char *coding);
+
 /* The headers every answer of the web application carries (CSP and friends). */
 extern const char static_csp[];
 #endif

@@ -292,6 +292,27 @@ int store_sq_bind_text(sqlite3_stmt *stmt, int i, const char *text)
     return sqlite3_bind_text(stmt, i, text, -1, SQLITE_STATIC);
 }
 
+int store_sq_bind_named_i64(sqlite3_stmt *stmt, const char *name, int64_t v)
+{
+    int i = sqlite3_bind_parameter_index(stmt, name);
+    return i > 0 ? sqlite3_bind_int64(stmt, i, v) : SQLITE_OK;
+}
+
+int store_sq_bind_named_text(sqlite3_stmt *stmt, const char *name, const char *v)
+{
+    int i = sqlite3_bind_parameter_index(stmt, name);
+    return i > 0 ? store_sq_bind_text(stmt, i, v) : SQLITE_OK;
+}
+
+int store_sq_bind_named_range(struct arena *ar, sqlite3_stmt *stmt, const char *lo_name,
+                              const char *hi_name, const char *path)
+{
+    if (path != NULL && path[0] == '\0')
+        path = NULL;
+    return store_sq_bind_named_text(stmt, lo_name, path) |
+           store_sq_bind_named_text(stmt, hi_name, store_sq_path_upper(ar, path));
+}
+
 int store_sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id)
 {
     if (id == 0)
@@ -1244,6 +1265,7 @@ const struct store_ops store_sqlite_ops = {
     .deadline_mark = store_sq_deadline_mark,
     .recipient_mark_escalated = store_sq_recipient_mark_escalated,
     .timeliness_rows = store_sq_timeliness_rows,
+    .incident_counts = store_sq_incident_counts,
     .rule_insert = store_sq_rule_insert,
     .rule_update = store_sq_rule_update,
     .rule_get = store_sq_rule_get,

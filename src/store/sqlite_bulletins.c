@@ -19,30 +19,6 @@
 #include "store/store.h"
 #include "util/arena.h"
 
-/* ---- named parameters ---------------------------------------------------- */
-
-/* Bind by name; a name the statement does not use is fine. */
-static int bind_i64(sqlite3_stmt *stmt, const char *name, int64_t v)
-{
-    int i = sqlite3_bind_parameter_index(stmt, name);
-    return i > 0 ? sqlite3_bind_int64(stmt, i, v) : SQLITE_OK;
-}
-
-static int bind_text(sqlite3_stmt *stmt, const char *name, const char *v)
-{
-    int i = sqlite3_bind_parameter_index(stmt, name);
-    return i > 0 ? store_sq_bind_text(stmt, i, v) : SQLITE_OK;
-}
-
-/* The range of unit paths :<prefix>_lo .. :<prefix>_hi below path (NULL: none). */
-static int bind_range(struct arena *ar, sqlite3_stmt *stmt, const char *lo_name,
-                      const char *hi_name, const char *path)
-{
-    if (path != NULL && path[0] == '\0')
-        path = NULL;
-    return bind_text(stmt, lo_name, path) | bind_text(stmt, hi_name, store_sq_path_upper(ar, path));
-}
-
 /* ---- shared SQL pieces --------------------------------------------------- */
 
 /* Recipient rows that owe an acknowledgement (see the top of the file). */
@@ -242,7 +218,7 @@ ph_err store_sq_bulletin_get(struct store *st, struct arena *ar, int64_t id, int
 
     if (stmt == NULL)
         return PH_ESTORE;
-    return store_sq_get(s, ar, stmt, bind_i64(stmt, ":id", id) | bind_i64(stmt, ":now", now_ms),
+    return store_sq_get(s, ar, stmt, store_sq_bind_named_i64(stmt, ":id", id) | store_sq_bind_named_i64(stmt, ":now", now_ms),
                         "get bulletin", read_bulletin, out);
 }
 
@@ -277,14 +253,14 @@ ph_err store_sq_bulletin_list(struct store *st, struct arena *ar, const struct b
         if (rc != PH_OK)
             return rc;
     }
-    e = bind_i64(stmt, ":before", f->before_id) | bind_i64(stmt, ":from", f->from) |
-        bind_i64(stmt, ":to", f->to) | bind_text(stmt, ":kind", f->kind) |
-        bind_text(stmt, ":cap", f->cap_status) |
-        bind_text(stmt, ":q", store_sq_like_escape(ar, f->q)) |
-        bind_range(ar, stmt, ":unit_lo", ":unit_hi", unit) |
-        bind_i64(stmt, ":clearance", f->scope_clearance) |
-        bind_range(ar, stmt, ":scope_lo", ":scope_hi", f->scope_unit_path) |
-        bind_i64(stmt, ":now", now_ms) | bind_i64(stmt, ":limit", limit + 1);
+    e = store_sq_bind_named_i64(stmt, ":before", f->before_id) | store_sq_bind_named_i64(stmt, ":from", f->from) |
+        store_sq_bind_named_i64(stmt, ":to", f->to) | store_sq_bind_named_text(stmt, ":kind", f->kind) |
+        store_sq_bind_named_text(stmt, ":cap", f->cap_status) |
+        store_sq_bind_named_text(stmt, ":q", store_sq_like_escape(ar, f->q)) |
+        store_sq_bind_named_range(ar, stmt, ":unit_lo", ":unit_hi", unit) |
+        store_sq_bind_named_i64(stmt, ":clearance", f->scope_clearance) |
+        store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", f->scope_unit_path) |
+        store_sq_bind_named_i64(stmt, ":now", now_ms) | store_sq_bind_named_i64(stmt, ":limit", limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list bulletins", sizeof(**items), limit, read_bulletin,
                        &list, n, has_more);
     if (rc == PH_OK)
@@ -376,10 +352,10 @@ ph_err store_sq_bulletin_inbox(struct store *st, struct arena *ar, int64_t unit_
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = bind_i64(stmt, ":now", now_ms) | bind_i64(stmt, ":unit", unit_id) |
-        bind_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-        bind_range(ar, stmt, ":scope_lo", ":scope_hi", scope != NULL ? scope->unit_path : NULL) |
-        bind_i64(stmt, ":limit", store_sq_list_limit(limit));
+    e = store_sq_bind_named_i64(stmt, ":now", now_ms) | store_sq_bind_named_i64(stmt, ":unit", unit_id) |
+        store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
+        store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", scope != NULL ? scope->unit_path : NULL) |
+        store_sq_bind_named_i64(stmt, ":limit", store_sq_list_limit(limit));
     rc = store_sq_rows(s, ar, stmt, e, "bulletin inbox", sizeof(**items), 0, read_inbox_item, &list,
                        n, NULL);
     if (rc == PH_OK)
@@ -713,10 +689,10 @@ ph_err store_sq_bulletin_schedule_list(struct store *st, struct arena *ar, int64
         if (rc != PH_OK)
             return rc;
     }
-    e = bind_i64(stmt, ":after", after_id) | bind_range(ar, stmt, ":unit_lo", ":unit_hi", unit) |
-        bind_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-        bind_range(ar, stmt, ":scope_lo", ":scope_hi", scope != NULL ? scope->unit_path : NULL) |
-        bind_i64(stmt, ":limit", lim + 1);
+    e = store_sq_bind_named_i64(stmt, ":after", after_id) | store_sq_bind_named_range(ar, stmt, ":unit_lo", ":unit_hi", unit) |
+        store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
+        store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", scope != NULL ? scope->unit_path : NULL) |
+        store_sq_bind_named_i64(stmt, ":limit", lim + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list bulletin schedules", sizeof(**items), lim,
                        read_schedule, &list, n, has_more);
     if (rc == PH_OK)

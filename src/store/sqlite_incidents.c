@@ -1441,3 +1441,46 @@ ph_err store_sq_timeliness_rows(struct store *st, struct arena *ar, const struct
         *items = list;
     return rc;
 }
+
+/* ---- incident counts ------------------------------------------------------- */
+
+static void read_incident_count(struct arena *ar, sqlite3_stmt *stmt, void *row)
+{
+    struct store_incident_count *out = row;
+
+    memset(out, 0, sizeof(*out));
+    out->category_id = sqlite3_column_int64(stmt, 0);
+    out->category = store_sq_col_text(ar, stmt, 1);
+    out->force = store_sq_col_text(ar, stmt, 2);
+    out->n = sqlite3_column_int64(stmt, 3);
+}
+
+ph_err store_sq_incident_counts(struct store *st, struct arena *ar, int64_t from, int64_t to,
+                                const struct incident_scope *scope,
+                                struct store_incident_count **items, size_t *n)
+{
+    struct store_sq *s = store_sq_of(st);
+    /* The period walks incidents_reported_at; a merged incident is a duplicate of
+     * the one it was merged into, which counts. */
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_INCIDENT_COUNTS,
+        "SELECT i.category_id, c.code, lu.force, count(*) FROM incidents AS i "
+        "LEFT JOIN categories AS c ON c.id = i.category_id "
+        "LEFT JOIN units AS lu ON lu.id = i.lead_unit_id "
+        "WHERE i.reported_at >= :from AND i.reported_at < :to AND i.cap_status = 'actual' "
+        "AND i.status <> 'merged' AND " SCOPE_EXPR " "
+        "GROUP BY i.category_id, lu.force ORDER BY i.category_id, lu.force");
+    void *list = NULL;
+    ph_err rc;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    e = bind_named_i64(stmt, ":from", from) |
+        bind_named_i64(stmt, ":to", to != 0 ? to : INT64_MAX) | bind_scope(ar, stmt, scope);
+    rc = store_sq_rows(s, ar, stmt, e, "incident counts", sizeof(**items), 0, read_incident_count,
+                       &list, n, NULL);
+    if (rc == PH_OK)
+        *items = list;
+    return rc;
+}

@@ -107,6 +107,7 @@ enum sq_stmt {
     SQ_DEADLINE_MARK_VERIFY,
     SQ_RECIPIENT_ESCALATED,
     SQ_TIMELINESS,
+    SQ_INCIDENT_COUNTS,
     SQ_RULE_INSERT,
     SQ_RULE_UPDATE,
     SQ_RULE_EXISTS,
@@ -377,6 +378,14 @@ ph_err store_sq_op_end(struct store_sq *s, ph_err rc);
  * outlive the statement's use, which store_sq_done ends. */
 int store_sq_bind_text(sqlite3_stmt *stmt, int i, const char *text);
 int store_sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id);
+/* By name (":kind"), for the statements with optional filters: a name the
+ * statement does not use is fine (SQLITE_OK). _range binds lo_name and hi_name to
+ * the range of unit paths at or below path (store_sq_path_upper, in ar), both NULL
+ * for a NULL or empty path: "(:lo IS NULL OR (path >= :lo AND path < :hi))". */
+int store_sq_bind_named_i64(sqlite3_stmt *stmt, const char *name, int64_t v);
+int store_sq_bind_named_text(sqlite3_stmt *stmt, const char *name, const char *v);
+int store_sq_bind_named_range(struct arena *ar, sqlite3_stmt *stmt, const char *lo_name,
+                              const char *hi_name, const char *path);
 /* The times of a new row: created_at at i (now when 0), updated_at at i + 1
  * (the creation time when 0). */
 int store_sq_bind_created(sqlite3_stmt *stmt, int i, int64_t created_at, int64_t updated_at);
@@ -503,6 +512,9 @@ ph_err store_sq_recipient_mark_escalated(struct store *st, int64_t incident_id, 
 ph_err store_sq_timeliness_rows(struct store *st, struct arena *ar, const struct stats_period *p,
                                 const struct incident_scope *scope, int64_t now,
                                 struct store_timeliness_row **items, size_t *n);
+ph_err store_sq_incident_counts(struct store *st, struct arena *ar, int64_t from, int64_t to,
+                                const struct incident_scope *scope,
+                                struct store_incident_count **items, size_t *n);
 
 /* The ops of sqlite_rules.c. */
 ph_err store_sq_setting_get(struct store *st, struct arena *ar, const char *key,

@@ -13,29 +13,6 @@
 #include "store/store.h"
 #include "util/arena.h"
 
-/* ---- named parameters ---------------------------------------------------- */
-
-/* Bind by name; a name the statement does not use is fine. */
-static int bind_i64(sqlite3_stmt *stmt, const char *name, int64_t v)
-{
-    int i = sqlite3_bind_parameter_index(stmt, name);
-    return i > 0 ? sqlite3_bind_int64(stmt, i, v) : SQLITE_OK;
-}
-
-static int bind_text(sqlite3_stmt *stmt, const char *name, const char *v)
-{
-    int i = sqlite3_bind_parameter_index(stmt, name);
-    return i > 0 ? store_sq_bind_text(stmt, i, v) : SQLITE_OK;
-}
-
-/* :lo and :hi, the range of unit paths below path (NULL: both NULL). */
-static int bind_scope(struct arena *ar, sqlite3_stmt *stmt, const char *path)
-{
-    if (path != NULL && path[0] == '\0')
-        path = NULL;
-    return bind_text(stmt, ":lo", path) | bind_text(stmt, ":hi", store_sq_path_upper(ar, path));
-}
-
 /* A REAL column that may be NULL: false for NULL. */
 static bool col_real(sqlite3_stmt *stmt, int i, double *out)
 {
@@ -161,10 +138,10 @@ ph_err store_sq_message_list(struct store *st, struct arena *ar, const struct me
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = bind_i64(stmt, ":before", f->before_id) | bind_i64(stmt, ":since", f->since) |
-        bind_text(stmt, ":room", f->room) | bind_scope(ar, stmt, scope_path) |
-        bind_i64(stmt, ":me", person_id) | bind_i64(stmt, ":admin", is_admin ? 1 : 0) |
-        bind_i64(stmt, ":limit", limit + 1);
+    e = store_sq_bind_named_i64(stmt, ":before", f->before_id) | store_sq_bind_named_i64(stmt, ":since", f->since) |
+        store_sq_bind_named_text(stmt, ":room", f->room) | store_sq_bind_named_range(ar, stmt, ":lo", ":hi", scope_path) |
+        store_sq_bind_named_i64(stmt, ":me", person_id) | store_sq_bind_named_i64(stmt, ":admin", is_admin ? 1 : 0) |
+        store_sq_bind_named_i64(stmt, ":limit", limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list messages", sizeof(**items), limit, read_message, &list,
                        n, has_more);
     if (rc == PH_OK)
@@ -300,8 +277,8 @@ ph_err store_sq_draft_list(struct store *st, struct arena *ar, const char *statu
     if (stmt == NULL)
         return PH_ESTORE;
     limit = store_sq_list_limit(limit);
-    e = bind_text(stmt, ":status", status) | bind_i64(stmt, ":before", before_id) |
-        bind_scope(ar, stmt, scope_path) | bind_i64(stmt, ":limit", limit + 1);
+    e = store_sq_bind_named_text(stmt, ":status", status) | store_sq_bind_named_i64(stmt, ":before", before_id) |
+        store_sq_bind_named_range(ar, stmt, ":lo", ":hi", scope_path) | store_sq_bind_named_i64(stmt, ":limit", limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list incident drafts", sizeof(**items), limit, read_draft,
                        &list, n, has_more);
     if (rc == PH_OK)

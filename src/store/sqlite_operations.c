@@ -15,30 +15,6 @@
 #include "store/store.h"
 #include "util/arena.h"
 
-/* ---- named parameters ---------------------------------------------------- */
-
-/* Bind by name; a name the statement does not use is fine. */
-static int bind_i64(sqlite3_stmt *stmt, const char *name, int64_t v)
-{
-    int i = sqlite3_bind_parameter_index(stmt, name);
-    return i > 0 ? sqlite3_bind_int64(stmt, i, v) : SQLITE_OK;
-}
-
-static int bind_text(sqlite3_stmt *stmt, const char *name, const char *v)
-{
-    int i = sqlite3_bind_parameter_index(stmt, name);
-    return i > 0 ? store_sq_bind_text(stmt, i, v) : SQLITE_OK;
-}
-
-/* The range of unit paths :<prefix>_lo .. :<prefix>_hi below path (NULL: none). */
-static int bind_range(struct arena *ar, sqlite3_stmt *stmt, const char *lo_name,
-                      const char *hi_name, const char *path)
-{
-    if (path != NULL && path[0] == '\0')
-        path = NULL;
-    return bind_text(stmt, lo_name, path) | bind_text(stmt, hi_name, store_sq_path_upper(ar, path));
-}
-
 /* ---- shared SQL pieces --------------------------------------------------- */
 
 /* Some unit taking part in operation o is in [:<p>_lo, :<p>_hi). */
@@ -415,15 +391,15 @@ ph_err store_sq_operation_list(struct store *st, struct arena *ar, const struct 
         if (rc != PH_OK)
             return rc;
     }
-    e = bind_i64(stmt, ":before", f->before_id) | bind_i64(stmt, ":from", f->from) |
-        bind_i64(stmt, ":to", f->to) | bind_text(stmt, ":kind", f->kind) |
-        bind_text(stmt, ":status", f->status) | bind_text(stmt, ":domain", f->domain) |
-        bind_i64(stmt, ":joint", f->joint_only) | bind_i64(stmt, ":person", f->person_id) |
-        bind_text(stmt, ":q", store_sq_like_escape(ar, f->q)) |
-        bind_range(ar, stmt, ":unit_lo", ":unit_hi", unit) |
-        bind_i64(stmt, ":clearance", f->scope_clearance) |
-        bind_range(ar, stmt, ":scope_lo", ":scope_hi", f->scope_unit_path) |
-        bind_i64(stmt, ":limit", limit + 1);
+    e = store_sq_bind_named_i64(stmt, ":before", f->before_id) | store_sq_bind_named_i64(stmt, ":from", f->from) |
+        store_sq_bind_named_i64(stmt, ":to", f->to) | store_sq_bind_named_text(stmt, ":kind", f->kind) |
+        store_sq_bind_named_text(stmt, ":status", f->status) | store_sq_bind_named_text(stmt, ":domain", f->domain) |
+        store_sq_bind_named_i64(stmt, ":joint", f->joint_only) | store_sq_bind_named_i64(stmt, ":person", f->person_id) |
+        store_sq_bind_named_text(stmt, ":q", store_sq_like_escape(ar, f->q)) |
+        store_sq_bind_named_range(ar, stmt, ":unit_lo", ":unit_hi", unit) |
+        store_sq_bind_named_i64(stmt, ":clearance", f->scope_clearance) |
+        store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", f->scope_unit_path) |
+        store_sq_bind_named_i64(stmt, ":limit", limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list operations", sizeof(**items), limit, read_operation,
                        &list, n, has_more);
     if (rc == PH_OK)
@@ -658,11 +634,11 @@ ph_err store_sq_operation_coverage_rows(struct store *st, struct arena *ar,
         return PH_ESTORE;
     rc = store_sq_rows(
         s, ar, stmt,
-        bind_i64(stmt, ":from", q->from) | bind_i64(stmt, ":to", q->to) |
-            bind_text(stmt, ":level", q->area_level) | bind_text(stmt, ":kind", q->area_kind) |
-            bind_text(stmt, ":force", q->force) |
-            bind_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-            bind_range(ar, stmt, ":scope_lo", ":scope_hi", scope != NULL ? scope->unit_path : NULL),
+        store_sq_bind_named_i64(stmt, ":from", q->from) | store_sq_bind_named_i64(stmt, ":to", q->to) |
+            store_sq_bind_named_text(stmt, ":level", q->area_level) | store_sq_bind_named_text(stmt, ":kind", q->area_kind) |
+            store_sq_bind_named_text(stmt, ":force", q->force) |
+            store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
+            store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", scope != NULL ? scope->unit_path : NULL),
         "coverage rows", sizeof(**items), 0, read_coverage, &list, n, NULL);
     if (rc == PH_OK)
         *items = list;

@@ -401,6 +401,13 @@ ph_err store_timeliness_rows(struct store *st, struct arena *ar, const struct st
     return st->ops->timeliness_rows(st, ar, p, scope, now, items, n);
 }
 
+ph_err store_incident_counts(struct store *st, struct arena *ar, int64_t from, int64_t to,
+                             const struct incident_scope *scope, struct store_incident_count **items,
+                             size_t *n)
+{
+    return st->ops->incident_counts(st, ar, from, to, scope, items, n);
+}
+
 ph_err store_rule_insert(struct store *st, const struct routing_rule *r, int64_t *id)
 {
     return st->ops->rule_insert(st, r, id);

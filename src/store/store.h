@@ -103,6 +103,15 @@ struct store_timeliness_row {
     bool pending;           /* an ack not received (nor refused) yet */
 };
 
+/* One cell of the incident counts: incidents of a category whose lead unit is of
+ * a force (force NULL: no lead unit). */
+struct store_incident_count {
+    int64_t category_id;
+    const char *category; /* the category's code */
+    const char *force;
+    int64_t n;
+};
+
 /* A bulletin recipient whose acknowledgement deadline passed, not yet marked. */
 struct store_bulletin_due {
     int64_t bulletin_id, unit_id, due_at;
@@ -307,6 +316,12 @@ struct store_ops {
     ph_err (*timeliness_rows)(struct store *st, struct arena *ar, const struct stats_period *p,
                               const struct incident_scope *scope, int64_t now,
                               struct store_timeliness_row **items, size_t *n);
+    /* Incident counts by category and lead force: incidents with cap_status
+     * "actual", not merged, reported_at in [from, to), that scope lets see; one
+     * row per (category, force) with n > 0, in (category id, force) order. */
+    ph_err (*incident_counts)(struct store *st, struct arena *ar, int64_t from, int64_t to,
+                              const struct incident_scope *scope,
+                              struct store_incident_count **items, size_t *n);
 
     /* Routing rules. Never deleted. list: f as usual, id order; match_candidates:
      * every active rule in (priority, id) order. */
@@ -640,6 +655,9 @@ ph_err store_recipient_mark_escalated(struct store *st, int64_t incident_id, int
 ph_err store_timeliness_rows(struct store *st, struct arena *ar, const struct stats_period *p,
                              const struct incident_scope *scope, int64_t now,
                              struct store_timeliness_row **items, size_t *n);
+ph_err store_incident_counts(struct store *st, struct arena *ar, int64_t from, int64_t to,
+                             const struct incident_scope *scope, struct store_incident_count **items,
+                             size_t *n);
 ph_err store_rule_insert(struct store *st, const struct routing_rule *r, int64_t *id);
 ph_err store_rule_update(struct store *st, const struct routing_rule *r);
 ph_err store_rule_get(struct store *st, struct arena *ar, int64_t id, struct routing_rule *out);

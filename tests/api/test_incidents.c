@@ -1471,6 +1471,121 @@ static void test_incident_access_paths(void **state)
                  422, "invalid", "classification");
 }
 
+/* ---- incident counts (GET /api/v1/stats/incidents) ------------------------------------------ */
+
+/* The count of the item of arr whose member key is value (0 when absent). */
+static int64_t count_of(json_t *arr, const char *key, const char *value)
+{
+    size_t i;
+    json_t *it;
+    assert_true(json_is_array(arr));
+    json_array_foreach (arr, i, it) {
+        json_t *v = json_object_get(it, key);
+        if (json_is_string(v) && strcmp(json_string_value(v), value) == 0)
+            return JINT(it, "count");
+    }
+    return 0;
+}
+
+/* The count of the (category, force) cell. */
+static int64_t cell_of(json_t *o, const char *category, const char *force)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach (json_object_get(o, "items"), i, it) {
+        if (strcmp(JSTR(it, "category"), category) == 0 && json_is_string(json_object_get(it, "force")) &&
+            strcmp(JSTR(it, "force"), force) == 0)
+            return JINT(it, "count");
+    }
+    return 0;
+}
+
+static json_t *counts(const char *token, const char *query)
+{
+    struct resp *r = api_get(tfmt("/api/v1/stats/incidents%s", query), token);
+    EXPECT_STATUS(r, 200);
+    assert_true(json_is_string(json_object_get(r->json, "from")));
+    assert_true(json_is_string(json_object_get(r->json, "to")));
+    assert_int_equal(json_array_size(json_object_get(r->json, "by_force")), 3);
+    return r->json;
+}
+
+static void test_incident_counts(void **state)
+{
+    char *w = uniq_word();
+    /* From an hour ago: what the other tests filed earlier counts in both reads. */
+    char *q = tfmt("?from=%s", iso_ago(HOUR_S));
+    json_t *b;
+    (void)state;
+
+    json_t *bp0 = counts(th.t_duty_bpd, q), *cmd0 = counts(th.t_cmd_cat, q);
+    json_t *qs0 = counts(th.t_duty_qst, q), *other0 = counts(g_srv->w.t_mil_viewer, q);
+
+    /* Two border crossings led by the border post, one of them confidential;
+     * an inland crime led by the commune police; an exercise and a merged
+     * duplicate, which never count. */
+    mk_inc(th.t_duty_bpd, border("illegal_border_crossing", tfmt("Vượt biên %s 1", w)));
+    b = border("illegal_border_crossing", tfmt("Vượt biên %s 2", w));
+    json_object_set_new(b, "classification", json_string("secret"));
+    mk_inc(th.t_duty_bpd, b);
+    mk_inc(th.t_rep_cax, inland("crime", tfmt("Trộm cắp %s", w)));
+    b = border("illegal_border_crossing", tfmt("Diễn tập %s", w));
+    json_object_set_new(b, "cap_status", json_string("exercise"));
+    mk_inc(th.t_duty_bpd, b);
+    int64_t keep = mk_inc(th.t_duty_bpd, border("smuggling", tfmt("Buôn lậu %s", w)));
+    int64_t dup = mk_inc(th.t_duty_bpd, border("smuggling", tfmt("Buôn lậu trùng %s", w)));
+    EXPECT_STATUS(api_json("POST", inc_sub(dup, "merge"), th.t_duty_bpd,
+                           json_pack("{s:I}", "into_id", (json_int_t)keep)),
+                  200);
+
+    json_t *bp1 = counts(th.t_duty_bpd, q), *cmd1 = counts(th.t_cmd_cat, q);
+    json_t *qs1 = counts(th.t_duty_qst, q), *other1 = counts(g_srv->w.t_mil_viewer, q);
+#define DELTA(a, b, arr, key, val)                                                                 \
+    (count_of(json_object_get((b), arr), key, val) - count_of(json_object_get((a), arr), key, val))
+    /* The border post: both crossings and one smuggling (not the exercise, not the
+     * duplicate); not the commune's crime. */
+    assert_int_equal(JINT(bp1, "total") - JINT(bp0, "total"), 3);
+    assert_int_equal(DELTA(bp0, bp1, "by_category", "category", "illegal_border_crossing"), 2);
+    assert_int_equal(DELTA(bp0, bp1, "by_category", "category", "smuggling"), 1);
+    assert_int_equal(DELTA(bp0, bp1, "by_category", "category", "crime"), 0);
+    assert_int_equal(DELTA(bp0, bp1, "by_force", "force", "border_guard"), 3);
+    assert_int_equal(cell_of(bp1, "illegal_border_crossing", "border_guard") -
+                         cell_of(bp0, "illegal_border_crossing", "border_guard"),
+                     2);
+    /* The police province commander (top secret, above the informed district):
+     * everything, the crime under the police. */
+    assert_int_equal(JINT(cmd1, "total") - JINT(cmd0, "total"), 4);
+    assert_int_equal(DELTA(cmd0, cmd1, "by_force", "force", "police"), 1);
+    assert_int_equal(DELTA(cmd0, cmd1, "by_force", "force", "border_guard"), 3);
+    /* The military command (informed, confidential): not the secret crossing. */
+    assert_int_equal(DELTA(qs0, qs1, "by_category", "category", "illegal_border_crossing"), 1);
+    /* Another province's viewer: nothing of it. */
+    assert_int_equal(JINT(other1, "total"), JINT(other0, "total"));
+#undef DELTA
+
+    /* A period that ended before any of it: none counts. */
+    json_t *past = counts(th.t_cmd_cat, tfmt("?from=%s&to=%s", urlenc("2020-01-01T00:00:00Z"),
+                                             urlenc("2020-02-01T00:00:00+07:00")));
+    assert_int_equal(JINT(past, "total"), 0);
+    assert_int_equal(json_array_size(json_object_get(past, "items")), 0);
+    /* Without parameters: the last 30 days. */
+    json_t *dflt = counts(th.t_cmd_cat, "");
+    assert_true(JINT(dflt, "total") >= JINT(cmd1, "total"));
+
+    /* Bad parameters. */
+    EXPECT_ERROR(api_get("/api/v1/stats/incidents?from=yesterday", th.t_cmd_cat), 400, "malformed",
+                 "from");
+    EXPECT_ERROR(api_get("/api/v1/stats/incidents?to=2026-13-01T00:00:00Z", th.t_cmd_cat), 400,
+                 "malformed", "to");
+    EXPECT_ERROR(api_get("/api/v1/stats/incidents?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+                         th.t_cmd_cat),
+                 422, "invalid", "from");
+    EXPECT_ERROR(api_get("/api/v1/stats/incidents?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+                         th.t_cmd_cat),
+                 422, "invalid", "from");
+    EXPECT_ERROR(api_get("/api/v1/stats/incidents", NULL), 401, "unauthenticated", NULL);
+}
+
 int run_incident_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1494,6 +1609,7 @@ int run_incident_tests(void)
         T(test_incident_paging),
         T(test_incident_bad_params),
         T(test_incident_access_paths),
+        T(test_incident_counts),
     };
     return cmocka_run_group_tests_name("incidents", tests, incidents_setup, incidents_teardown);
 }

@@ -1,11 +1,14 @@
 /* test_static.c - the embedded web application as served by `phoihop serve`
  * (src/http/static.c): types, caching (ETag, 304, no-cache and immutable),
  * precompressed variants, the security headers, 404 for anything not embedded, no
- * way out of the table by dot segments or their encodings, and the API untouched. */
+ * way out of the table by dot segments or their encodings, and the API untouched;
+ * JSON answers gzip-compressed when the client takes it (never the live feed), and
+ * a configured map tile server in the CSP and GET /api/v1/config. */
 #include "util/base.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "harness.h"
@@ -320,6 +323,167 @@ static void test_static_api_untouched(void **state)
     EXPECT_ERROR(r, 405, "method_not_allowed", NULL);
 }
 
+/* ---- API answers compressed (resp.c) ------------------------------------------------------ */
+
+/* The header block of GET path (with extra header lines), read until its end only:
+ * enough for an answer that never ends (the live feed). */
+static char *raw_head(const char *path, const char *headers)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_srv->port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    char *req = tfmt("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", path, headers);
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    char buf[4096];
+    size_t n = 0;
+    ssize_t k;
+    buf[0] = '\0';
+    while (n < sizeof(buf) - 1 && strstr(buf, "\r\n\r\n") == NULL &&
+           (k = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0) {
+        n += (size_t)k;
+        buf[n] = '\0';
+    }
+    close(fd);
+    char *end = strstr(buf, "\r\n\r\n");
+    assert_non_null(end);
+    return tfmt("%.*s", (int)(end - buf), buf);
+}
+
+static void test_static_api_gzip(void **state)
+{
+    (void)state;
+    world_build(0);
+    const char *adm = g_srv->w.admin;
+    /* The categories: a few KB of JSON. */
+    const char *path = "/api/v1/categories?limit=500&include_inactive=1";
+    struct resp *plain = api_get(path, adm);
+    EXPECT_STATUS(plain, 200);
+    assert_true(plain->len > 1024);
+    assert_non_null(plain->json);
+    assert_null(resp_header(plain, "Content-Encoding"));
+    expect_header(plain, "Vary", "Accept-Encoding");
+
+    struct resp *gz = api_req("GET", path, adm, NULL, NULL, "Accept-Encoding: gzip, deflate, br");
+    EXPECT_STATUS(gz, 200);
+    expect_header(gz, "Content-Encoding", "gzip");
+    expect_header(gz, "Vary", "Accept-Encoding");
+    expect_header(gz, "Content-Type", "application/json; charset=utf-8");
+    assert_true((unsigned char)gz->body[0] == 0x1f && (unsigned char)gz->body[1] == 0x8b);
+    assert_true(gz->len < plain->len / 2);
+    size_t n = 0;
+    unsigned char *un = gunzip(gz->body, gz->len, &n);
+    json_error_t jerr;
+    json_t *j = json_loadb((const char *)un, n, 0, &jerr);
+    free(un);
+    assert_non_null(j);
+    assert_true(json_equal(j, plain->json));
+    json_decref(j);
+
+    /* Refused or not offered: identity. */
+    static const char *const identity[] = {"Accept-Encoding: gzip;q=0", "Accept-Encoding: identity",
+                                           "Accept-Encoding: br"};
+    for (size_t i = 0; i < PH_NELEM(identity); i++) {
+        struct resp *r = api_req("GET", path, adm, NULL, NULL, identity[i]);
+        EXPECT_STATUS(r, 200);
+        if (resp_header(r, "Content-Encoding") != NULL)
+            fail_msg("%s: compressed", identity[i]);
+        assert_int_equal(r->len, plain->len);
+    }
+    /* A small answer is not worth it. */
+    struct resp *me = api_req("GET", "/api/v1/auth/me", adm, NULL, NULL, "Accept-Encoding: gzip");
+    EXPECT_STATUS(me, 200);
+    assert_null(resp_header(me, "Content-Encoding"));
+    assert_non_null(me->json);
+    /* HEAD announces the length GET sends. */
+    struct resp *head = api_req("HEAD", path, adm, NULL, NULL, "Accept-Encoding: gzip");
+    EXPECT_STATUS(head, 200);
+    expect_header(head, "Content-Encoding", "gzip");
+    expect_header(head, "Content-Length", tfmt("%zu", gz->len));
+
+    /* The live feed is never compressed: each event must reach the client at once. */
+    char *h = raw_head("/api/v1/stream",
+                       tfmt("Authorization: Bearer %s\r\nAccept-Encoding: gzip\r\n", adm));
+    assert_non_null(strstr(h, "HTTP/1.1 200"));
+    assert_non_null(strcasestr(h, "content-type: text/event-stream"));
+    assert_null(strcasestr(h, "content-encoding"));
+    /* Nor are the web application's files compressed twice. */
+    struct resp *js = api_req("GET", tfmt("%s/js/app.js", asset_base()), NULL, NULL, NULL,
+                              "Accept-Encoding: gzip");
+    EXPECT_STATUS(js, 200);
+    expect_header(js, "Content-Encoding", "gzip");
+    un = gunzip(js->body, js->len, &n);
+    assert_non_null(memmem(un, n, "import", 6));
+    free(un);
+}
+
+/* ---- a map tile server (serve --tile-url) ---------------------------------------------------- */
+
+static void test_static_tile_url(void **state)
+{
+    (void)state;
+    world_build(0);
+    /* Without one: the page's configuration says so. */
+    struct resp *c = api_get("/api/v1/config", g_srv->w.admin);
+    EXPECT_STATUS(c, 200);
+    assert_true(json_is_null(json_object_get(c->json, "tile_url")));
+    EXPECT_ERROR(api_get("/api/v1/config", NULL), 401, "unauthenticated", NULL);
+
+    /* With one: its origin joins img-src (a "{s}" subdomain as a wildcard), and
+     * nothing else of the policy changes. */
+    static struct server tile_srv;
+    const char *url = "https://{s}.tiles.example.org:8443/osm/{z}/{x}/{y}.png";
+    const char *extra[] = {"--tile-url", url, NULL};
+    assert_int_equal(srv_start_args(&tile_srv, extra), 0);
+    g_srv = &tile_srv;
+    world_build(0);
+    struct resp *r = api_get("/", NULL);
+    EXPECT_STATUS(r, 200);
+    char *csp = resp_header(r, "Content-Security-Policy");
+    assert_non_null(csp);
+    assert_non_null(strstr(csp, "img-src 'self' data: blob: https://*.tiles.example.org:8443;"));
+    assert_non_null(strstr(csp, "default-src 'self'"));
+    assert_non_null(strstr(csp, "connect-src 'self';"));
+    assert_non_null(strstr(csp, "frame-ancestors 'none'"));
+    assert_null(strstr(csp, "script-src 'self' https"));
+    r = api_get(tfmt("%s/js/app.js", asset_base()), NULL);
+    EXPECT_STATUS(r, 200);
+    assert_non_null(strstr(resp_header(r, "Content-Security-Policy"), "https://*.tiles.example.org:8443"));
+    c = api_get("/api/v1/config", g_srv->w.admin);
+    EXPECT_STATUS(c, 200);
+    assert_string_equal(JSTR(c->json, "tile_url"), url);
+    g_srv = &g_main_srv;
+    assert_int_equal(srv_stop(&tile_srv), 0);
+    srv_cleanup(&tile_srv);
+
+    /* What could break out of the policy, or is no tile template, is refused
+     * before anything starts. */
+    static const char *const bad[] = {
+        "https://t.example.org/{z}/{x}/{y}.png; script-src *",
+        "https://t.example.org/{z}/{x}/{y}.png 'unsafe-inline'",
+        "https://t.example.org/{z}/{x}/{y}.png,https://evil.example",
+        "javascript:alert(1)//{z}/{x}/{y}",
+        "https://t.example.org/tiles.png",
+        "https://t.exa\"mple.org/{z}/{x}/{y}.png",
+        "ftp://t.example.org/{z}/{x}/{y}.png",
+        "https://{z}/{x}/{y}",
+    };
+    for (size_t i = 0; i < PH_NELEM(bad); i++) {
+        char *cmd = tfmt("'%s' serve --db /nonexistent/phoihop.db --tile-url '%s' 2>&1", h_bin(), bad[i]);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        char out[1024];
+        size_t k = fread(out, 1, sizeof(out) - 1, p);
+        out[k] = '\0';
+        int st = pclose(p);
+        if (st == 0 || strstr(out, "--tile-url") == NULL)
+            fail_msg("--tile-url %s: status %d, said: %s", bad[i], st, out);
+    }
+}
+
 int run_static_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +492,8 @@ int run_static_tests(void)
         T(test_static_encodings),
         T(test_static_not_found_and_traversal),
         T(test_static_api_untouched),
+        T(test_static_api_gzip),
+        T(test_static_tile_url),
     };
     return cmocka_run_group_tests_name("static", tests, NULL, NULL);
 }

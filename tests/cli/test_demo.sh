@@ -3,7 +3,11 @@
 # scales 1 and 2 (read back with sqlite3), the demo accounts and only they have a
 # password, the same scale gives the same data, a second run is refused, progress
 # is plain lines when stderr is not a terminal, and the audit chain of a fresh demo
-# database verifies.
+# database verifies. Joint operations: a year of them of every kind, most joint,
+# one active now with positions up to now, some planned ahead and some cancelled,
+# completed ones with a track inside their active interval (every 10 s in the
+# last 30 days, sparser before), results logs some of whose entries became
+# incidents, and the vehicles, vessels and devices they used.
 # Env: PHOIHOP_BIN, TMPDIR.
 set -u
 BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
@@ -27,6 +31,7 @@ if "$BIN" demo --db "$A" >"$T/out" 2>"$T/err"; then
     grep -q "synthetic" "$T/out" || fail "the summary does not say the data is synthetic"
     grep -q "demo.duty" "$T/out" || fail "the summary does not list the demo accounts"
     grep -q "phoihop-demo" "$T/out" || fail "the summary does not give the default demo password"
+    cp "$T/out" "$T/demo.out"
 else
     fail "demo exited $?"
     show
@@ -58,7 +63,9 @@ expect "$A" "commune units responsible for other than one commune" \
     "SELECT count(*) FROM units u WHERE u.level = 'commune' AND (SELECT count(*) FROM unit_areas ua JOIN areas a ON a.id = ua.area_id WHERE ua.unit_id = u.id AND a.level = 'commune') <> 1" 0
 expect "$A" "border posts without the sea" \
     "SELECT count(*) FROM units u WHERE u.force = 'border_guard' AND NOT EXISTS (SELECT 1 FROM unit_areas ua JOIN areas a ON a.id = ua.area_id WHERE ua.unit_id = u.id AND a.kind = 'sea')" 0
-expect "$A" "people (with admin)" "SELECT count(*) FROM people" 403
+# 402 in the units' roles, 156 patrol members (8 per border post, 6 per district
+# police and military command), the administrator.
+expect "$A" "people (with admin)" "SELECT count(*) FROM people" 559
 expect "$A" "people without a unit" "SELECT count(*) FROM people WHERE unit_id IS NULL" 1
 expect "$A" "people with a password" "SELECT group_concat(username, ' ') FROM (SELECT username FROM people WHERE password_hash IS NOT NULL ORDER BY username)" \
     "admin demo.admin.bp demo.admin.ca demo.admin.qs demo.bp.duty demo.commander demo.coordinator demo.duty demo.reporter demo.viewer"
@@ -66,7 +73,8 @@ expect "$A" "demo accounts' units" \
     "SELECT group_concat(p.username || '@' || u.code, ' ') FROM (SELECT * FROM people ORDER BY username) p JOIN units u ON u.id = p.unit_id WHERE p.username LIKE 'demo.%'" \
     "demo.admin.bp@BP-83 demo.admin.ca@CA-83 demo.admin.qs@QS-83 demo.bp.duty@$(sqlite3 -readonly "$A" "SELECT code FROM units WHERE name LIKE 'Đồn%' ORDER BY id LIMIT 1") demo.commander@CA-83 demo.coordinator@QS-83 demo.duty@CA-829 demo.reporter@$(sqlite3 -readonly "$A" "SELECT code FROM units WHERE force = 'police' AND level = 'commune' ORDER BY id LIMIT 1") demo.viewer@CA-83"
 expect "$A" "unknown ranks" "SELECT count(*) FROM people WHERE rank IS NOT NULL AND rank NOT IN
-    ('Đại tá', 'Thượng tá', 'Trung tá', 'Thiếu tá', 'Đại úy', 'Thượng úy', 'Trung úy')" 0
+    ('Đại tá', 'Thượng tá', 'Trung tá', 'Thiếu tá', 'Đại úy', 'Thượng úy', 'Trung úy', 'Thiếu úy',
+     'Thượng sĩ', 'Trung sĩ', 'Hạ sĩ', 'Binh nhất')" 0
 expect "$A" "ranks in commune militia" "SELECT count(*) FROM people p JOIN units u ON u.id = p.unit_id
     WHERE u.force = 'military' AND u.level = 'commune' AND p.rank IS NOT NULL" 0
 expect "$A" "province commanders" "SELECT group_concat(rank || '/' || clearance, ' ') FROM people p JOIN units u ON u.id = p.unit_id
@@ -89,12 +97,80 @@ else
     show
 fi
 
+# ---- joint operations, with their tracks ---------------------------------------------
+# atleast DB WHAT SQL MIN [MAX]
+atleast() {
+    got=$(sqlite3 -readonly "$1" "$3")
+    [ -n "$got" ] && [ "$got" -ge "$4" ] && { [ -z "${5:-}" ] || [ "$got" -le "$5" ]; } ||
+        fail "$2: got '$got', expected $4..${5:-}"
+}
+NOW=$(date +%s)000
+grep -q "operations: [0-9]* patrols" "$T/demo.out" || fail "the summary does not count the operations"
+atleast "$A" "operations" "SELECT count(*) FROM operations" 101
+expect "$A" "kinds and domains" "SELECT group_concat(k, ' ') FROM (SELECT DISTINCT kind || ':' || domain k FROM operations ORDER BY 1)" \
+    "checkpoint:land control:land patrol:river patrol:sea"
+atleast "$A" "joint operations" "SELECT count(*) FROM operations WHERE is_joint = 1" 100
+atleast "$A" "not joint (a force alone)" "SELECT count(*) FROM operations WHERE is_joint = 0" 1
+atleast "$A" "joint ones have units of two forces" "SELECT count(*) = sum(n >= 2) FROM (SELECT o.id, count(DISTINCT u.force) n
+    FROM operations o JOIN operation_units ou ON ou.operation_id = o.id JOIN units u ON u.id = ou.unit_id WHERE o.is_joint = 1 GROUP BY o.id)" 1 1
+atleast "$A" "sea patrols a week (about 6)" "SELECT count(*) / 52 FROM operations WHERE domain = 'sea'" 5 7
+atleast "$A" "completed" "SELECT count(*) FROM operations WHERE status = 'completed'" 100
+atleast "$A" "cancelled, with a reason" "SELECT count(*) FROM operations WHERE status = 'cancelled' AND cancel_reason <> ''" 1
+expect "$A" "active now: one, started a couple of hours ago" \
+    "SELECT count(*) || ':' || sum(started_at BETWEEN $NOW - 4 * 3600000 AND $NOW - 3600000) FROM operations WHERE status = 'active'" "1:1"
+atleast "$A" "planned in the coming week" "SELECT count(*) FROM operations WHERE status = 'planned' AND planned_start > $NOW - 600000 AND planned_start < $NOW + 8 * 86400000" 1
+expect "$A" "none planned long ago" "SELECT count(*) FROM operations WHERE status = 'planned' AND planned_start < $NOW - 86400000" 0
+atleast "$A" "sea patrol titles" "SELECT count(*) FROM operations WHERE title LIKE 'Tuần tra chung tuyến biển %'" 50
+atleast "$A" "checkpoint titles" "SELECT count(*) FROM operations WHERE kind = 'checkpoint' AND title LIKE 'Chốt chặn %'" 1
+atleast "$A" "every operation covers areas" "SELECT count(*) = 0 FROM operations o WHERE NOT EXISTS (SELECT 1 FROM operation_areas a WHERE a.operation_id = o.id)" 1 1
+expect "$A" "a person on two overlapping operations" "SELECT count(*) FROM operation_people p1 JOIN operation_people p2
+    ON p2.person_id = p1.person_id AND p2.operation_id > p1.operation_id
+    JOIN operations a ON a.id = p1.operation_id JOIN operations b ON b.id = p2.operation_id
+    WHERE a.status <> 'cancelled' AND b.status <> 'cancelled' AND a.planned_start < b.planned_end AND b.planned_start < a.planned_end" 0
+atleast "$A" "vessels BP-NN-NN" "SELECT count(*) FROM assets WHERE kind = 'vessel' AND code GLOB 'BP-[0-9][0-9]-[0-9][0-9]'" 12
+atleast "$A" "vehicles 71A-NNN.NN" "SELECT count(*) FROM assets WHERE kind = 'vehicle' AND code GLOB '71[AC]-[0-9][0-9][0-9].[0-9][0-9]'" 18
+expect "$A" "a tracker on every vessel" "SELECT count(*) FROM assets a WHERE a.kind = 'vessel' AND NOT EXISTS
+    (SELECT 1 FROM devices d WHERE d.asset_id = a.id AND d.kind = 'tracker')" 0
+atleast "$A" "ATAK phones of patrol members" "SELECT count(*) FROM devices WHERE kind = 'tak' AND person_id <> 0 AND uid GLOB 'ANDROID-*' AND callsign GLOB '[BCQ][PAS]-*-[0-9][0-9]'" 80
+atleast "$A" "positions" "SELECT count(*) FROM positions" 500000
+atleast "$A" "results log entries" "SELECT count(*) FROM operation_log" 300
+atleast "$A" "log entries that became incidents" "SELECT count(*) FROM operation_log l JOIN incidents i ON i.id = l.incident_id" 5 100
+# The newest completed sea patrol: points of its members' phones inside its active
+# interval, every 10 s; one three months back, every minute.
+track() { # DB OP -> "points first>=start last<=end mean step in s"
+    sqlite3 -readonly "$1" "SELECT count(*) || ' ' || (min(p.at) >= o.started_at) || ' ' || (max(p.at) <= o.ended_at) || ' ' ||
+        CAST(round((max(p.at) - min(p.at)) / 1000.0 / (count(*) - 1)) AS INTEGER)
+        FROM operations o JOIN operation_people op ON op.operation_id = o.id
+        JOIN devices d ON d.person_id = op.person_id AND d.kind = 'tak'
+        JOIN positions p ON p.device_id = d.id AND p.at BETWEEN o.started_at AND o.ended_at
+        WHERE o.id = $2 AND d.id = (SELECT min(d2.id) FROM devices d2 JOIN operation_people op2 ON op2.person_id = d2.person_id
+            JOIN positions p2 ON p2.device_id = d2.id AND p2.at BETWEEN o.started_at AND o.ended_at WHERE op2.operation_id = o.id)"
+}
+RECENT=$(sqlite3 -readonly "$A" "SELECT max(id) FROM operations WHERE status = 'completed' AND domain = 'sea' AND ended_at < $NOW - 86400000")
+set -- $(track "$A" "$RECENT")
+[ "${1:-0}" -gt 100 ] && [ "${2:-}" = 1 ] && [ "${3:-}" = 1 ] && [ "${4:-}" = 10 ] ||
+    fail "track of recent operation $RECENT: got '$*', expected >100 points inside its interval every 10 s"
+OLD=$(sqlite3 -readonly "$A" "SELECT max(id) FROM operations WHERE status = 'completed' AND domain = 'sea' AND ended_at < $NOW - 90 * 86400000")
+set -- $(track "$A" "$OLD")
+[ "${1:-0}" -gt 100 ] && [ "${2:-}" = 1 ] && [ "${3:-}" = 1 ] && [ "${4:-}" = 60 ] ||
+    fail "track of old operation $OLD: got '$*', expected >100 points inside its interval every 60 s"
+ACTIVE=$(sqlite3 -readonly "$A" "SELECT id FROM operations WHERE status = 'active'")
+atleast "$A" "the active patrol's positions reach (nearly) now" "SELECT ($NOW - max(p.at)) / 60000 FROM operation_people op
+    JOIN devices d ON d.person_id = op.person_id JOIN positions p ON p.device_id = d.id WHERE op.operation_id = $ACTIVE" 0 30
+if "$BIN" operation show --db "$A" "$RECENT" >"$T/out" 2>"$T/err"; then
+    grep -q "^Status *completed" "$T/out" || { fail "operation show: no completed status"; show; }
+    grep -q "^Results *[1-9][0-9]* entries" "$T/out" || { fail "operation show: no results log"; show; }
+else
+    fail "operation show $RECENT exited $?"
+    show
+fi
+
 # A second run is refused and adds nothing.
 "$BIN" demo --db "$A" >"$T/out" 2>"$T/err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "second demo exited $rc, expected 1"
 grep -q "already has the demo province" "$T/err" || { fail "second demo: no clear message"; show; }
-expect "$A" "people after a refused second run" "SELECT count(*) FROM people" 403
+expect "$A" "people after a refused second run" "SELECT count(*) FROM people" 559
 expect "$A" "areas after a refused second run" "SELECT count(*) FROM areas" 83
 
 # ---- determinism: a second database at the same scale holds the same records ------------
@@ -116,7 +192,7 @@ if PHOIHOP_DB="$C" PHOIHOP_SCALE=2 PHOIHOP_DEMO_PASSWORD=another-demo-pw "$BIN" 
     expect "$C" "scale 2 areas" "SELECT count(*) FROM areas" 155
     expect "$C" "scale 2 coastal communes" "SELECT count(*) FROM areas WHERE kind = 'coastal'" 12
     expect "$C" "scale 2 units" "SELECT count(*) FROM units" 315
-    expect "$C" "scale 2 people" "SELECT count(*) FROM people" 690
+    expect "$C" "scale 2 people" "SELECT count(*) FROM people" 846
     expect "$C" "unique commune names" "SELECT count(DISTINCT name) FROM areas WHERE level = 'commune'" 144
 else
     fail "demo at scale 2 exited $?"

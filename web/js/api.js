@@ -80,7 +80,8 @@ export async function api(path, opts = {}) {
   if (res.status === 204) return null;
   let data = null;
   const type = res.headers.get("Content-Type") || "";
-  if (type.startsWith("application/json")) {
+  // JSON and its kin (application/geo+json: tracks, latest positions).
+  if (/^application\/([\w.-]+\+)?json/.test(type)) {
     try {
       data = await res.json();
     } catch {
@@ -90,6 +91,7 @@ export async function api(path, opts = {}) {
   if (res.ok) return data;
   const err = (data && data.error) || {};
   const e = new ApiError(res.status, err.code, err.message, err.field, Number(res.headers.get("Retry-After")) || 0);
+  e.details = err; // every member of the error (e.g. conflict_operation_id of a 409)
   if (res.status === 401 && auth) sessionEnded(true);
   throw e;
 }

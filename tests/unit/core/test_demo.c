@@ -10,6 +10,11 @@
  * command and a weekly one between the province commands, one per period, some
  * late and a few never (recorded missing, with their events), acknowledged by the
  * recipients (some late, found overdue).
+ * Operations: a year of patrols, control and checkpoints, most of them joint,
+ * manned by patrol members added to the units (no one on two at once), one
+ * active now and a few planned, with results logs (a few entries made
+ * incidents) and tracks: the devices' positions inside each operation's active
+ * interval, in time order, every 10 s in the last 30 days.
  * One generated store is shared by the read-only cases (argon2id for the demo
  * accounts is slow under the sanitizers). */
 #include "util/base.h"
@@ -20,7 +25,9 @@
 #include "core/demo.h"
 #include "core/geo.h"
 #include "core/incident.h"
+#include "core/operation.h"
 #include "core/person.h"
+#include "core/position.h"
 #include "core/unit.h"
 #include "security/password.h"
 #include "store/store.h"
@@ -228,7 +235,7 @@ static void test_demo_summary_counts(void **state)
     assert_int_equal(s->units_police, 82);
     assert_int_equal(s->units_military, 82);
     assert_int_equal(s->units_border_guard, 7);
-    assert_int_equal(s->people, 402);
+    assert_int_equal(s->people, 402 + 156); /* the units' roles, the patrol members */
     assert_int_equal(s->n_accounts, 9);
     assert_false(s->is_password_from_env);
     assert_string_equal(s->accounts[0].username, "demo.admin.ca");
@@ -247,7 +254,7 @@ static void test_demo_store_counts(void **state)
 
     assert_int_equal(n_areas, 83);
     assert_int_equal(n_units, 171);
-    assert_int_equal(n_people, 402);
+    assert_int_equal(n_people, 402 + 156);
     for (size_t i = 0; i < n_areas; i++) {
         coastal += strcmp(areas[i].kind, "coastal") == 0;
         sea += strcmp(areas[i].kind, "sea") == 0;
@@ -354,7 +361,7 @@ static void test_demo_progress_reaches_total(void **state)
     assert_true(f->pl.is_monotonic);
     assert_true(f->pl.calls >= 4);
     /* Every planned report counts, also one that would be made after "now". */
-    assert_true(f->pl.total >= 83 + 171 + 402 + f->sum.incidents);
+    assert_true(f->pl.total >= 83 + 171 + 402 + f->sum.incidents + f->sum.operations);
     assert_int_equal(f->pl.last_done, f->pl.total);
 }
 
@@ -619,6 +626,173 @@ static void test_demo_bulletins(void **state)
     assert_int_equal((int64_t)(missing + overdue), s->bulletin_deadline_marks);
 }
 
+/* ---- operations --------------------------------------------------------------------------- */
+
+/* Every operation, newest first; the caller frees the array. Strings live in cx's
+ * arena. */
+static size_t all_operations(struct core_ctx *cx, struct operation **out)
+{
+    struct operation_filter f = {.limit = LIST_MAX_LIMIT};
+    struct operation *all = NULL;
+    size_t n_all = 0;
+    for (bool has_more = true; has_more;) {
+        struct operation *items = NULL;
+        size_t n = 0;
+        assert_int_equal(operation_list(cx, &f, &items, &n, &has_more), PH_OK);
+        all = realloc(all, (n_all + n + 1) * sizeof(*all));
+        assert_non_null(all);
+        memcpy(all + n_all, items, n * sizeof(*items));
+        n_all += n;
+        if (n == 0)
+            break;
+        f.before_id = items[n - 1].id;
+    }
+    *out = all;
+    return n_all;
+}
+
+/* The track of operation id: inside its active interval (up to now while active),
+ * each device's points in time order, at most step_ms apart but for stops in
+ * reporting (checkpoint shifts). The number of points. */
+static size_t check_track(struct core_ctx *cx, const struct operation *o, int64_t step_ms)
+{
+    struct position_track *tracks = NULL;
+    size_t n = 0, points = 0;
+    int64_t end = o->ended_at != 0 ? o->ended_at : cx->now_ms;
+
+    assert_int_equal(position_operation_track(cx, o->id, 0, 0, &tracks, &n), PH_OK);
+    for (size_t i = 0; i < n; i++) {
+        size_t close = 0;
+        assert_non_null(tracks[i].uid);
+        assert_true(tracks[i].person_id != 0);
+        for (size_t k = 0; k < tracks[i].n_points; k++) {
+            const struct position_point *p = &tracks[i].points[k];
+            assert_true(p->at >= o->started_at && p->at <= end);
+            assert_true(p->lat > 9.7 && p->lat < 10.45 && p->lon > 105.9 && p->lon < 106.9);
+            if (k > 0) {
+                assert_true(p->at > tracks[i].points[k - 1].at);
+                close += p->at - tracks[i].points[k - 1].at <= step_ms;
+            }
+        }
+        if (tracks[i].n_points > 1)
+            assert_true(close >= (tracks[i].n_points - 1) * 9 / 10);
+        points += tracks[i].n_points;
+    }
+    return points;
+}
+
+static void test_demo_operations(void **state)
+{
+    struct demo_fx *f = *state;
+    const struct demo_summary *s = &f->sum;
+    struct core_ctx *sys = &f->tu.sys;
+    struct operation *items = NULL;
+    size_t n = all_operations(sys, &items), joint = 0, active = 0, planned = 0, cancelled = 0;
+    size_t kinds[4] = {0}, recent = 0, older = 0;
+
+    /* A year of them: most joint and completed, a few called off, one under way,
+     * a few planned for the coming days. */
+    assert_true(s->operations > 300 && s->operations < 1200);
+    assert_int_equal((int64_t)n, s->operations);
+    assert_true(s->operations_joint > s->operations / 2 && s->operations_joint < s->operations);
+    assert_true(s->operations_completed > s->operations * 9 / 10);
+    assert_true(s->operations_cancelled > 0 && s->operations_cancelled < s->operations / 10);
+    assert_int_equal(s->operations_active, 1);
+    assert_true(s->operations_planned >= 1 && s->operations_planned < 20);
+    assert_int_equal(s->operations, s->operations_completed + s->operations_cancelled +
+                                        s->operations_active + s->operations_planned);
+    assert_true(s->operation_log_entries > s->operations);
+    assert_true(s->operation_incidents > 0 && s->operation_incidents < s->incidents / 20);
+    assert_int_equal(s->patrol_staff, 156);
+    assert_int_equal(s->assets, 42);
+    assert_true(s->devices > 100);
+    assert_true(s->positions > 200000);
+    for (size_t i = 0; i < n; i++) {
+        const struct operation *o = &items[i];
+        assert_nfc(&f->tu.a, o->title);
+        joint += o->is_joint;
+        kinds[strcmp(o->kind, OPERATION_CHECKPOINT) == 0 ? 3
+              : strcmp(o->kind, OPERATION_CONTROL) == 0  ? 2
+              : strcmp(o->domain, "river") == 0          ? 1
+                                                         : 0]++;
+        if (strcmp(o->status, OPERATION_ACTIVE) == 0) {
+            active++;
+            assert_true(o->started_at < sys->now_ms && o->started_at > sys->now_ms - 4 * 3600000);
+            assert_true(check_track(sys, o, 10000) > 100);
+        } else if (strcmp(o->status, OPERATION_PLANNED) == 0) {
+            planned++;
+            assert_true(o->planned_start > sys->now_ms - 600000 &&
+                        o->planned_start < sys->now_ms + 8 * 86400000LL);
+        } else if (strcmp(o->status, OPERATION_CANCELLED) == 0) {
+            cancelled++;
+            assert_non_null(o->cancel_reason);
+        } else {
+            assert_string_equal(o->status, OPERATION_COMPLETED);
+            assert_true(o->ended_at > o->started_at && o->ended_at <= sys->now_ms);
+            /* A sample of tracks: every 10 s in the last 30 days, sparser before. */
+            bool is_recent = o->started_at > sys->now_ms - 29 * 86400000LL;
+            if (strcmp(o->kind, OPERATION_CHECKPOINT) != 0 && (is_recent ? recent : older) < 3) {
+                assert_true(check_track(sys, o, is_recent ? 10000 : 60000) > 50);
+                *(is_recent ? &recent : &older) += 1;
+            }
+        }
+    }
+    assert_int_equal((int64_t)joint, s->operations_joint);
+    assert_int_equal(active, 1);
+    assert_int_equal((int64_t)planned, s->operations_planned);
+    assert_int_equal((int64_t)cancelled, s->operations_cancelled);
+    assert_true(kinds[0] > 250 && kinds[1] > 150 && kinds[2] > 50 && kinds[3] > 5);
+    assert_int_equal(recent, 3);
+    assert_int_equal(older, 3);
+    free(items);
+}
+
+/* The results log of the newest completed operations: entries in its active
+ * interval by its people, the incidents made from them linked both ways. */
+static void test_demo_operation_logs(void **state)
+{
+    struct demo_fx *f = *state;
+    struct core_ctx *sys = &f->tu.sys;
+    struct operation *items = NULL;
+    size_t n = all_operations(sys, &items), with_incident = 0, logs = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct operation *o = &items[i];
+        struct operation_log_entry *entries = NULL;
+        struct operation_summary sum;
+        size_t n_entries = 0;
+        bool more = false;
+        if (strcmp(o->status, OPERATION_COMPLETED) != 0)
+            continue;
+        assert_int_equal(operation_log_list(sys, o->id, 0, 100, &entries, &n_entries, &more),
+                         PH_OK);
+        assert_int_equal(operation_summary(sys, o->id, &sum), PH_OK);
+        assert_int_equal(sum.entries, (int64_t)n_entries);
+        logs += n_entries > 0;
+        for (size_t k = 0; k < n_entries; k++) {
+            const struct operation_log_entry *e = &entries[k];
+            bool is_assigned = false;
+            assert_true(e->at >= o->started_at && e->at <= o->ended_at);
+            assert_true(e->has_location);
+            assert_nfc(&f->tu.a, e->text);
+            for (size_t p = 0; p < o->n_people; p++)
+                is_assigned = is_assigned || o->people_ids[p] == e->person_id;
+            assert_true(is_assigned);
+            if (e->incident_id != 0) {
+                struct incident inc;
+                assert_int_equal(incident_get(sys, e->incident_id, &inc), PH_OK);
+                assert_int_equal(inc.operation_id, o->id);
+                assert_int_equal(inc.operation_log_id, e->id);
+                assert_true(inc.occurred_at <= e->at);
+                with_incident++;
+            }
+        }
+    }
+    assert_true(logs > n * 8 / 10);
+    assert_int_equal((int64_t)with_incident, f->sum.operation_incidents);
+    free(items);
+}
+
 static void test_demo_refuses_twice(void **state)
 {
     struct demo_fx *f = *state;
@@ -676,6 +850,9 @@ static void test_demo_deterministic(void **state)
     assert_int_equal(g->sum.bulletins, f->sum.bulletins);
     assert_int_equal(g->sum.bulletin_acks, f->sum.bulletin_acks);
     assert_int_equal(g->sum.bulletin_deadline_marks, f->sum.bulletin_deadline_marks);
+    assert_int_equal(g->sum.operations, f->sum.operations);
+    assert_int_equal(g->sum.operation_log_entries, f->sum.operation_log_entries);
+    assert_int_equal(g->sum.positions, f->sum.positions);
     n1 = all_incidents(&f->tu.sys, &i1);
     n2 = all_incidents(&g->tu.sys, &i2);
     assert_int_equal(n1, n2);
@@ -708,6 +885,8 @@ int main(void)
         cmocka_unit_test(test_demo_incidents_acknowledged),
         cmocka_unit_test(test_demo_incidents_clustered),
         cmocka_unit_test(test_demo_bulletins),
+        cmocka_unit_test(test_demo_operations),
+        cmocka_unit_test(test_demo_operation_logs),
         cmocka_unit_test(test_demo_refuses_twice),
         cmocka_unit_test(test_demo_scale_range),
         cmocka_unit_test(test_demo_deterministic),

@@ -236,7 +236,7 @@ static void test_operation_workflow(void **state)
     struct ifx *f = *state;
     struct core_ctx h = tu_as(&f->tu, &f->h);
     struct operation o = patrol(&h, f->ca_h, "Tuần tra đêm", -HOUR), got;
-    struct operation p = patrol(&h, f->ca_h, "Tuần tra hủy", DAY);
+    struct operation p = patrol(&h, f->ca_h, "Tuần tra hủy", 8 * DAY);
     const char *field = NULL;
     int64_t other = 0;
 
@@ -251,6 +251,19 @@ static void test_operation_workflow(void **state)
               field, "at");
     assert_int_equal(TX(&h, operation_set_status(&h, o.id, 99, OPERATION_ACTIVE, 0, NULL, &field)),
                      PH_ESTALE);
+    /* Nor long before its plan: a start in 1970 would make it conflict with every
+     * later plan of its people and cover every area all along (coverage). */
+    TX_EINVAL(&h, operation_set_status(&h, o.id, 0, OPERATION_ACTIVE, 1, NULL, &field), field, "at");
+    TX_EINVAL(&h, operation_set_status(&h, o.id, 0, OPERATION_ACTIVE, o.planned_start - 2 * DAY,
+                                        NULL, &field),
+              field, "at");
+    /* An operation planned for a week ahead may start today (entered, then moved up). */
+    {
+        struct operation early = patrol(&h, f->ca_h, "Tuần tra sớm", 7 * DAY);
+        plan_ok(&h, &early);
+        status_ok(&h, early.id, OPERATION_ACTIVE, 0, NULL);
+        status_ok(&h, early.id, OPERATION_COMPLETED, 0, NULL);
+    }
     status_ok(&h, o.id, OPERATION_ACTIVE, h.now_ms - 30 * 60000, NULL);
     assert_int_equal(operation_get(&h, o.id, &got), PH_OK);
     assert_string_equal(got.status, OPERATION_ACTIVE);

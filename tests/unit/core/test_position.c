@@ -262,6 +262,17 @@ static void test_position_latest_and_access(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(position_latest(&f->tu.sys, NOW - 5000, &items, &n), PH_OK);
     assert_int_equal(n, 2);
+    /* A caller with a unit but no role reads nothing (access_allows says "role"),
+     * in lists as for a single device. */
+    struct core_user norole = tu_user_at(&f->tu.sys, f->u_pp, 0, CLEARANCE_SECRET);
+    struct core_ctx cn = tu_as(&f->tu, &norole);
+    struct device_filter df = {0};
+    bool more = false;
+    assert_int_equal(device_by_uid(&cn, "a1", &d), PH_ENOTFOUND);
+    assert_int_equal(position_latest(&cn, 0, &items, &n), PH_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(device_list(&cn, &df, &items, &n, &more), PH_OK);
+    assert_int_equal(n, 0);
 }
 
 static void test_position_device_binding(void **state)

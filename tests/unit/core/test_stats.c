@@ -1,7 +1,8 @@
 /* test_stats.c - timeliness figures: exact counts and nearest-rank percentiles
  * per unit and per force from hand-made rows (a store backend that serves only
  * timeliness_rows), pending acknowledgements counted but not ranked, the
- * caller's scope handed to the store, and who may ask. */
+ * caller's scope handed to the store, and who may ask; incident counts by
+ * category and lead force from hand-made cells. */
 #include "util/base.h"
 #include "testutil.h"
 #include "core/access.h"
@@ -42,7 +43,37 @@ static ph_err fake_rows(struct store *st, struct arena *ar, const struct stats_p
     return PH_OK;
 }
 
-static const struct store_ops fake_ops = {.name = "fake", .timeliness_rows = fake_rows};
+/* Incident counts: rows served as given, the call's arguments kept. */
+static struct {
+    const struct store_incident_count *rows;
+    size_t n;
+    int calls;
+    int64_t from, to;
+    struct incident_scope scope;
+} fake_counts;
+
+static ph_err fake_count_rows(struct store *st, struct arena *ar, int64_t from, int64_t to,
+                              const struct incident_scope *scope,
+                              struct store_incident_count **items, size_t *n)
+{
+    struct store_incident_count *copy = arena_alloc(ar, (fake_counts.n + 1) * sizeof(*copy));
+
+    (void)st;
+    fake_counts.calls++;
+    fake_counts.from = from;
+    fake_counts.to = to;
+    fake_counts.scope = *scope;
+    if (fake.rc != PH_OK)
+        return fake.rc;
+    if (fake_counts.n > 0)
+        memcpy(copy, fake_counts.rows, fake_counts.n * sizeof(*copy));
+    *items = copy;
+    *n = fake_counts.n;
+    return PH_OK;
+}
+
+static const struct store_ops fake_ops = {
+    .name = "fake", .timeliness_rows = fake_rows, .incident_counts = fake_count_rows};
 static struct store fake_store = {.ops = &fake_ops};
 
 static const struct core_user viewer = {.person_id = 60,
@@ -61,6 +92,7 @@ static int setup(void **state)
         return -1;
     arena_init(a);
     memset(&fake, 0, sizeof(fake));
+    memset(&fake_counts, 0, sizeof(fake_counts));
     *state = a;
     return 0;
 }
@@ -304,6 +336,100 @@ static void test_stats_access_and_input(void **state)
     assert_int_equal(stats_timeliness(&cx, &p, &units, &nu, &forces, &nf), PH_ESTORE);
 }
 
+/* ---- incident counts ------------------------------------------------------------------ */
+
+static void test_stats_incident_counts(void **state)
+{
+    /* The store's rows in (category id, force) order; a category with two lead
+     * forces, one with none (an incident without a lead unit). */
+    static const struct store_incident_count rows[] = {
+        {.category_id = 1, .category = "crime", .force = "police", .n = 5},
+        {.category_id = 3, .category = "smuggling", .force = "border_guard", .n = 4},
+        {.category_id = 3, .category = "smuggling", .force = "police", .n = 2},
+        {.category_id = 9, .category = "natural_disaster", .force = NULL, .n = 1},
+        {.category_id = 9, .category = "natural_disaster", .force = "military", .n = 3},
+    };
+    struct arena *a = *state;
+    struct core_ctx cx = ctx(a, &viewer);
+    struct stats_incident_counts c;
+
+    fake_counts.rows = rows;
+    fake_counts.n = PH_NELEM(rows);
+    assert_int_equal(stats_incident_counts(&cx, 1000, 5000, &c), PH_OK);
+    assert_int_equal(fake_counts.calls, 1);
+    assert_int_equal(fake_counts.from, 1000);
+    assert_int_equal(fake_counts.to, 5000);
+    /* The caller's scope goes to the store. */
+    assert_string_equal(fake_counts.scope.unit_path, "/1/5/");
+    assert_int_equal(fake_counts.scope.clearance, CLEARANCE_CONFIDENTIAL);
+    assert_int_equal(c.from, 1000);
+    assert_int_equal(c.to, 5000);
+    assert_int_equal(c.total, 15);
+    assert_int_equal(c.n_cells, 5);
+    assert_string_equal(c.cells[2].category, "smuggling");
+    assert_string_equal(c.cells[2].force, "police");
+    assert_int_equal(c.cells[2].count, 2);
+    assert_int_equal(c.n_by_category, 3);
+    assert_string_equal(c.by_category[0].category, "crime");
+    assert_int_equal(c.by_category[0].count, 5);
+    assert_int_equal(c.by_category[1].category_id, 3);
+    assert_int_equal(c.by_category[1].count, 6);
+    assert_null(c.by_category[1].force);
+    assert_int_equal(c.by_category[2].count, 4);
+    /* Every force, in order, zeros included; no lead counts in the total only. */
+    assert_string_equal(c.by_force[0].force, "police");
+    assert_int_equal(c.by_force[0].count, 7);
+    assert_string_equal(c.by_force[1].force, "military");
+    assert_int_equal(c.by_force[1].count, 3);
+    assert_string_equal(c.by_force[2].force, "border_guard");
+    assert_int_equal(c.by_force[2].count, 4);
+    assert_null(c.by_force[0].category);
+
+    /* Nothing in the period: zeros, the three forces still named. */
+    fake_counts.n = 0;
+    assert_int_equal(stats_incident_counts(&cx, 0, 10, &c), PH_OK);
+    assert_int_equal(c.total, 0);
+    assert_int_equal(c.n_cells, 0);
+    assert_int_equal(c.n_by_category, 0);
+    assert_string_equal(c.by_force[2].force, "border_guard");
+    assert_int_equal(c.by_force[2].count, 0);
+}
+
+static void test_stats_incident_counts_access_and_input(void **state)
+{
+    static const struct core_user nobody = {
+        .person_id = 61, .username = "khong", .roles = 0, .unit_id = 5, .unit_path = "/1/5/"};
+    static const struct core_user unitless = {
+        .person_id = 62, .username = "le", .roles = ROLE_VIEWER, .clearance = 3};
+    static const struct store_incident_count rows[] = {
+        {.category_id = 1, .category = "crime", .force = "police", .n = 2}};
+    struct arena *a = *state;
+    struct core_ctx cx = ctx(a, &nobody);
+    struct stats_incident_counts c;
+
+    fake_counts.rows = rows;
+    fake_counts.n = PH_NELEM(rows);
+    assert_int_equal(stats_incident_counts(&cx, 0, 10, &c), PH_EPERM);
+    /* A person who may see no incident gets zeros without asking the store. */
+    cx = ctx(a, &unitless);
+    assert_int_equal(stats_incident_counts(&cx, 0, 10, &c), PH_OK);
+    assert_int_equal(c.total, 0);
+    assert_int_equal(fake_counts.calls, 0);
+    /* Periods: empty, reversed, too long (an open end counts up to now). */
+    cx = ctx(a, &viewer);
+    assert_int_equal(stats_incident_counts(&cx, 10, 10, &c), PH_EINVAL);
+    assert_int_equal(stats_incident_counts(&cx, 20, 10, &c), PH_EINVAL);
+    assert_int_equal(stats_incident_counts(&cx, 0, STATS_MAX_PERIOD_MS + 1, &c), PH_EINVAL);
+    assert_int_equal(stats_incident_counts(&cx, cx.now_ms - STATS_MAX_PERIOD_MS - 1, 0, &c),
+                     PH_EINVAL);
+    assert_int_equal(fake_counts.calls, 0);
+    assert_int_equal(stats_incident_counts(&cx, cx.now_ms - 1000, 0, &c), PH_OK);
+    assert_int_equal(c.total, 2);
+    /* A store failure comes back as it is. */
+    fake.rc = PH_ESTORE;
+    assert_int_equal(stats_incident_counts(&cx, 0, 10, &c), PH_ESTORE);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -312,6 +438,8 @@ int main(void)
         T(test_stats_percentile_ranks),
         T(test_stats_empty),
         T(test_stats_access_and_input),
+        T(test_stats_incident_counts),
+        T(test_stats_incident_counts_access_and_input),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
