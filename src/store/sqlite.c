@@ -31,6 +31,7 @@ static const struct migration {
     {4, "src/store/schema/sqlite/004_bulletins.sql"},
     {5, "src/store/schema/sqlite/005_attachments.sql"},
     {6, "src/store/schema/sqlite/006_defensive_zone.sql"},
+    {7, "src/store/schema/sqlite/007_ingest.sql"},
 };
 _Static_assert(PH_NELEM(migrations) == STORE_SCHEMA_VERSION,
                "one migration per schema version, the last one is STORE_SCHEMA_VERSION");

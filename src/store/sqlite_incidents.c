@@ -663,12 +663,23 @@ enum drive { DRIVE_NONE, DRIVE_UNIT, DRIVE_SCOPE, DRIVE_AREA, DRIVE_BBOX, DRIVE_
 #define SET_BBOX                                                                                   \
     "SELECT id FROM incidents WHERE lat IS NOT NULL AND lon BETWEEN :min_lon AND :max_lon "        \
     "AND lat BETWEEN :min_lat AND :max_lat"
+/* Owed stages whose deadline passed: per stage, those already found late and
+ * those not yet, each an indexed walk of the stage's index (migration 007). */
+#define OWED_ACK                                                                                   \
+    "r.ack_due_at > 0 AND r.received_at = 0 AND r.refused_at = 0 "                                 \
+    "AND r.role IN ('lead', 'informed')"
+#define OWED_VERIFY                                                                                \
+    "r.verify_due_at > 0 AND r.verified_at = 0 AND r.refused_at = 0 "                              \
+    "AND r.role IN ('lead', 'informed')"
 #define SET_OVERDUE                                                                                \
-    "SELECT r.incident_id AS id FROM incident_recipients AS r WHERE r.ack_due_at > 0 "             \
-    "AND r.received_at = 0 AND r.refused_at = 0 AND r.role IN ('lead', 'informed') "               \
-    "AND r.ack_due_at < :now UNION SELECT r.incident_id FROM incident_recipients AS r "            \
-    "WHERE r.verify_due_at > 0 AND r.verified_at = 0 AND r.refused_at = 0 "                        \
-    "AND r.role IN ('lead', 'informed') AND r.verify_due_at < :now"
+    "SELECT r.incident_id AS id FROM incident_recipients AS r WHERE " OWED_ACK                     \
+    " AND r.ack_overdue_at > 0 AND r.ack_due_at < :now "                                           \
+    "UNION SELECT r.incident_id FROM incident_recipients AS r WHERE " OWED_ACK                     \
+    " AND r.ack_overdue_at = 0 AND r.ack_due_at < :now "                                           \
+    "UNION SELECT r.incident_id FROM incident_recipients AS r WHERE " OWED_VERIFY                  \
+    " AND r.verify_overdue_at > 0 AND r.verify_due_at < :now "                                     \
+    "UNION SELECT r.incident_id FROM incident_recipients AS r WHERE " OWED_VERIFY                  \
+    " AND r.verify_overdue_at = 0 AND r.verify_due_at < :now"
 #define SET_TIME "SELECT id FROM incidents WHERE occurred_at >= :from AND occurred_at < :to"
 
 static const struct drive_set {
@@ -1244,14 +1255,13 @@ ph_err store_sq_incident_inbox(struct store *st, struct arena *ar, int64_t unit_
 
 /* ---- deadlines ----------------------------------------------------------- */
 
-/* The pending stages: each branch repeats the WHERE of its partial index in
- * migration 003 (ack_due_at > 0 and the rest), which lets SQLite use it. */
+/* The pending stages: owed (the WHERE of the stage's partial index, migration
+ * 007, which lets SQLite use it) and not yet found late (the index's first
+ * column), of an incident still open. */
 #define PENDING_ACK                                                                                \
-    "r.ack_due_at > 0 AND r.received_at = 0 AND r.refused_at = 0 AND r.ack_overdue_at = 0 "        \
-    "AND r.role IN ('lead', 'informed') AND i.status NOT IN ('closed', 'merged')"
+    OWED_ACK " AND r.ack_overdue_at = 0 AND i.status NOT IN ('closed', 'merged')"
 #define PENDING_VERIFY                                                                             \
-    "r.verify_due_at > 0 AND r.verified_at = 0 AND r.refused_at = 0 AND r.verify_overdue_at = 0 "  \
-    "AND r.role IN ('lead', 'informed') AND i.status NOT IN ('closed', 'merged')"
+    OWED_VERIFY " AND r.verify_overdue_at = 0 AND i.status NOT IN ('closed', 'merged')"
 
 static void read_due(struct arena *ar, sqlite3_stmt *stmt, void *row)
 {

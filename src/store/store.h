@@ -35,7 +35,7 @@ struct store;
 #define STORE_AREA_CHAIN_MAX 16
 
 /* The schema version this binary knows (the highest migration). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* A person as authentication needs it (see store_token_lookup). */
 struct store_auth {
