@@ -679,18 +679,19 @@ static ph_err sq_tx_begin(struct store *st)
 
     s->in_tx = rc == PH_OK;
     s->tx_version_read = false;
+    memset(&s->refno, 0, sizeof(s->refno));
     return rc;
 }
 
-/* Incidents written in the transaction are indexed for search first, in it, so
- * that the text index commits with them. A failed flush fails the commit; the
- * caller rolls back. */
+/* The kept reference counter is written and the incidents written in the
+ * transaction are indexed for search first, in it, so that both commit with
+ * them. A failed write fails the commit; the caller rolls back. */
 static ph_err sq_tx_commit(struct store *st)
 {
     struct store_sq *s = store_sq_of(st);
-    ph_err rc = PH_OK;
+    ph_err rc = store_sq_refno_flush(s);
 
-    if (s->fts_pending)
+    if (rc == PH_OK && s->fts_pending)
         rc = store_sq_fts_flush(s);
     s->fts_pending = false;
     if (rc == PH_OK)
@@ -698,6 +699,7 @@ static ph_err sq_tx_commit(struct store *st)
     /* Committed or not (the caller rolls back), its writes are over. */
     s->ref_written = false;
     s->in_tx = false;
+    memset(&s->refno, 0, sizeof(s->refno));
     return rc;
 }
 
@@ -708,6 +710,7 @@ static ph_err sq_tx_rollback(struct store *st)
     s->fts_pending = false;
     s->ref_written = false;
     s->in_tx = false;
+    memset(&s->refno, 0, sizeof(s->refno));
     if (sqlite3_get_autocommit(s->db)) /* an error already rolled it back */
         return PH_OK;
     return store_sq_run(s, SQ_ROLLBACK, SQL_ROLLBACK, "rollback");
@@ -715,7 +718,10 @@ static ph_err sq_tx_rollback(struct store *st)
 
 static ph_err sq_savepoint(struct store *st)
 {
-    return store_sq_run(store_sq_of(st), SQ_SAVEPOINT, SQL_SAVEPOINT, "savepoint");
+    struct store_sq *s = store_sq_of(st);
+
+    s->refno_saved = s->refno;
+    return store_sq_run(s, SQ_SAVEPOINT, SQL_SAVEPOINT, "savepoint");
 }
 
 static ph_err sq_savepoint_release(struct store *st)
@@ -728,6 +734,8 @@ static ph_err sq_savepoint_rollback(struct store *st)
 {
     struct store_sq *s = store_sq_of(st);
     ph_err rc = store_sq_run(s, SQ_ROLLBACK_TO, SQL_ROLLBACK_TO, "rollback to savepoint");
+    /* The numbers the job took go back with its rows. */
+    s->refno = s->refno_saved;
     if (rc == PH_OK)
         rc = store_sq_run(s, SQ_RELEASE, SQL_RELEASE, "release savepoint");
     return rc;

@@ -339,27 +339,85 @@ static ph_err fts_write_end(struct store_sq *s, bool alone, ph_err rc)
 
 /* ---- reference numbers --------------------------------------------------- */
 
-ph_err store_sq_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq)
+ph_err store_sq_refno_flush(struct store_sq *s)
 {
-    struct store_sq *s = store_sq_of(st);
-    /* One statement takes and counts the number: no read-then-write window. */
-    sqlite3_stmt *stmt =
-        store_sq_stmt(s, SQ_INCIDENT_REF_NEXT,
-                      "INSERT INTO incident_ref_counters (prefix, year, last) VALUES (?1, ?2, 1) "
-                      "ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 RETURNING last");
-    int64_t next = 0;
+    sqlite3_stmt *stmt;
+    ph_err rc;
+
+    if (!s->refno.dirty)
+        return PH_OK;
+    stmt = store_sq_stmt(s, SQ_INCIDENT_REF_WRITE,
+                         "INSERT INTO incident_ref_counters (prefix, year, last) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT (prefix, year) DO UPDATE SET "
+                         "last = excluded.last");
+    if (stmt == NULL)
+        return PH_ESTORE;
+    rc = store_sq_write(s, stmt,
+                        store_sq_bind_text(stmt, 1, s->refno.prefix) |
+                            sqlite3_bind_int(stmt, 2, s->refno.year) |
+                            sqlite3_bind_int64(stmt, 3, s->refno.last),
+                        "write incident number", NULL);
+    if (rc == PH_OK)
+        s->refno.dirty = false;
+    return rc;
+}
+
+/* Keep the counter of (prefix, year) as stored: none yet counts as 0. */
+static ph_err refno_load(struct store_sq *s, const char *prefix, int year)
+{
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_INCIDENT_REF_READ,
+        "SELECT last FROM incident_ref_counters WHERE prefix = ?1 AND year = ?2");
+    int64_t last = 0;
     ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
     rc = store_sq_get(s, NULL, stmt,
                       store_sq_bind_text(stmt, 1, prefix) | sqlite3_bind_int(stmt, 2, year),
-                      "next incident number", read_i64_0, &next);
-    if (rc == PH_ENOTFOUND) /* RETURNING always gives the row */
-        rc = PH_ESTORE;
-    if (rc == PH_OK)
-        *seq = next;
+                      "incident number", read_i64_0, &last);
+    if (rc == PH_ENOTFOUND)
+        rc = PH_OK;
+    if (rc == PH_OK) {
+        snprintf(s->refno.prefix, sizeof(s->refno.prefix), "%s", prefix);
+        s->refno.year = year;
+        s->refno.last = last;
+        s->refno.dirty = false;
+    }
     return rc;
+}
+
+/* Numbers are taken in the caller's transaction, so a create that rolls back
+ * gives its number back (migration 003). Outside a transaction begun by
+ * tx_begin the number is written at once. */
+ph_err store_sq_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq)
+{
+    struct store_sq *s = store_sq_of(st);
+    int64_t next;
+    ph_err rc = PH_OK;
+
+    if (prefix == NULL || prefix[0] == '\0' || strlen(prefix) >= sizeof(s->refno.prefix))
+        return PH_EINVAL;
+    /* An error may have rolled the transaction back under us: autocommit. */
+    if (!s->in_tx || sqlite3_get_autocommit(s->db))
+        memset(&s->refno, 0, sizeof(s->refno));
+    if (strcmp(s->refno.prefix, prefix) != 0 || s->refno.year != year) {
+        rc = store_sq_refno_flush(s);
+        if (rc == PH_OK)
+            rc = refno_load(s, prefix, year);
+    }
+    if (rc != PH_OK)
+        return rc;
+    next = ++s->refno.last;
+    s->refno.dirty = true;
+    if (!s->in_tx) {
+        rc = store_sq_refno_flush(s);
+        memset(&s->refno, 0, sizeof(s->refno));
+        if (rc != PH_OK)
+            return rc;
+    }
+    *seq = next;
+    return PH_OK;
 }
 
 /* ---- incidents ----------------------------------------------------------- */

@@ -84,7 +84,8 @@ enum sq_stmt {
     SQ_SETTING_SET,
     SQ_AREA_CANDIDATES,
     SQ_AREA_WITHIN,
-    SQ_INCIDENT_REF_NEXT,
+    SQ_INCIDENT_REF_READ,
+    SQ_INCIDENT_REF_WRITE,
     SQ_INCIDENT_INSERT,
     SQ_INCIDENT_UPDATE,
     SQ_INCIDENT_EXISTS,
@@ -191,6 +192,18 @@ struct store_sq {
     /* Incidents written in the open transaction wait in incidents_fts_pending
      * for store_sq_fts_flush, which tx_commit runs first (migration 003 says why). */
     bool fts_pending;
+    /* The reference counter numbered last in the open transaction (tx_begin),
+     * kept so that a number costs no statement: read once per transaction and
+     * written once, by tx_commit (store_sq_refno_flush), like the index queue.
+     * One writer at a time holds the database, so nothing else moves the row
+     * meanwhile. refno_saved is its state at the job's savepoint, which a
+     * rollback to it restores: a job undone gives its numbers back. */
+    struct store_sq_refno {
+        char prefix[16]; /* "" when nothing is kept */
+        int year;
+        int64_t last;
+        bool dirty; /* last is not written yet */
+    } refno, refno_saved;
     /* Reference data kept between calls, because every new incident reads it and
      * it seldom changes: the active routing rules and the areas with their boxes
      * (sqlite_rules.c), the responsible units of (force, area) and units by id
@@ -402,6 +415,10 @@ ph_err store_sq_token_get(struct store *st, struct arena *ar, int64_t id, struct
  * transaction. sqlite.c runs it before every COMMIT that follows an incident
  * write. */
 ph_err store_sq_fts_flush(struct store_sq *s);
+
+/* Write the kept reference counter (struct store_sq's refno) if it moved; in the
+ * caller's transaction. sqlite.c runs it before every COMMIT. */
+ph_err store_sq_refno_flush(struct store_sq *s);
 
 /* The ops of sqlite_incidents.c. */
 ph_err store_sq_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq);

@@ -222,6 +222,36 @@ static void test_sqlite_incident_ref_next(void **state)
     assert_int_equal(store_tx_commit(f->st), PH_OK);
     assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
     assert_int_equal(seq, 4);
+
+    /* A batch keeps its counter until it commits: a job released keeps its
+     * number when a later one (which also numbered under another prefix) rolls
+     * back, and a batch rolled back gives back all of them. */
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    assert_int_equal(store_savepoint(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 5);
+    assert_int_equal(store_savepoint_release(f->st), PH_OK);
+    assert_int_equal(store_savepoint(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 6);
+    assert_int_equal(store_incident_ref_next(f->st, "BT", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 2);
+    assert_int_equal(store_savepoint_rollback(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 6);
+    assert_int_equal(store_tx_rollback(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 5);
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "BT", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 2);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 6);
+    assert_int_equal(store_tx_commit(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "BT", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 3);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 7);
 }
 
 /* ---- insert, get, update ------------------------------------------------- */
