@@ -512,18 +512,10 @@ struct sent_list {
     size_t n;
 };
 
-/* Write r and append it to sent (which has room). */
-static ph_err put_recipient(struct core_ctx *cx, int64_t incident_id, struct sent_list *sent,
-                            const struct incident_recipient *r)
-{
-    sent->items[sent->n++] = *r;
-    return store_incident_recipient_put(cx->st, incident_id, r);
-}
-
 /* The recipients of a new incident: the lead (acknowledged at once when it is the
- * reporting unit), the informed units, the reporting unit; *sent gets them as
- * written (each unit once: the plan's informed units are neither the lead nor the
- * reporting unit, nor repeated). */
+ * reporting unit), the informed units, the reporting unit, written in one go;
+ * *sent gets them as written (each unit once: the plan's informed units are
+ * neither the lead nor the reporting unit, nor repeated). */
 static ph_err send_out(struct core_ctx *cx, const struct incident *inc,
                        const struct routing_plan *plan, struct sent_list *sent)
 {
@@ -547,19 +539,17 @@ static ph_err send_out(struct core_ctx *cx, const struct incident *inc,
         if (rc != PH_OK)
             return rc;
     }
-    rc = put_recipient(cx, inc->id, sent, &lead);
-    for (size_t i = 0; rc == PH_OK && i < plan->n_informed; i++) {
+    sent->items[sent->n++] = lead;
+    for (size_t i = 0; i < plan->n_informed; i++) {
         struct incident_recipient r =
             recipient(plan->informed_unit_ids[i], INCIDENT_ROLE_INFORMED, cx->now_ms, plan);
         if (r.unit_id != inc->lead_unit_id && r.unit_id != inc->reporting_unit_id)
-            rc = put_recipient(cx, inc->id, sent, &r);
+            sent->items[sent->n++] = r;
     }
-    if (rc == PH_OK && inc->reporting_unit_id != inc->lead_unit_id) {
-        struct incident_recipient r =
+    if (inc->reporting_unit_id != inc->lead_unit_id)
+        sent->items[sent->n++] =
             recipient(inc->reporting_unit_id, INCIDENT_ROLE_REPORTING, cx->now_ms, NULL);
-        rc = put_recipient(cx, inc->id, sent, &r);
-    }
-    return rc;
+    return store_incident_recipients_add(cx->st, inc->id, sent->items, sent->n);
 }
 
 static int cmp_recipient_unit(const void *x, const void *y)

@@ -1253,6 +1253,7 @@ const struct store_ops store_sqlite_ops = {
     .incident_rev = store_sq_incident_rev,
     .incident_list = store_sq_incident_list,
     .incident_recipient_put = store_sq_incident_recipient_put,
+    .incident_recipients_add = store_sq_incident_recipients_add,
     .incident_recipients = store_sq_incident_recipients,
     .incident_ack_insert = store_sq_incident_ack_insert,
     .incident_acks = store_sq_incident_acks,

@@ -973,32 +973,82 @@ out:
 
 /* ---- recipients ---------------------------------------------------------- */
 
-/* The 18 columns of recipient r of incident_id, as ?1..?18 of the statements below. */
-static int bind_recipient(sqlite3_stmt *stmt, int64_t incident_id, const struct incident_recipient *r)
+/* The 18 columns of recipient r of incident_id, as parameters base+1..base+18
+ * of the statements below. */
+#define RECIPIENT_NPARAMS 18
+static int bind_recipient(sqlite3_stmt *stmt, int base, int64_t incident_id,
+                          const struct incident_recipient *r)
 {
-    return sqlite3_bind_int64(stmt, 1, incident_id) | sqlite3_bind_int64(stmt, 2, r->unit_id) |
-           store_sq_bind_text(stmt, 3, r->role) | sqlite3_bind_int64(stmt, 4, r->sent_at) |
-           sqlite3_bind_int64(stmt, 5, r->ack_due_at) |
-           sqlite3_bind_int64(stmt, 6, r->verify_due_at) |
-           sqlite3_bind_int64(stmt, 7, r->received_at) |
-           sqlite3_bind_int64(stmt, 8, r->verified_at) | sqlite3_bind_int64(stmt, 9, r->agreed_at) |
-           sqlite3_bind_int64(stmt, 10, r->refused_at) |
-           sqlite3_bind_int64(stmt, 11, r->received_by) |
-           sqlite3_bind_int64(stmt, 12, r->verified_by) |
-           sqlite3_bind_int64(stmt, 13, r->agreed_by) |
-           sqlite3_bind_int64(stmt, 14, r->refused_by) |
-           store_sq_bind_text(stmt, 15, r->refused_reason) |
-           sqlite3_bind_int64(stmt, 16, r->ack_overdue_at) |
-           sqlite3_bind_int64(stmt, 17, r->verify_overdue_at) |
-           sqlite3_bind_int64(stmt, 18, r->escalated_at);
+    return sqlite3_bind_int64(stmt, base + 1, incident_id) |
+           sqlite3_bind_int64(stmt, base + 2, r->unit_id) |
+           store_sq_bind_text(stmt, base + 3, r->role) |
+           sqlite3_bind_int64(stmt, base + 4, r->sent_at) |
+           sqlite3_bind_int64(stmt, base + 5, r->ack_due_at) |
+           sqlite3_bind_int64(stmt, base + 6, r->verify_due_at) |
+           sqlite3_bind_int64(stmt, base + 7, r->received_at) |
+           sqlite3_bind_int64(stmt, base + 8, r->verified_at) |
+           sqlite3_bind_int64(stmt, base + 9, r->agreed_at) |
+           sqlite3_bind_int64(stmt, base + 10, r->refused_at) |
+           sqlite3_bind_int64(stmt, base + 11, r->received_by) |
+           sqlite3_bind_int64(stmt, base + 12, r->verified_by) |
+           sqlite3_bind_int64(stmt, base + 13, r->agreed_by) |
+           sqlite3_bind_int64(stmt, base + 14, r->refused_by) |
+           store_sq_bind_text(stmt, base + 15, r->refused_reason) |
+           sqlite3_bind_int64(stmt, base + 16, r->ack_overdue_at) |
+           sqlite3_bind_int64(stmt, base + 17, r->verify_overdue_at) |
+           sqlite3_bind_int64(stmt, base + 18, r->escalated_at);
 }
 
-#define RECIPIENT_INSERT                                                                           \
+#define RECIPIENT_INTO                                                                             \
     "INSERT INTO incident_recipients (incident_id, unit_id, role, sent_at, ack_due_at, "           \
     "verify_due_at, received_at, verified_at, agreed_at, refused_at, received_by, "                \
     "verified_by, agreed_by, refused_by, refused_reason, ack_overdue_at, verify_overdue_at, "      \
-    "escalated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "     \
-    "?16, ?17, ?18)"
+    "escalated_at) VALUES "
+#define RECIPIENT_INSERT                                                                           \
+    RECIPIENT_INTO "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, " \
+                   "?18)"
+/* One row of anonymous parameters: they number on from the row before. */
+#define RECIPIENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+/* A statement of 1..RECIPIENTS_PER_INSERT rows (index: rows - 1). */
+#define RECIPIENTS_PER_INSERT 4
+static const struct {
+    enum sq_stmt id;
+    const char *sql;
+} recipient_adds[RECIPIENTS_PER_INSERT] = {
+    {SQ_RECIPIENT_ADD, RECIPIENT_INSERT},
+    {SQ_RECIPIENT_ADD_2, RECIPIENT_INTO RECIPIENT_ROW ", " RECIPIENT_ROW},
+    {SQ_RECIPIENT_ADD_3, RECIPIENT_INTO RECIPIENT_ROW ", " RECIPIENT_ROW ", " RECIPIENT_ROW},
+    {SQ_RECIPIENT_ADD_4,
+     RECIPIENT_INTO RECIPIENT_ROW ", " RECIPIENT_ROW ", " RECIPIENT_ROW ", " RECIPIENT_ROW},
+};
+
+/* The recipients of a new incident go in several rows a statement: a statement
+ * costs its start and end and, as the table has foreign keys, a statement
+ * journal, whatever its number of rows, and an incident has three or four.
+ * None of the rows exists yet, so this is a plain INSERT: one that does is an
+ * error (PH_ECONFLICT), and the statement stops before writing anything. */
+ph_err store_sq_incident_recipients_add(struct store *st, int64_t incident_id,
+                                        const struct incident_recipient *rs, size_t n)
+{
+    struct store_sq *s = store_sq_of(st);
+    ph_err rc = PH_OK;
+
+    while (rc == PH_OK && n > 0) {
+        size_t k = n < RECIPIENTS_PER_INSERT ? n : RECIPIENTS_PER_INSERT;
+        sqlite3_stmt *stmt = store_sq_stmt(s, recipient_adds[k - 1].id, recipient_adds[k - 1].sql);
+        int e = SQLITE_OK;
+
+        if (stmt == NULL)
+            return PH_ESTORE;
+        for (size_t i = 0; i < k; i++)
+            e |= bind_recipient(stmt, (int)i * RECIPIENT_NPARAMS, incident_id, &rs[i]);
+        rc = store_sq_write(s, stmt, e, "add incident recipients", NULL);
+        rs += k;
+        n -= k;
+    }
+    return rc;
+}
 
 /* Most puts add the row of a new incident, so a plain INSERT goes first and the
  * upsert runs only when the row exists. The plain INSERT writes one row and
@@ -1011,13 +1061,13 @@ ph_err store_sq_incident_recipient_put(struct store *st, int64_t incident_id,
                                        const struct incident_recipient *r)
 {
     struct store_sq *s = store_sq_of(st);
-    sqlite3_stmt *add = store_sq_stmt(s, SQ_RECIPIENT_ADD, RECIPIENT_INSERT);
+    sqlite3_stmt *add = store_sq_stmt(s, recipient_adds[0].id, recipient_adds[0].sql);
     sqlite3_stmt *stmt;
     int e;
 
     if (add == NULL)
         return PH_ESTORE;
-    e = bind_recipient(add, incident_id, r);
+    e = bind_recipient(add, 0, incident_id, r);
     if (e == SQLITE_OK)
         e = sqlite3_step(add);
     store_sq_done(add);
@@ -1040,7 +1090,7 @@ ph_err store_sq_incident_recipient_put(struct store *st, int64_t incident_id,
         "verify_overdue_at = excluded.verify_overdue_at, escalated_at = excluded.escalated_at");
     if (stmt == NULL)
         return PH_ESTORE;
-    return store_sq_write(s, stmt, bind_recipient(stmt, incident_id, r), "put incident recipient",
+    return store_sq_write(s, stmt, bind_recipient(stmt, 0, incident_id, r), "put incident recipient",
                           NULL);
 }
 

@@ -92,6 +92,9 @@ enum sq_stmt {
     SQ_INCIDENT_GET,
     SQ_INCIDENT_GET_BY_REF,
     SQ_RECIPIENT_ADD,
+    SQ_RECIPIENT_ADD_2,
+    SQ_RECIPIENT_ADD_3,
+    SQ_RECIPIENT_ADD_4,
     SQ_RECIPIENT_PUT,
     SQ_RECIPIENTS,
     SQ_ACK_INSERT,
@@ -431,6 +434,8 @@ ph_err store_sq_incident_get_by_ref(struct store *st, struct arena *ar, const ch
 ph_err store_sq_incident_rev(struct store *st, int64_t id, struct store_incident_rev *out);
 ph_err store_sq_incident_list(struct store *st, struct arena *ar, const struct incident_filter *f,
                               int64_t now_ms, struct incident **items, size_t *n, bool *has_more);
+ph_err store_sq_incident_recipients_add(struct store *st, int64_t incident_id,
+                                        const struct incident_recipient *rs, size_t n);
 ph_err store_sq_incident_recipient_put(struct store *st, int64_t incident_id,
                                        const struct incident_recipient *r);
 ph_err store_sq_incident_recipients(struct store *st, struct arena *ar, int64_t incident_id,

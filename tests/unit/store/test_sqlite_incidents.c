@@ -444,6 +444,50 @@ static void test_sqlite_incident_joined(void **state)
     assert_false(get(f, id, T0 + 121 * MIN).overdue);
 }
 
+/* A new incident's recipients in one call, more than one statement holds (4):
+ * each row as given; a unit already there is a conflict. */
+static void test_sqlite_incident_recipients_add(void **state)
+{
+    struct fx *f = *state;
+    struct incident inc = mk(f, "Năm nơi nhận");
+    int64_t id = ins(f, &inc);
+    struct incident_recipient in[6] = {
+        {.unit_id = f->police[2], .role = INCIDENT_ROLE_LEAD, .sent_at = T0,
+         .ack_due_at = T0 + 30 * MIN, .received_at = T0, .received_by = f->person},
+        {.unit_id = f->police[3], .role = INCIDENT_ROLE_INFORMED, .sent_at = T0,
+         .ack_due_at = T0 + 30 * MIN, .verify_due_at = T0 + 120 * MIN},
+        {.unit_id = f->police[4], .role = INCIDENT_ROLE_INFORMED, .sent_at = T0},
+        {.unit_id = f->bg, .role = INCIDENT_ROLE_INFORMED, .sent_at = T0},
+        {.unit_id = f->mil, .role = INCIDENT_ROLE_INFORMED, .sent_at = T0,
+         .ack_due_at = T0 + 30 * MIN},
+        {.unit_id = f->commune, .role = INCIDENT_ROLE_REPORTING, .sent_at = T0},
+    };
+    struct incident_recipient *rs = NULL;
+    size_t n = 0;
+
+    assert_int_equal(store_incident_recipients_add(f->st, id, in, 5), PH_OK);
+    assert_int_equal(store_incident_recipients(f->st, &f->a, id, &rs, &n), PH_OK);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) { /* by sent_at (all T0), then unit id */
+        const struct incident_recipient *want = NULL;
+        for (size_t k = 0; k < 5; k++)
+            if (in[k].unit_id == rs[i].unit_id)
+                want = &in[k];
+        assert_non_null(want);
+        assert_true(i == 0 || rs[i - 1].unit_id < rs[i].unit_id);
+        assert_string_equal(rs[i].role, want->role);
+        assert_int_equal(rs[i].ack_due_at, want->ack_due_at);
+        assert_int_equal(rs[i].verify_due_at, want->verify_due_at);
+        assert_int_equal(rs[i].received_at, want->received_at);
+        assert_int_equal(rs[i].received_by, want->received_by);
+    }
+    assert_int_equal(store_incident_recipients_add(f->st, id, &in[4], 2), PH_ECONFLICT);
+    assert_int_equal(store_incident_recipients(f->st, &f->a, id, &rs, &n), PH_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(store_incident_recipients_add(f->st, id, &in[5], 1), PH_OK);
+    assert_int_equal(store_incident_recipients_add(f->st, id, in, 0), PH_OK);
+}
+
 /* ---- lists --------------------------------------------------------------- */
 
 static void test_sqlite_incident_list_filters(void **state)
@@ -1485,6 +1529,7 @@ int main(void)
         FX_TEST(test_sqlite_incident_search_tx),
         FX_TEST(test_sqlite_incident_search_prefix),
         FX_TEST(test_sqlite_incident_recipients_acks_events),
+        FX_TEST(test_sqlite_incident_recipients_add),
         FX_TEST(test_sqlite_incident_idem),
         FX_TEST(test_sqlite_incident_inbox),
         FX_TEST(test_sqlite_incident_deadlines),
