@@ -589,7 +589,9 @@ static ph_err migrate(struct store_sq *s)
  * statistics off: with them on, every allocation and free of every connection
  * takes one process-wide mutex to count bytes that nothing here reads (measured:
  * a tenth of the writer's time went to sqlite3Malloc and sqlite3_free). A
- * program that initialised SQLite earlier keeps its settings; that is harmless. */
+ * program that initialised SQLite earlier keeps its settings; that is harmless.
+ * (A larger lookaside, SQLite's own allocator of small objects per connection,
+ * would be the next step, but Debian builds SQLite with SQLITE_OMIT_LOOKASIDE.) */
 static pthread_once_t configured_once = PTHREAD_ONCE_INIT;
 
 static void configure_library(void)
@@ -620,8 +622,6 @@ static ph_err sq_open(struct store *st, const char *dsn)
                   s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(e));
         goto out;
     }
-    /* Lookaside must be set before the connection allocates anything. */
-    (void)sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 1200, 1000);
     if ((rc = configure(s, strcmp(dsn, ":memory:") == 0)) != PH_OK ||
         (rc = store_sq_fts_register(s->db)) != PH_OK || (rc = migrate(s)) != PH_OK)
         goto out;
