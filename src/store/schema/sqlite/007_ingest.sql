@@ -1,6 +1,7 @@
 -- 007_ingest.sql - schema version 7: one deadline index per acknowledgement
--- stage instead of two, so that a new incident's recipients cost fewer index
--- writes, and the scheduler's questions read only what is pending.
+-- stage instead of two, and send times indexed only where an acknowledgement
+-- was due, so that a new incident's recipients cost fewer index writes, and the
+-- scheduler's questions read only what is pending.
 --
 -- 003 kept two partial indexes per stage on the deadline alone: "pending" (the
 -- stages still waiting and not yet found late) for the scheduler, and "owed"
@@ -32,3 +33,11 @@ CREATE INDEX incident_recipients_ack_owed ON incident_recipients (ack_overdue_at
 CREATE INDEX incident_recipients_verify_owed ON incident_recipients (verify_overdue_at, verify_due_at)
     WHERE verify_due_at > 0 AND verified_at = 0 AND refused_at = 0
       AND role IN ('lead', 'informed');
+
+-- The send times serve one query, the timeliness of acknowledgements
+-- (store_sq_timeliness_rows), which reads the stages that had an
+-- acknowledgement deadline only: the index holds those, and the reporting
+-- unit's row of a new incident (it owes nothing) no longer costs an entry.
+DROP INDEX incident_recipients_sent_at;
+CREATE INDEX incident_recipients_sent_at ON incident_recipients (sent_at)
+    WHERE ack_due_at > 0 AND role IN ('lead', 'informed');
