@@ -421,6 +421,7 @@ static void close_impl(struct store_sq *s)
     for (size_t i = 0; i < STORE_SQ_UNIT_KEPT; i++)
         arena_release(&s->unit_kept[i].arena);
     arena_release(&s->areas_arena);
+    store_sq_terms_free(s);
     sqlite3_close_v2(s->db);
     free(s);
 }
@@ -707,6 +708,7 @@ static ph_err sq_tx_commit(struct store *st)
     s->fts_pending = false;
     if (rc == PH_OK)
         rc = store_sq_run(s, SQ_COMMIT, SQL_COMMIT, "commit");
+    store_sq_terms_end(s, rc == PH_OK);
     /* Committed or not (the caller rolls back), its writes are over. */
     s->ref_written = false;
     s->in_tx = false;
@@ -722,6 +724,7 @@ static ph_err sq_tx_rollback(struct store *st)
     s->ref_written = false;
     s->in_tx = false;
     memset(&s->refno, 0, sizeof(s->refno));
+    store_sq_terms_end(s, false);
     if (sqlite3_get_autocommit(s->db)) /* an error already rolled it back */
         return PH_OK;
     return store_sq_run(s, SQ_ROLLBACK, SQL_ROLLBACK, "rollback");

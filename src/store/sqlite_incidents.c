@@ -227,14 +227,20 @@ static int bind_location(sqlite3_stmt *stmt, int i, const struct incident *inc)
 
 /* ---- the index queue ------------------------------------------------------- */
 
-/* The distinct words met in one flush, so that each is added to incident_terms
- * once however many incidents carry it: open addressing over strings in an
- * arena, the table at most half full. */
-struct word_set {
+/* A set of words: open addressing over strings in an arena, the table at most
+ * half full. A flush collects the distinct words of its incidents in one, so that
+ * each is added to incident_terms once however many incidents carry it; the
+ * connection keeps two more (struct store_sq's terms_known, terms_added). */
+struct store_sq_words {
     struct arena a;
     char **slots;
     size_t cap, n;
 };
+
+/* Words known to be in incident_terms are not added again: a common word would
+ * otherwise cost a statement in every flush. This many at most are kept (a few
+ * MiB); then the set starts afresh. */
+#define TERMS_KNOWN_MAX 65536
 
 static uint64_t word_hash(const char *p, size_t n)
 {
@@ -253,11 +259,13 @@ static char **word_slot(char **slots, size_t cap, const char *word, size_t n)
     return &slots[i];
 }
 
-static int on_doc_word(void *ctx, int tflags, const char *token, int ntoken, int start, int end)
+static bool words_has(const struct store_sq_words *ws, const char *word)
 {
-    struct word_set *ws = ctx;
-    size_t n = (size_t)ntoken;
+    return ws != NULL && ws->n > 0 && *word_slot(ws->slots, ws->cap, word, strlen(word)) != NULL;
+}
 
+static void words_add(struct store_sq_words *ws, const char *word, size_t n)
+{
     if (2 * (ws->n + 1) > ws->cap) {
         size_t cap = ws->cap == 0 ? 1024 : 2 * ws->cap;
         char **slots = xcalloc(cap, sizeof(*slots));
@@ -268,12 +276,87 @@ static int on_doc_word(void *ctx, int tflags, const char *token, int ntoken, int
         ws->slots = slots;
         ws->cap = cap;
     }
-    char **slot = word_slot(ws->slots, ws->cap, token, n);
+    char **slot = word_slot(ws->slots, ws->cap, word, n);
     if (*slot == NULL) {
-        *slot = arena_strndup(&ws->a, token, n);
+        *slot = arena_strndup(&ws->a, word, n);
         ws->n++;
     }
+}
+
+static void words_clear(struct store_sq_words *ws)
+{
+    free(ws->slots);
+    arena_release(&ws->a);
+    ws->slots = NULL;
+    ws->cap = ws->n = 0;
+    arena_init(&ws->a);
+}
+
+static struct store_sq_words *words_new(void)
+{
+    struct store_sq_words *ws = xcalloc(1, sizeof(*ws));
+    arena_init(&ws->a);
+    return ws;
+}
+
+static void words_free(struct store_sq_words *ws)
+{
+    if (ws == NULL)
+        return;
+    free(ws->slots);
+    arena_release(&ws->a);
+    free(ws);
+}
+
+static int on_doc_word(void *ctx, int tflags, const char *token, int ntoken, int start, int end)
+{
+    words_add(ctx, token, (size_t)ntoken);
     return SQLITE_OK;
+}
+
+void store_sq_terms_end(struct store_sq *s, bool committed)
+{
+    struct store_sq_words *added = s->terms_added;
+
+    if (added == NULL || added->n == 0)
+        return;
+    if (committed) {
+        if (s->terms_known == NULL)
+            s->terms_known = words_new();
+        if (s->terms_known->n + added->n > TERMS_KNOWN_MAX)
+            words_clear(s->terms_known);
+        for (size_t i = 0; i < added->cap; i++)
+            if (added->slots[i] != NULL)
+                words_add(s->terms_known, added->slots[i], strlen(added->slots[i]));
+    }
+    words_clear(added);
+}
+
+void store_sq_terms_free(struct store_sq *s)
+{
+    words_free(s->terms_known);
+    words_free(s->terms_added);
+    s->terms_known = s->terms_added = NULL;
+}
+
+/* Add the words of ws to incident_terms. In a transaction begun by tx_begin, a
+ * word known to be there already is skipped, and the words added are kept to be
+ * known once it commits: one rolled back takes them away again. */
+static ph_err add_terms(struct store_sq *s, sqlite3_stmt *add, const struct store_sq_words *ws)
+{
+    ph_err rc = PH_OK;
+
+    if (s->in_tx && s->terms_added == NULL)
+        s->terms_added = words_new();
+    for (size_t i = 0; i < ws->cap && rc == PH_OK; i++) {
+        const char *w = ws->slots[i];
+        if (w == NULL || (s->in_tx && words_has(s->terms_known, w)))
+            continue;
+        rc = store_sq_write(s, add, store_sq_bind_text(add, 1, w), "add search word", NULL);
+        if (rc == PH_OK && s->in_tx)
+            words_add(s->terms_added, w, strlen(w));
+    }
+    return rc;
 }
 
 ph_err store_sq_fts_flush(struct store_sq *s)
@@ -290,7 +373,7 @@ ph_err store_sq_fts_flush(struct store_sq *s)
                       "SELECT i.id, i.title, i.description, i.ref FROM incidents_fts_pending AS p "
                       "JOIN incidents AS i ON i.id = p.id");
     sqlite3_stmt *clear = store_sq_stmt(s, SQ_FTS_CLEAR, "DELETE FROM incidents_fts_pending");
-    struct word_set words = {.slots = NULL};
+    struct store_sq_words words = {.slots = NULL};
     ph_err rc = PH_OK;
     int e;
 
@@ -304,10 +387,8 @@ ph_err store_sq_fts_flush(struct store_sq *s)
     if (e != SQLITE_DONE)
         rc = store_sq_fail(s, e, "read incidents to index");
     store_sq_done(text);
-    for (size_t i = 0; i < words.cap && rc == PH_OK; i++)
-        if (words.slots[i] != NULL)
-            rc = store_sq_write(s, add, store_sq_bind_text(add, 1, words.slots[i]),
-                                "add search word", NULL);
+    if (rc == PH_OK)
+        rc = add_terms(s, add, &words);
     if (rc == PH_OK)
         rc = store_sq_write(s, index, SQLITE_OK, "index incidents", NULL);
     if (rc == PH_OK)

@@ -207,6 +207,10 @@ struct store_sq {
         int64_t last;
         bool dirty; /* last is not written yet */
     } refno, refno_saved;
+    /* Words known to be in incident_terms (committed), so that a flush adds only
+     * the new ones, and the words this transaction's flushes added, known once
+     * it commits (store_sq_terms_end). sqlite_incidents.c owns both. */
+    struct store_sq_words *terms_known, *terms_added;
     /* Reference data kept between calls, because every new incident reads it and
      * it seldom changes: the active routing rules and the areas with their boxes
      * (sqlite_rules.c), the responsible units of (force, area) and units by id
@@ -418,6 +422,12 @@ ph_err store_sq_token_get(struct store *st, struct arena *ar, int64_t id, struct
  * transaction. sqlite.c runs it before every COMMIT that follows an incident
  * write. */
 ph_err store_sq_fts_flush(struct store_sq *s);
+
+/* At the end of a transaction begun by tx_begin, committed or not: the words its
+ * flushes added to incident_terms become known, or are forgotten. */
+void store_sq_terms_end(struct store_sq *s, bool committed);
+/* Free what the connection keeps of incident_terms (close). */
+void store_sq_terms_free(struct store_sq *s);
 
 /* Write the kept reference counter (struct store_sq's refno) if it moved; in the
  * caller's transaction. sqlite.c runs it before every COMMIT. */

@@ -974,6 +974,38 @@ static void test_sqlite_incident_search_tx(void **state)
     sqlite3_finalize(check);
 }
 
+/* The connection keeps the words it knows to be stored, so that a flush adds
+ * only new ones; words a flush added are known only once their transaction
+ * commits: after one rolled back, the next adds them again. */
+static void test_sqlite_incident_search_terms_kept(void **state)
+{
+    struct fx *f = *state;
+    struct incident a = mk(f, "Giông lốc quật ngã cây"), b = mk(f, "Giông lốc ven biển");
+    struct incident c = mk(f, "Giông to");
+    int64_t ib = 0, ic = 0;
+
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    (void)ins(f, &a);
+    assert_int_equal(store_sq_fts_flush(store_sq_of(f->st)), PH_OK);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'giong'"), 1);
+    assert_int_equal(store_tx_rollback(f->st), PH_OK);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'giong'"), 0);
+
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    ib = ins(f, &b);
+    assert_int_equal(store_tx_commit(f->st), PH_OK);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'giong'"), 1);
+    assert_string_equal(search(f, "gio"), ids(f, ib, 0, 0, 0));
+
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    ic = ins(f, &c);
+    assert_int_equal(store_tx_commit(f->st), PH_OK);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'giong'"), 1);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'to'"), 1);
+    assert_string_equal(search(f, "gio"), ids(f, ic, ib, 0, 0));
+    assert_string_equal(search(f, "giong t"), ids(f, ic, 0, 0, 0));
+}
+
 /* The last word of a search is looked up among the indexed words; past 128 of
  * them FTS5 expands the prefix itself. Either way the same incidents. */
 static void test_sqlite_incident_search_prefix(void **state)
@@ -1527,6 +1559,7 @@ int main(void)
         FX_TEST(test_sqlite_incident_list_big),
         FX_TEST(test_sqlite_incident_search),
         FX_TEST(test_sqlite_incident_search_tx),
+        FX_TEST(test_sqlite_incident_search_terms_kept),
         FX_TEST(test_sqlite_incident_search_prefix),
         FX_TEST(test_sqlite_incident_recipients_acks_events),
         FX_TEST(test_sqlite_incident_recipients_add),
