@@ -104,7 +104,7 @@ check: build/san/phoihop $(UNIT_BINS) build/san/test_api $(FUZZ_REPLAY_BINS)
 bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/phoihop build/bench/sqlite_ref build/bench/sse_bench \
-	  build/bench/search_bench
+	  build/bench/search_bench build/bench/ingest_bench
 	@bench/run.sh
 
 # The plain-SQLite reference of the ingest benchmark (no phoihop code in it).
@@ -119,6 +119,11 @@ build/bench/sse_bench: bench/sse_bench.c
 
 # The search benchmark: the store and core services of the -O2 library, as the binary.
 build/bench/search_bench: bench/search_bench.c build/libphoihop.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
+
+# The writer's cost of a new incident without HTTP (docs/PERFORMANCE.md, "Writer cost").
+build/bench/ingest_bench: bench/ingest_bench.c build/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
 
