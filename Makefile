@@ -165,7 +165,7 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/phoihop build/bench/sqlite_ref build/bench/sse_bench \
 	  build/bench/search_bench build/bench/track_bench build/bench/cot_bench \
-	  build/bench/cot_parse_bench
+	  build/bench/cot_parse_bench build/bench/ingest_bench
 	@bench/run.sh
 
 # The plain-SQLite reference of the ingest benchmark (no phoihop code in it).
@@ -197,6 +197,11 @@ build/bench/search_bench: bench/search_bench.c build/libphoihop.a
 
 # The track benchmark (positions, issue 4): the same, for an operation's track.
 build/bench/track_bench: bench/track_bench.c build/libphoihop.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
+
+# The writer's cost of a new incident without HTTP (docs/PERFORMANCE.md, "Writer cost").
+build/bench/ingest_bench: bench/ingest_bench.c build/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
 

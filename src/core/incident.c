@@ -24,6 +24,8 @@
 #include "core/unit.h"
 #include "store/store.h"
 #include "util/arena.h"
+#include "util/buf.h"
+#include "util/jsonw.h"
 #include "util/limits.h"
 #include "util/time.h"
 
@@ -181,20 +183,51 @@ out:
     return rc;
 }
 
-json_t *incident_payload_json(const struct incident *inc)
+/* Events and records of incidents are small JSON objects, written directly
+ * (util/jsonw.h) rather than built as jansson trees: the writer makes one of
+ * each per incident. This caps them; the longest member is a description. */
+#define RECORD_MAX_BYTES (256 * 1024)
+
+/* The members every event of inc carries: id, ref, title, status, severity,
+ * category_code, lead_unit_id, cap_status. */
+static void payload_members(struct jsonw *w, const struct incident *inc)
 {
-    return json_pack("{s:I, s:o, s:o, s:o, s:i, s:o, s:I, s:o}", "id", (json_int_t)inc->id, "ref",
-                     fields_jstr(inc->ref), "title", fields_jstr(inc->title), "status",
-                     fields_jstr(inc->status), "severity", inc->severity, "category_code",
-                     fields_jstr(inc->category_code), "lead_unit_id", (json_int_t)inc->lead_unit_id,
-                     "cap_status", fields_jstr(inc->cap_status));
+    jsonw_int_member(w, "id", inc->id);
+    jsonw_str_member(w, "ref", inc->ref);
+    jsonw_str_member(w, "title", inc->title);
+    jsonw_str_member(w, "status", inc->status);
+    jsonw_int_member(w, "severity", inc->severity);
+    jsonw_str_member(w, "category_code", inc->category_code);
+    jsonw_int_member(w, "lead_unit_id", inc->lead_unit_id);
+    jsonw_str_member(w, "cap_status", inc->cap_status);
+}
+
+/* The members of extra after payload_members, in extra's order, each value as
+ * json_dumps gives it (the whole payload used to be one jansson object). */
+static void extra_members(struct jsonw *w, json_t *extra)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach (extra, key, v) {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (text == NULL) {
+            w->rc = PH_EINVAL;
+            return;
+        }
+        jsonw_key(w, key);
+        jsonw_put(w, text, strlen(text));
+        free(text);
+    }
 }
 
 ph_err incident_emit_for(struct core_ctx *cx, const char *topic, const struct incident *inc,
                          json_t *extra, const char *extra_path)
 {
     struct access_item scope;
-    json_t *payload;
+    struct buf payload;
+    struct jsonw w = {.b = &payload};
+    ph_err rc;
 
     incident_access_item(inc, &scope);
     if (extra_path != NULL) {
@@ -205,11 +238,18 @@ ph_err incident_emit_for(struct core_ctx *cx, const char *topic, const struct in
         scope.sent_to_paths = paths;
         scope.n_sent_to = inc->n_sent_to + 1;
     }
-    payload = incident_payload_json(inc);
-    if (payload != NULL && extra != NULL)
-        json_object_update(payload, extra);
+    buf_init(&payload, RECORD_MAX_BYTES);
+    jsonw_open(&w, "{");
+    payload_members(&w, inc);
+    if (extra != NULL)
+        extra_members(&w, extra);
+    jsonw_close(&w, "}");
     json_decref(extra);
-    return outbox_emit_scoped(cx, topic, "incident", inc->id, payload, &scope);
+    rc = w.rc;
+    if (rc == PH_OK)
+        rc = outbox_emit_text(cx, topic, "incident", inc->id, payload.data, &scope);
+    buf_release(&payload);
+    return rc;
 }
 
 ph_err incident_emit_event(struct core_ctx *cx, const char *topic, int64_t id, json_t *extra,
@@ -512,18 +552,10 @@ struct sent_list {
     size_t n;
 };
 
-/* Write r and append it to sent (which has room). */
-static ph_err put_recipient(struct core_ctx *cx, int64_t incident_id, struct sent_list *sent,
-                            const struct incident_recipient *r)
-{
-    sent->items[sent->n++] = *r;
-    return store_incident_recipient_put(cx->st, incident_id, r);
-}
-
 /* The recipients of a new incident: the lead (acknowledged at once when it is the
- * reporting unit), the informed units, the reporting unit; *sent gets them as
- * written (each unit once: the plan's informed units are neither the lead nor the
- * reporting unit, nor repeated). */
+ * reporting unit), the informed units, the reporting unit, written in one go;
+ * *sent gets them as written (each unit once: the plan's informed units are
+ * neither the lead nor the reporting unit, nor repeated). */
 static ph_err send_out(struct core_ctx *cx, const struct incident *inc,
                        const struct routing_plan *plan, struct sent_list *sent)
 {
@@ -547,19 +579,17 @@ static ph_err send_out(struct core_ctx *cx, const struct incident *inc,
         if (rc != PH_OK)
             return rc;
     }
-    rc = put_recipient(cx, inc->id, sent, &lead);
-    for (size_t i = 0; rc == PH_OK && i < plan->n_informed; i++) {
+    sent->items[sent->n++] = lead;
+    for (size_t i = 0; i < plan->n_informed; i++) {
         struct incident_recipient r =
             recipient(plan->informed_unit_ids[i], INCIDENT_ROLE_INFORMED, cx->now_ms, plan);
         if (r.unit_id != inc->lead_unit_id && r.unit_id != inc->reporting_unit_id)
-            rc = put_recipient(cx, inc->id, sent, &r);
+            sent->items[sent->n++] = r;
     }
-    if (rc == PH_OK && inc->reporting_unit_id != inc->lead_unit_id) {
-        struct incident_recipient r =
+    if (inc->reporting_unit_id != inc->lead_unit_id)
+        sent->items[sent->n++] =
             recipient(inc->reporting_unit_id, INCIDENT_ROLE_REPORTING, cx->now_ms, NULL);
-        rc = put_recipient(cx, inc->id, sent, &r);
-    }
-    return rc;
+    return store_incident_recipients_add(cx->st, inc->id, sent->items, sent->n);
 }
 
 static int cmp_recipient_unit(const void *x, const void *y)
@@ -628,15 +658,25 @@ static ph_err join_created(struct core_ctx *cx, struct incident *inc, const stru
     return PH_OK;
 }
 
-static json_t *create_detail(const struct incident *inc, const struct routing_plan *plan)
+/* What the timeline and the audit log record of a create, canonical like every
+ * detail (compact, keys sorted: what json_dumps with JSON_SORT_KEYS gives). */
+static ph_err create_detail(struct buf *b, const struct incident *inc,
+                            const struct routing_plan *plan)
 {
-    return json_pack("{s:o, s:I, s:I, s:I, s:o, s:o, s:b, s:i, s:o}", "ref", fields_jstr(inc->ref),
-                     "reporting_unit_id", (json_int_t)inc->reporting_unit_id, "lead_unit_id",
-                     (json_int_t)inc->lead_unit_id, "rule_id", (json_int_t)inc->rule_id,
-                     "informed_unit_ids",
-                     fields_ids_json(plan->informed_unit_ids, plan->n_informed), "status",
-                     fields_jstr(inc->status), "report_late", inc->report_late, "classification",
-                     inc->classification, "cap_status", fields_jstr(inc->cap_status));
+    struct jsonw w = {.b = b};
+
+    jsonw_open(&w, "{");
+    jsonw_str_member(&w, "cap_status", inc->cap_status);
+    jsonw_int_member(&w, "classification", inc->classification);
+    jsonw_ids_member(&w, "informed_unit_ids", plan->informed_unit_ids, plan->n_informed);
+    jsonw_int_member(&w, "lead_unit_id", inc->lead_unit_id);
+    jsonw_str_member(&w, "ref", inc->ref);
+    jsonw_bool_member(&w, "report_late", inc->report_late);
+    jsonw_int_member(&w, "reporting_unit_id", inc->reporting_unit_id);
+    jsonw_int_member(&w, "rule_id", inc->rule_id);
+    jsonw_str_member(&w, "status", inc->status);
+    jsonw_close(&w, "}");
+    return w.rc;
 }
 
 ph_err incident_create(struct core_ctx *cx, struct incident *inc, const struct incident_idem *idem,
@@ -647,12 +687,12 @@ ph_err incident_create(struct core_ctx *cx, struct incident *inc, const struct i
     struct sent_list sent = {0};
     struct category cat;
     struct unit rep;
-    json_t *detail = NULL;
-    char *detail_text = NULL;
+    struct buf detail;
     bool found = false;
     int64_t id = 0;
     ph_err rc;
 
+    buf_init(&detail, RECORD_MAX_BYTES);
     if (replayed != NULL)
         *replayed = false;
     if (idem != NULL) {
@@ -725,18 +765,14 @@ ph_err incident_create(struct core_ctx *cx, struct incident *inc, const struct i
     if (rc != PH_OK)
         goto out;
     /* The timeline entry and the audit entry say the same: one object,
-     * serialised once (both canonically: compact, sorted keys). */
-    detail = create_detail(inc, &plan);
-    if (detail != NULL &&
-        (detail_text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-        rc = PH_EINVAL;
-        goto out;
-    }
-    rc = incident_log_event_text(cx, id, "created", inc->reporting_unit_id,
-                                 detail_text != NULL ? detail_text : "{}");
+     * serialised once. */
+    rc = create_detail(&detail, inc, &plan);
     if (rc != PH_OK)
         goto out;
-    rc = audit_record_text(cx, "incident.create", "incident", id, detail_text);
+    rc = incident_log_event_text(cx, id, "created", inc->reporting_unit_id, detail.data);
+    if (rc != PH_OK)
+        goto out;
+    rc = audit_record_text(cx, "incident.create", "incident", id, detail.data);
     if (rc != PH_OK)
         goto out;
     if (idem != NULL) {
@@ -755,8 +791,7 @@ ph_err incident_create(struct core_ctx *cx, struct incident *inc, const struct i
                                      "reporting_unit_id", (json_int_t)inc->reporting_unit_id),
                            NULL);
 out:
-    free(detail_text);
-    json_decref(detail);
+    buf_release(&detail);
     return rc;
 }
 

@@ -34,13 +34,12 @@ ph_err incident_log_event(struct core_ctx *cx, int64_t id, const char *kind, int
 /* As incident_log_event, with detail already serialised (compact, sorted keys). */
 ph_err incident_log_event_text(struct core_ctx *cx, int64_t id, const char *kind, int64_t unit_id,
                                const char *detail) __attribute__((warn_unused_result));
-/* The compact event payload of inc (new reference): id, ref, title, status,
- * severity, category_code, lead_unit_id, cap_status. */
-json_t *incident_payload_json(const struct incident *inc);
 /* Emit topic for inc, which must be as read from the store after the change (its
- * joined paths give the scope): the payload of incident_payload_json() with the
- * members of extra merged in (extra stolen; may be NULL). With extra_path, that
- * unit's path is added to the units the event is sent to (an escalation). */
+ * joined paths give the scope). The payload is compact JSON: id, ref, title,
+ * status, severity, category_code, lead_unit_id, cap_status, then the members of
+ * extra (stolen; may be NULL), none of which may have one of those names. With
+ * extra_path, that unit's path is added to the units the event is sent to (an
+ * escalation). */
 ph_err incident_emit_for(struct core_ctx *cx, const char *topic, const struct incident *inc,
                          json_t *extra, const char *extra_path) __attribute__((warn_unused_result));
 /* incident_emit_for() for incident id, read again first. */

@@ -34,26 +34,33 @@ static const char *scope_paths(struct core_ctx *cx, const struct access_item *sc
     return s;
 }
 
-ph_err outbox_emit_scoped(struct core_ctx *cx, const char *topic, const char *item_kind, int64_t item_id,
-                          json_t *payload, const struct access_item *scope)
+ph_err outbox_emit_text(struct core_ctx *cx, const char *topic, const char *item_kind,
+                        int64_t item_id, const char *payload, const struct access_item *scope)
 {
     struct store_outbox_event ev = {
         .at = cx->now_ms,
         .topic = topic,
         .item_kind = item_kind,
         .item_id = item_id,
+        .payload = payload,
         .access_kind = (int)scope->kind,
         .classification = scope->classification,
         .scope_paths = scope_paths(cx, scope),
     };
-    char *text = NULL;
     int64_t id;
+
+    return store_outbox_insert(cx->st, &ev, &id);
+}
+
+ph_err outbox_emit_scoped(struct core_ctx *cx, const char *topic, const char *item_kind, int64_t item_id,
+                          json_t *payload, const struct access_item *scope)
+{
+    char *text = NULL;
     ph_err rc = PH_EINVAL;
 
     if (payload != NULL && (text = json_dumps(payload, JSON_COMPACT)) == NULL)
         goto out;
-    ev.payload = text;
-    rc = store_outbox_insert(cx->st, &ev, &id);
+    rc = outbox_emit_text(cx, topic, item_kind, item_id, text, scope);
 out:
     free(text);
     json_decref(payload);

@@ -20,4 +20,9 @@ ph_err outbox_emit(struct core_ctx *cx, const char *topic, const char *item_kind
  * are stored with the event). */
 ph_err outbox_emit_scoped(struct core_ctx *cx, const char *topic, const char *item_kind, int64_t item_id,
                           json_t *payload, const struct access_item *scope) __attribute__((warn_unused_result));
+/* outbox_emit_scoped with the payload already serialised (compact JSON, or NULL
+ * for none). */
+ph_err outbox_emit_text(struct core_ctx *cx, const char *topic, const char *item_kind,
+                        int64_t item_id, const char *payload, const struct access_item *scope)
+    __attribute__((warn_unused_result));
 #endif

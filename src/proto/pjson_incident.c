@@ -19,6 +19,7 @@
 #include "core/stats.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/jsonw.h"
 #include "util/time.h"
 
 /* ---- encoding ------------------------------------------------------------------ */
@@ -130,339 +131,96 @@ json_t *pjson_incident(const struct incident *inc, bool with_recipients)
 /* ---- encoding straight into a buffer --------------------------------------------- */
 
 /* GET /api/v1/incidents/{id} renders an incident with its recipients: about a
- * hundred values, which as a jansson tree are as many allocations, then a walk
- * that validates and escapes every string again. pjson_incident_write prints the
- * same bytes directly. "The same" is exact, and test_pjson_incident.c holds it to
- * that against jansson (2.14's dump.c and utf8.c): members in the order above,
- * strings escaped as jansson escapes them (", \, and control characters, with
- * upper-case \u00XX), a string that is not valid UTF-8 leaves its member out (as
- * json_object_set_new does with the NULL json_string gives), and reals as
- * "%.15g" (PJSON_DUMP_FLAGS) with ".0" added to integral values and the exponent's '+' and leading
- * zeros dropped (a non-finite real also leaves its member out). */
+ * hundred values, which as a jansson tree are as many allocations.
+ * pjson_incident_write prints the same bytes directly (util/jsonw.h), members
+ * in the order above. */
 
-struct jw {
-    struct buf *b;
-    ph_err rc;  /* the first failure (PH_ETOOBIG) */
-    bool comma; /* the next member or element needs a comma first */
-};
-
-static void jw_put(struct jw *w, const char *s, size_t n)
+static void write_recipient(struct jsonw *w, const struct incident_recipient *r)
 {
-    if (w->rc == PH_OK)
-        w->rc = buf_append(w->b, s, n);
-}
-
-#define JW_LIT(w, lit) jw_put((w), (lit), sizeof(lit) - 1)
-
-static void jw_open(struct jw *w, const char *bracket)
-{
-    jw_put(w, bracket, 1);
-    w->comma = false;
-}
-
-static void jw_close(struct jw *w, const char *bracket)
-{
-    jw_put(w, bracket, 1);
-    w->comma = true;
-}
-
-/* The start of a member; keys are our own names, with nothing to escape. */
-static void jw_key(struct jw *w, const char *key)
-{
-    if (w->comma)
-        JW_LIT(w, ",");
-    JW_LIT(w, "\"");
-    jw_put(w, key, strlen(key));
-    JW_LIT(w, "\":");
-    w->comma = true;
-}
-
-/* The length of the UTF-8 sequence at s, 0 when jansson would refuse it: a
- * continuation or 0xC0/0xC1/0xF5.. lead byte, a missing continuation, an
- * overlong form, a surrogate or a code point above U+10FFFF. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    uint32_t v;
-    size_t n;
-
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2)
-        return 0;
-    if (c < 0xE0) {
-        n = 2;
-        v = c & 0x1F;
-    } else if (c < 0xF0) {
-        n = 3;
-        v = c & 0x0F;
-    } else if (c < 0xF5) {
-        n = 4;
-        v = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) { /* the NUL at the end is no continuation byte */
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 2 && v < 0x80) ||
-        (n == 3 && v < 0x800) || (n == 4 && v < 0x10000))
-        return 0;
-    return n;
-}
-
-static bool utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p != '\0') {
-        size_t n = utf8_len(p);
-        if (n == 0)
-            return false;
-        p += n;
-    }
-    return true;
-}
-
-/* s (valid UTF-8) as a JSON string; runs of plain bytes go out in one piece. */
-static void jw_string(struct jw *w, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    const char *run = s, *p = s;
-
-    JW_LIT(w, "\"");
-    for (; *p != '\0'; p++) {
-        unsigned char c = (unsigned char)*p;
-        char esc[6] = {'\\', 0, '0', '0', 0, 0};
-        size_t n = 2;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        jw_put(w, run, (size_t)(p - run));
-        run = p + 1;
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        jw_put(w, esc, n);
-    }
-    jw_put(w, run, (size_t)(p - run));
-    JW_LIT(w, "\"");
-}
-
-/* A string member (null for NULL); left out when s is not valid UTF-8. */
-static void jw_str_member(struct jw *w, const char *key, const char *s)
-{
-    if (s != NULL && !utf8_ok(s))
-        return;
-    jw_key(w, key);
-    if (s == NULL)
-        JW_LIT(w, "null");
-    else
-        jw_string(w, s);
-}
-
-static void jw_i64(struct jw *w, int64_t v)
-{
-    char tmp[24], *end = tmp + sizeof(tmp), *p = end;
-    /* Through uint64_t: -INT64_MIN does not fit an int64_t. */
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        *--p = '-';
-    jw_put(w, p, (size_t)(end - p));
-}
-
-static void jw_int_member(struct jw *w, const char *key, int64_t v)
-{
-    jw_key(w, key);
-    jw_i64(w, v);
-}
-
-/* An id, or null for 0 (id_or_null). */
-static void jw_id_member(struct jw *w, const char *key, int64_t id)
-{
-    jw_key(w, key);
-    if (id)
-        jw_i64(w, id);
-    else
-        JW_LIT(w, "null");
-}
-
-static void jw_bool_member(struct jw *w, const char *key, bool v)
-{
-    jw_key(w, key);
-    if (v)
-        JW_LIT(w, "true");
-    else
-        JW_LIT(w, "false");
-}
-
-/* pjson_time: RFC 3339, or null for 0. */
-static void jw_time_member(struct jw *w, const char *key, int64_t ms)
-{
-    char t[TIME_RFC3339_BYTES];
-    jw_key(w, key);
-    if (ms == 0) {
-        JW_LIT(w, "null");
-        return;
-    }
-    time_format_utc(ms, t);
-    JW_LIT(w, "\"");
-    jw_put(w, t, strlen(t));
-    JW_LIT(w, "\"");
-}
-
-static void jw_real_member(struct jw *w, const char *key, double v)
-{
-    char t[40], *e;
-    int n;
-    if (!isfinite(v))
-        return;
-    n = snprintf(t, sizeof(t), "%.15g", v);
-    if (n < 0 || (size_t)n + 3 > sizeof(t)) {
-        w->rc = PH_EIO;
-        return;
-    }
-    if (strchr(t, '.') == NULL && strchr(t, 'e') == NULL) {
-        memcpy(t + n, ".0", 3);
-        n += 2;
-    }
-    /* As jansson: "1e+22" -> "1e22", "1e-07" -> "1e-7". */
-    e = strchr(t, 'e');
-    if (e != NULL) {
-        char *start = e + 1, *end = start + 1;
-        if (*start == '-')
-            start++;
-        while (*end == '0')
-            end++;
-        if (end != start) {
-            memmove(start, end, strlen(end) + 1);
-            n = (int)strlen(t);
-        }
-    }
-    jw_key(w, key);
-    jw_put(w, t, (size_t)n);
-}
-
-static void jw_recipient(struct jw *w, const struct incident_recipient *r)
-{
-    jw_open(w, "{");
-    jw_int_member(w, "unit_id", r->unit_id);
-    jw_str_member(w, "role", r->role);
-    jw_str_member(w, "unit_code", r->unit_code);
-    jw_str_member(w, "unit_name", r->unit_name);
-    jw_str_member(w, "force", r->force);
-    jw_time_member(w, "sent_at", r->sent_at);
-    jw_time_member(w, "ack_due_at", r->ack_due_at);
-    jw_time_member(w, "verify_due_at", r->verify_due_at);
-    jw_time_member(w, "received_at", r->received_at);
-    jw_id_member(w, "received_by", r->received_by);
-    jw_time_member(w, "verified_at", r->verified_at);
-    jw_id_member(w, "verified_by", r->verified_by);
-    jw_time_member(w, "agreed_at", r->agreed_at);
-    jw_id_member(w, "agreed_by", r->agreed_by);
-    jw_time_member(w, "refused_at", r->refused_at);
-    jw_id_member(w, "refused_by", r->refused_by);
-    jw_str_member(w, "refused_reason", r->refused_reason);
-    jw_time_member(w, "ack_overdue_at", r->ack_overdue_at);
-    jw_time_member(w, "verify_overdue_at", r->verify_overdue_at);
-    jw_time_member(w, "escalated_at", r->escalated_at);
-    jw_close(w, "}");
+    jsonw_open(w, "{");
+    jsonw_int_member(w, "unit_id", r->unit_id);
+    jsonw_str_member(w, "role", r->role);
+    jsonw_str_member(w, "unit_code", r->unit_code);
+    jsonw_str_member(w, "unit_name", r->unit_name);
+    jsonw_str_member(w, "force", r->force);
+    jsonw_time_member(w, "sent_at", r->sent_at);
+    jsonw_time_member(w, "ack_due_at", r->ack_due_at);
+    jsonw_time_member(w, "verify_due_at", r->verify_due_at);
+    jsonw_time_member(w, "received_at", r->received_at);
+    jsonw_id_member(w, "received_by", r->received_by);
+    jsonw_time_member(w, "verified_at", r->verified_at);
+    jsonw_id_member(w, "verified_by", r->verified_by);
+    jsonw_time_member(w, "agreed_at", r->agreed_at);
+    jsonw_id_member(w, "agreed_by", r->agreed_by);
+    jsonw_time_member(w, "refused_at", r->refused_at);
+    jsonw_id_member(w, "refused_by", r->refused_by);
+    jsonw_str_member(w, "refused_reason", r->refused_reason);
+    jsonw_time_member(w, "ack_overdue_at", r->ack_overdue_at);
+    jsonw_time_member(w, "verify_overdue_at", r->verify_overdue_at);
+    jsonw_time_member(w, "escalated_at", r->escalated_at);
+    jsonw_close(w, "}");
 }
 
 ph_err pjson_incident_write(const struct incident *inc, bool with_recipients, struct buf *out)
 {
-    struct jw w = {.b = out, .rc = PH_OK, .comma = false};
+    struct jsonw w = {.b = out, .rc = PH_OK, .comma = false};
 
-    jw_open(&w, "{");
-    jw_int_member(&w, "id", inc->id);
-    jw_str_member(&w, "ref", inc->ref);
-    jw_str_member(&w, "category", inc->category_code);
-    jw_id_member(&w, "category_id", inc->category_id);
-    jw_int_member(&w, "severity", inc->severity);
-    jw_str_member(&w, "title", inc->title);
-    jw_str_member(&w, "description", inc->description);
-    jw_time_member(&w, "occurred_at", inc->occurred_at);
-    jw_time_member(&w, "detected_at", inc->detected_at);
-    jw_time_member(&w, "reported_at", inc->reported_at);
-    jw_key(&w, "location");
+    jsonw_open(&w, "{");
+    jsonw_int_member(&w, "id", inc->id);
+    jsonw_str_member(&w, "ref", inc->ref);
+    jsonw_str_member(&w, "category", inc->category_code);
+    jsonw_id_member(&w, "category_id", inc->category_id);
+    jsonw_int_member(&w, "severity", inc->severity);
+    jsonw_str_member(&w, "title", inc->title);
+    jsonw_str_member(&w, "description", inc->description);
+    jsonw_time_member(&w, "occurred_at", inc->occurred_at);
+    jsonw_time_member(&w, "detected_at", inc->detected_at);
+    jsonw_time_member(&w, "reported_at", inc->reported_at);
+    jsonw_key(&w, "location");
     if (inc->has_location) {
-        jw_open(&w, "{");
-        jw_real_member(&w, "lat", inc->lat);
-        jw_real_member(&w, "lon", inc->lon);
-        jw_close(&w, "}");
+        jsonw_open(&w, "{");
+        jsonw_real_member(&w, "lat", inc->lat);
+        jsonw_real_member(&w, "lon", inc->lon);
+        jsonw_close(&w, "}");
     } else {
-        JW_LIT(&w, "null");
+        JSONW_LIT(&w, "null");
     }
-    jw_id_member(&w, "area_id", inc->area_id);
-    jw_id_member(&w, "reporting_unit_id", inc->reporting_unit_id);
-    jw_id_member(&w, "lead_unit_id", inc->lead_unit_id);
-    jw_str_member(&w, "lead_force", inc->lead_force);
-    jw_key(&w, "informed_unit_ids");
-    jw_open(&w, "[");
-    for (size_t i = 0; i < inc->n_informed; i++) {
-        if (i > 0)
-            JW_LIT(&w, ",");
-        jw_i64(&w, inc->informed_unit_ids[i]);
-    }
-    jw_close(&w, "]");
-    jw_int_member(&w, "people_involved", inc->people_involved);
-    jw_int_member(&w, "vehicles_involved", inc->vehicles_involved);
-    jw_int_member(&w, "vessels_involved", inc->vessels_involved);
-    jw_int_member(&w, "casualties_dead", inc->casualties_dead);
-    jw_int_member(&w, "casualties_injured", inc->casualties_injured);
-    jw_str_member(&w, "damage", inc->damage);
-    jw_str_member(&w, "classification", clearance_name(inc->classification));
-    jw_str_member(&w, "status", inc->status);
-    jw_str_member(&w, "cap_status", inc->cap_status);
-    jw_id_member(&w, "merged_into_id", inc->merged_into_id);
-    jw_id_member(&w, "rule_id", inc->rule_id);
-    jw_time_member(&w, "report_due_at", inc->report_due_at);
-    jw_bool_member(&w, "report_late", inc->report_late);
-    jw_bool_member(&w, "overdue", inc->overdue);
-    jw_id_member(&w, "created_by", inc->created_by);
-    jw_int_member(&w, "version", inc->version);
-    jw_time_member(&w, "created_at", inc->created_at);
-    jw_time_member(&w, "updated_at", inc->updated_at);
-    jw_id_member(&w, "operation_id", inc->operation_id);
-    jw_id_member(&w, "operation_log_id", inc->operation_log_id);
+    jsonw_id_member(&w, "area_id", inc->area_id);
+    jsonw_id_member(&w, "reporting_unit_id", inc->reporting_unit_id);
+    jsonw_id_member(&w, "lead_unit_id", inc->lead_unit_id);
+    jsonw_str_member(&w, "lead_force", inc->lead_force);
+    jsonw_ids_member(&w, "informed_unit_ids", inc->informed_unit_ids, inc->n_informed);
+    jsonw_int_member(&w, "people_involved", inc->people_involved);
+    jsonw_int_member(&w, "vehicles_involved", inc->vehicles_involved);
+    jsonw_int_member(&w, "vessels_involved", inc->vessels_involved);
+    jsonw_int_member(&w, "casualties_dead", inc->casualties_dead);
+    jsonw_int_member(&w, "casualties_injured", inc->casualties_injured);
+    jsonw_str_member(&w, "damage", inc->damage);
+    jsonw_str_member(&w, "classification", clearance_name(inc->classification));
+    jsonw_str_member(&w, "status", inc->status);
+    jsonw_str_member(&w, "cap_status", inc->cap_status);
+    jsonw_id_member(&w, "merged_into_id", inc->merged_into_id);
+    jsonw_id_member(&w, "rule_id", inc->rule_id);
+    jsonw_time_member(&w, "report_due_at", inc->report_due_at);
+    jsonw_bool_member(&w, "report_late", inc->report_late);
+    jsonw_bool_member(&w, "overdue", inc->overdue);
+    jsonw_id_member(&w, "created_by", inc->created_by);
+    jsonw_int_member(&w, "version", inc->version);
+    jsonw_time_member(&w, "created_at", inc->created_at);
+    jsonw_time_member(&w, "updated_at", inc->updated_at);
+    jsonw_id_member(&w, "operation_id", inc->operation_id);
+    jsonw_id_member(&w, "operation_log_id", inc->operation_log_id);
     if (with_recipients) {
-        jw_key(&w, "recipients");
-        jw_open(&w, "[");
+        jsonw_key(&w, "recipients");
+        jsonw_open(&w, "[");
         for (size_t i = 0; i < inc->n_recipients; i++) {
             if (i > 0)
-                JW_LIT(&w, ",");
-            jw_recipient(&w, &inc->recipients[i]);
+                JSONW_LIT(&w, ",");
+            write_recipient(&w, &inc->recipients[i]);
         }
-        jw_close(&w, "]");
+        jsonw_close(&w, "]");
     }
-    jw_close(&w, "}");
+    jsonw_close(&w, "}");
     return w.rc;
 }
 

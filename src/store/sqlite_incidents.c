@@ -231,14 +231,20 @@ static int bind_location(sqlite3_stmt *stmt, int i, const struct incident *inc)
 
 /* ---- the index queue ------------------------------------------------------- */
 
-/* The distinct words met in one flush, so that each is added to incident_terms
- * once however many incidents carry it: open addressing over strings in an
- * arena, the table at most half full. */
-struct word_set {
+/* A set of words: open addressing over strings in an arena, the table at most
+ * half full. A flush collects the distinct words of its incidents in one, so that
+ * each is added to incident_terms once however many incidents carry it; the
+ * connection keeps two more (struct store_sq's terms_known, terms_added). */
+struct store_sq_words {
     struct arena a;
     char **slots;
     size_t cap, n;
 };
+
+/* Words known to be in incident_terms are not added again: a common word would
+ * otherwise cost a statement in every flush. This many at most are kept (a few
+ * MiB); then the set starts afresh. */
+#define TERMS_KNOWN_MAX 65536
 
 static uint64_t word_hash(const char *p, size_t n)
 {
@@ -257,11 +263,13 @@ static char **word_slot(char **slots, size_t cap, const char *word, size_t n)
     return &slots[i];
 }
 
-static int on_doc_word(void *ctx, int tflags, const char *token, int ntoken, int start, int end)
+static bool words_has(const struct store_sq_words *ws, const char *word)
 {
-    struct word_set *ws = ctx;
-    size_t n = (size_t)ntoken;
+    return ws != NULL && ws->n > 0 && *word_slot(ws->slots, ws->cap, word, strlen(word)) != NULL;
+}
 
+static void words_add(struct store_sq_words *ws, const char *word, size_t n)
+{
     if (2 * (ws->n + 1) > ws->cap) {
         size_t cap = ws->cap == 0 ? 1024 : 2 * ws->cap;
         char **slots = xcalloc(cap, sizeof(*slots));
@@ -272,12 +280,87 @@ static int on_doc_word(void *ctx, int tflags, const char *token, int ntoken, int
         ws->slots = slots;
         ws->cap = cap;
     }
-    char **slot = word_slot(ws->slots, ws->cap, token, n);
+    char **slot = word_slot(ws->slots, ws->cap, word, n);
     if (*slot == NULL) {
-        *slot = arena_strndup(&ws->a, token, n);
+        *slot = arena_strndup(&ws->a, word, n);
         ws->n++;
     }
+}
+
+static void words_clear(struct store_sq_words *ws)
+{
+    free(ws->slots);
+    arena_release(&ws->a);
+    ws->slots = NULL;
+    ws->cap = ws->n = 0;
+    arena_init(&ws->a);
+}
+
+static struct store_sq_words *words_new(void)
+{
+    struct store_sq_words *ws = xcalloc(1, sizeof(*ws));
+    arena_init(&ws->a);
+    return ws;
+}
+
+static void words_free(struct store_sq_words *ws)
+{
+    if (ws == NULL)
+        return;
+    free(ws->slots);
+    arena_release(&ws->a);
+    free(ws);
+}
+
+static int on_doc_word(void *ctx, int tflags, const char *token, int ntoken, int start, int end)
+{
+    words_add(ctx, token, (size_t)ntoken);
     return SQLITE_OK;
+}
+
+void store_sq_terms_end(struct store_sq *s, bool committed)
+{
+    struct store_sq_words *added = s->terms_added;
+
+    if (added == NULL || added->n == 0)
+        return;
+    if (committed) {
+        if (s->terms_known == NULL)
+            s->terms_known = words_new();
+        if (s->terms_known->n + added->n > TERMS_KNOWN_MAX)
+            words_clear(s->terms_known);
+        for (size_t i = 0; i < added->cap; i++)
+            if (added->slots[i] != NULL)
+                words_add(s->terms_known, added->slots[i], strlen(added->slots[i]));
+    }
+    words_clear(added);
+}
+
+void store_sq_terms_free(struct store_sq *s)
+{
+    words_free(s->terms_known);
+    words_free(s->terms_added);
+    s->terms_known = s->terms_added = NULL;
+}
+
+/* Add the words of ws to incident_terms. In a transaction begun by tx_begin, a
+ * word known to be there already is skipped, and the words added are kept to be
+ * known once it commits: one rolled back takes them away again. */
+static ph_err add_terms(struct store_sq *s, sqlite3_stmt *add, const struct store_sq_words *ws)
+{
+    ph_err rc = PH_OK;
+
+    if (s->in_tx && s->terms_added == NULL)
+        s->terms_added = words_new();
+    for (size_t i = 0; i < ws->cap && rc == PH_OK; i++) {
+        const char *w = ws->slots[i];
+        if (w == NULL || (s->in_tx && words_has(s->terms_known, w)))
+            continue;
+        rc = store_sq_write(s, add, store_sq_bind_text(add, 1, w), "add search word", NULL);
+        if (rc == PH_OK && s->in_tx)
+            words_add(s->terms_added, w, strlen(w));
+    }
+    return rc;
 }
 
 ph_err store_sq_fts_flush(struct store_sq *s)
@@ -294,7 +377,7 @@ ph_err store_sq_fts_flush(struct store_sq *s)
                       "SELECT i.id, i.title, i.description, i.ref FROM incidents_fts_pending AS p "
                       "JOIN incidents AS i ON i.id = p.id");
     sqlite3_stmt *clear = store_sq_stmt(s, SQ_FTS_CLEAR, "DELETE FROM incidents_fts_pending");
-    struct word_set words = {.slots = NULL};
+    struct store_sq_words words = {.slots = NULL};
     ph_err rc = PH_OK;
     int e;
 
@@ -308,10 +391,8 @@ ph_err store_sq_fts_flush(struct store_sq *s)
     if (e != SQLITE_DONE)
         rc = store_sq_fail(s, e, "read incidents to index");
     store_sq_done(text);
-    for (size_t i = 0; i < words.cap && rc == PH_OK; i++)
-        if (words.slots[i] != NULL)
-            rc = store_sq_write(s, add, store_sq_bind_text(add, 1, words.slots[i]),
-                                "add search word", NULL);
+    if (rc == PH_OK)
+        rc = add_terms(s, add, &words);
     if (rc == PH_OK)
         rc = store_sq_write(s, index, SQLITE_OK, "index incidents", NULL);
     if (rc == PH_OK)
@@ -343,27 +424,85 @@ static ph_err fts_write_end(struct store_sq *s, bool alone, ph_err rc)
 
 /* ---- reference numbers --------------------------------------------------- */
 
-ph_err store_sq_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq)
+ph_err store_sq_refno_flush(struct store_sq *s)
 {
-    struct store_sq *s = store_sq_of(st);
-    /* One statement takes and counts the number: no read-then-write window. */
-    sqlite3_stmt *stmt =
-        store_sq_stmt(s, SQ_INCIDENT_REF_NEXT,
-                      "INSERT INTO incident_ref_counters (prefix, year, last) VALUES (?1, ?2, 1) "
-                      "ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 RETURNING last");
-    int64_t next = 0;
+    sqlite3_stmt *stmt;
+    ph_err rc;
+
+    if (!s->refno.dirty)
+        return PH_OK;
+    stmt = store_sq_stmt(s, SQ_INCIDENT_REF_WRITE,
+                         "INSERT INTO incident_ref_counters (prefix, year, last) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT (prefix, year) DO UPDATE SET "
+                         "last = excluded.last");
+    if (stmt == NULL)
+        return PH_ESTORE;
+    rc = store_sq_write(s, stmt,
+                        store_sq_bind_text(stmt, 1, s->refno.prefix) |
+                            sqlite3_bind_int(stmt, 2, s->refno.year) |
+                            sqlite3_bind_int64(stmt, 3, s->refno.last),
+                        "write incident number", NULL);
+    if (rc == PH_OK)
+        s->refno.dirty = false;
+    return rc;
+}
+
+/* Keep the counter of (prefix, year) as stored: none yet counts as 0. */
+static ph_err refno_load(struct store_sq *s, const char *prefix, int year)
+{
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_INCIDENT_REF_READ,
+        "SELECT last FROM incident_ref_counters WHERE prefix = ?1 AND year = ?2");
+    int64_t last = 0;
     ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
     rc = store_sq_get(s, NULL, stmt,
                       store_sq_bind_text(stmt, 1, prefix) | sqlite3_bind_int(stmt, 2, year),
-                      "next incident number", read_i64_0, &next);
-    if (rc == PH_ENOTFOUND) /* RETURNING always gives the row */
-        rc = PH_ESTORE;
-    if (rc == PH_OK)
-        *seq = next;
+                      "incident number", read_i64_0, &last);
+    if (rc == PH_ENOTFOUND)
+        rc = PH_OK;
+    if (rc == PH_OK) {
+        snprintf(s->refno.prefix, sizeof(s->refno.prefix), "%s", prefix);
+        s->refno.year = year;
+        s->refno.last = last;
+        s->refno.dirty = false;
+    }
     return rc;
+}
+
+/* Numbers are taken in the caller's transaction, so a create that rolls back
+ * gives its number back (migration 003). Outside a transaction begun by
+ * tx_begin the number is written at once. */
+ph_err store_sq_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq)
+{
+    struct store_sq *s = store_sq_of(st);
+    int64_t next;
+    ph_err rc = PH_OK;
+
+    if (prefix == NULL || prefix[0] == '\0' || strlen(prefix) >= sizeof(s->refno.prefix))
+        return PH_EINVAL;
+    /* An error may have rolled the transaction back under us: autocommit. */
+    if (!s->in_tx || sqlite3_get_autocommit(s->db))
+        memset(&s->refno, 0, sizeof(s->refno));
+    if (strcmp(s->refno.prefix, prefix) != 0 || s->refno.year != year) {
+        rc = store_sq_refno_flush(s);
+        if (rc == PH_OK)
+            rc = refno_load(s, prefix, year);
+    }
+    if (rc != PH_OK)
+        return rc;
+    next = ++s->refno.last;
+    s->refno.dirty = true;
+    if (!s->in_tx) {
+        rc = store_sq_refno_flush(s);
+        memset(&s->refno, 0, sizeof(s->refno));
+        if (rc != PH_OK)
+            return rc;
+    }
+    *seq = next;
+    return PH_OK;
 }
 
 /* ---- incidents ----------------------------------------------------------- */
@@ -667,12 +806,23 @@ enum drive { DRIVE_NONE, DRIVE_UNIT, DRIVE_SCOPE, DRIVE_AREA, DRIVE_BBOX, DRIVE_
 #define SET_BBOX                                                                                   \
     "SELECT id FROM incidents WHERE lat IS NOT NULL AND lon BETWEEN :min_lon AND :max_lon "        \
     "AND lat BETWEEN :min_lat AND :max_lat"
+/* Owed stages whose deadline passed: per stage, those already found late and
+ * those not yet, each an indexed walk of the stage's index (migration 007). */
+#define OWED_ACK                                                                                   \
+    "r.ack_due_at > 0 AND r.received_at = 0 AND r.refused_at = 0 "                                 \
+    "AND r.role IN ('lead', 'informed')"
+#define OWED_VERIFY                                                                                \
+    "r.verify_due_at > 0 AND r.verified_at = 0 AND r.refused_at = 0 "                              \
+    "AND r.role IN ('lead', 'informed')"
 #define SET_OVERDUE                                                                                \
-    "SELECT r.incident_id AS id FROM incident_recipients AS r WHERE r.ack_due_at > 0 "             \
-    "AND r.received_at = 0 AND r.refused_at = 0 AND r.role IN ('lead', 'informed') "               \
-    "AND r.ack_due_at < :now UNION SELECT r.incident_id FROM incident_recipients AS r "            \
-    "WHERE r.verify_due_at > 0 AND r.verified_at = 0 AND r.refused_at = 0 "                        \
-    "AND r.role IN ('lead', 'informed') AND r.verify_due_at < :now"
+    "SELECT r.incident_id AS id FROM incident_recipients AS r WHERE " OWED_ACK                     \
+    " AND r.ack_overdue_at > 0 AND r.ack_due_at < :now "                                           \
+    "UNION SELECT r.incident_id FROM incident_recipients AS r WHERE " OWED_ACK                     \
+    " AND r.ack_overdue_at = 0 AND r.ack_due_at < :now "                                           \
+    "UNION SELECT r.incident_id FROM incident_recipients AS r WHERE " OWED_VERIFY                  \
+    " AND r.verify_overdue_at > 0 AND r.verify_due_at < :now "                                     \
+    "UNION SELECT r.incident_id FROM incident_recipients AS r WHERE " OWED_VERIFY                  \
+    " AND r.verify_overdue_at = 0 AND r.verify_due_at < :now"
 #define SET_TIME "SELECT id FROM incidents WHERE occurred_at >= :from AND occurred_at < :to"
 
 static const struct drive_set {
@@ -908,32 +1058,82 @@ out:
 
 /* ---- recipients ---------------------------------------------------------- */
 
-/* The 18 columns of recipient r of incident_id, as ?1..?18 of the statements below. */
-static int bind_recipient(sqlite3_stmt *stmt, int64_t incident_id, const struct incident_recipient *r)
+/* The 18 columns of recipient r of incident_id, as parameters base+1..base+18
+ * of the statements below. */
+#define RECIPIENT_NPARAMS 18
+static int bind_recipient(sqlite3_stmt *stmt, int base, int64_t incident_id,
+                          const struct incident_recipient *r)
 {
-    return sqlite3_bind_int64(stmt, 1, incident_id) | sqlite3_bind_int64(stmt, 2, r->unit_id) |
-           store_sq_bind_text(stmt, 3, r->role) | sqlite3_bind_int64(stmt, 4, r->sent_at) |
-           sqlite3_bind_int64(stmt, 5, r->ack_due_at) |
-           sqlite3_bind_int64(stmt, 6, r->verify_due_at) |
-           sqlite3_bind_int64(stmt, 7, r->received_at) |
-           sqlite3_bind_int64(stmt, 8, r->verified_at) | sqlite3_bind_int64(stmt, 9, r->agreed_at) |
-           sqlite3_bind_int64(stmt, 10, r->refused_at) |
-           sqlite3_bind_int64(stmt, 11, r->received_by) |
-           sqlite3_bind_int64(stmt, 12, r->verified_by) |
-           sqlite3_bind_int64(stmt, 13, r->agreed_by) |
-           sqlite3_bind_int64(stmt, 14, r->refused_by) |
-           store_sq_bind_text(stmt, 15, r->refused_reason) |
-           sqlite3_bind_int64(stmt, 16, r->ack_overdue_at) |
-           sqlite3_bind_int64(stmt, 17, r->verify_overdue_at) |
-           sqlite3_bind_int64(stmt, 18, r->escalated_at);
+    return sqlite3_bind_int64(stmt, base + 1, incident_id) |
+           sqlite3_bind_int64(stmt, base + 2, r->unit_id) |
+           store_sq_bind_text(stmt, base + 3, r->role) |
+           sqlite3_bind_int64(stmt, base + 4, r->sent_at) |
+           sqlite3_bind_int64(stmt, base + 5, r->ack_due_at) |
+           sqlite3_bind_int64(stmt, base + 6, r->verify_due_at) |
+           sqlite3_bind_int64(stmt, base + 7, r->received_at) |
+           sqlite3_bind_int64(stmt, base + 8, r->verified_at) |
+           sqlite3_bind_int64(stmt, base + 9, r->agreed_at) |
+           sqlite3_bind_int64(stmt, base + 10, r->refused_at) |
+           sqlite3_bind_int64(stmt, base + 11, r->received_by) |
+           sqlite3_bind_int64(stmt, base + 12, r->verified_by) |
+           sqlite3_bind_int64(stmt, base + 13, r->agreed_by) |
+           sqlite3_bind_int64(stmt, base + 14, r->refused_by) |
+           store_sq_bind_text(stmt, base + 15, r->refused_reason) |
+           sqlite3_bind_int64(stmt, base + 16, r->ack_overdue_at) |
+           sqlite3_bind_int64(stmt, base + 17, r->verify_overdue_at) |
+           sqlite3_bind_int64(stmt, base + 18, r->escalated_at);
 }
 
-#define RECIPIENT_INSERT                                                                           \
+#define RECIPIENT_INTO                                                                             \
     "INSERT INTO incident_recipients (incident_id, unit_id, role, sent_at, ack_due_at, "           \
     "verify_due_at, received_at, verified_at, agreed_at, refused_at, received_by, "                \
     "verified_by, agreed_by, refused_by, refused_reason, ack_overdue_at, verify_overdue_at, "      \
-    "escalated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "     \
-    "?16, ?17, ?18)"
+    "escalated_at) VALUES "
+#define RECIPIENT_INSERT                                                                           \
+    RECIPIENT_INTO "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, " \
+                   "?18)"
+/* One row of anonymous parameters: they number on from the row before. */
+#define RECIPIENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+/* A statement of 1..RECIPIENTS_PER_INSERT rows (index: rows - 1). */
+#define RECIPIENTS_PER_INSERT 4
+static const struct {
+    enum sq_stmt id;
+    const char *sql;
+} recipient_adds[RECIPIENTS_PER_INSERT] = {
+    {SQ_RECIPIENT_ADD, RECIPIENT_INSERT},
+    {SQ_RECIPIENT_ADD_2, RECIPIENT_INTO RECIPIENT_ROW ", " RECIPIENT_ROW},
+    {SQ_RECIPIENT_ADD_3, RECIPIENT_INTO RECIPIENT_ROW ", " RECIPIENT_ROW ", " RECIPIENT_ROW},
+    {SQ_RECIPIENT_ADD_4,
+     RECIPIENT_INTO RECIPIENT_ROW ", " RECIPIENT_ROW ", " RECIPIENT_ROW ", " RECIPIENT_ROW},
+};
+
+/* The recipients of a new incident go in several rows a statement: a statement
+ * costs its start and end and, as the table has foreign keys, a statement
+ * journal, whatever its number of rows, and an incident has three or four.
+ * None of the rows exists yet, so this is a plain INSERT: one that does is an
+ * error (PH_ECONFLICT), and the statement stops before writing anything. */
+ph_err store_sq_incident_recipients_add(struct store *st, int64_t incident_id,
+                                        const struct incident_recipient *rs, size_t n)
+{
+    struct store_sq *s = store_sq_of(st);
+    ph_err rc = PH_OK;
+
+    while (rc == PH_OK && n > 0) {
+        size_t k = n < RECIPIENTS_PER_INSERT ? n : RECIPIENTS_PER_INSERT;
+        sqlite3_stmt *stmt = store_sq_stmt(s, recipient_adds[k - 1].id, recipient_adds[k - 1].sql);
+        int e = SQLITE_OK;
+
+        if (stmt == NULL)
+            return PH_ESTORE;
+        for (size_t i = 0; i < k; i++)
+            e |= bind_recipient(stmt, (int)i * RECIPIENT_NPARAMS, incident_id, &rs[i]);
+        rc = store_sq_write(s, stmt, e, "add incident recipients", NULL);
+        rs += k;
+        n -= k;
+    }
+    return rc;
+}
 
 /* Most puts add the row of a new incident, so a plain INSERT goes first and the
  * upsert runs only when the row exists. The plain INSERT writes one row and
@@ -946,13 +1146,13 @@ ph_err store_sq_incident_recipient_put(struct store *st, int64_t incident_id,
                                        const struct incident_recipient *r)
 {
     struct store_sq *s = store_sq_of(st);
-    sqlite3_stmt *add = store_sq_stmt(s, SQ_RECIPIENT_ADD, RECIPIENT_INSERT);
+    sqlite3_stmt *add = store_sq_stmt(s, recipient_adds[0].id, recipient_adds[0].sql);
     sqlite3_stmt *stmt;
     int e;
 
     if (add == NULL)
         return PH_ESTORE;
-    e = bind_recipient(add, incident_id, r);
+    e = bind_recipient(add, 0, incident_id, r);
     if (e == SQLITE_OK)
         e = sqlite3_step(add);
     store_sq_done(add);
@@ -975,7 +1175,7 @@ ph_err store_sq_incident_recipient_put(struct store *st, int64_t incident_id,
         "verify_overdue_at = excluded.verify_overdue_at, escalated_at = excluded.escalated_at");
     if (stmt == NULL)
         return PH_ESTORE;
-    return store_sq_write(s, stmt, bind_recipient(stmt, incident_id, r), "put incident recipient",
+    return store_sq_write(s, stmt, bind_recipient(stmt, 0, incident_id, r), "put incident recipient",
                           NULL);
 }
 
@@ -1248,14 +1448,13 @@ ph_err store_sq_incident_inbox(struct store *st, struct arena *ar, int64_t unit_
 
 /* ---- deadlines ----------------------------------------------------------- */
 
-/* The pending stages: each branch repeats the WHERE of its partial index in
- * migration 003 (ack_due_at > 0 and the rest), which lets SQLite use it. */
+/* The pending stages: owed (the WHERE of the stage's partial index, migration
+ * 007, which lets SQLite use it) and not yet found late (the index's first
+ * column), of an incident still open. */
 #define PENDING_ACK                                                                                \
-    "r.ack_due_at > 0 AND r.received_at = 0 AND r.refused_at = 0 AND r.ack_overdue_at = 0 "        \
-    "AND r.role IN ('lead', 'informed') AND i.status NOT IN ('closed', 'merged')"
+    OWED_ACK " AND r.ack_overdue_at = 0 AND i.status NOT IN ('closed', 'merged')"
 #define PENDING_VERIFY                                                                             \
-    "r.verify_due_at > 0 AND r.verified_at = 0 AND r.refused_at = 0 AND r.verify_overdue_at = 0 "  \
-    "AND r.role IN ('lead', 'informed') AND i.status NOT IN ('closed', 'merged')"
+    OWED_VERIFY " AND r.verify_overdue_at = 0 AND i.status NOT IN ('closed', 'merged')"
 
 static void read_due(struct arena *ar, sqlite3_stmt *stmt, void *row)
 {

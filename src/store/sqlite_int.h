@@ -84,13 +84,17 @@ enum sq_stmt {
     SQ_SETTING_SET,
     SQ_AREA_CANDIDATES,
     SQ_AREA_WITHIN,
-    SQ_INCIDENT_REF_NEXT,
+    SQ_INCIDENT_REF_READ,
+    SQ_INCIDENT_REF_WRITE,
     SQ_INCIDENT_INSERT,
     SQ_INCIDENT_UPDATE,
     SQ_INCIDENT_EXISTS,
     SQ_INCIDENT_GET,
     SQ_INCIDENT_GET_BY_REF,
     SQ_RECIPIENT_ADD,
+    SQ_RECIPIENT_ADD_2,
+    SQ_RECIPIENT_ADD_3,
+    SQ_RECIPIENT_ADD_4,
     SQ_RECIPIENT_PUT,
     SQ_RECIPIENTS,
     SQ_ACK_INSERT,
@@ -252,6 +256,22 @@ struct store_sq {
     /* Incidents written in the open transaction wait in incidents_fts_pending
      * for store_sq_fts_flush, which tx_commit runs first (migration 003 says why). */
     bool fts_pending;
+    /* The reference counter numbered last in the open transaction (tx_begin),
+     * kept so that a number costs no statement: read once per transaction and
+     * written once, by tx_commit (store_sq_refno_flush), like the index queue.
+     * One writer at a time holds the database, so nothing else moves the row
+     * meanwhile. refno_saved is its state at the job's savepoint, which a
+     * rollback to it restores: a job undone gives its numbers back. */
+    struct store_sq_refno {
+        char prefix[16]; /* "" when nothing is kept */
+        int year;
+        int64_t last;
+        bool dirty; /* last is not written yet */
+    } refno, refno_saved;
+    /* Words known to be in incident_terms (committed), so that a flush adds only
+     * the new ones, and the words this transaction's flushes added, known once
+     * it commits (store_sq_terms_end). sqlite_incidents.c owns both. */
+    struct store_sq_words *terms_known, *terms_added;
     /* Reference data kept between calls, because every new incident reads it and
      * it seldom changes: the active routing rules and the areas with their boxes
      * (sqlite_rules.c), the responsible units of (force, area) and units by id
@@ -472,6 +492,16 @@ ph_err store_sq_token_get(struct store *st, struct arena *ar, int64_t id, struct
  * write. */
 ph_err store_sq_fts_flush(struct store_sq *s);
 
+/* At the end of a transaction begun by tx_begin, committed or not: the words its
+ * flushes added to incident_terms become known, or are forgotten. */
+void store_sq_terms_end(struct store_sq *s, bool committed);
+/* Free what the connection keeps of incident_terms (close). */
+void store_sq_terms_free(struct store_sq *s);
+
+/* Write the kept reference counter (struct store_sq's refno) if it moved; in the
+ * caller's transaction. sqlite.c runs it before every COMMIT. */
+ph_err store_sq_refno_flush(struct store_sq *s);
+
 /* The ops of sqlite_incidents.c. */
 ph_err store_sq_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq);
 ph_err store_sq_incident_insert(struct store *st, const struct incident *inc, int64_t *id);
@@ -483,6 +513,8 @@ ph_err store_sq_incident_get_by_ref(struct store *st, struct arena *ar, const ch
 ph_err store_sq_incident_rev(struct store *st, int64_t id, struct store_incident_rev *out);
 ph_err store_sq_incident_list(struct store *st, struct arena *ar, const struct incident_filter *f,
                               int64_t now_ms, struct incident **items, size_t *n, bool *has_more);
+ph_err store_sq_incident_recipients_add(struct store *st, int64_t incident_id,
+                                        const struct incident_recipient *rs, size_t n);
 ph_err store_sq_incident_recipient_put(struct store *st, int64_t incident_id,
                                        const struct incident_recipient *r);
 ph_err store_sq_incident_recipients(struct store *st, struct arena *ar, int64_t incident_id,

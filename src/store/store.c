@@ -321,6 +321,12 @@ ph_err store_incident_recipient_put(struct store *st, int64_t incident_id, const
     return st->ops->incident_recipient_put(st, incident_id, r);
 }
 
+ph_err store_incident_recipients_add(struct store *st, int64_t incident_id,
+                                     const struct incident_recipient *rs, size_t n)
+{
+    return st->ops->incident_recipients_add(st, incident_id, rs, n);
+}
+
 ph_err store_incident_recipients(struct store *st, struct arena *ar, int64_t incident_id,
                                  struct incident_recipient **items, size_t *n)
 {

@@ -39,7 +39,7 @@ struct store;
 #define STORE_AREA_CHAIN_MAX 16
 
 /* The schema version this binary knows (the highest migration). */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* A person as authentication needs it (see store_token_lookup). */
 struct store_auth {
@@ -273,6 +273,10 @@ struct store_ops {
                             int64_t now_ms, struct incident **items, size_t *n, bool *has_more);
     /* Insert or replace the recipient (incident_id, r->unit_id). */
     ph_err (*incident_recipient_put)(struct store *st, int64_t incident_id, const struct incident_recipient *r);
+    /* Insert the n recipients rs of a new incident, none of which exists yet
+     * (PH_ECONFLICT, nothing written by the failing statement, if one does). */
+    ph_err (*incident_recipients_add)(struct store *st, int64_t incident_id,
+                                      const struct incident_recipient *rs, size_t n);
     /* Every recipient, with the unit's code, name, path and force; by sent_at, unit id. */
     ph_err (*incident_recipients)(struct store *st, struct arena *ar, int64_t incident_id,
                                   struct incident_recipient **items, size_t *n);
@@ -631,6 +635,8 @@ ph_err store_incident_rev(struct store *st, int64_t id, struct store_incident_re
 ph_err store_incident_list(struct store *st, struct arena *ar, const struct incident_filter *f, int64_t now_ms,
                            struct incident **items, size_t *n, bool *has_more);
 ph_err store_incident_recipient_put(struct store *st, int64_t incident_id, const struct incident_recipient *r);
+ph_err store_incident_recipients_add(struct store *st, int64_t incident_id,
+                                     const struct incident_recipient *rs, size_t n);
 ph_err store_incident_recipients(struct store *st, struct arena *ar, int64_t incident_id,
                                  struct incident_recipient **items, size_t *n);
 ph_err store_incident_ack_insert(struct store *st, const struct incident_ack *a, int64_t *id);

@@ -222,6 +222,36 @@ static void test_sqlite_incident_ref_next(void **state)
     assert_int_equal(store_tx_commit(f->st), PH_OK);
     assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
     assert_int_equal(seq, 4);
+
+    /* A batch keeps its counter until it commits: a job released keeps its
+     * number when a later one (which also numbered under another prefix) rolls
+     * back, and a batch rolled back gives back all of them. */
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    assert_int_equal(store_savepoint(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 5);
+    assert_int_equal(store_savepoint_release(f->st), PH_OK);
+    assert_int_equal(store_savepoint(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 6);
+    assert_int_equal(store_incident_ref_next(f->st, "BT", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 2);
+    assert_int_equal(store_savepoint_rollback(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 6);
+    assert_int_equal(store_tx_rollback(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 5);
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "BT", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 2);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 6);
+    assert_int_equal(store_tx_commit(f->st), PH_OK);
+    assert_int_equal(store_incident_ref_next(f->st, "BT", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 3);
+    assert_int_equal(store_incident_ref_next(f->st, "PH", 2026, &seq), PH_OK);
+    assert_int_equal(seq, 7);
 }
 
 /* ---- insert, get, update ------------------------------------------------- */
@@ -412,6 +442,50 @@ static void test_sqlite_incident_joined(void **state)
                                          .refused_reason = "Không thuộc thẩm quyền"};
     assert_int_equal(store_incident_recipient_put(f->st, id, &refused), PH_OK);
     assert_false(get(f, id, T0 + 121 * MIN).overdue);
+}
+
+/* A new incident's recipients in one call, more than one statement holds (4):
+ * each row as given; a unit already there is a conflict. */
+static void test_sqlite_incident_recipients_add(void **state)
+{
+    struct fx *f = *state;
+    struct incident inc = mk(f, "Năm nơi nhận");
+    int64_t id = ins(f, &inc);
+    struct incident_recipient in[6] = {
+        {.unit_id = f->police[2], .role = INCIDENT_ROLE_LEAD, .sent_at = T0,
+         .ack_due_at = T0 + 30 * MIN, .received_at = T0, .received_by = f->person},
+        {.unit_id = f->police[3], .role = INCIDENT_ROLE_INFORMED, .sent_at = T0,
+         .ack_due_at = T0 + 30 * MIN, .verify_due_at = T0 + 120 * MIN},
+        {.unit_id = f->police[4], .role = INCIDENT_ROLE_INFORMED, .sent_at = T0},
+        {.unit_id = f->bg, .role = INCIDENT_ROLE_INFORMED, .sent_at = T0},
+        {.unit_id = f->mil, .role = INCIDENT_ROLE_INFORMED, .sent_at = T0,
+         .ack_due_at = T0 + 30 * MIN},
+        {.unit_id = f->commune, .role = INCIDENT_ROLE_REPORTING, .sent_at = T0},
+    };
+    struct incident_recipient *rs = NULL;
+    size_t n = 0;
+
+    assert_int_equal(store_incident_recipients_add(f->st, id, in, 5), PH_OK);
+    assert_int_equal(store_incident_recipients(f->st, &f->a, id, &rs, &n), PH_OK);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) { /* by sent_at (all T0), then unit id */
+        const struct incident_recipient *want = NULL;
+        for (size_t k = 0; k < 5; k++)
+            if (in[k].unit_id == rs[i].unit_id)
+                want = &in[k];
+        assert_non_null(want);
+        assert_true(i == 0 || rs[i - 1].unit_id < rs[i].unit_id);
+        assert_string_equal(rs[i].role, want->role);
+        assert_int_equal(rs[i].ack_due_at, want->ack_due_at);
+        assert_int_equal(rs[i].verify_due_at, want->verify_due_at);
+        assert_int_equal(rs[i].received_at, want->received_at);
+        assert_int_equal(rs[i].received_by, want->received_by);
+    }
+    assert_int_equal(store_incident_recipients_add(f->st, id, &in[4], 2), PH_ECONFLICT);
+    assert_int_equal(store_incident_recipients(f->st, &f->a, id, &rs, &n), PH_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(store_incident_recipients_add(f->st, id, &in[5], 1), PH_OK);
+    assert_int_equal(store_incident_recipients_add(f->st, id, in, 0), PH_OK);
 }
 
 /* ---- lists --------------------------------------------------------------- */
@@ -898,6 +972,38 @@ static void test_sqlite_incident_search_tx(void **state)
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(check), SQLITE_DONE);
     sqlite3_finalize(check);
+}
+
+/* The connection keeps the words it knows to be stored, so that a flush adds
+ * only new ones; words a flush added are known only once their transaction
+ * commits: after one rolled back, the next adds them again. */
+static void test_sqlite_incident_search_terms_kept(void **state)
+{
+    struct fx *f = *state;
+    struct incident a = mk(f, "Giông lốc quật ngã cây"), b = mk(f, "Giông lốc ven biển");
+    struct incident c = mk(f, "Giông to");
+    int64_t ib = 0, ic = 0;
+
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    (void)ins(f, &a);
+    assert_int_equal(store_sq_fts_flush(store_sq_of(f->st)), PH_OK);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'giong'"), 1);
+    assert_int_equal(store_tx_rollback(f->st), PH_OK);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'giong'"), 0);
+
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    ib = ins(f, &b);
+    assert_int_equal(store_tx_commit(f->st), PH_OK);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'giong'"), 1);
+    assert_string_equal(search(f, "gio"), ids(f, ib, 0, 0, 0));
+
+    assert_int_equal(store_tx_begin(f->st), PH_OK);
+    ic = ins(f, &c);
+    assert_int_equal(store_tx_commit(f->st), PH_OK);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'giong'"), 1);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM incident_terms WHERE term = 'to'"), 1);
+    assert_string_equal(search(f, "gio"), ids(f, ic, ib, 0, 0));
+    assert_string_equal(search(f, "giong t"), ids(f, ic, 0, 0, 0));
 }
 
 /* The last word of a search is looked up among the indexed words; past 128 of
@@ -1505,8 +1611,10 @@ int main(void)
         FX_TEST(test_sqlite_incident_list_big),
         FX_TEST(test_sqlite_incident_search),
         FX_TEST(test_sqlite_incident_search_tx),
+        FX_TEST(test_sqlite_incident_search_terms_kept),
         FX_TEST(test_sqlite_incident_search_prefix),
         FX_TEST(test_sqlite_incident_recipients_acks_events),
+        FX_TEST(test_sqlite_incident_recipients_add),
         FX_TEST(test_sqlite_incident_idem),
         FX_TEST(test_sqlite_incident_inbox),
         FX_TEST(test_sqlite_incident_deadlines),
