@@ -127,6 +127,14 @@ int cli_dispatch(const char *name, const char *usage, const struct cli_sub *subs
  * widest cell in terminal columns (utf8proc's widths: NFC Vietnamese is one per
  * code point). */
 void cli_print_table(const char *const *heads, const char *const *cells, size_t rows, int cols);
+/* Option parsers shared by the commands: an RFC 3339 time (or, when date_ok, a
+ * date YYYY-MM-DD meaning its midnight in Asia/Ho_Chi_Minh) into *ms, untouched
+ * when the option is absent; a finite number of decimal degrees. Both answer
+ * CLI_CONTINUE, or a usage error naming the option. */
+int cli_time_opt(const struct cli_spec *spec, const struct cli_opt *o, bool date_ok, int64_t *ms);
+int cli_degrees_opt(const struct cli_spec *spec, const struct cli_opt *o, double *out);
+/* ms as a local time in Asia/Ho_Chi_Minh (in a), "-" for 0. */
+const char *cli_vn_time(struct arena *a, int64_t ms);
 
 /* The subcommands. argv[0] is the subcommand's name. */
 int cmd_init(int argc, char **argv);

@@ -178,47 +178,6 @@ static int open_for(const struct cli_spec *spec, const struct cli_opt *db_opt,
     return CLI_CONTINUE;
 }
 
-/* An RFC 3339 time, or (for list) a date "YYYY-MM-DD" meaning its midnight in
- * Asia/Ho_Chi_Minh. */
-static int parse_time_opt(const struct cli_spec *spec, const struct cli_opt *o, bool date_ok,
-                          int64_t *ms)
-{
-    char buf[40];
-    if (o->value == NULL)
-        return CLI_CONTINUE;
-    if (date_ok && time_is_date(o->value)) {
-        snprintf(buf, sizeof(buf), "%sT00:00:00+07:00", o->value);
-        if (time_parse_rfc3339(buf, ms) == PH_OK)
-            return CLI_CONTINUE;
-    }
-    if (time_parse_rfc3339(o->value, ms) != PH_OK)
-        return cli_usage_error(spec, "--%s: expected an RFC 3339 time%s, not '%s'", o->name,
-                               date_ok ? " or a date YYYY-MM-DD" : "", o->value);
-    return CLI_CONTINUE;
-}
-
-static int parse_double_opt(const struct cli_spec *spec, const struct cli_opt *o, double *out)
-{
-    char *end = NULL;
-    double v;
-    errno = 0;
-    v = strtod(o->value, &end);
-    if (errno != 0 || end == o->value || *end != '\0' || !isfinite(v))
-        return cli_usage_error(spec, "--%s: expected a number in decimal degrees, not '%s'",
-                               o->name, o->value);
-    *out = v;
-    return CLI_CONTINUE;
-}
-
-static const char *vn_time(struct arena *a, int64_t ms)
-{
-    char buf[TIME_RFC3339_BYTES];
-    if (ms == 0)
-        return "-";
-    time_format_vn(ms, buf);
-    return arena_strdup(a, buf);
-}
-
 /* Unit codes by id, each looked up once. */
 struct unit_codes {
     int64_t *ids;
@@ -354,9 +313,9 @@ static int incident_add(int argc, char **argv)
         (ec = cli_require(&spec, &opts[ADD_SEVERITY], &severity_text)) != CLI_CONTINUE ||
         (ec = cli_int(&spec, &opts[ADD_SEVERITY], -1000, 1000, &severity)) != CLI_CONTINUE ||
         (ec = cli_require(&spec, &opts[ADD_TITLE], &title)) != CLI_CONTINUE ||
-        (ec = parse_time_opt(&spec, &opts[ADD_OCCURRED], false, &ni.inc.occurred_at)) !=
+        (ec = cli_time_opt(&spec, &opts[ADD_OCCURRED], false, &ni.inc.occurred_at)) !=
             CLI_CONTINUE ||
-        (ec = parse_time_opt(&spec, &opts[ADD_DETECTED], false, &ni.inc.detected_at)) !=
+        (ec = cli_time_opt(&spec, &opts[ADD_DETECTED], false, &ni.inc.detected_at)) !=
             CLI_CONTINUE)
         goto out;
     if ((opts[ADD_LAT].value != NULL) != (opts[ADD_LON].value != NULL)) {
@@ -364,8 +323,8 @@ static int incident_add(int argc, char **argv)
         goto out;
     }
     if (opts[ADD_LAT].value != NULL) {
-        if ((ec = parse_double_opt(&spec, &opts[ADD_LAT], &ni.inc.lat)) != CLI_CONTINUE ||
-            (ec = parse_double_opt(&spec, &opts[ADD_LON], &ni.inc.lon)) != CLI_CONTINUE)
+        if ((ec = cli_degrees_opt(&spec, &opts[ADD_LAT], &ni.inc.lat)) != CLI_CONTINUE ||
+            (ec = cli_degrees_opt(&spec, &opts[ADD_LON], &ni.inc.lon)) != CLI_CONTINUE)
             goto out;
         ni.inc.has_location = true;
     }
@@ -448,7 +407,7 @@ static int incident_add(int argc, char **argv)
                    : "");
         if (ni.inc.report_late)
             printf("phoihop: the report is late: it was due by %s\n",
-                   vn_time(&a, ni.inc.report_due_at));
+                   cli_vn_time(&a, ni.inc.report_due_at));
         unit_codes_release(&uc);
     }
     ec = CLI_EXIT_OK;
@@ -557,8 +516,8 @@ static int incident_list_cmd(int argc, char **argv)
     memset(&f, 0, sizeof(f));
     arena_init(&a);
     if ((ec = cli_int(&spec, &opts[LIST_LIMIT], 1, LIST_MAX_ROWS, &limit)) != CLI_CONTINUE ||
-        (ec = parse_time_opt(&spec, &opts[LIST_SINCE], true, &f.from)) != CLI_CONTINUE ||
-        (ec = parse_time_opt(&spec, &opts[LIST_UNTIL], true, &f.to)) != CLI_CONTINUE)
+        (ec = cli_time_opt(&spec, &opts[LIST_SINCE], true, &f.from)) != CLI_CONTINUE ||
+        (ec = cli_time_opt(&spec, &opts[LIST_UNTIL], true, &f.to)) != CLI_CONTINUE)
         goto out;
     if (opts[LIST_STATUS].value != NULL && !incident_status_valid(opts[LIST_STATUS].value)) {
         ec = cli_usage_error(&spec, "--status: unknown status '%s'", opts[LIST_STATUS].value);
@@ -626,7 +585,7 @@ static int incident_list_cmd(int argc, char **argv)
             }
             const char **r = &cells[n_rows++ * N_COLS];
             r[COL_REF] = inc->ref != NULL ? inc->ref : "-";
-            r[COL_TIME] = vn_time(&a, inc->occurred_at);
+            r[COL_TIME] = cli_vn_time(&a, inc->occurred_at);
             r[COL_CATEGORY] = inc->category_code != NULL ? inc->category_code : "-";
             r[COL_SEVERITY] = arena_printf(&a, "%d", inc->severity);
             r[COL_STATUS] = arena_printf(&a, "%s%s", inc->status != NULL ? inc->status : "-",
@@ -672,11 +631,11 @@ static const char *unit_text(struct core_ctx *cx, int64_t id)
 /* "12/03/2026 08:15 (due 12/03/2026 08:30, late)" */
 static const char *stage_text(struct arena *a, int64_t at, int64_t due, int64_t overdue_at)
 {
-    const char *when = at != 0 ? vn_time(a, at) : "-";
+    const char *when = at != 0 ? cli_vn_time(a, at) : "-";
     if (due == 0)
         return when;
     bool is_late = at != 0 ? at > due : overdue_at != 0;
-    return arena_printf(a, "%s (due %s%s)", when, vn_time(a, due), is_late ? ", LATE" : "");
+    return arena_printf(a, "%s (due %s%s)", when, cli_vn_time(a, due), is_late ? ", LATE" : "");
 }
 
 static void show_recipients(struct core_ctx *cx, const struct incident *inc)
@@ -694,13 +653,13 @@ static void show_recipients(struct core_ctx *cx, const struct incident *inc)
         c[R_ROLE] = arena_printf(cx->arena, "  %s", r->role != NULL ? r->role : "-");
         c[R_UNIT] = arena_printf(cx->arena, "%s %s", r->unit_code != NULL ? r->unit_code : "-",
                                  r->unit_name != NULL ? r->unit_name : "");
-        c[R_SENT] = vn_time(cx->arena, r->sent_at);
+        c[R_SENT] = cli_vn_time(cx->arena, r->sent_at);
         c[R_RECEIVED] = stage_text(cx->arena, r->received_at, r->ack_due_at, r->ack_overdue_at);
         c[R_VERIFIED] =
             stage_text(cx->arena, r->verified_at, r->verify_due_at, r->verify_overdue_at);
-        c[R_AGREED] = vn_time(cx->arena, r->agreed_at);
+        c[R_AGREED] = cli_vn_time(cx->arena, r->agreed_at);
         c[R_REFUSED] = r->refused_at != 0
-                           ? arena_printf(cx->arena, "%s: %s", vn_time(cx->arena, r->refused_at),
+                           ? arena_printf(cx->arena, "%s: %s", cli_vn_time(cx->arena, r->refused_at),
                                           r->refused_reason != NULL ? r->refused_reason : "")
                            : "-";
     }
@@ -772,15 +731,15 @@ static int incident_show(int argc, char **argv)
                                                    : ""));
     show_line("CAP status", inc.cap_status);
     show_line("Classification", clearance_name(inc.classification));
-    show_line("Occurred", vn_time(&a, inc.occurred_at));
-    show_line("Detected", vn_time(&a, inc.detected_at));
+    show_line("Occurred", cli_vn_time(&a, inc.occurred_at));
+    show_line("Detected", cli_vn_time(&a, inc.detected_at));
     show_line(
         "Reported",
-        arena_printf(&a, "%s%s", vn_time(&a, inc.reported_at),
+        arena_printf(&a, "%s%s", cli_vn_time(&a, inc.reported_at),
                      inc.report_due_at == 0 ? ""
                      : inc.report_late
-                         ? arena_printf(&a, " (LATE: due %s)", vn_time(&a, inc.report_due_at))
-                         : arena_printf(&a, " (due %s, on time)", vn_time(&a, inc.report_due_at))));
+                         ? arena_printf(&a, " (LATE: due %s)", cli_vn_time(&a, inc.report_due_at))
+                         : arena_printf(&a, " (due %s, on time)", cli_vn_time(&a, inc.report_due_at))));
     show_line("Location",
               inc.has_location ? arena_printf(&a, "%.6f, %.6f", inc.lat, inc.lon) : NULL);
     if (inc.area_id != 0 && area_get(&cx, inc.area_id, &area) == PH_OK)
@@ -797,11 +756,11 @@ static int incident_show(int argc, char **argv)
     show_line("Damage", inc.damage);
     show_line("Routing rule", inc.rule_id != 0 ? arena_printf(&a, "#%lld", (long long)inc.rule_id)
                                                : "none matched (defaults)");
-    show_line("Created", arena_printf(&a, "%s by %s", vn_time(&a, inc.created_at),
+    show_line("Created", arena_printf(&a, "%s by %s", cli_vn_time(&a, inc.created_at),
                                       inc.created_by != 0 ? arena_printf(&a, "person #%lld",
                                                                          (long long)inc.created_by)
                                                           : "the system"));
-    show_line("Updated", vn_time(&a, inc.updated_at));
+    show_line("Updated", cli_vn_time(&a, inc.updated_at));
     show_line("Description", inc.description);
 
     printf("\nRecipients (%zu):\n", inc.n_recipients);
@@ -816,7 +775,7 @@ static int incident_show(int argc, char **argv)
         for (size_t i = 0; i < n_acks; i++) {
             const struct incident_ack *k = &acks[i];
             const char **c = &cells[(i + 1) * K_COLS];
-            c[K_TIME] = arena_printf(&a, "  %s", vn_time(&a, k->at));
+            c[K_TIME] = arena_printf(&a, "  %s", cli_vn_time(&a, k->at));
             c[K_STAGE] = arena_printf(&a, "%s%s", k->stage, k->on_time ? "" : " (LATE)");
             c[K_UNIT] = unit_code(&cx, &uc, k->unit_id);
             c[K_BY] = k->person_name != NULL ? k->person_name : "system";
@@ -835,7 +794,7 @@ static int incident_show(int argc, char **argv)
         for (size_t i = 0; i < n_events; i++) {
             const struct incident_event *e = &events[i];
             const char **c = &cells[(i + 1) * E_COLS];
-            c[E_TIME] = arena_printf(&a, "  %s", vn_time(&a, e->at));
+            c[E_TIME] = arena_printf(&a, "  %s", cli_vn_time(&a, e->at));
             c[E_KIND] = e->kind;
             c[E_UNIT] = e->unit_id != 0 ? unit_code(&cx, &uc, e->unit_id) : "-";
             c[E_BY] = e->person_name != NULL ? e->person_name : "system";
@@ -955,7 +914,7 @@ static int incident_ack_cmd(int argc, char **argv)
     {
         struct unit_codes uc = {0};
         printf("phoihop: %s: %s %s at %s%s\n", inc.ref, unit_code(&cx, &uc, ac.out.unit_id),
-               ac.out.stage != NULL ? ac.out.stage : stage, vn_time(&a, ac.out.at),
+               ac.out.stage != NULL ? ac.out.stage : stage, cli_vn_time(&a, ac.out.at),
                strcmp(stage, ACK_REFUSED) == 0 ? ""
                : ac.out.on_time                ? " (on time)"
                                                : " (late)");

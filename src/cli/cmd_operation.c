@@ -177,40 +177,6 @@ static int open_for(const struct cli_spec *spec, const struct cli_opt *db_opt,
     return CLI_CONTINUE;
 }
 
-/* An RFC 3339 time option into *ms (untouched when absent). */
-static int parse_time_opt(const struct cli_spec *spec, const struct cli_opt *o, int64_t *ms)
-{
-    if (o->value == NULL)
-        return CLI_CONTINUE;
-    if (time_parse_rfc3339(o->value, ms) != PH_OK)
-        return cli_usage_error(spec, "--%s: expected an RFC 3339 time, not '%s'", o->name,
-                               o->value);
-    return CLI_CONTINUE;
-}
-
-static int parse_double_opt(const struct cli_spec *spec, const struct cli_opt *o, double *out)
-{
-    char *end = NULL;
-    double v;
-
-    errno = 0;
-    v = strtod(o->value, &end);
-    if (errno != 0 || end == o->value || *end != '\0' || !isfinite(v))
-        return cli_usage_error(spec, "--%s: expected a number in decimal degrees, not '%s'",
-                               o->name, o->value);
-    *out = v;
-    return CLI_CONTINUE;
-}
-
-static const char *vn_time(struct arena *a, int64_t ms)
-{
-    char buf[TIME_RFC3339_BYTES];
-    if (ms == 0)
-        return "-";
-    time_format_vn(ms, buf);
-    return arena_strdup(a, buf);
-}
-
 static void print_json(json_t *j)
 {
     char *text = j != NULL ? json_dumps(j, PJSON_DUMP_FLAGS) : NULL;
@@ -305,8 +271,8 @@ static int operation_add(int argc, char **argv)
         (ec = cli_require(&spec, &opts[ADD_GEOMETRY], &j.o.geometry)) != CLI_CONTINUE ||
         (ec = cli_require(&spec, &opts[ADD_START], &(const char *){NULL})) != CLI_CONTINUE ||
         (ec = cli_require(&spec, &opts[ADD_END], &(const char *){NULL})) != CLI_CONTINUE ||
-        (ec = parse_time_opt(&spec, &opts[ADD_START], &j.o.planned_start)) != CLI_CONTINUE ||
-        (ec = parse_time_opt(&spec, &opts[ADD_END], &j.o.planned_end)) != CLI_CONTINUE)
+        (ec = cli_time_opt(&spec, &opts[ADD_START], false, &j.o.planned_start)) != CLI_CONTINUE ||
+        (ec = cli_time_opt(&spec, &opts[ADD_END], false, &j.o.planned_end)) != CLI_CONTINUE)
         goto out;
     j.o.domain = opts[ADD_DOMAIN].value != NULL ? opts[ADD_DOMAIN].value : "land";
     j.o.description = opts[ADD_DESCRIPTION].value;
@@ -446,8 +412,8 @@ static int operation_list_cmd(int argc, char **argv)
             r[COL_ID] = arena_printf(&a, "%lld", (long long)o->id);
             r[COL_KIND] = o->kind;
             r[COL_STATUS] = o->status;
-            r[COL_START] = vn_time(&a, o->planned_start);
-            r[COL_END] = vn_time(&a, o->planned_end);
+            r[COL_START] = cli_vn_time(&a, o->planned_start);
+            r[COL_END] = cli_vn_time(&a, o->planned_end);
             r[COL_OWNER] = o->n_units > 0 && o->units != NULL ? o->units[0].unit_code : "-";
             r[COL_JOINT] = o->is_joint ? "yes" : "no";
             r[COL_TITLE] = o->title;
@@ -537,10 +503,10 @@ static int operation_show(int argc, char **argv)
     show_line("Status", o.cancel_reason != NULL
                             ? arena_printf(&a, "%s: %s", o.status, o.cancel_reason)
                             : o.status);
-    show_line("Planned", arena_printf(&a, "%s - %s", vn_time(&a, o.planned_start),
-                                      vn_time(&a, o.planned_end)));
-    show_line("Actual", arena_printf(&a, "%s - %s", vn_time(&a, o.started_at),
-                                     vn_time(&a, o.ended_at)));
+    show_line("Planned", arena_printf(&a, "%s - %s", cli_vn_time(&a, o.planned_start),
+                                      cli_vn_time(&a, o.planned_end)));
+    show_line("Actual", arena_printf(&a, "%s - %s", cli_vn_time(&a, o.started_at),
+                                     cli_vn_time(&a, o.ended_at)));
     show_line("Classification", clearance_name(o.classification));
     for (size_t i = 0; i < o.n_units && o.units != NULL; i++)
         show_line(i == 0 ? "Units" : "",
@@ -563,7 +529,7 @@ static int operation_show(int argc, char **argv)
         memcpy(cells, heads, sizeof(heads));
         for (size_t i = 0; i < n_log; i++) {
             const char **c = &cells[(i + 1) * L_COLS];
-            c[L_TIME] = vn_time(&a, log[i].at);
+            c[L_TIME] = cli_vn_time(&a, log[i].at);
             c[L_BY] = log[i].person_name != NULL ? log[i].person_name : "-";
             c[L_TEXT] = log[i].text;
             c[L_INCIDENT] = log[i].incident_id != 0
@@ -632,7 +598,7 @@ static int operation_status_cmd(int argc, char **argv)
         goto out;
     }
     if ((ec = cli_require(&spec, &opts[ST_STATUS], &j.status)) != CLI_CONTINUE ||
-        (ec = parse_time_opt(&spec, &opts[ST_AT], &j.at)) != CLI_CONTINUE ||
+        (ec = cli_time_opt(&spec, &opts[ST_AT], false, &j.at)) != CLI_CONTINUE ||
         (ec = open_for(&spec, &opts[ST_DB], &opts[ST_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     j.reason = opts[ST_REASON].value;
@@ -715,7 +681,7 @@ static int operation_log_cmd(int argc, char **argv)
     }
     /* Out-of-range counts are the core's to refuse, naming the field. */
     if ((ec = cli_require(&spec, &opts[LOG_TEXT], &j.e.text)) != CLI_CONTINUE ||
-        (ec = parse_time_opt(&spec, &opts[LOG_AT], &j.e.at)) != CLI_CONTINUE ||
+        (ec = cli_time_opt(&spec, &opts[LOG_AT], false, &j.e.at)) != CLI_CONTINUE ||
         (ec = cli_int(&spec, &opts[LOG_PEOPLE], -1, 100000000, &counts[0])) != CLI_CONTINUE ||
         (ec = cli_int(&spec, &opts[LOG_VEHICLES], -1, 100000000, &counts[1])) != CLI_CONTINUE ||
         (ec = cli_int(&spec, &opts[LOG_VESSELS], -1, 100000000, &counts[2])) != CLI_CONTINUE ||
@@ -726,8 +692,8 @@ static int operation_log_cmd(int argc, char **argv)
         goto out;
     }
     if (opts[LOG_LAT].value != NULL) {
-        if ((ec = parse_double_opt(&spec, &opts[LOG_LAT], &j.e.lat)) != CLI_CONTINUE ||
-            (ec = parse_double_opt(&spec, &opts[LOG_LON], &j.e.lon)) != CLI_CONTINUE)
+        if ((ec = cli_degrees_opt(&spec, &opts[LOG_LAT], &j.e.lat)) != CLI_CONTINUE ||
+            (ec = cli_degrees_opt(&spec, &opts[LOG_LON], &j.e.lon)) != CLI_CONTINUE)
             goto out;
         j.e.has_location = true;
     }

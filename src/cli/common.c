@@ -3,6 +3,8 @@
  * user's context, report errors, choose a password and create a person with it,
  * keep a secret in a file only its owner can read. */
 #include "util/base.h"
+#include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 #include "core/person.h"
 #include "security/password.h"
 #include "store/store.h"
+#include "util/arena.h"
 #include "util/mem.h"
 #include "util/time.h"
 
@@ -210,4 +213,42 @@ void cli_print_table(const char *const *heads, const char *const *cells, size_t 
     for (size_t r = 0; r < rows; r++)
         print_row(&cells[r * (size_t)cols], widths, cols);
     free(widths);
+}
+
+int cli_time_opt(const struct cli_spec *spec, const struct cli_opt *o, bool date_ok, int64_t *ms)
+{
+    char buf[40];
+    if (o->value == NULL)
+        return CLI_CONTINUE;
+    if (date_ok && time_is_date(o->value)) {
+        snprintf(buf, sizeof(buf), "%sT00:00:00+07:00", o->value);
+        if (time_parse_rfc3339(buf, ms) == PH_OK)
+            return CLI_CONTINUE;
+    }
+    if (time_parse_rfc3339(o->value, ms) != PH_OK)
+        return cli_usage_error(spec, "--%s: expected an RFC 3339 time%s, not '%s'", o->name,
+                               date_ok ? " or a date YYYY-MM-DD" : "", o->value);
+    return CLI_CONTINUE;
+}
+
+int cli_degrees_opt(const struct cli_spec *spec, const struct cli_opt *o, double *out)
+{
+    char *end = NULL;
+    double v;
+    errno = 0;
+    v = strtod(o->value, &end);
+    if (errno != 0 || end == o->value || *end != '\0' || !isfinite(v))
+        return cli_usage_error(spec, "--%s: expected a number in decimal degrees, not '%s'",
+                               o->name, o->value);
+    *out = v;
+    return CLI_CONTINUE;
+}
+
+const char *cli_vn_time(struct arena *a, int64_t ms)
+{
+    char buf[TIME_RFC3339_BYTES];
+    if (ms == 0)
+        return "-";
+    time_format_vn(ms, buf);
+    return arena_strdup(a, buf);
 }
