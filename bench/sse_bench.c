@@ -372,6 +372,17 @@ static long arg_long(const char *s, long lo, long hi)
     return v;
 }
 
+/* Append c to the queue of idle posters. */
+static void idle_push(struct conn **head, struct conn **tail, struct conn *c)
+{
+    c->next_idle = NULL;
+    if (*tail != NULL)
+        (*tail)->next_idle = c;
+    else
+        *head = c;
+    *tail = c;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 9) {
@@ -387,7 +398,10 @@ int main(int argc, char **argv)
     int n_tokens = 0;
     struct rlimit rl;
     int ep = epoll_create1(0);
-    struct conn *conns = calloc((size_t)(clients + posters), sizeof(*conns)), *idle = NULL;
+    struct conn *conns = calloc((size_t)(clients + posters), sizeof(*conns));
+    /* Idle posters, first in first out: each is used in turn, so none sits idle for
+     * the server's keep-alive timeout (10 s) while the others do the work. */
+    struct conn *idle = NULL, *idle_tail = NULL;
     static char rbuf[65536];
 
     if (rate <= 0 || rate > 100000 || seconds <= 0 || seconds > 3600 || conns == NULL ||
@@ -428,8 +442,7 @@ int main(int argc, char **argv)
             if (c->sse == NULL)
                 abort();
         } else {
-            c->next_idle = idle;
-            idle = c;
+            idle_push(&idle, &idle_tail, c);
         }
         fcntl(c->fd, F_SETFL, O_NONBLOCK);
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
@@ -466,6 +479,8 @@ int main(int argc, char **argv)
             while (posted < due && idle != NULL) {
                 struct conn *c = idle;
                 idle = c->next_idle;
+                if (idle == NULL)
+                    idle_tail = NULL;
                 post_one(c, host, port, tok_post, posted++);
             }
             if (idle == NULL) {
@@ -487,10 +502,8 @@ int main(int argc, char **argv)
             while ((r = read(c->fd, rbuf, sizeof(rbuf))) > 0) {
                 bool was_busy = c->is_poster && c->sent_us != 0;
                 feed(c, rbuf, (size_t)r, now_us());
-                if (was_busy && c->sent_us == 0) {
-                    c->next_idle = idle;
-                    idle = c;
-                }
+                if (was_busy && c->sent_us == 0)
+                    idle_push(&idle, &idle_tail, c);
             }
             if (r == 0)
                 fail(c->is_poster ? "a poster connection was closed by the server"
