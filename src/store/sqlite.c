@@ -506,7 +506,7 @@ static ph_err configure(struct store_sq *s, bool is_memory)
      * rest of the job. temp_store = MEMORY kept it in memory, but in pieces of
      * 1 KiB, a malloc and a free each, four per page journaled (measured: 13% of
      * the instructions of a new incident); configure_library() keeps it in
-     * memory up to 1 MiB in one piece instead, and temporary tables stay where
+     * memory instead (see STMT_JOURNAL_MEMORY_BYTES), and temporary tables stay where
      * SQLite puts them (in memory until they outgrow their cache). A page cache
      * of 32 MiB (the default is 2 MiB) holds a whole batch's changed pages, so
      * they reach the WAL once, at commit, rather than spilled mid-transaction;
@@ -616,15 +616,20 @@ static ph_err migrate(struct store_sq *s)
 
 /* The undo log of savepoints and statements (the statement journal) stays in
  * memory up to this size, and grows by pieces of this size; see configure(). */
-#define STMT_JOURNAL_MEMORY_BYTES (1 << 20)
+/* -1: statement journals never spill to a file. With a 1 MiB spill (one piece
+ * in memory, then a file in /var/tmp) the FTS flush of a 10,000-incident
+ * transaction (bench/search_bench's bulk load) failed with SQLITE_FULL on a disk
+ * with room to spare, cause not yet found; until it is, journals stay in memory,
+ * in SQLite's 1 KiB pieces (docs/PERFORMANCE.md, "Writer cost"). */
+#define STMT_JOURNAL_MEMORY_BYTES (-1)
 
 /* Library-wide settings, which SQLite takes only before it initialises. A
  * program that initialised SQLite earlier keeps its settings; that is harmless.
  *  - Memory statistics off: with them on, every allocation and free of every
  *    connection takes one process-wide mutex to count bytes that nothing here
  *    reads (measured: 8% of the instructions of a new incident).
- *  - The statement journal in memory up to STMT_JOURNAL_MEMORY_BYTES rather than
- *    64 KiB, beyond which it goes to a file in /var/tmp (configure() says why).
+ *  - The statement journal kept in memory (STMT_JOURNAL_MEMORY_BYTES) rather
+ *    than in a file in /var/tmp once past 64 KiB (configure() says why).
  * A larger lookaside (SQLite's allocator of small objects per connection) would
  * be next, but Debian builds SQLite with SQLITE_OMIT_LOOKASIDE. */
 static pthread_once_t configured_once = PTHREAD_ONCE_INIT;
