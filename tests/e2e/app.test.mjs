@@ -143,7 +143,8 @@ export const tests = [
       await page.evaluate(() => {
         location.hash = "#/exchange";
       });
-      await page.waitForSelector("#login-expired");
+      // The session is checked again behind the page: allow a loaded machine its time.
+      await page.waitForSelector("#login-expired", { timeout: 30000 });
       const hash = await page.evaluate(() => location.hash);
       assert(hash.startsWith("#/login?next=%2Fexchange"), `login hash ${hash}`);
       assertEq(await page.evaluate(() => sessionStorage.getItem("phoihop.token")), null, "token forgotten");
