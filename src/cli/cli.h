@@ -135,6 +135,15 @@ int cli_time_opt(const struct cli_spec *spec, const struct cli_opt *o, bool date
 int cli_degrees_opt(const struct cli_spec *spec, const struct cli_opt *o, double *out);
 /* ms as a local time in Asia/Ho_Chi_Minh (in a), "-" for 0. */
 const char *cli_vn_time(struct arena *a, int64_t ms);
+/* Act as the person username, as a login would (their roles, clearance and unit;
+ * refused when the account is disabled or its unit inactive): *who, strings in
+ * cx->arena. CLI_CONTINUE or the exit status of the error printed. */
+int cli_act_as(struct core_ctx *cx, const char *username, struct core_user *who);
+/* Open the database of db_opt (required) as *st with *cx over it, acting as the
+ * person of as_opt when given (cli_act_as), else as the installation. */
+int cli_open_as(const struct cli_spec *spec, const struct cli_opt *db_opt,
+                const struct cli_opt *as_opt, struct arena *a, struct store **st,
+                struct core_ctx *cx, struct core_user *who);
 
 /* The subcommands. argv[0] is the subcommand's name. */
 int cmd_init(int argc, char **argv);

@@ -121,63 +121,6 @@ static ph_err resolve_incident(struct core_ctx *cx, const char *s, struct incide
     return incident_get_by_ref(cx, s, out);
 }
 
-/* Act as the person username: their roles, clearance and unit, as a login would
- * give them. Strings live in cx->arena. */
-static int act_as(struct core_ctx *cx, const char *username, struct core_user *who)
-{
-    struct person p;
-    struct unit u;
-    ph_err rc = person_get_by_username(cx, username, &p);
-
-    if (rc == PH_ENOTFOUND)
-        return cli_fail("no person with username '%s' (--as)", username);
-    if (rc != PH_OK)
-        return cli_fail_rc("cannot look up the person", rc, NULL);
-    if (p.is_disabled)
-        return cli_fail("the account '%s' is disabled (--as)", username);
-    memset(who, 0, sizeof(*who));
-    who->person_id = p.id;
-    who->username = p.username;
-    who->full_name = p.full_name;
-    who->roles = p.roles;
-    who->clearance = p.clearance;
-    if (p.unit_id != 0) {
-        rc = unit_get(cx, p.unit_id, &u);
-        if (rc != PH_OK)
-            return cli_fail_rc("cannot look up the person's unit", rc, NULL);
-        if (!u.is_active)
-            return cli_fail("the unit %s of '%s' is inactive (--as)", u.code, username);
-        who->unit_id = u.id;
-        who->unit_path = u.path;
-        who->unit_level = u.level;
-        who->force = u.force;
-    }
-    return CLI_CONTINUE;
-}
-
-/* Open the database and make the context: the system, or the person of --as (the
- * lookups run as the system, then cx acts as the person). */
-static int open_for(const struct cli_spec *spec, const struct cli_opt *db_opt,
-                    const struct cli_opt *as_opt, struct arena *a, struct store **st,
-                    struct core_ctx *cx, struct core_user *who)
-{
-    const char *db = NULL;
-    int ec = cli_require(spec, db_opt, &db);
-    if (ec != CLI_CONTINUE)
-        return ec;
-    ec = cli_open_store(db, true, st);
-    if (ec != CLI_CONTINUE)
-        return ec;
-    *cx = cli_ctx(*st, a);
-    if (as_opt->value != NULL && as_opt->value[0] != '\0') {
-        ec = act_as(cx, as_opt->value, who);
-        if (ec != CLI_CONTINUE)
-            return ec;
-        cx->user = who;
-    }
-    return CLI_CONTINUE;
-}
-
 /* Unit codes by id, each looked up once. */
 struct unit_codes {
     int64_t *ids;
@@ -344,7 +287,7 @@ static int incident_add(int argc, char **argv)
             goto out;
         }
     }
-    if ((ec = open_for(&spec, &opts[ADD_DB], &opts[ADD_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
+    if ((ec = cli_open_as(&spec, &opts[ADD_DB], &opts[ADD_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     if (opts[ADD_UNIT].value == NULL && cx.user->unit_id == 0) {
         ec = cli_usage_error(&spec, "missing --unit CODE|ID: the reporting unit (%s has none)",
@@ -524,7 +467,7 @@ static int incident_list_cmd(int argc, char **argv)
         goto out;
     }
     is_json = cli_flag(&opts[LIST_JSON]);
-    if ((ec = open_for(&spec, &opts[LIST_DB], &opts[LIST_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
+    if ((ec = cli_open_as(&spec, &opts[LIST_DB], &opts[LIST_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     f.q = opts[LIST_Q].value != NULL && opts[LIST_Q].value[0] != '\0' ? opts[LIST_Q].value : NULL;
     f.status = opts[LIST_STATUS].value;
@@ -702,7 +645,7 @@ static int incident_show(int argc, char **argv)
     if (n_args != 1)
         return cli_usage_error(&spec, "missing REF|ID");
     arena_init(&a);
-    if ((ec = open_for(&spec, &opts[SHOW_DB], &opts[SHOW_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
+    if ((ec = cli_open_as(&spec, &opts[SHOW_DB], &opts[SHOW_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     rc = resolve_incident(&cx, args[0], &inc);
     if (rc == PH_OK)
@@ -879,7 +822,7 @@ static int incident_ack_cmd(int argc, char **argv)
                                stage);
     memset(&ac, 0, sizeof(ac));
     arena_init(&a);
-    if ((ec = open_for(&spec, &opts[ACK_DB], &opts[ACK_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
+    if ((ec = cli_open_as(&spec, &opts[ACK_DB], &opts[ACK_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     if (opts[ACK_UNIT].value == NULL && cx.user->unit_id == 0) {
         ec = cli_usage_error(&spec, "missing --unit CODE|ID: the unit acknowledging");

@@ -125,58 +125,6 @@ static int resolve_list(const struct cli_spec *spec, const struct cli_opt *o, st
     return CLI_CONTINUE;
 }
 
-/* Act as the person username (their roles, clearance and unit). */
-static int act_as(struct core_ctx *cx, const char *username, struct core_user *who)
-{
-    struct person p;
-    struct unit u;
-    ph_err rc = person_get_by_username(cx, username, &p);
-
-    if (rc == PH_ENOTFOUND)
-        return cli_fail("no person with username '%s' (--as)", username);
-    if (rc != PH_OK)
-        return cli_fail_rc("cannot look up the person", rc, NULL);
-    if (p.is_disabled)
-        return cli_fail("the account '%s' is disabled (--as)", username);
-    memset(who, 0, sizeof(*who));
-    who->person_id = p.id;
-    who->username = p.username;
-    who->full_name = p.full_name;
-    who->roles = p.roles;
-    who->clearance = p.clearance;
-    if (p.unit_id != 0) {
-        rc = unit_get(cx, p.unit_id, &u);
-        if (rc != PH_OK)
-            return cli_fail_rc("cannot look up the person's unit", rc, NULL);
-        who->unit_id = u.id;
-        who->unit_path = u.path;
-        who->unit_level = u.level;
-        who->force = u.force;
-    }
-    return CLI_CONTINUE;
-}
-
-static int open_for(const struct cli_spec *spec, const struct cli_opt *db_opt,
-                    const struct cli_opt *as_opt, struct arena *a, struct store **st,
-                    struct core_ctx *cx, struct core_user *who)
-{
-    const char *db = NULL;
-    int ec = cli_require(spec, db_opt, &db);
-
-    if (ec == CLI_CONTINUE)
-        ec = cli_open_store(db, true, st);
-    if (ec != CLI_CONTINUE)
-        return ec;
-    *cx = cli_ctx(*st, a);
-    if (as_opt->value != NULL && as_opt->value[0] != '\0') {
-        ec = act_as(cx, as_opt->value, who);
-        if (ec != CLI_CONTINUE)
-            return ec;
-        cx->user = who;
-    }
-    return CLI_CONTINUE;
-}
-
 static void print_json(json_t *j)
 {
     char *text = j != NULL ? json_dumps(j, PJSON_DUMP_FLAGS) : NULL;
@@ -284,7 +232,7 @@ static int operation_add(int argc, char **argv)
             goto out;
         }
     }
-    if ((ec = open_for(&spec, &opts[ADD_DB], &opts[ADD_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
+    if ((ec = cli_open_as(&spec, &opts[ADD_DB], &opts[ADD_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     if (opts[ADD_UNIT].value != NULL) {
         if (resolve_unit(&cx, opts[ADD_UNIT].value, &j.o.owner_unit_id) != PH_OK) {
@@ -378,7 +326,7 @@ static int operation_list_cmd(int argc, char **argv)
     f.joint_only = cli_flag(&opts[LIST_JOINT]);
     f.q = opts[LIST_Q].value;
     is_json = cli_flag(&opts[LIST_JSON]);
-    if ((ec = open_for(&spec, &opts[LIST_DB], &opts[LIST_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
+    if ((ec = cli_open_as(&spec, &opts[LIST_DB], &opts[LIST_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     if (opts[LIST_UNIT].value != NULL &&
         resolve_unit(&cx, opts[LIST_UNIT].value, &f.unit_id) != PH_OK) {
@@ -480,7 +428,7 @@ static int operation_show(int argc, char **argv)
         ec = cli_usage_error(&spec, "expected one operation id");
         goto out;
     }
-    if ((ec = open_for(&spec, &opts[SHOW_DB], &opts[SHOW_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
+    if ((ec = cli_open_as(&spec, &opts[SHOW_DB], &opts[SHOW_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     rc = operation_get(&cx, id, &o);
     if (rc == PH_OK)
@@ -599,7 +547,7 @@ static int operation_status_cmd(int argc, char **argv)
     }
     if ((ec = cli_require(&spec, &opts[ST_STATUS], &j.status)) != CLI_CONTINUE ||
         (ec = cli_time_opt(&spec, &opts[ST_AT], false, &j.at)) != CLI_CONTINUE ||
-        (ec = open_for(&spec, &opts[ST_DB], &opts[ST_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
+        (ec = cli_open_as(&spec, &opts[ST_DB], &opts[ST_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     j.reason = opts[ST_REASON].value;
     rc = writer_run_sync(&cx, status_run, &j);
@@ -702,7 +650,7 @@ static int operation_log_cmd(int argc, char **argv)
     j.e.vessels_checked = (int)counts[2];
     j.e.violations = (int)counts[3];
     j.e.items_seized = opts[LOG_SEIZED].value;
-    if ((ec = open_for(&spec, &opts[LOG_DB], &opts[LOG_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
+    if ((ec = cli_open_as(&spec, &opts[LOG_DB], &opts[LOG_AS], &a, &st, &cx, &who)) != CLI_CONTINUE)
         goto out;
     rc = writer_run_sync(&cx, log_run, &j);
     if (rc != PH_OK) {

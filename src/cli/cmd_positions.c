@@ -84,38 +84,6 @@ static int read_file(const char *path, size_t max, char **data, size_t *len)
     return CLI_CONTINUE;
 }
 
-/* Act as the person username (their roles, unit and clearance, as a login gives
- * them); strings in cx->arena. */
-static int act_as(struct core_ctx *cx, const char *username, struct core_user *who)
-{
-    struct person p;
-    struct unit u;
-    ph_err rc = person_get_by_username(cx, username, &p);
-
-    if (rc == PH_ENOTFOUND)
-        return cli_fail("no person with username '%s' (--as)", username);
-    if (rc != PH_OK)
-        return cli_fail_rc("cannot look up the person", rc, NULL);
-    if (p.is_disabled)
-        return cli_fail("the account '%s' is disabled (--as)", username);
-    memset(who, 0, sizeof(*who));
-    who->person_id = p.id;
-    who->username = p.username;
-    who->full_name = p.full_name;
-    who->roles = p.roles;
-    who->clearance = p.clearance;
-    if (p.unit_id != 0) {
-        rc = unit_get(cx, p.unit_id, &u);
-        if (rc != PH_OK)
-            return cli_fail_rc("cannot look up the person's unit", rc, NULL);
-        who->unit_id = u.id;
-        who->unit_path = u.path;
-        who->unit_level = u.level;
-        who->force = u.force;
-    }
-    return CLI_CONTINUE;
-}
-
 static bool is_gpx(const char *path, const char *data, size_t len)
 {
     size_t n = strlen(path);
@@ -195,7 +163,7 @@ static int positions_import(int argc, char **argv)
         goto out;
     cx = cli_ctx(st, &a);
     if (opts[O_AS].value != NULL && opts[O_AS].value[0] != '\0') {
-        if ((ec = act_as(&cx, opts[O_AS].value, &who)) != CLI_CONTINUE)
+        if ((ec = cli_act_as(&cx, opts[O_AS].value, &who)) != CLI_CONTINUE)
             goto out;
         cx.user = &who;
     }

@@ -12,6 +12,7 @@
 #include <utf8proc.h>
 #include "cli/cli.h"
 #include "core/person.h"
+#include "core/unit.h"
 #include "security/password.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -252,3 +253,58 @@ const char *cli_vn_time(struct arena *a, int64_t ms)
     time_format_vn(ms, buf);
     return arena_strdup(a, buf);
 }
+
+int cli_act_as(struct core_ctx *cx, const char *username, struct core_user *who)
+{
+    struct person p;
+    struct unit u;
+    ph_err rc = person_get_by_username(cx, username, &p);
+
+    if (rc == PH_ENOTFOUND)
+        return cli_fail("no person with username '%s' (--as)", username);
+    if (rc != PH_OK)
+        return cli_fail_rc("cannot look up the person", rc, NULL);
+    if (p.is_disabled)
+        return cli_fail("the account '%s' is disabled (--as)", username);
+    memset(who, 0, sizeof(*who));
+    who->person_id = p.id;
+    who->username = p.username;
+    who->full_name = p.full_name;
+    who->roles = p.roles;
+    who->clearance = p.clearance;
+    if (p.unit_id != 0) {
+        rc = unit_get(cx, p.unit_id, &u);
+        if (rc != PH_OK)
+            return cli_fail_rc("cannot look up the person's unit", rc, NULL);
+        if (!u.is_active)
+            return cli_fail("the unit %s of '%s' is inactive (--as)", u.code, username);
+        who->unit_id = u.id;
+        who->unit_path = u.path;
+        who->unit_level = u.level;
+        who->force = u.force;
+    }
+    return CLI_CONTINUE;
+}
+
+
+int cli_open_as(const struct cli_spec *spec, const struct cli_opt *db_opt,
+                    const struct cli_opt *as_opt, struct arena *a, struct store **st,
+                    struct core_ctx *cx, struct core_user *who)
+{
+    const char *db = NULL;
+    int ec = cli_require(spec, db_opt, &db);
+    if (ec != CLI_CONTINUE)
+        return ec;
+    ec = cli_open_store(db, true, st);
+    if (ec != CLI_CONTINUE)
+        return ec;
+    *cx = cli_ctx(*st, a);
+    if (as_opt->value != NULL && as_opt->value[0] != '\0') {
+        ec = cli_act_as(cx, as_opt->value, who);
+        if (ec != CLI_CONTINUE)
+            return ec;
+        cx->user = who;
+    }
+    return CLI_CONTINUE;
+}
+
