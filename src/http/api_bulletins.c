@@ -86,16 +86,6 @@ static const struct crud_resource bulletin_resource = {
 
 /* ---- GET /api/v1/bulletins ------------------------------------------------------- */
 
-/* An RFC 3339 query parameter into *ms (untouched when absent). */
-static ph_err query_time(struct req *r, const char *name, int64_t *ms)
-{
-    const char *v;
-    ph_err rc = req_query_text(r, name, &v);
-    if (rc != PH_OK || v == NULL)
-        return rc;
-    return time_parse_rfc3339(v, ms) == PH_OK ? PH_OK : PH_EPARSE;
-}
-
 static int list_bulletins(struct req *r)
 {
     struct bulletin_filter f = {0};
@@ -109,9 +99,9 @@ static int list_bulletins(struct req *r)
     ph_err rc = req_list_query(r, params, PH_NELEM(params), &f.before_id, &f.limit, &field);
     if (rc != PH_OK)
         return resp_error(r, rc, field);
-    if (query_time(r, "from", &f.from) != PH_OK)
+    if (req_query_time(r, "from", &f.from) != PH_OK)
         return resp_error(r, PH_EPARSE, "from");
-    if (query_time(r, "to", &f.to) != PH_OK)
+    if (req_query_time(r, "to", &f.to) != PH_OK)
         return resp_error(r, PH_EPARSE, "to");
     if (f.kind != NULL && strcmp(f.kind, "ad_hoc") != 0 && strcmp(f.kind, "periodic") != 0)
         return resp_error(r, PH_EPARSE, "kind");

@@ -215,16 +215,6 @@ static bool parse_bbox(const char *s, struct incident_filter *f)
     return true;
 }
 
-/* An RFC 3339 query parameter into *ms (untouched when absent). */
-static ph_err query_time(struct req *r, const char *name, int64_t *ms)
-{
-    const char *v;
-    ph_err rc = req_query_text(r, name, &v);
-    if (rc != PH_OK || v == NULL)
-        return rc;
-    return time_parse_rfc3339(v, ms) == PH_OK ? PH_OK : PH_EPARSE;
-}
-
 /* A severity bound 1..4 (untouched when absent). */
 static ph_err query_severity(struct req *r, const char *name, int *out)
 {
@@ -256,11 +246,11 @@ static ph_err list_filter(struct req *r, struct incident_filter *f, const char *
     ph_err rc = req_list_query(r, params, PH_NELEM(params), &f->before_id, &f->limit, field);
     if (rc != PH_OK)
         return rc;
-    if (query_time(r, "from", &f->from) != PH_OK) {
+    if (req_query_time(r, "from", &f->from) != PH_OK) {
         *field = "from";
         return PH_EPARSE;
     }
-    if (query_time(r, "to", &f->to) != PH_OK) {
+    if (req_query_time(r, "to", &f->to) != PH_OK) {
         *field = "to";
         return PH_EPARSE;
     }

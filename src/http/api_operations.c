@@ -75,16 +75,6 @@ static int answer_conflict(struct req *r, const char *field, int64_t other)
 
 /* ---- GET /api/v1/operations ------------------------------------------------------ */
 
-/* An RFC 3339 query parameter into *ms (untouched when absent). */
-static ph_err query_time(struct req *r, const char *name, int64_t *ms)
-{
-    const char *v;
-    ph_err rc = req_query_text(r, name, &v);
-    if (rc != PH_OK || v == NULL)
-        return rc;
-    return time_parse_rfc3339(v, ms) == PH_OK ? PH_OK : PH_EPARSE;
-}
-
 static bool one_of(const char *s, const char *const *names, size_t n)
 {
     for (size_t i = 0; s != NULL && i < n; i++)
@@ -112,9 +102,9 @@ static int list_operations(struct req *r)
     ph_err rc = req_list_query(r, params, PH_NELEM(params), &f.before_id, &f.limit, &field);
     if (rc != PH_OK)
         return resp_error(r, rc, field);
-    if (query_time(r, "from", &f.from) != PH_OK)
+    if (req_query_time(r, "from", &f.from) != PH_OK)
         return resp_error(r, PH_EPARSE, "from");
-    if (query_time(r, "to", &f.to) != PH_OK)
+    if (req_query_time(r, "to", &f.to) != PH_OK)
         return resp_error(r, PH_EPARSE, "to");
     if (f.kind != NULL && !one_of(f.kind, kinds, PH_NELEM(kinds)))
         return resp_error(r, PH_EPARSE, "kind");
@@ -408,9 +398,9 @@ static int get_coverage(struct req *r)
     bool present = false;
     ph_err rc;
 
-    if (query_time(r, "from", &q.from) != PH_OK)
+    if (req_query_time(r, "from", &q.from) != PH_OK)
         return resp_error(r, PH_EPARSE, "from");
-    if (query_time(r, "to", &q.to) != PH_OK)
+    if (req_query_time(r, "to", &q.to) != PH_OK)
         return resp_error(r, PH_EPARSE, "to");
     if (req_query_i64(r, "gap_days", &gap, &present) != PH_OK)
         return resp_error(r, PH_EPARSE, "gap_days");

@@ -235,3 +235,12 @@ ph_err req_list_query(struct req *r, const struct query_param *params, size_t n,
     }
     return req_page(r, after_id, limit, field);
 }
+
+ph_err req_query_time(struct req *r, const char *name, int64_t *ms)
+{
+    const char *v;
+    ph_err rc = req_query_text(r, name, &v);
+    if (rc != PH_OK || v == NULL)
+        return rc;
+    return time_parse_rfc3339(v, ms) == PH_OK ? PH_OK : PH_EPARSE;
+}

@@ -15,6 +15,9 @@ const char *req_query(struct req *r, const char *name);
 /* Text query parameter (absent or empty: NULL); PH_EPARSE when not clean UTF-8 or
  * longer than a name. */
 ph_err req_query_text(struct req *r, const char *name, const char **out);
+/* An RFC 3339 query parameter into *ms (untouched when absent); PH_EPARSE when
+ * it is not one. */
+ph_err req_query_time(struct req *r, const char *name, int64_t *ms);
 /* Integer query parameter; PH_EPARSE when present but malformed. */
 ph_err req_query_i64(struct req *r, const char *name, int64_t *out, bool *present);
 /* Boolean query parameter: "1", "true" -> true; "0", "false" -> false. */
