@@ -52,24 +52,27 @@ static int answer_operation(struct req *r, const struct operation *o, int status
 }
 
 /* 409: person or asset (field) already on operation other at that time. The
- * title is told only to a caller who may see that operation. */
+ * other operation (its id and title) is named only to a caller who may see it;
+ * anyone else learns that the person or asset is busy, not what with, so that a
+ * conflict does not reveal a classified operation or another force's plan. */
 static int answer_conflict(struct req *r, const char *field, int64_t other)
 {
     struct operation o;
     bool assets = field != NULL && strcmp(field, "asset_ids") == 0;
-    const char *title = operation_get(&r->cx, other, &o) == PH_OK ? o.title : NULL;
-    const char *t_en = title != NULL ? arena_printf(&r->arena, " (\"%s\")", title) : "";
-    const char *t_vi = title != NULL ? arena_printf(&r->arena, " («%s»)", title) : "";
-    const char *en = arena_printf(
-        &r->arena, "%s: %s already on operation %lld%s at an overlapping time",
-        assets ? "asset_ids" : "people_ids", assets ? "a vehicle or vessel is" : "a person is",
-        (long long)other, t_en);
-    const char *vi = arena_printf(
-        &r->arena, "%s: %s hoạt động số %lld%s trùng thời gian", assets ? "asset_ids" : "people_ids",
-        assets ? "phương tiện đã được dùng cho" : "cán bộ đã được phân công cho", (long long)other,
-        t_vi);
+    const char *name = assets ? "asset_ids" : "people_ids";
+    const char *who_en = assets ? "a vehicle or vessel is" : "a person is";
+    const char *who_vi = assets ? "phương tiện đã được dùng cho" : "cán bộ đã được phân công cho";
 
-    return resp_error_extra(r, PH_ECONFLICT, assets ? "asset_ids" : "people_ids", en, vi,
+    if (operation_get(&r->cx, other, &o) != PH_OK)
+        return resp_error_extra(
+            r, PH_ECONFLICT, name,
+            arena_printf(&r->arena, "%s: %s already on another operation at an overlapping time", name, who_en),
+            arena_printf(&r->arena, "%s: %s một hoạt động khác trùng thời gian", name, who_vi), NULL);
+    const char *en = arena_printf(&r->arena, "%s: %s already on operation %lld (\"%s\") at an overlapping time",
+                                  name, who_en, (long long)other, o.title);
+    const char *vi = arena_printf(&r->arena, "%s: %s hoạt động số %lld («%s») trùng thời gian", name, who_vi,
+                                  (long long)other, o.title);
+    return resp_error_extra(r, PH_ECONFLICT, name, en, vi,
                             json_pack("{s:I}", "conflict_operation_id", (json_int_t)other));
 }
 

@@ -275,9 +275,12 @@ static void test_operation_conflict(void **state)
     r = api_json("POST", OPS, ot.t_d_duty, b);
     EXPECT_ERROR(r, 409, "conflict", "asset_ids");
     e = json_object_get(r->json, "error");
-    assert_int_equal(JINT(e, "conflict_operation_id"), a);
-    /* The police district does not see the military's plan: its title is not told. */
+    /* The police district does not see the military's plan: neither its id nor
+     * its title is told, only that the boat is busy. */
+    assert_null(json_object_get(e, "conflict_operation_id"));
+    assert_null(strstr(JSTR(e, "message"), tfmt("%lld", (long long)a)));
     assert_null(strstr(JSTR(e, "message"), "Tuần tra đường sông"));
+    assert_non_null(strstr(JSTR(e, "message"), "một hoạt động khác"));
     /* PATCH onto the boat's time conflicts too, and changes nothing. */
     r = api_json("PATCH", op_path(other), ot.t_d_duty,
                  json_pack("{s:[I], s:s, s:s}", "asset_ids", (json_int_t)boat, "planned_start",
