@@ -8,7 +8,7 @@ SYSTEMDDIR ?= /lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
-PKGS = libh2o-evloop jansson libsodium sqlite3 libutf8proc openssl zlib libmagic libxml-2.0
+PKGS = libh2o-evloop jansson libsodium sqlite3 libutf8proc openssl zlib libmagic libxml-2.0 proj
 # Recursive (=) on purpose: evaluated only when a recipe runs, after deps.sh.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
@@ -111,7 +111,7 @@ build/san/libphoihop.a: $(SAN_OBJ)
 build/san/phoihop: build/san/obj/src/main.o build/san/libphoihop.a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/san/tests/%: tests/unit/%.c build/san/libphoihop.a tests/unit/testutil.h
+build/san/tests/%: tests/unit/%.c build/san/libphoihop.a $(wildcard tests/unit/*.h tests/unit/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests/unit $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/san/libphoihop.a $(PKG_LIBS) $(TEST_LIBS)
 
@@ -119,7 +119,7 @@ build/san/test_api: $(API_TEST_SRC) tests/api/harness.h build/san/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests/api $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $(API_TEST_SRC) build/san/libphoihop.a $(PKG_LIBS) $(TEST_LIBS)
 
-build/san/fuzz/%: fuzz/%.c fuzz/replay.c fuzz/fuzz.h build/san/libphoihop.a
+build/san/fuzz/%: fuzz/%.c fuzz/replay.c $(wildcard fuzz/*.h) build/san/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< fuzz/replay.c build/san/libphoihop.a $(PKG_LIBS)
 
@@ -165,7 +165,8 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/phoihop build/bench/sqlite_ref build/bench/sse_bench \
 	  build/bench/search_bench build/bench/track_bench build/bench/cot_bench \
-	  build/bench/cot_parse_bench build/bench/ingest_bench
+	  build/bench/cot_parse_bench build/bench/ingest_bench build/bench/hotspot_bench \
+	  build/bench/geo_bench
 	@bench/run.sh
 
 # The plain-SQLite reference of the ingest benchmark (no phoihop code in it).
@@ -205,9 +206,21 @@ build/bench/ingest_bench: bench/ingest_bench.c build/libphoihop.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
 
+# The hot-spot benchmark (issue 6): analytics/ of the -O2 library on synthetic
+# incidents, no store (docs/PERFORMANCE.md, "Hot spots").
+build/bench/hotspot_bench: bench/hotspot_bench.c build/libphoihop.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
+
+# The area lookup benchmark (issue 8): geo_resolve_area of the -O2 library on the
+# real Bến Tre boundaries (docs/PERFORMANCE.md, "Area lookup").
+build/bench/geo_bench: bench/geo_bench.c build/libphoihop.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) -o $@ $< build/libphoihop.a $(PKG_LIBS)
+
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
-build/fuzz/%: fuzz/%.c fuzz/fuzz.h $(LIB_SRC) $(GEN_SRC)
+build/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(LIB_SRC) $(GEN_SRC)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(BASE_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(GEN_SRC) $(PKG_LIBS)
 

@@ -29,6 +29,11 @@
  * Usage: cot_bench HOST COT_PORT HTTP_PORT STEADY_PREFIX STEADY SECONDS
  *                  BURST_PREFIX BURST COUNT
  * Output: one line "cot: key=value ..." (counts, rates, latency percentiles).
+ * With COT_BENCH_SAMPLES=FILE, every timed relay also goes to FILE as a line
+ * "PHASE SENT_MS LATENCY_MS FD UID" (phase 1 steady, 2 burst; SENT_MS the PLI's
+ * time, UTC ms): when a tail happens says more than how long it is (a stall of
+ * the whole listener delays everything sent in one window; a slow client only
+ * its own fixes).
  * Exit 1 when the run could not be done (a connection failed or was closed, the
  * burst was not stored within 120 s). Loopback only; everything bounded in time. */
 #include "util/base.h"
@@ -70,6 +75,7 @@ static int cot_port, http_port;
 static struct samples lat_steady, lat_burst;
 static int phase; /* 0 warm-up, 1 steady, 2 burst, 3 done */
 static uint64_t relayed;
+static FILE *samples_out; /* COT_BENCH_SAMPLES (see the top) */
 
 static int64_t now_ms(void)
 {
@@ -193,6 +199,11 @@ static void parse_in(struct conn *c, const char *steady_prefix)
                 ts[q - (t + 7)] = '\0';
                 if (time_parse_rfc3339(ts, &ms) == PH_OK) {
                     double l = (double)(now_ms() - ms);
+                    if (samples_out != NULL && phase > 0) {
+                        char *ue = strchr(u + 6, '"');
+                        fprintf(samples_out, "%d %lld %.0f %d %.*s\n", phase, (long long)ms, l,
+                                c->fd, ue != NULL ? (int)(ue - (u + 6)) : 0, u + 6);
+                    }
                     if (phase == 1)
                         add_sample(&lat_steady, l);
                     else if (phase == 2)
@@ -308,6 +319,9 @@ int main(int argc, char **argv)
     if (conns == NULL || ep < 0 || n_steady < LISTENERS + 1 || seconds < 1 || n_burst < 0 || count < 1)
         die("arguments");
     double ref = parse_rate();
+    const char *samples_path = getenv("COT_BENCH_SAMPLES");
+    if (samples_path != NULL && (samples_out = fopen(samples_path, "w")) == NULL)
+        die("COT_BENCH_SAMPLES");
 
     /* Steady clients: connect, identify (first PLI), then one PLI a second. */
     int64_t t0 = mono_ms();
@@ -440,5 +454,7 @@ int main(int argc, char **argv)
     free(lat_steady.v);
     free(lat_burst.v);
     close(ep);
+    if (samples_out != NULL)
+        fclose(samples_out);
     return n_lat == 0 ? 1 : 0;
 }

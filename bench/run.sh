@@ -38,6 +38,14 @@
 #            (relay latency send -> relayed PLI read, goal p99 < 100 ms), then a burst
 #            of 4 x 25,000 PLIs (parsed and stored per second, goal >= 20,000), next to
 #            cot_parse alone of the same event measured in the same run.
+#   hotspot  (bench/hotspot_bench, no server) Gi* of 1,000,000 synthetic incidents over the
+#            demo province on a 250 m grid with a 1 km band, projection included (goal
+#            < 1 s), beside the O(n^2) reference on ~2,000 cells; scaling with incidents
+#            and cells; emerging hot spots over 52 weekly slices (goal < 5 s); peak RSS.
+#   geo      (bench/geo_bench, no server) area lookup on the real Bến Tre boundaries
+#            (../shared/geo/): 200,000 random points of the province's box resolved to
+#            the deepest area by geo_resolve_area, in a transaction and outside one (goal
+#            >= 200,000 points/s), against a naive loop over every edge in memory.
 # The HTTP cases alternate phoihop, nginx, phoihop, nginx, ... (BENCH_ROUNDS rounds
 # each, BENCH_DURATION seconds per wrk run: defaults 2 and 10) and report the median
 # of each side. Both servers get 2 threads / 2 workers and wrk 2 threads, 64
@@ -54,7 +62,10 @@
 # BENCH_SEARCH_N (0 skips the search case; 100000 for a quick run), BENCH_SEARCH_RUNS
 # (timed runs per query, caller and form; default 100), BENCH_CACHE_DIR (default
 # build/bench-cache), BENCH_TRACK_DEVICES (0 skips the track case), BENCH_TRACK_RUNS
-# (default 200), BENCH_TRACK_HTTP_RUNS (default 100), BENCH_COT_CLIENTS, BENCH_COT_SECONDS, BENCH_COT_BURST, BENCH_COT_COUNT
+# (default 200), BENCH_TRACK_HTTP_RUNS (default 100), BENCH_HOTSPOT (0 skips the hotspot
+# case), HOTSPOT_BENCH_BIN (default build/bench/hotspot_bench), BENCH_GEO (0 skips the
+# area lookup case), BENCH_GEO_POINTS (default 200000), BENCH_GEO_FILE, GEO_BENCH_BIN
+# (default build/bench/geo_bench), BENCH_COT_CLIENTS, BENCH_COT_SECONDS, BENCH_COT_BURST, BENCH_COT_COUNT
 # (the cot case: 200, 10, 4, 25000), COT_BENCH_BIN (default build/bench/cot_bench),
 # BENCH_KEEP=1 keeps the temporary directory.
 set -euo pipefail
@@ -382,6 +393,10 @@ LOGIN="$(curl -sS --max-time 30 -X POST "$BASE/api/v1/auth/login" \
     -d '{"username":"demo.commander","password":"phoihop-demo"}')" || die "login request failed"
 COMMANDER_TOKEN="$(printf '%s' "$LOGIN" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')"
 [ -n "$COMMANDER_TOKEN" ] || die "demo.commander login gave no token: $LOGIN"
+# The server's own histogram of commit -> hand-over to the connection
+# (phoihop_sse_delivery_seconds): the goal's measure itself, read before and after.
+sse_hist() { curl -sS --max-time 30 "$BASE/metrics" | sed -n 's/^phoihop_sse_delivery_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p'; }
+sse_hist >"$T/sse_hist0" || die "cannot read /metrics"
 SSE_RC=0
 timeout $((SSE_SECONDS + 60)) "$SSE_BIN" 127.0.0.1 "$PORT" "$DUTY_TOKEN,$COMMANDER_TOKEN" \
     "$DUTY_TOKEN" "$SSE_CLIENTS" "$SSE_POSTERS" "$SSE_RATE" "$SSE_SECONDS" \
@@ -405,6 +420,26 @@ printf 'bench sse: %s clients (demo.duty, demo.commander), %s incidents posted (
     "$(kv post_p99_ms)" \
     "$(awk -v a="$(kv delivery_p99_ms)" -v b="$(kv post_p99_ms)" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
     "$(kv after_201_p50_ms)" "$(kv after_201_p99_ms)" "$(kv deliveries)" "$(kv missing)"
+sse_hist >"$T/sse_hist1" || die "cannot read /metrics"
+# Cumulative buckets of this run (after - before): the smallest bound holding 50% and
+# 99% of the hand-overs (an upper bound of each percentile), and the share within 100 ms.
+SRV="$(paste -d' ' "$T/sse_hist0" "$T/sse_hist1" | awk '
+    { le[NR] = $1; c[NR] = $4 - $2 } END {
+        n = c[NR]; if (n <= 0) { print "none"; exit }
+        for (i = 1; i <= NR; i++) { if (p50 == "" && c[i] >= 0.5 * n) p50 = le[i]; if (p99 == "" && c[i] >= 0.99 * n) p99 = le[i]; if (le[i] == "0.1") w = c[i] }
+        printf "%d %s %s %.2f", n, p50, p99, 100 * w / n }')"
+if [ "$SRV" = none ]; then
+    echo "bench sse: FAIL: the server timed no hand-over (phoihop_sse_delivery_seconds)" >&2
+    FAILED=1
+else
+    read -r SRV_N SRV_P50 SRV_P99 SRV_WITHIN <<EOF
+$SRV
+EOF
+    below=""
+    awk -v p="$SRV_P99" 'BEGIN { exit !(p == "+Inf" || p > 0.1) }' && below=" OVER GOAL"
+    printf 'bench sse (server): %s hand-overs timed from commit: p50 <= %s s, p99 <= %s s (goal p99 < 0.1)%s; %s%% within 100 ms\n' \
+        "$SRV_N" "$SRV_P50" "$SRV_P99" "$below" "$SRV_WITHIN"
+fi
 
 kill -0 "$SERVER_PID" 2>/dev/null || { cat "$T/serve.err" >&2; die "phoihop died during the run"; }
 
@@ -447,7 +482,8 @@ for i in $(seq 0 $((COT_BURST - 1))); do
     [ "$code" = 201 ] || die "binding a burst device answered $code: $(cat "$T/cot-dev.out")"
 done
 COT_RC=0
-timeout $((COT_SECONDS + 180)) "$COT_BIN" 127.0.0.1 "$COT_PORT" "$PORT" cotb-s- "$COT_CLIENTS" "$COT_SECONDS" \
+# Every timed relay in $T/cot-samples.txt (kept with BENCH_KEEP=1): when a tail happens.
+COT_BENCH_SAMPLES="$T/cot-samples.txt" timeout $((COT_SECONDS + 180)) "$COT_BIN" 127.0.0.1 "$COT_PORT" "$PORT" cotb-s- "$COT_CLIENTS" "$COT_SECONDS" \
     cotb-b- "$COT_BURST" "$COT_COUNT" >"$T/cot.txt" 2>"$T/cot.err" || COT_RC=$?
 ckv() { tr ' ' '\n' <"$T/cot.txt" | sed -n "s/^$1=//p" | head -n 1; }
 if [ -z "$(ckv stored_per_s)" ] || [ "$COT_RC" -ne 0 ]; then
@@ -546,5 +582,29 @@ if [ "$TRACK_N" != 0 ]; then
         kill -TERM "$TRACK_PID" 2>/dev/null || true
         wait "$TRACK_PID" 2>/dev/null || true
     fi
+fi
+# ---- hot spots --------------------------------------------------------------------------
+# No server, no store: the maths of analytics/hotspot.h on 1,000,000 synthetic incidents
+# over the demo province (bench/hotspot_bench.c): Gi* on a 250 m grid with a 1 km band
+# (goal < 1 s), the O(n^2) reference beside it, the scaling table, emerging hot spots
+# over 52 weekly slices (goal < 5 s), and peak memory per case. BENCH_HOTSPOT=0 skips it.
+HOTSPOT_BIN="${HOTSPOT_BENCH_BIN:-build/bench/hotspot_bench}"
+if [ "${BENCH_HOTSPOT:-1}" != 0 ]; then
+    [ -x "$HOTSPOT_BIN" ] || die "$HOTSPOT_BIN not found; run 'make bench' (it builds it)"
+    "$HOTSPOT_BIN" || { echo "bench hotspot: FAIL: hotspot_bench exited with an error" >&2; FAILED=1; }
+fi
+# ---- area lookup ------------------------------------------------------------------------
+# No server: geo_resolve_area (the R*Tree pre-filter, outlines kept parsed, the exact
+# ring tests) on the real boundaries of Bến Tre (../shared/geo/: the province and its 9
+# districts) for BENCH_GEO_POINTS (200,000) random points of the province's box, in a
+# transaction (the writer) and outside one (a reader), goal >= 200,000 points/s, beside a
+# naive loop over every edge of the parsed outlines (bench/geo_bench.c). Prints a SKIP
+# line when ../shared/geo/ is missing. BENCH_GEO=0 skips it.
+GEO_BIN="${GEO_BENCH_BIN:-build/bench/geo_bench}"
+if [ "${BENCH_GEO:-1}" != 0 ]; then
+    [ -x "$GEO_BIN" ] || die "$GEO_BIN not found; run 'make bench' (it builds it)"
+    GEO_FILE="${BENCH_GEO_FILE:-$(cd "$HERE/.." && pwd)/../shared/geo/gis-83-ben-tre.json}"
+    "$GEO_BIN" -n "${BENCH_GEO_POINTS:-200000}" -f "$GEO_FILE" ||
+        { echo "bench geo: FAIL: geo_bench exited with an error" >&2; FAILED=1; }
 fi
 exit "$FAILED"

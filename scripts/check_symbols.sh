@@ -54,6 +54,7 @@ metrics_        # http/metrics.c
 auth_           # http/auth.c
 cli_            # cli/common.c, cli/opts.c: helpers shared by subcommands
 cmd_            # cli/cmd_<name>.c: one entry point per subcommand
+hs_             # analytics/: the hot-spot maths of analytics/hotspot.h (grid.c, gistar.c, ...)
 '
 
 # Exact names allowed without a prefix of their own.

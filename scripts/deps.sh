@@ -5,10 +5,11 @@
 set -eu
 
 BUILD="build-essential pkg-config libh2o-evloop-dev libjansson-dev libsodium-dev
-libsqlite3-dev libutf8proc-dev libssl-dev zlib1g-dev libuv1-dev libwslay-dev libmagic-dev libxml2-dev"
+libsqlite3-dev libutf8proc-dev libssl-dev zlib1g-dev libuv1-dev libwslay-dev libmagic-dev libxml2-dev
+libproj-dev"
 # What the binary needs at run time besides its shared libraries: libmagic and
 # its compiled database (libmagic-mgc), which attachment uploads are typed with.
-RUNTIME="libmagic1 libmagic-mgc libxml2"
+RUNTIME="libmagic1 libmagic-mgc libxml2 proj-data"
 BUILD="$BUILD $RUNTIME"
 # The web application (web/): Node.js and npm fetch Leaflet and uPlot at build time
 # (web/package-lock.json); the asset embedder compresses with zlib and brotli.

@@ -5,7 +5,7 @@
 # Suites, in order:
 #   unit  build/san/tests/<layer>/test_<module>   cmocka, one binary per module
 #   api   build/san/test_api                     drives build/san/phoihop over HTTP
-#   cli   tests/cli/*.sh                         shell tests of the command line
+#   cli   tests/cli/test_*.sh                    shell tests of the command line (lib.sh: shared)
 #   fuzz  build/san/fuzz/fuzz_<name> fuzz/corpus/<name>/   replay of the seed corpus
 #   e2e   scripts/e2e.sh with build/san/phoihop     the web application in headless Chromium
 # A suite with no sources yet is skipped with a note; a source whose binary is missing
@@ -182,12 +182,12 @@ else
 fi
 
 # ---- CLI scripts ---------------------------------------------------------------------
-echo "== cli: tests/cli/*.sh =="
+echo "== cli: tests/cli/test_*.sh =="
 T0=$(now_ns)
 pass=0 fail=0
-scripts=$(existing tests/cli/*.sh)
+scripts=$(existing tests/cli/test_*.sh) # lib.sh is sourced by them, not a test
 if [ -z "$scripts" ]; then
-    skip_suite cli "no tests/cli/*.sh yet"
+    skip_suite cli "no tests/cli/test_*.sh yet"
 else
     mkdir -p "$WORK/cli"
     for s in $scripts; do

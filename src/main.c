@@ -22,6 +22,8 @@ static const struct command {
     {"incident", cmd_incident, CMD_QUIET_LOG, "report, list, show and acknowledge incidents"},
     {"positions", cmd_positions, CMD_QUIET_LOG, "import positions from a GPX or CSV file"},
     {"operation", cmd_operation, CMD_QUIET_LOG, "plan, list, show and log joint operations"},
+    {"hotspots", cmd_hotspots, CMD_QUIET_LOG, "hot spots: Gi*, emerging hot spots, density"},
+    {"areas", cmd_areas, CMD_QUIET_LOG, "official units: import, successions, counts by map, proposals"},
 };
 
 static void usage(FILE *out)

@@ -154,4 +154,12 @@ int cmd_audit(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 int cmd_positions(int argc, char **argv);
 int cmd_operation(int argc, char **argv);
+int cmd_hotspots(int argc, char **argv);
+int cmd_areas(int argc, char **argv);
+/* The area-history subcommands of `areas` (cmd_areas_history.c; core/area_history.h),
+ * for cmd_areas.c's table: "successions", "count", "proposals". argv[0] is the
+ * subcommand's name. */
+int cmd_areas_successions(int argc, char **argv);
+int cmd_areas_count(int argc, char **argv);
+int cmd_areas_proposals(int argc, char **argv);
 #endif

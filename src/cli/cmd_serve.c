@@ -37,6 +37,7 @@ enum {
     O_COT_MAX_CLIENTS,
     O_COT_IDLE_SECONDS,
     O_TILE_URL,
+    O_HOTSPOT_INTERVAL,
 };
 
 int cmd_serve(int argc, char **argv)
@@ -98,6 +99,9 @@ int cmd_serve(int argc, char **argv)
                         "map tile server, e.g. https://tiles.example.org/{z}/{x}/{y}.png "
                         "(default: none; the map draws the areas' own boundaries)",
                         NULL, false},
+        [O_HOTSPOT_INTERVAL] = {"hotspot-interval", "MINUTES",
+                                "hot-spot early warning every MINUTES (default 60; 0: off)", NULL,
+                                false},
     };
     const struct cli_spec spec = {
         .name = "serve",
@@ -115,6 +119,7 @@ int cmd_serve(int argc, char **argv)
     long threads = 0, workers = 0, throttle, lock_after, lock_minutes, session_hours;
     long pos_interval = 5, keep_full_days = 30, thin_s = 60, tolerance_m = 5, keep_days = 0;
     long cot_rate = 50, cot_max_clients = 1000, cot_idle_s = 120;
+    long hotspot_minutes = 60;
     struct http_config cfg;
     struct store *st = NULL;
     int ec = cli_parse(&spec, argc, argv, args, &n_args);
@@ -175,6 +180,10 @@ int cmd_serve(int argc, char **argv)
         cfg.cot.max_clients = (int)cot_max_clients;
         cfg.cot.idle_timeout_s = (int)cot_idle_s;
     }
+    if ((ec = cli_int(&spec, &opts[O_HOTSPOT_INTERVAL], 0, 7 * 24 * 60, &hotspot_minutes)) !=
+        CLI_CONTINUE)
+        return ec;
+    cfg.hotspot_interval_ms = (int64_t)hotspot_minutes * MS_PER_MINUTE;
     if (opts[O_TILE_URL].value != NULL) {
         char origin[1100];
         if (http_tile_origin(opts[O_TILE_URL].value, origin, sizeof(origin)) != 0)
@@ -197,7 +206,7 @@ int cmd_serve(int argc, char **argv)
         .thin_interval_ms = (int64_t)thin_s * 1000,
         .keep_ms = (int64_t)keep_days * 24 * MS_PER_HOUR,
         .tolerance_m = (double)tolerance_m,
-        .max_rows = 50000, /* rows per writer job: a few hundred ms */
+        .max_rows = 5000, /* rows per writer job: tens of ms (the scheduler caps it there too) */
     };
 
     /* Every thread opens its own connection: an in-memory database would be a

@@ -16,6 +16,7 @@
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/rng.h"
 struct core_ctx;
 struct core_user;
 struct incident;
@@ -186,17 +187,9 @@ struct demo {
 
 /* ---- seeded draws (splitmix64: tiny, fast, and good enough for made-up data) ---- */
 
-static inline uint64_t rng_next(uint64_t *s)
+static inline double unif(uint64_t *s) /* [0, 1): util/rng.h */
 {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static inline double unif(uint64_t *s) /* [0, 1) */
-{
-    return (double)(rng_next(s) >> 11) * 0x1.0p-53;
+    return rng_unif(s);
 }
 
 static inline bool chance(uint64_t *s, double pct)

@@ -29,7 +29,6 @@
 #include "util/arena.h"
 #include "util/limits.h"
 #include "util/log.h"
-#include "util/mem.h"
 #include "util/time.h"
 
 #define GEO_EARTH_RADIUS_M 6371008.8 /* IUGG mean radius R1 */
@@ -167,6 +166,8 @@ static bool parse_polygon(struct arena *a, const json_t *rings, struct geo_polyg
     return true;
 }
 
+static void shape_index_build(struct arena *a, struct geo_shape *s); /* with the tests, below */
+
 /* g is a geometry object; fills *out (polys and bbox) on success. */
 static bool parse_geometry(struct arena *a, const json_t *g, struct geo_shape *out,
                            const char **why)
@@ -236,6 +237,7 @@ ph_err geo_shape_parse(struct arena *a, const char *geojson, size_t len, struct 
         g = json_object_get(root, "geometry");
     if (!parse_geometry(a, g, &shape, &w))
         goto out;
+    shape_index_build(a, &shape);
     *out = shape;
     rc = PH_OK;
 out:
@@ -247,18 +249,64 @@ out:
 
 /* ---- point in polygon ------------------------------------------------------------- */
 
-enum ring_place { RING_OUTSIDE, RING_INSIDE, RING_ON_EDGE };
+/* A ring's edges by latitude band: band b covers latitudes from lat0 + b / inv_h
+ * and lists every edge whose latitudes, widened by GEO_EDGE_EPS_DEG, meet it, so
+ * that a point can only be on, or have its ray cross, the edges of its band.
+ * Real outlines wander little in latitude per edge, so a band holds a few edges
+ * even in a ring of thousands. Short rings get no bands (n_bands 0). */
+struct geo_ring_index {
+    struct geo_bbox bbox;
+    double lat0, inv_h;
+    uint32_t n_bands;
+    const uint32_t *start; /* band b's edges: edges[start[b] .. start[b + 1]) */
+    const uint32_t *edges; /* edge i runs from xy[2i] to xy[2i + 2] */
+};
 
-/* Is (x, y) within GEO_EDGE_EPS_DEG of the segment a-b? */
-static bool near_segment(double ax, double ay, double bx, double by, double x, double y)
+#define GEO_BAND_MIN_EDGES 16   /* below this, every edge is cheaper than a lookup */
+#define GEO_EDGES_PER_BAND 2    /* edges per band, about: measured best on real outlines */
+#define GEO_BAND_MAX_ENTRIES 16 /* band entries per edge at most, else no bands */
+
+enum ring_place { RING_OUTSIDE, RING_INSIDE, RING_ON_EDGE };
+enum edge_place { EDGE_MISSED, EDGE_CROSSED, EDGE_ON };
+
+/* The band of latitude y, clamped. Monotonic in y, so an edge spanning [lo, hi]
+ * is filed in every band from band_of(lo) to band_of(hi), and a point of
+ * latitude in [lo, hi] looks in one of those. */
+static uint32_t band_of(const struct geo_ring_index *ix, double y)
+{
+    double b = floor((y - ix->lat0) * ix->inv_h);
+
+    if (!(b > 0.0))
+        return 0;
+    if (b >= (double)(ix->n_bands - 1))
+        return ix->n_bands - 1;
+    return (uint32_t)b;
+}
+
+/* One edge a-b (e[0..3]) and the point (x, y): on it (within GEO_EDGE_EPS_DEG),
+ * crossed by the ray from the point towards +x, or neither. The ray counts an
+ * edge when its ends lie on opposite sides of the line y, with "above" meaning >
+ * y and "below" <= y (the half-open rule), so a ray through a vertex counts the
+ * vertex once, and horizontal edges never. */
+static inline enum edge_place edge_locate(const double *e, double x, double y)
 {
     const double eps = GEO_EDGE_EPS_DEG;
-    double dx = bx - ax, dy = by - ay, len2, t, ex, ey;
+    double ax = e[0], ay = e[1], bx = e[2], by = e[3];
+    double lo_y = ay < by ? ay : by, hi_y = ay < by ? by : ay;
+    double lo_x = ax < bx ? ax : bx, hi_x = ax < bx ? bx : ax;
+    double dx, dy, len2, t, ex, ey;
+    bool spans;
 
-    /* Most edges are far away: their bounding box says so without a division. */
-    if (x < fmin(ax, bx) - eps || x > fmax(ax, bx) + eps || y < fmin(ay, by) - eps ||
-        y > fmax(ay, by) + eps)
-        return false;
+    /* Most edges are far away: their box says so without a division. Left of
+     * the box the crossing needs no division either: the intersection lies in
+     * the box to within rounding (~1e-13 degrees), far less than eps. */
+    if (y < lo_y - eps || y > hi_y + eps || x > hi_x + eps)
+        return EDGE_MISSED;
+    spans = (ay > y) != (by > y);
+    if (x < lo_x - eps)
+        return spans ? EDGE_CROSSED : EDGE_MISSED;
+    dx = bx - ax;
+    dy = by - ay;
     len2 = dx * dx + dy * dy;
     t = len2 > 0.0 ? ((x - ax) * dx + (y - ay) * dy) / len2 : 0.0;
     if (t < 0.0)
@@ -267,44 +315,67 @@ static bool near_segment(double ax, double ay, double bx, double by, double x, d
         t = 1.0;
     ex = ax + t * dx - x;
     ey = ay + t * dy - y;
-    return ex * ex + ey * ey <= eps * eps;
+    if (ex * ex + ey * ey <= eps * eps)
+        return EDGE_ON;
+    return spans && x < ax + (y - ay) * dx / dy ? EDGE_CROSSED : EDGE_MISSED;
 }
 
-/* Crossing number: count the edges a ray from (x, y) towards +x crosses. An edge
- * counts when its ends lie on opposite sides of the line y, with "above" meaning
- * > y and "below" <= y (the half-open rule), so a ray through a vertex counts the
- * vertex once, and horizontal edges never. */
-static enum ring_place ring_locate(const struct geo_ring *r, double x, double y)
+/* Crossing number over every edge. */
+static enum ring_place ring_locate_all(const struct geo_ring *r, double x, double y)
 {
     bool inside = false;
 
     for (size_t i = 0; i + 1 < r->n; i++) {
-        double ax = r->xy[2 * i], ay = r->xy[2 * i + 1];
-        double bx = r->xy[2 * i + 2], by = r->xy[2 * i + 3];
-        if (near_segment(ax, ay, bx, by, x, y))
+        enum edge_place p = edge_locate(&r->xy[2 * i], x, y);
+        if (p == EDGE_ON)
             return RING_ON_EDGE;
-        if ((ay > y) != (by > y)) {
-            double x_cross = ax + (y - ay) * (bx - ax) / (by - ay);
-            if (x < x_cross)
-                inside = !inside;
-        }
+        inside ^= p == EDGE_CROSSED;
     }
     return inside ? RING_INSIDE : RING_OUTSIDE;
 }
 
-static bool polygon_contains(const struct geo_polygon *p, double x, double y)
+/* The same answer from the edges the index says can matter. Outside the ring's
+ * box (widened by eps) no edge is near and the ray crosses the ring an even
+ * number of times, or never. */
+static enum ring_place ring_locate(const struct geo_ring *r, const struct geo_ring_index *ix,
+                                   double x, double y)
+{
+    const double eps = GEO_EDGE_EPS_DEG;
+    bool inside = false;
+    uint32_t b;
+
+    if (ix == NULL)
+        return ring_locate_all(r, x, y);
+    if (x < ix->bbox.min_lon - eps || x > ix->bbox.max_lon + eps || y < ix->bbox.min_lat - eps ||
+        y > ix->bbox.max_lat + eps)
+        return RING_OUTSIDE;
+    if (ix->n_bands == 0)
+        return ring_locate_all(r, x, y);
+    b = band_of(ix, y);
+    for (uint32_t k = ix->start[b]; k < ix->start[b + 1]; k++) {
+        enum edge_place p = edge_locate(&r->xy[2 * (size_t)ix->edges[k]], x, y);
+        if (p == EDGE_ON)
+            return RING_ON_EDGE;
+        inside ^= p == EDGE_CROSSED;
+    }
+    return inside ? RING_INSIDE : RING_OUTSIDE;
+}
+
+/* ix: the polygon's first ring's entry, or NULL. */
+static bool polygon_contains(const struct geo_polygon *p, const struct geo_ring_index *ix, double x,
+                             double y)
 {
     enum ring_place outer;
 
     if (p->n_rings == 0)
         return false;
-    outer = ring_locate(&p->rings[0], x, y);
+    outer = ring_locate(&p->rings[0], ix, x, y);
     if (outer != RING_INSIDE)
         return outer == RING_ON_EDGE;
     /* A hole's edge is the polygon's boundary too, so on it is inside; unless
      * another hole (overlapping it: invalid, but not refused) holds the point. */
     for (size_t i = 1; i < p->n_rings; i++)
-        if (ring_locate(&p->rings[i], x, y) == RING_INSIDE)
+        if (ring_locate(&p->rings[i], ix != NULL ? &ix[i] : NULL, x, y) == RING_INSIDE)
             return false;
     return true;
 }
@@ -312,16 +383,90 @@ static bool polygon_contains(const struct geo_polygon *p, double x, double y)
 bool geo_shape_contains(const struct geo_shape *s, double lon, double lat)
 {
     const double eps = GEO_EDGE_EPS_DEG;
+    const struct geo_ring_index *ix = s->index;
 
     if (!isfinite(lon) || !isfinite(lat))
         return false;
     if (lon < s->bbox.min_lon - eps || lon > s->bbox.max_lon + eps || lat < s->bbox.min_lat - eps ||
         lat > s->bbox.max_lat + eps)
         return false;
-    for (size_t i = 0; i < s->n_polys; i++)
-        if (polygon_contains(&s->polys[i], lon, lat))
+    for (size_t i = 0; i < s->n_polys; i++) {
+        if (polygon_contains(&s->polys[i], ix, lon, lat))
             return true;
+        if (ix != NULL)
+            ix += s->polys[i].n_rings;
+    }
     return false;
+}
+
+/* ---- the index of a parsed shape -------------------------------------------------- */
+
+static void ring_index_build(struct arena *a, const struct geo_ring *r, struct geo_ring_index *ix)
+{
+    const double eps = GEO_EDGE_EPS_DEG;
+    size_t n_edges = r->n - 1, total;
+    uint32_t *start, *opens, *closes, *edges, covered = 0;
+
+    ix->bbox = (struct geo_bbox){INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < r->n; i++)
+        bbox_add(&ix->bbox, r->xy[2 * i], r->xy[2 * i + 1]);
+    ix->n_bands = 0;
+    /* A flat ring (all one latitude) has no bands to speak of. The edge count
+     * fits: GEOJSON_MAX_BYTES holds far fewer than 2^32 positions. */
+    if (n_edges < GEO_BAND_MIN_EDGES || !(ix->bbox.max_lat > ix->bbox.min_lat))
+        return;
+    ix->n_bands = (uint32_t)(n_edges / GEO_EDGES_PER_BAND);
+    ix->lat0 = ix->bbox.min_lat;
+    ix->inv_h = (double)ix->n_bands / (ix->bbox.max_lat - ix->bbox.min_lat);
+    start = arena_alloc(a, ((size_t)ix->n_bands + 1) * sizeof(*start));
+    opens = arena_zalloc(a, (size_t)ix->n_bands * sizeof(*opens));
+    closes = arena_zalloc(a, (size_t)ix->n_bands * sizeof(*closes));
+    /* Each edge's bands, from its widened span computed as edge_locate computes
+     * it, so that an edge edge_locate might not miss is in every band its span
+     * meets. Counted by where the spans open and close, not band by band: a
+     * ring of tall edges (a comb) would fill n_edges x n_bands entries. */
+    for (size_t i = 0; i < n_edges; i++) {
+        double ay = r->xy[2 * i + 1], by = r->xy[2 * i + 3];
+        opens[band_of(ix, (ay < by ? ay : by) - eps)]++;
+        closes[band_of(ix, (ay < by ? by : ay) + eps)]++;
+    }
+    start[0] = 0;
+    total = 0;
+    for (uint32_t b = 0; b < ix->n_bands; b++) {
+        covered += opens[b];
+        total += covered;
+        if (total > GEO_BAND_MAX_ENTRIES * n_edges) { /* such a ring: every edge */
+            ix->n_bands = 0;
+            return;
+        }
+        start[b + 1] = (uint32_t)total;
+        covered -= closes[b];
+    }
+    edges = arena_alloc(a, (total > 0 ? total : 1) * sizeof(*edges));
+    memcpy(opens, start, (size_t)ix->n_bands * sizeof(*opens)); /* the next free slot */
+    for (size_t i = 0; i < n_edges; i++) {
+        double ay = r->xy[2 * i + 1], by = r->xy[2 * i + 3];
+        uint32_t b0 = band_of(ix, (ay < by ? ay : by) - eps);
+        uint32_t b1 = band_of(ix, (ay < by ? by : ay) + eps);
+        for (uint32_t b = b0; b <= b1; b++)
+            edges[opens[b]++] = (uint32_t)i;
+    }
+    ix->start = start;
+    ix->edges = edges;
+}
+
+static void shape_index_build(struct arena *a, struct geo_shape *s)
+{
+    struct geo_ring_index *ix;
+    size_t n = 0, k = 0;
+
+    for (size_t p = 0; p < s->n_polys; p++)
+        n += s->polys[p].n_rings;
+    ix = arena_alloc(a, (n > 0 ? n : 1) * sizeof(*ix));
+    for (size_t p = 0; p < s->n_polys; p++)
+        for (size_t r = 0; r < s->polys[p].n_rings; r++)
+            ring_index_build(a, &s->polys[p].rings[r], &ix[k++]);
+    s->index = ix;
 }
 
 /* ---- resolving a location to an area ---------------------------------------------- */
@@ -339,99 +484,130 @@ static void local_date(int64_t ms, char out[11])
 
 /* ---- parsed outlines, kept --------------------------------------------------------- */
 
-/* Every located incident is resolved to an area, and parsing an outline costs far
- * more than testing a point against it, so parsed outlines are kept between
- * calls, shared by every thread. An entry is keyed by the area's id and the very
- * text it was parsed from: the store hands over the text with each candidate, and
- * a text that differs in any byte (an edited area, another database in the same
- * process) is parsed again. Slots are direct-mapped by id; past
- * GEO_CACHE_MAX_BYTES everything is dropped and the cache fills again. */
+/* Every located incident is resolved to an area, and reading and parsing an
+ * outline costs far more than testing a point against it, so parsed outlines
+ * are kept between calls, shared by every thread. An entry is keyed by what the
+ * store's candidates carry instead of the outline: the area's id, version,
+ * updated_at and bounding box. An edit moves the version (and updated_at); the
+ * box tells apart another database in the same process whose area has the same
+ * id, version and times (tests with a fixed clock) unless its outline has the
+ * very same box. The outline is read (store_area_get) only on a miss. Slots are
+ * direct-mapped by id; past GEO_CACHE_MAX_BYTES everything is dropped and the
+ * cache fills again. Tests run under the read lock, so no entry is dropped while
+ * in use; a miss takes the write lock only to insert. */
 #define GEO_CACHE_SLOTS 1024 /* a province has a few hundred areas */
 #define GEO_CACHE_MAX_BYTES ((size_t)64 << 20)
 
 struct shape_entry {
     int64_t area_id; /* 0: empty */
-    char *text;      /* the GeoJSON it was parsed from (xmalloc'd) */
-    size_t len, bytes;
-    bool is_usable; /* false: the text did not parse (logged once, when it was met) */
+    int64_t version, updated_at;
+    double box[4];
+    size_t bytes;
+    bool is_usable; /* false: no outline, or it did not parse (logged once) */
     struct geo_shape shape;
     struct arena arena; /* the shape's arrays */
 };
 
 static struct {
-    pthread_mutex_t mu;
+    pthread_rwlock_t lock;
     struct shape_entry slots[GEO_CACHE_SLOTS];
     size_t bytes;
-} shape_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+} shape_cache = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
 static void entry_clear(struct shape_entry *e)
 {
     shape_cache.bytes -= e->bytes;
-    free(e->text);
     arena_release(&e->arena);
     memset(e, 0, sizeof(*e));
 }
 
-static size_t shape_bytes(const struct geo_shape *sh, size_t text_len)
+static size_t shape_bytes(const struct geo_shape *sh)
 {
-    size_t n = text_len + sh->n_polys * sizeof(*sh->polys);
+    size_t n = sizeof(struct shape_entry) + sh->n_polys * sizeof(*sh->polys);
 
     for (size_t i = 0; i < sh->n_polys; i++) {
-        n += sh->polys[i].n_rings * sizeof(*sh->polys[i].rings);
+        n += sh->polys[i].n_rings * (sizeof(*sh->polys[i].rings) + sizeof(*sh->index));
+        /* Coordinates, and about as much again for the bands. */
         for (size_t j = 0; j < sh->polys[i].n_rings; j++)
-            n += sh->polys[i].rings[j].n * 2 * sizeof(double);
+            n += sh->polys[i].rings[j].n * 2 * sizeof(double) * 2;
     }
     return n;
 }
 
-/* Under shape_cache.mu: the entry for (id, text), or NULL. */
-static struct shape_entry *entry_find(int64_t id, const char *text, size_t len)
+static bool entry_is(const struct shape_entry *e, const struct store_area_candidate *c)
 {
-    struct shape_entry *e = &shape_cache.slots[(uint64_t)id % GEO_CACHE_SLOTS];
-
-    if (e->area_id == id && e->len == len && memcmp(e->text, text, len) == 0)
-        return e;
-    return NULL;
+    return e->area_id == c->id && e->version == c->version && e->updated_at == c->updated_at &&
+           e->box[0] == c->min_lon && e->box[1] == c->max_lon && e->box[2] == c->min_lat &&
+           e->box[3] == c->max_lat;
 }
 
-/* Does area id's outline (text) hold the point? Never when the text does not
- * parse. The test runs under the lock, so no entry is dropped while in use. */
-static bool area_contains(int64_t id, const char *text, double lon, double lat)
+/* Read and parse candidate c's outline into fresh (keyed by c). *current false
+ * when the area changed between the candidates and this read (another
+ * connection's commit): the outline read is right for now, but not c's. */
+static ph_err entry_load(struct core_ctx *cx, const struct store_area_candidate *c,
+                         struct shape_entry *fresh, bool *current)
 {
-    size_t len = strlen(text);
-    struct shape_entry fresh = {.area_id = id, .len = len};
-    struct shape_entry *e;
+    struct area a;
     const char *why = NULL;
-    bool inside;
+    ph_err rc;
 
-    pthread_mutex_lock(&shape_cache.mu);
-    e = entry_find(id, text, len);
-    if (e != NULL) {
-        inside = e->is_usable && geo_shape_contains(&e->shape, lon, lat);
-        pthread_mutex_unlock(&shape_cache.mu);
-        return inside;
+    *fresh = (struct shape_entry){.area_id = c->id,
+                                  .version = c->version,
+                                  .updated_at = c->updated_at,
+                                  .box = {c->min_lon, c->max_lon, c->min_lat, c->max_lat}};
+    arena_init(&fresh->arena);
+    rc = store_area_get(cx->st, cx->arena, c->id, &a);
+    if (rc == PH_ENOTFOUND) { /* deleted meanwhile */
+        *current = false;
+        return PH_OK;
     }
-    pthread_mutex_unlock(&shape_cache.mu);
-
-    /* Parsed outside the lock: the slow part, and other threads' lookups go on. */
-    arena_init(&fresh.arena);
-    fresh.is_usable = geo_shape_parse(&fresh.arena, text, len, &fresh.shape, &why) == PH_OK;
+    if (rc != PH_OK) {
+        arena_release(&fresh->arena);
+        return rc;
+    }
+    *current = a.version == c->version && a.updated_at == c->updated_at;
+    if (a.geometry == NULL)
+        return PH_OK;
+    fresh->is_usable = geo_shape_parse(&fresh->arena, a.geometry, strlen(a.geometry), &fresh->shape,
+                                       &why) == PH_OK;
     /* area_validate checked the outline when it was stored; a bad one now means
      * the row was written some other way: skip it rather than fail the caller. */
-    if (!fresh.is_usable)
-        log_warn("geo: area %lld: stored geometry unusable: %s", (long long)id,
+    if (!fresh->is_usable)
+        log_warn("geo: area %lld: stored geometry unusable: %s", (long long)c->id,
                  why != NULL ? why : "?");
-    inside = fresh.is_usable && geo_shape_contains(&fresh.shape, lon, lat);
-    fresh.bytes = fresh.is_usable ? shape_bytes(&fresh.shape, len) : len;
-    if (fresh.bytes > GEO_CACHE_MAX_BYTES / 4) { /* a giant: parsed each time */
-        arena_release(&fresh.arena);
-        return inside;
-    }
-    fresh.text = xmalloc(len + 1);
-    memcpy(fresh.text, text, len + 1);
+    fresh->bytes = fresh->is_usable ? shape_bytes(&fresh->shape) : sizeof(*fresh);
+    return PH_OK;
+}
 
-    pthread_mutex_lock(&shape_cache.mu);
-    e = &shape_cache.slots[(uint64_t)id % GEO_CACHE_SLOTS];
+/* Does candidate c's outline hold the point? Never when it has none or it does
+ * not parse. */
+static ph_err area_contains(struct core_ctx *cx, const struct store_area_candidate *c, double lon,
+                            double lat, bool *inside)
+{
+    struct shape_entry fresh, *e;
+    bool current = false;
+    ph_err rc;
+
+    pthread_rwlock_rdlock(&shape_cache.lock);
+    e = &shape_cache.slots[(uint64_t)c->id % GEO_CACHE_SLOTS];
+    if (entry_is(e, c)) {
+        *inside = e->is_usable && geo_shape_contains(&e->shape, lon, lat);
+        pthread_rwlock_unlock(&shape_cache.lock);
+        return PH_OK;
+    }
+    pthread_rwlock_unlock(&shape_cache.lock);
+
+    /* Read and parsed outside the lock: the slow part, and other threads'
+     * lookups go on. */
+    if ((rc = entry_load(cx, c, &fresh, &current)) != PH_OK)
+        return rc;
+    *inside = fresh.is_usable && geo_shape_contains(&fresh.shape, lon, lat);
+    if (!current || fresh.bytes > GEO_CACHE_MAX_BYTES / 4) { /* not kept */
+        arena_release(&fresh.arena);
+        return PH_OK;
+    }
+    pthread_rwlock_wrlock(&shape_cache.lock);
+    e = &shape_cache.slots[(uint64_t)c->id % GEO_CACHE_SLOTS];
     if (e->area_id != 0)
         entry_clear(e);
     if (shape_cache.bytes + fresh.bytes > GEO_CACHE_MAX_BYTES)
@@ -440,20 +616,21 @@ static bool area_contains(int64_t id, const char *text, double lon, double lat)
                 entry_clear(&shape_cache.slots[i]);
     *e = fresh;
     shape_cache.bytes += fresh.bytes;
-    pthread_mutex_unlock(&shape_cache.mu);
-    return inside;
+    pthread_rwlock_unlock(&shape_cache.lock);
+    return PH_OK;
 }
 
-/* Candidates come from the store's bounding-box index, deepest level first, so
- * the first whose outline holds the point is the answer; outlines come parsed from
- * the cache above. A date of NULL means the day of cx->now_ms. */
+/* Candidates come from the store's bounding-box index, deepest level first and
+ * then by id, so the first whose outline holds the point is the answer; outlines
+ * come parsed from the cache above. A date of NULL means the day of cx->now_ms. */
 ph_err geo_resolve_area(struct core_ctx *cx, double lat, double lon, const char *date,
                         int64_t *area_id)
 {
-    struct area *items = NULL;
+    struct store_area_candidate *items = NULL;
     size_t n = 0;
     char today[11];
     int64_t found = 0;
+    bool inside = false;
     ph_err rc;
 
     if (!geo_point_valid(lat, lon))
@@ -465,11 +642,10 @@ ph_err geo_resolve_area(struct core_ctx *cx, double lat, double lon, const char 
         return PH_EINVAL;
     }
     rc = store_area_candidates(cx->st, cx->arena, lon, lat, date, &items, &n);
-    if (rc != PH_OK)
-        return rc;
-    for (size_t i = 0; i < n && found == 0; i++)
-        if (items[i].geometry != NULL && area_contains(items[i].id, items[i].geometry, lon, lat))
+    for (size_t i = 0; rc == PH_OK && i < n && !inside; i++)
+        if ((rc = area_contains(cx, &items[i], lon, lat, &inside)) == PH_OK && inside)
             found = items[i].id;
-    *area_id = found;
-    return PH_OK;
+    if (rc == PH_OK)
+        *area_id = found;
+    return rc;
 }

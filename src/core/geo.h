@@ -27,10 +27,16 @@ struct geo_polygon {
     struct geo_ring *rings; /* rings[0] outer, the rest holes */
     size_t n_rings;
 };
+struct geo_ring_index; /* geo.c: one ring's box and its edges by latitude band */
 struct geo_shape {
     struct geo_polygon *polys;
     size_t n_polys;
     struct geo_bbox bbox;
+    /* Built by geo_shape_parse: one entry per ring (polygon by polygon, outline
+     * first) so that a test skips rings whose box misses the point and, in a
+     * ring of many edges, reads only the edges at the point's latitude. NULL
+     * in a shape built by hand: every edge is tested, with the same answers. */
+    const struct geo_ring_index *index;
 };
 
 /* lat in [-90, 90], lon in [-180, 180], both finite. */
@@ -42,13 +48,16 @@ bool geo_point_valid(double lat, double lon);
 ph_err geo_shape_parse(struct arena *a, const char *geojson, size_t len, struct geo_shape *out,
                        const char **why) __attribute__((warn_unused_result));
 /* Is (lon, lat) inside the shape (inside an outer ring and in none of its
- * holes)? Points on an edge count as inside. */
+ * holes)? Points on an edge count as inside. Safe from several threads at once. */
 bool geo_shape_contains(const struct geo_shape *s, double lon, double lat);
 /* Great-circle distance in metres (haversine, mean Earth radius). */
 double geo_distance_m(double lat1, double lon1, double lat2, double lon2);
 
 /* The deepest area valid on date ("YYYY-MM-DD") whose geometry contains the
- * point: commune before district before province. *area_id 0 when none does. */
+ * point: commune before district before province (among areas of one level,
+ * the lowest id, so that a point on a shared border always gets the same
+ * answer). *area_id 0 when none does. Outlines are parsed once per version of
+ * an area and kept, shared by every thread. */
 ph_err geo_resolve_area(struct core_ctx *cx, double lat, double lon, const char *date,
                         int64_t *area_id) __attribute__((warn_unused_result));
 #endif

@@ -43,6 +43,9 @@ void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx), void *ctx);
 /* Batches and jobs committed so far (for /metrics). */
 void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs);
 
+/* Checkpoint passes the checkpointer thread has run so far (tests, /metrics). */
+uint64_t writer_checkpoints(struct writer *w);
+
 /* Run one job now on st in its own transaction (BEGIN IMMEDIATE .. COMMIT): the
  * CLI's door to the same core services. */
 ph_err writer_run_sync(struct core_ctx *cx, write_fn run, void *arg) __attribute__((warn_unused_result));

@@ -22,6 +22,7 @@
 #include "util/arena.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/time.h"
 
 /* Rows read (and delivered) per batch: bounds the bus thread's memory per round. */
 #define BUS_PAGE 256
@@ -42,6 +43,7 @@ struct bus {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* on CLOCK_MONOTONIC */
     bool notified;     /* under mu */
+    uint64_t notified_ns; /* under mu: time_mono_ns() of the first unanswered notify; 0 none */
     bool stopping;     /* under mu */
     /* Entries below n_subs never change once written, so the thread calls them
      * outside mu after reading n_subs under it. */
@@ -199,7 +201,7 @@ bool bus_event_visible(const struct core_user *who, const struct bus_event *ev)
 
 /* Deliver every row above last_id to the first n_subs subscribers. PH_ESTORE when a
  * read failed (the rest waits for the next round; nothing is skipped). */
-static ph_err drain(struct bus *b, size_t n_subs)
+static ph_err drain(struct bus *b, size_t n_subs, uint64_t committed_ns)
 {
     struct bus_event *evs[BUS_PAGE];
     struct arena a;
@@ -215,8 +217,10 @@ static ph_err drain(struct bus *b, size_t n_subs)
         rc = store_outbox_after(b->st, &a, after, BUS_PAGE, &rows, &n);
         if (rc != PH_OK)
             break;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             evs[i] = bus_event_from_outbox(&rows[i]);
+            evs[i]->committed_ns = committed_ns;
+        }
         for (size_t k = 0; n > 0 && k < n_subs; k++)
             b->subs[k].fn(b->subs[k].ctx, evs, n);
         if (n > 0) {
@@ -259,10 +263,12 @@ static void *bus_main(void *arg)
         if (b->stopping)
             break;
         b->notified = false;
+        uint64_t committed_ns = b->notified_ns; /* 0 after a timeout: the idle poll */
+        b->notified_ns = 0;
         size_t n_subs = b->n_subs;
         pthread_mutex_unlock(&b->mu);
 
-        ph_err rc = drain(b, n_subs);
+        ph_err rc = drain(b, n_subs, committed_ns);
         /* Log a failing database once, not once a second. */
         if (rc != PH_OK && !failing)
             log_error("events/bus: cannot read the outbox after id %" PRId64 "; retrying",
@@ -333,8 +339,11 @@ void bus_notify(void *bus)
 
     if (b == NULL)
         return;
+    uint64_t now = time_mono_ns();
     pthread_mutex_lock(&b->mu);
     b->notified = true;
+    if (b->notified_ns == 0)
+        b->notified_ns = now;
     pthread_cond_signal(&b->cv);
     pthread_mutex_unlock(&b->mu);
 }

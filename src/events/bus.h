@@ -23,6 +23,11 @@ struct bus_event {
     char *sse;                  /* the ready SSE frame: "id: N\nevent: topic\ndata: {...}\n\n" */
     size_t sse_len;
     int refs;                   /* atomic */
+    /* time_mono_ns() of the first commit announcement (bus_notify) that the read
+     * delivering this event answered: at or before this event's own announcement,
+     * so now - committed_ns never understates the time since its commit. 0 when
+     * unknown (replayed from the store, found by the idle poll, or a position). */
+    uint64_t committed_ns;
 };
 
 /* Build an event from an outbox row (strings copied; refs 1). Also used to replay

@@ -22,14 +22,19 @@
  * it named has come, and at least every SCHEDULER_MAX_SLEEP_MS.
  *
  * Position retention (core/retention.c) runs here too, once a day: a chain of
- * write jobs of a bounded number of rows each, one after the other, so that the
- * writer serves other jobs in between. */
+ * write jobs of a bounded number of rows each (RETENTION_JOB_ROWS), with a pause
+ * as long as the job after each, so that the writer serves other jobs in between.
+ *
+ * The hot-spot early warning (core/hotspot.h) too, every interval: its analysis
+ * (hotspot_detect_find) on the thread's read connection, then a short writer job
+ * only when it found records to create (hotspot_detect_record). */
 #include "util/base.h"
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
 #include "core/bulletin.h"
+#include "core/hotspot.h"
 #include "core/incident.h"
 #include "core/position.h"
 #include "core/writer.h"
@@ -53,6 +58,15 @@
  * start-up), then once a day. */
 #define RETENTION_FIRST_MS (10 * 60 * 1000)
 #define RETENTION_EVERY_MS (24LL * 60 * 60 * 1000)
+/* A retention job holds the writer, and with it every CoT relay and HTTP answer
+ * waiting for a commit: at most this many rows a job (20-40 ms; jobs of 50,000
+ * held it 120-470 ms, and the relay of every fix waited as long, for the whole
+ * pass: docs/PERFORMANCE.md, CoT). After each job the writer is left to the
+ * others for as long as the job took (at least RETENTION_YIELD_MIN_MS), so that
+ * their batches commit on their own rather than in one transaction behind the
+ * next job. */
+#define RETENTION_JOB_ROWS 5000
+#define RETENTION_YIELD_MIN_MS 10
 
 struct scheduler {
     pthread_t thread;
@@ -78,6 +92,12 @@ struct scheduler {
     int64_t ret_next; /* wall clock UTC ms of the next run */
     bool ret_more;    /* written by the job, read after job_done */
     int64_t ret_deleted;
+    /* Hot-spot early warning (under mu: set by scheduler_set_hotspots). */
+    int64_t hs_every_ms; /* 0: off */
+    int64_t hs_next;     /* wall clock UTC ms of the next run */
+    struct hotspot_detect_params hs;
+    struct hotspot_found *hs_found; /* the thread's find, read by the job */
+    int hs_created;      /* written by the job, read after job_done */
 };
 
 /* The topics after which the next deadline may be earlier than the one we wait for. */
@@ -145,23 +165,21 @@ static void on_job_done(struct write_job *job)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Run one job and wait for it (the writer finishes queued jobs before it stops,
- * so this returns). PH_EBUSY when the writer did not take it. *marked gets how
- * many stages it marked. */
-static ph_err run_job(struct scheduler *s, int *marked)
+/* Run run(cx, s) as the system on the writer and wait for it (the writer
+ * finishes queued jobs before it stops, so this returns). PH_EBUSY when the
+ * writer did not take it. */
+static ph_err submit_wait(struct scheduler *s, write_fn run)
 {
     ph_err rc;
 
     s->job = (struct write_job){
-        .run = run_deadlines,
+        .run = run,
         .arg = s,
         .done = on_job_done,
         .user = core_system_user,
         .client = "scheduler",
     };
     arena_init(&s->job.arena);
-    s->job_next_due = 0;
-    s->job_marked = 0;
     pthread_mutex_lock(&s->mu);
     s->job_done = false;
     pthread_mutex_unlock(&s->mu);
@@ -174,6 +192,18 @@ static ph_err run_job(struct scheduler *s, int *marked)
         rc = s->job.rc;
     }
     arena_release(&s->job.arena);
+    return rc;
+}
+
+/* Run one deadlines job and wait for it. *marked gets how many stages it
+ * marked. */
+static ph_err run_job(struct scheduler *s, int *marked)
+{
+    ph_err rc;
+
+    s->job_next_due = 0;
+    s->job_marked = 0;
+    rc = submit_wait(s, run_deadlines);
     *marked = rc == PH_OK ? s->job_marked : 0;
     pthread_mutex_lock(&s->mu); /* what bulletins need next has changed */
     s->bull_stale = true;
@@ -186,8 +216,11 @@ static ph_err run_job(struct scheduler *s, int *marked)
 static ph_err run_retention(struct core_ctx *cx, void *arg)
 {
     struct scheduler *s = arg;
+    struct position_retention p = s->ret;
 
-    return position_retention_run(cx, &s->ret, &s->ret_deleted, &s->ret_more);
+    if (p.max_rows > RETENTION_JOB_ROWS)
+        p.max_rows = RETENTION_JOB_ROWS;
+    return position_retention_run(cx, &p, &s->ret_deleted, &s->ret_more);
 }
 
 /* One retention job, waited for. */
@@ -195,28 +228,9 @@ static ph_err run_retention_job(struct scheduler *s, bool *more)
 {
     ph_err rc;
 
-    s->job = (struct write_job){
-        .run = run_retention,
-        .arg = s,
-        .done = on_job_done,
-        .user = core_system_user,
-        .client = "scheduler",
-    };
-    arena_init(&s->job.arena);
     s->ret_more = false;
     s->ret_deleted = 0;
-    pthread_mutex_lock(&s->mu);
-    s->job_done = false;
-    pthread_mutex_unlock(&s->mu);
-    rc = writer_submit(s->w, &s->job);
-    if (rc == PH_OK) {
-        pthread_mutex_lock(&s->mu);
-        while (!s->job_done)
-            pthread_cond_wait(&s->cv, &s->mu);
-        pthread_mutex_unlock(&s->mu);
-        rc = s->job.rc;
-    }
-    arena_release(&s->job.arena);
+    rc = submit_wait(s, run_retention);
     *more = rc == PH_OK && s->ret_more;
     return rc;
 }
@@ -242,13 +256,17 @@ static bool retention_step(struct scheduler *s, int64_t *wait_ms)
         return true;
     }
     for (int64_t chunks = 0; more; chunks++) {
+        uint64_t t0 = time_mono_ns();
         ph_err rc = run_retention_job(s, &more);
+        int64_t took_ms = (int64_t)((time_mono_ns() - t0) / 1000000);
         if (rc != PH_OK) {
             log_warn("events/scheduler: position retention failed (%d); next try tomorrow",
                      (int)rc);
             break;
         }
-        if (more && !sleep_for(s, 0)) /* only to see a stop between chunks */
+        /* The writer's turn for the others (a stop is seen here too). */
+        if (more &&
+            !sleep_for(s, took_ms > RETENTION_YIELD_MIN_MS ? took_ms : RETENTION_YIELD_MIN_MS))
             return false;
     }
     pthread_mutex_lock(&s->mu);
@@ -266,6 +284,94 @@ void scheduler_set_retention(struct scheduler *s, const struct position_retentio
     if (p != NULL)
         s->ret = *p;
     s->ret_next = time_now_ms() + RETENTION_FIRST_MS;
+    s->woken = true;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- hot-spot early warning ------------------------------------------------------- */
+
+static ph_err run_hotspots(struct core_ctx *cx, void *arg)
+{
+    struct scheduler *s = arg;
+
+    return hotspot_detect_record(cx, s->hs_found, &s->hs_created);
+}
+
+/* hotspot_detect_params.should_stop: the scheduler is stopping. */
+static bool hs_stopping(void *ctx)
+{
+    struct scheduler *s = ctx;
+    bool stop;
+
+    pthread_mutex_lock(&s->mu);
+    stop = s->stopping;
+    pthread_mutex_unlock(&s->mu);
+    return stop;
+}
+
+/* When the early warning is due, run it (true: it ran, which took a while, so
+ * the caller computes its waits again); *wait_ms is lowered to the time until
+ * the next run. The analysis (hotspot_detect_find, seconds on a province's data)
+ * runs here on the thread's read connection; only what it found, if anything,
+ * goes to the writer as one short job (hotspot_detect_record, waited for), so
+ * that other writes are not held behind the analysis. A failure waits for the
+ * next interval: the next run looks at the same window again. */
+static bool hotspot_step(struct scheduler *s, int64_t *wait_ms)
+{
+    struct hotspot_detect_params hs;
+    int64_t now = time_now_ms(), next, every;
+    struct arena a;
+    ph_err rc;
+
+    pthread_mutex_lock(&s->mu);
+    every = s->hs_every_ms;
+    next = s->hs_next;
+    hs = s->hs;
+    pthread_mutex_unlock(&s->mu);
+    if (every <= 0)
+        return false;
+    if (now < next) {
+        if (next - now < *wait_ms)
+            *wait_ms = next - now;
+        return false;
+    }
+    hs.should_stop = hs_stopping;
+    hs.stop_ctx = s;
+    arena_init(&a);
+    struct core_ctx cx = {
+        .st = s->st, .arena = &a, .user = &core_system_user, .client = "scheduler", .now_ms = now};
+    s->hs_found = NULL;
+    s->hs_created = 0;
+    rc = hotspot_detect_find(&cx, &hs, &s->hs_found);
+    arena_release(&a);
+    if (rc == PH_OK && hotspot_found_count(s->hs_found) > 0)
+        rc = submit_wait(s, run_hotspots);
+    hotspot_found_free(s->hs_found);
+    s->hs_found = NULL;
+    if (rc == PH_EBUSY && hs_stopping(s))
+        return true; /* stopped between groups: the loop sees the stop */
+    if (rc != PH_OK)
+        log_warn("events/scheduler: hot-spot early warning failed (%d)", (int)rc);
+    else if (s->hs_created > 0)
+        log_info("events/scheduler: hot-spot early warning: %d new", s->hs_created);
+    pthread_mutex_lock(&s->mu);
+    s->hs_next = time_now_ms() + s->hs_every_ms;
+    pthread_mutex_unlock(&s->mu);
+    if (every < *wait_ms)
+        *wait_ms = every;
+    return true;
+}
+
+void scheduler_set_hotspots(struct scheduler *s, const struct hotspot_detect_params *p,
+                            int64_t interval_ms)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->hs_every_ms = interval_ms > 0 ? interval_ms : 0;
+    s->hs = p != NULL ? *p : (struct hotspot_detect_params){0};
+    s->hs_next = time_now_ms() + s->hs_every_ms;
     s->woken = true;
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
@@ -373,6 +479,13 @@ static void *scheduler_main(void *arg)
 
         if (!retention_step(s, &wait))
             break;
+        /* The analysis may take seconds: a deadline that fell due meanwhile is
+         * seen by computing the waits again (and a stop by sleep_for). */
+        if (hotspot_step(s, &wait)) {
+            if (!sleep_for(s, 0))
+                break;
+            continue;
+        }
 
         if (rc == PH_OK && wait == 0) {
             rc = run_job(s, &marked);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "util/err.h"
 struct bus;
+struct hotspot_detect_params;
 struct position_retention;
 struct writer;
 
@@ -21,4 +22,10 @@ void scheduler_stop(struct scheduler *s);
  * after start), position_retention_run as writer jobs of p->max_rows rows each
  * until it is done. p is copied; NULL or p->thin_interval_ms 0 turns it off. */
 void scheduler_set_retention(struct scheduler *s, const struct position_retention *p);
+/* The hot-spot early warning (core/hotspot.h) every interval_ms (the first run
+ * one interval after this call): hotspot_detect_find on the scheduler's read
+ * connection, then hotspot_detect_record as a writer job when it found any. p is
+ * copied (NULL: the defaults); interval_ms 0 turns it off. */
+void scheduler_set_hotspots(struct scheduler *s, const struct hotspot_detect_params *p,
+                            int64_t interval_ms);
 #endif

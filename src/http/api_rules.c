@@ -8,8 +8,10 @@
 #include "http/req.h"
 #include "http/resp.h"
 #include "http/router.h"
+#include "core/area_history.h"
 #include "core/routing.h"
 #include "proto/pjson.h"
+#include "util/arena.h"
 
 /* A new rule is active and, unless told otherwise, tried after the seeded
  * specific rules (priorities 10..320) and before the seeded catch-all (1000),
@@ -72,16 +74,35 @@ static const struct crud_resource rule_resource = {
     .version = rule_version,
 };
 
+/* ?on_closed_areas=1 (issue 8): only the active rules whose area closed by today
+ * (core/area_history.h), in one page: after a reorganisation, what to edit. */
+static int list_rules_on_closed_areas(struct req *r)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    ph_err rc = routing_rules_on_closed_areas(&r->cx, NULL, &ids, &n);
+    struct routing_rule *items = arena_zalloc(&r->arena, (n + 1) * sizeof(*items));
+    for (size_t i = 0; i < n && rc == PH_OK; i++)
+        rc = routing_rule_get(&r->cx, ids[i], &items[i]);
+    if (rc != PH_OK)
+        return resp_error(r, rc, NULL);
+    return crud_list_answer(r, &rule_resource, items, sizeof(*items), n, false);
+}
+
 static int list_rules(struct req *r)
 {
     struct routing_rule_filter f = {0};
+    bool on_closed_areas = false;
     const struct query_param params[] = {
         {"include_inactive", QP_BOOL, &f.include_inactive},
+        {"on_closed_areas", QP_BOOL, &on_closed_areas},
     };
     const char *field = NULL;
     ph_err rc = req_list_query(r, params, PH_NELEM(params), &f.after_id, &f.limit, &field);
     if (rc != PH_OK)
         return resp_error(r, rc, field);
+    if (on_closed_areas)
+        return list_rules_on_closed_areas(r);
     struct routing_rule *items;
     size_t n;
     bool more;

@@ -4,7 +4,8 @@
  * reports and acknowledgements on time, median and 90th-percentile delays, per
  * unit and per force). Both count only what the caller may see (core). The
  * inbox also lists the bulletins awaiting the unit's acknowledgement: each item
- * says its "kind", "incident" or "bulletin". GET /api/v1/stats/incidents: counts of
+ * says its "kind", "incident" or "bulletin"; then the open (watch) hot spots of
+ * the unit's area, "kind" "hotspot", awaiting confirmation. GET /api/v1/stats/incidents: counts of
  * the incidents the caller may see by category and lead force, for a period. */
 #include "util/base.h"
 #include "http/http_int.h"
@@ -13,10 +14,12 @@
 #include "http/resp.h"
 #include "http/router.h"
 #include "core/bulletin.h"
+#include "core/hotspot.h"
 #include "core/incident.h"
 #include "core/stats.h"
 #include "core/unit.h"
 #include "proto/pjson.h"
+#include "proto/pjson_hotspot.h"
 #include "util/limits.h"
 #include "util/time.h"
 
@@ -74,6 +77,25 @@ static int get_inbox(struct req *r)
         } else {
             req_note_read(r, "bulletin", bitems[k].b.id, bitems[k].b.classification);
             json_array_append_new(arr, pjson_bulletin_inbox_item(&bitems[k++]));
+        }
+    }
+    /* Open hot spots of the unit's area have no deadline: after the incidents and
+     * bulletins, newest first, in what is left of the page. */
+    if (json_array_size(arr) < (size_t)limit) {
+        struct hotspot *hs = NULL;
+        size_t nh = 0;
+        rc = hotspot_inbox(&r->cx, unit_id, (int)(limit - (int64_t)json_array_size(arr)), &hs,
+                           &nh);
+        if (rc != PH_OK) {
+            json_decref(arr);
+            return resp_error(r, rc, NULL);
+        }
+        for (size_t h = 0; h < nh; h++) {
+            req_note_read(r, "hotspot", hs[h].id, hs[h].classification);
+            json_t *o = json_pack("{s:s, s:o, s:s, s:n, s:b}", "kind", "hotspot", "hotspot",
+                                  pjson_hotspot_properties(&hs[h]), "awaiting", "confirmation",
+                                  "due_at", "overdue", 0);
+            json_array_append_new(arr, o);
         }
     }
     /* One page, most urgent first: the inbox is a work list, not an archive. */

@@ -231,11 +231,18 @@ static void flush(struct sse_stream *s)
     }
     n = s->q_len < SSE_MAX_IOVECS ? s->q_len : SSE_MAX_IOVECS;
     s->sending_bytes = 0;
+    uint64_t now = 0;
     for (size_t i = 0; i < n; i++) {
+        const struct bus_event *ev = s->queue[s->q_head + i].ev;
         s->sending[i] = s->queue[s->q_head + i];
         bufs[i] = s->sending[i].text;
         s->sending_bytes += bufs[i].len;
-        events += s->sending[i].ev != NULL;
+        events += ev != NULL;
+        if (ev != NULL && ev->committed_ns != 0) {
+            if (now == 0)
+                now = time_mono_ns();
+            metrics_observe_delivery(s->t->metrics, now > ev->committed_ns ? now - ev->committed_ns : 0);
+        }
     }
     s->n_sending = n;
     s->q_head += n;

@@ -11,6 +11,8 @@
 #include "http/async.h"
 #include "http/resp.h"
 #include "core/session.h"
+#include "store/store.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 static atomic_long in_flight;
@@ -93,18 +95,25 @@ static void on_cpu_run(struct work_item *item)
         w->cpu(w->arg);
 }
 
-/* Pool thread, after the CPU step: on to the writer. */
+/* Pool thread, after the CPU step: on to the writer, or for a read (no run)
+ * straight back to the loop. */
 static void on_cpu_done(struct work_item *item)
 {
     struct http_write *w = H2O_STRUCT_FROM_MEMBER(struct http_write, work, item);
+    if (w->job.run == NULL) {
+        if (atomic_load(&abandoned))
+            w->job.rc = PH_EBUSY;
+        h2o_multithread_send_message(&w->t->done_receiver, &w->msg);
+        return;
+    }
     if (atomic_load(&abandoned) || writer_submit(w->t->writer, &w->job) != PH_OK) {
         w->job.rc = PH_EBUSY;
         h2o_multithread_send_message(&w->t->done_receiver, &w->msg);
     }
 }
 
-int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run, void *arg,
-                      http_finish_fn finish)
+static int submit(struct http_write *w, void (*cpu)(void *arg), write_fn run, void *arg,
+                  http_finish_fn finish)
 {
     w->cpu = cpu;
     w->arg = arg;
@@ -123,7 +132,8 @@ int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run
         return resp_error_raw(r, 503, "shutting_down", "the server is shutting down; retry shortly",
                               "máy chủ đang dừng; thử lại sau giây lát", NULL);
     }
-    atomic_fetch_add(&accepted, 1);
+    if (run != NULL)
+        atomic_fetch_add(&accepted, 1);
     ph_err rc;
     if (cpu != NULL) {
         w->work.run = on_cpu_run;
@@ -140,6 +150,41 @@ int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run
         return resp_error(r, PH_EBUSY, NULL);
     }
     return 0;
+}
+
+int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run, void *arg,
+                      http_finish_fn finish)
+{
+    return submit(w, cpu, run, arg, finish);
+}
+
+int http_read_submit(struct http_write *w, void (*work)(void *arg), void *arg,
+                     http_finish_fn finish)
+{
+    w->job.rc = PH_OK;
+    return submit(w, work, NULL, arg, finish);
+}
+
+ph_err http_pool_read(struct http_write *w, const char *dsn, int64_t now_ms, const char *what,
+                      ph_err (*run)(struct core_ctx *cx, void *arg), void *arg)
+{
+    struct store *st = NULL;
+    ph_err rc = store_open(dsn, &st);
+
+    if (rc != PH_OK) {
+        log_error("http: cannot open the database for %s", what);
+        return PH_ESTORE;
+    }
+    struct core_ctx cx = {
+        .st = st,
+        .arena = &w->job.arena,
+        .user = &w->job.user,
+        .client = w->job.client,
+        .now_ms = now_ms,
+    };
+    rc = run(&cx, arg);
+    store_close(st);
+    return rc;
 }
 
 void http_async_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)

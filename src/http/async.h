@@ -39,6 +39,21 @@ struct http_write *http_write_begin(struct req *r);
  * 429 itself, and while the server shuts down 503. */
 int http_write_submit(struct http_write *w, void (*cpu)(void *arg), write_fn run, void *arg,
                       http_finish_fn finish);
+/* A heavy read (an analysis) on the worker pool, so that it neither blocks a loop
+ * nor waits for the writer: work(arg) runs on a pool thread (w->job.user is the
+ * caller, w->job.arena its memory; it opens the store connection it reads
+ * through itself, the loop's is not for other threads), then finish(r, w) on the
+ * loop, as for a write; work keeps its outcome in arg, and w->job.rc is PH_OK
+ * unless the server gave up on the work at shutdown (PH_EBUSY). Returns 0; on a
+ * full pool answers 429 itself, while the server shuts down 503. */
+int http_read_submit(struct http_write *w, void (*work)(void *arg), void *arg,
+                     http_finish_fn finish);
+/* Inside such a work: opens a read connection of its own on dsn, runs run(cx, arg)
+ * as w's caller at now_ms with w's arena, and closes the connection. Returns run's
+ * outcome, or PH_ESTORE (logged, naming what the read was for) when the database
+ * does not open. */
+ph_err http_pool_read(struct http_write *w, const char *dsn, int64_t now_ms, const char *what,
+                      ph_err (*run)(struct core_ctx *cx, void *arg), void *arg);
 /* Give up on w before submitting it (an error answered by the caller). */
 void http_write_abandon(struct http_write *w);
 /* The loop's receiver callback for completions. */

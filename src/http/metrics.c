@@ -23,12 +23,19 @@ static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
 static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 #define N_BUCKETS (PH_NELEM(bounds) + 1)
+/* The same for commit -> SSE delivery: finer around the 100 ms goal. */
+static const double delivery_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075,
+                                         0.1, 0.15, 0.25, 0.5, 1, 2.5, 5};
+#define N_DELIVERY_BUCKETS (PH_NELEM(delivery_bounds) + 1)
 
 struct metrics_thread {
     _Atomic uint64_t requests[N_ROUTES][N_STATUS];
     _Atomic uint64_t buckets[N_BUCKETS]; /* not cumulative; summed at render */
     _Atomic uint64_t duration_ns;
     _Atomic uint64_t count;
+    _Atomic uint64_t delivery_buckets[N_DELIVERY_BUCKETS]; /* not cumulative */
+    _Atomic uint64_t delivery_ns;
+    _Atomic uint64_t delivery_count;
 };
 
 static struct metrics_thread **all;
@@ -82,6 +89,19 @@ void metrics_observe(struct metrics_thread *m, int route_index, int status, uint
     atomic_fetch_add_explicit(&m->buckets[b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->duration_ns, duration_ns, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
+}
+
+void metrics_observe_delivery(struct metrics_thread *m, uint64_t duration_ns)
+{
+    if (m == NULL)
+        return;
+    double s = (double)duration_ns / 1e9;
+    size_t b = 0;
+    while (b < PH_NELEM(delivery_bounds) && s > delivery_bounds[b])
+        b++;
+    atomic_fetch_add_explicit(&m->delivery_buckets[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->delivery_ns, duration_ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->delivery_count, 1, memory_order_relaxed);
 }
 
 static uint64_t load(_Atomic uint64_t *v)
@@ -163,6 +183,27 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
             "# HELP phoihop_sse_events_sent_total Events handed to live feed connections.\n"
             "# TYPE phoihop_sse_events_sent_total counter\nphoihop_sse_events_sent_total %llu\n",
             (unsigned long long)clients, (unsigned long long)events);
+    if (rc == PH_OK)
+        rc = buf_puts(b, "# HELP phoihop_sse_delivery_seconds Time from an event's commit to its hand-over to a live feed connection.\n"
+                         "# TYPE phoihop_sse_delivery_seconds histogram\n");
+    uint64_t dcum = 0, dcount = 0, ddur = 0;
+    for (int i = 0; i < n_all; i++) {
+        dcount += load(&all[i]->delivery_count);
+        ddur += load(&all[i]->delivery_ns);
+    }
+    for (size_t k = 0; k < N_DELIVERY_BUCKETS && rc == PH_OK; k++) {
+        for (int i = 0; i < n_all; i++)
+            dcum += load(&all[i]->delivery_buckets[k]);
+        if (k < PH_NELEM(delivery_bounds))
+            rc = buf_printf(b, "phoihop_sse_delivery_seconds_bucket{le=\"%g\"} %llu\n", delivery_bounds[k],
+                            (unsigned long long)dcum);
+        else
+            rc = buf_printf(b, "phoihop_sse_delivery_seconds_bucket{le=\"+Inf\"} %llu\n",
+                            (unsigned long long)dcum);
+    }
+    if (rc == PH_OK)
+        rc = buf_printf(b, "phoihop_sse_delivery_seconds_sum %.6f\nphoihop_sse_delivery_seconds_count %llu\n",
+                        (double)ddur / 1e9, (unsigned long long)dcount);
     if (rc == PH_OK)
         rc = buf_printf(
             b,

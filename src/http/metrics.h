@@ -12,6 +12,9 @@ struct metrics_thread *metrics_thread_new(void);
 void metrics_thread_free(struct metrics_thread *m);
 /* route_index: router index, or router_count() for "no route". */
 void metrics_observe(struct metrics_thread *m, int route_index, int status, uint64_t duration_ns);
+/* An event handed to an SSE client's connection duration_ns after its commit
+ * (bus_event.committed_ns): phoihop_sse_delivery_seconds, the live feed's goal. */
+void metrics_observe_delivery(struct metrics_thread *m, uint64_t duration_ns);
 /* Register every loop's counters for the exposition (called at start-up). */
 void metrics_register(struct metrics_thread **threads, int n);
 /* The CoT listener whose counters the exposition adds (net/cot_server.h); NULL

@@ -187,6 +187,36 @@ int resp_text(struct req *r, int status, const char *content_type, const char *b
     return 0;
 }
 
+bool resp_accepts_gzip(struct req *r)
+{
+    h2o_req_t *h = r->h2o;
+    ssize_t ai = h2o_find_header(&h->headers, H2O_TOKEN_ACCEPT_ENCODING, -1);
+    return ai >= 0 && static_accepts(h->headers.entries[ai].value.base,
+                                     h->headers.entries[ai].value.len, "gzip");
+}
+
+unsigned char *resp_gzip(const char *body, size_t len, size_t *out_len)
+{
+    if (len < GZIP_MIN_BYTES || len > UINT32_MAX)
+        return NULL;
+    return gzip_body(body, len, out_len);
+}
+
+int resp_text_encoded(struct req *r, int status, const char *content_type, const char *encoding,
+                      const char *body, size_t len)
+{
+    h2o_req_t *h = r->h2o;
+    h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    /* As finish() does for what it compresses: caches key on the encoding. */
+    h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_VARY, NULL, H2O_STRLIT("Accept-Encoding"));
+    if (encoding != NULL)
+        h2o_add_header(&h->pool, &h->res.headers, H2O_TOKEN_CONTENT_ENCODING, NULL, encoding,
+                       strlen(encoding));
+    finish(r, status, body, len, false);
+    return 0;
+}
+
 int resp_empty(struct req *r, int status)
 {
     finish(r, status, "", 0, false);

@@ -4,6 +4,7 @@
 #ifndef PH_HTTP_RESP_H
 #define PH_HTTP_RESP_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "util/err.h"
 struct req;
@@ -12,6 +13,17 @@ struct req;
 int resp_json(struct req *r, int status, json_t *body);
 /* A body of another type (copied). */
 int resp_text(struct req *r, int status, const char *content_type, const char *body, size_t len);
+/* Whether r's client takes gzip (its Accept-Encoding). */
+bool resp_accepts_gzip(struct req *r);
+/* The gzip of body (malloc'd, *out_len bytes) as the answers above compress, or
+ * NULL when it does not pay (small, or no smaller). Touches no request: for a
+ * worker-pool thread, so that a large answer is not compressed on a loop. */
+unsigned char *resp_gzip(const char *body, size_t len, size_t *out_len);
+/* A body already encoded (encoding "gzip", or NULL for none; copied), sent as it
+ * is with Content-Encoding and Vary: Accept-Encoding, never compressed again.
+ * For answers that note no reads (the read audit would hold a plain body). */
+int resp_text_encoded(struct req *r, int status, const char *content_type, const char *encoding,
+                      const char *body, size_t len);
 /* 204 No Content (or another status with no body). */
 int resp_empty(struct req *r, int status);
 /* The error for rc; field (may be NULL) names the member, parameter or header. */

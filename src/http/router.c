@@ -15,6 +15,9 @@ extern const struct route api_static_routes[];
 extern const struct route api_position_routes[];
 extern const struct route api_operation_routes[];
 extern const struct route api_message_routes[];
+extern const struct route api_analytics_routes[], api_hotspot_routes[];
+extern const struct route api_area_history_routes[]; /* issue 8 */
+extern const struct route api_area_import_routes[];  /* issue 8 */
 
 static const struct route *const route_tables[] = {
     api_ops_routes, api_auth_routes, api_area_routes, api_unit_routes, api_person_routes,
@@ -23,6 +26,9 @@ static const struct route *const route_tables[] = {
     api_static_routes, /* the web application (static.c) */
     api_position_routes, api_operation_routes,
     api_message_routes,
+    api_analytics_routes, api_hotspot_routes, /* hot spots (issue 6) */
+    api_area_history_routes, /* area history (issue 8) */
+    api_area_import_routes,  /* area import (issue 8) */
 };
 
 static const struct route *routes[ROUTER_MAX_ROUTES];

@@ -427,6 +427,7 @@ int http_serve(const struct http_config *cfg)
         goto out;
     }
     scheduler_set_retention(sched, &cfg->retention);
+    scheduler_set_hotspots(sched, NULL, cfg->hotspot_interval_ms);
     if (workpool_start(cfg->workers > 0 ? cfg->workers : 2, 1024, &pool) != PH_OK)
         goto out;
     if (open_listeners(cfg->listen, nthreads, fds, bound, sizeof(bound)) != PH_OK) {

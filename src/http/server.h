@@ -4,6 +4,7 @@
 #define PH_HTTP_SERVER_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "core/position.h"
 #include "core/session.h"
 #include "net/cot_server.h"
@@ -17,6 +18,7 @@ struct http_config {
     struct session_config session; /* login throttling, lock-out, session lifetime */
     int position_interval_s; /* live feed: at most one "position" per device this often; 0: every fix */
     struct position_retention retention; /* the scheduler's daily run (core/position.h) */
+    int64_t hotspot_interval_ms; /* the scheduler's hot-spot early warning; 0: off */
     struct cot_config cot; /* the CoT listener (net/cot_server.h); no address given: off */
     const char *tile_url; /* map tiles "https://host/{z}/{x}/{y}.png" (checked by
                            * http_tile_origin), added to the CSP's img-src; NULL: none */

@@ -156,6 +156,7 @@ void cot_conn_close(struct cot_conn *c, int reason)
     h2o_linklist_insert(&s->dead, &c->link);
     s->n_conns--;
     atomic_fetch_sub(&s->clients[c->is_tls ? 1 : 0], 1);
+    cot_welcome_forget(c);
     cot_ident_release(c);
     /* After h2o_socket_close h2o reads none of our buffers again. */
     h2o_socket_close(c->sock);

@@ -86,7 +86,7 @@ bool cot_ident_device_person(struct cot_server *s, struct arena *a, const char *
 }
 
 /* Make u (loaded when session_generation() was gen) c's identity. The first
- * time, c gets the picture (cot_outbound_welcome). */
+ * time, c gets the picture (cot_welcome_request: read off the loop). */
 static void set_identity(struct cot_conn *c, const struct core_user *u, uint64_t gen)
 {
     struct core_user tmp = *u;
@@ -103,7 +103,7 @@ static void set_identity(struct cot_conn *c, const struct core_user *u, uint64_t
         c->identified = true;
         atomic_fetch_add(&c->s->n_identified, 1);
         log_info("cot: %s %s is %s", cot_transport(c), c->peer, c->user.username);
-        cot_outbound_welcome(c);
+        cot_welcome_request(c);
     }
 }
 

@@ -13,6 +13,7 @@
  *   cot_udp.c       datagrams: per-source and global limits, uid -> person cache
  *   cot_inbound.c   parsed events: PLI batches to the writer, chat, drafts, pings
  *   cot_outbound.c  the initial picture, relay of fixes (hub) and objects (bus)
+ *   cot_welcome.c   the initial picture read on a thread of its own, off the loop
  *   cot_metrics.c   counters and their Prometheus text */
 #ifndef PH_NET_COT_INT_H
 #define PH_NET_COT_INT_H
@@ -34,6 +35,8 @@
 struct bus_event;
 struct livepos_fix;
 struct cot_pli_job; /* cot_inbound.c */
+struct cot_welcome; /* cot_welcome.c */
+struct cot_welcomer;
 
 /* clang-format off */
 #define COT_BATCH_MAX 500               /* reports per writer job ... */
@@ -150,6 +153,7 @@ struct cot_conn {
     struct cot_blob *inflight[COT_IOV_MAX];
     h2o_iovec_t iov[COT_IOV_MAX];
     size_t n_inflight;
+    struct cot_welcome *welcome; /* its picture being read (cot_welcome.c), or NULL */
     char peer[64];
 };
 
@@ -192,7 +196,8 @@ struct cot_server {
     pthread_barrier_t ready;
     h2o_evloop_t *loop;
     h2o_multithread_queue_t *queue;
-    h2o_multithread_receiver_t stop_rx, done_rx, fix_rx, bus_rx;
+    h2o_multithread_receiver_t stop_rx, done_rx, fix_rx, bus_rx, welcome_rx;
+    struct cot_welcomer *welcomer; /* the welcome thread (cot_welcome.c) */
     int tcp_fd, tls_fd, udp_fd;
     h2o_socket_t *tcp_l, *tls_l, *udp_sock;
     SSL_CTX *ssl_ctx;
@@ -353,11 +358,29 @@ void cot_inbound_on_done(h2o_multithread_receiver_t *rx, h2o_linklist_t *message
 
 /* ---- cot_outbound.c -------------------------------------------------------------------- */
 
-/* The active operations and recent open incidents c's person may read. */
-void cot_outbound_welcome(struct cot_conn *c);
+/* The picture of user: the active operations and the recent open incidents user
+ * may read, on st (any thread's own connection; of s only its settings are read),
+ * each event handed to add(ctx, bytes, len) as it is rendered. */
+void cot_outbound_picture(struct cot_server *s, struct store *st, const struct core_user *user,
+                          int64_t now, void (*add)(void *ctx, const char *data, size_t len),
+                          void *ctx);
 /* The taps (on the publishers' threads) and their receivers (on ours). */
 void cot_outbound_on_hub(void *ctx, const struct livepos_fix *fixes, size_t n);
 void cot_outbound_on_bus(void *ctx, struct bus_event *const *evs, size_t n);
 void cot_outbound_on_fixes(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages);
 void cot_outbound_on_bus_events(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages);
+
+/* ---- cot_welcome.c --------------------------------------------------------------------- */
+
+/* Start the welcome thread on its own connection to dsn (before the loop runs). */
+ph_err cot_welcome_start(struct cot_server *s, const char *dsn) __attribute__((warn_unused_result));
+/* Drop the pictures not started, join the thread (on the loop, every connection
+ * closed; or before the loop ever ran). Harmless when not started. */
+void cot_welcome_stop(struct cot_server *s);
+/* c has just become a person: read its picture off the loop; it is queued to c
+ * when it comes back (cot_welcome_on_done), unless c closed meanwhile. */
+void cot_welcome_request(struct cot_conn *c);
+/* c closes: whatever is being read for it is dropped when it comes back. */
+void cot_welcome_forget(struct cot_conn *c);
+void cot_welcome_on_done(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages);
 #endif

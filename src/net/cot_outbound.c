@@ -2,7 +2,7 @@
  * access (a connection that is nobody yet gets nothing):
  *
  *   on identification: the active operations and the open incidents of the last
- *      day it may read (cot_outbound_welcome)
+ *      day it may read (cot_outbound_picture, read on cot_welcome.c's thread)
  *   hub (any thread publishing committed fixes) --copy--> queue --> per
  *      connection: livepos_visible, not its own device --> cot_write_position
  *      (rendered once for every connection)
@@ -81,7 +81,14 @@ static ph_err render_operation(struct cot_server *s, const struct operation *o, 
 
 /* ---- the picture on identification ---------------------------------------------------------- */
 
-static void welcome_operations(struct cot_conn *c, struct core_ctx *cx, struct buf *b)
+/* Read by cot_welcome.c's thread on its own connection: nothing of the loop's. */
+struct picture {
+    struct cot_server *s;
+    void (*add)(void *ctx, const char *data, size_t len);
+    void *ctx;
+};
+
+static void picture_operations(const struct picture *p, struct core_ctx *cx, struct buf *b)
 {
     struct operation_filter f = {.status = OPERATION_ACTIVE, .limit = COT_WELCOME_MAX};
     struct operation *ops = NULL;
@@ -90,18 +97,23 @@ static void welcome_operations(struct cot_conn *c, struct core_ctx *cx, struct b
 
     if (operation_list(cx, &f, &ops, &n, &more) != PH_OK)
         return;
-    for (size_t i = 0; i < n && !c->is_closed; i++) {
+    for (size_t i = 0; i < n; i++) {
         struct operation o;
         buf_reset(b);
         if (operation_get(cx, ops[i].id, &o) == PH_OK &&
-            render_operation(c->s, &o, cx->now_ms, b) == PH_OK)
-            cot_conn_send_buf(c, b);
+            render_operation(p->s, &o, cx->now_ms, b) == PH_OK)
+            p->add(p->ctx, b->data, b->len);
     }
 }
 
-static void welcome_incidents(struct cot_conn *c, struct core_ctx *cx, struct buf *b)
+/* The upper bound is no filter (no incident occurs later than the clock skew
+ * allows) but a closed range: with it SQLite walks the occurred_at index over
+ * the day's few incidents; with from alone it scanned every incident the person
+ * may see, newest first (70 ms over 69,000 incidents, docs/PERFORMANCE.md). */
+static void picture_incidents(const struct picture *p, struct core_ctx *cx, struct buf *b)
 {
     struct incident_filter f = {.from = cx->now_ms - COT_WELCOME_WINDOW_MS,
+                                .to = cx->now_ms + INCIDENT_FUTURE_SKEW_MS + 1,
                                 .limit = COT_WELCOME_MAX};
     struct incident *incs = NULL;
     size_t n = 0;
@@ -109,25 +121,28 @@ static void welcome_incidents(struct cot_conn *c, struct core_ctx *cx, struct bu
 
     if (incident_list(cx, &f, &incs, &n, &more) != PH_OK)
         return;
-    for (size_t i = 0; i < n && !c->is_closed; i++) {
+    for (size_t i = 0; i < n; i++) {
         buf_reset(b);
         if (!is_gone_status(incs[i].status) &&
-            render_incident(c->s, &incs[i], cx->now_ms, b) == PH_OK)
-            cot_conn_send_buf(c, b);
+            render_incident(p->s, &incs[i], cx->now_ms, b) == PH_OK)
+            p->add(p->ctx, b->data, b->len);
     }
 }
 
-void cot_outbound_welcome(struct cot_conn *c)
+void cot_outbound_picture(struct cot_server *s, struct store *st, const struct core_user *user,
+                          int64_t now, void (*add)(void *ctx, const char *data, size_t len),
+                          void *ctx)
 {
+    struct picture p = {.s = s, .add = add, .ctx = ctx};
     struct arena a;
     struct core_ctx cx;
     struct buf b;
 
     arena_init(&a);
     buf_init(&b, COT_RENDER_MAX_BYTES);
-    cx = user_cx(c->s, c, &a, time_now_ms());
-    welcome_operations(c, &cx, &b);
-    welcome_incidents(c, &cx, &b);
+    cx = (struct core_ctx){.st = st, .arena = &a, .user = user, .client = "cot", .now_ms = now};
+    picture_operations(&p, &cx, &b);
+    picture_incidents(&p, &cx, &b);
     buf_release(&b);
     arena_release(&a);
 }

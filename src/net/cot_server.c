@@ -6,11 +6,15 @@
  * it, so the fan-out of a fix to every connection is a walk over a local list,
  * with no locking. Other threads reach the loop only through its multithread
  * queue: the writer's done() of our jobs, the live-position hub's fixes and the
- * event bus's batches. The rest of the listener, by concern (cot_int.h):
+ * event bus's batches, and the welcome thread's pictures: what a connection gets
+ * once it is a person is read and rendered there (cot_welcome.c), so that no
+ * read of many rows holds the loop and the relay. The rest of the listener, by
+ * concern (cot_int.h):
  *
  *   client --bytes--> cot_conn.c (cot_tls.c) frame, rate --> cot_inbound.c parse,
  *      dispatch --> writer jobs --commit--> livepos_publish / the bus
  *   hub, bus --> cot_outbound.c --> each connection its person may see
+ *   identified --> cot_welcome.c (its thread) --> the picture, to that connection
  *   cot_ident.c who each connection is; cot_udp.c datagrams; cot_metrics.c counts
  *
  * Limits, each counted (cot_server_metrics): connections (max_clients, refused
@@ -99,6 +103,7 @@ static void loop_init(struct cot_server *s)
     h2o_multithread_register_receiver(s->queue, &s->done_rx, cot_inbound_on_done);
     h2o_multithread_register_receiver(s->queue, &s->fix_rx, cot_outbound_on_fixes);
     h2o_multithread_register_receiver(s->queue, &s->bus_rx, cot_outbound_on_bus_events);
+    h2o_multithread_register_receiver(s->queue, &s->welcome_rx, cot_welcome_on_done);
     h2o_timeout_init(s->loop, &s->idle_to, idle_ms);
     h2o_timeout_init(s->loop, &s->handshake_to,
                      idle_ms < COT_TLS_HANDSHAKE_MS ? idle_ms : COT_TLS_HANDSHAKE_MS);
@@ -129,6 +134,7 @@ static void loop_drain(struct cot_server *s)
         next = node->next;
         cot_conn_close(H2O_STRUCT_FROM_MEMBER(struct cot_conn, link, node), -1);
     }
+    cot_welcome_stop(s); /* its last picture, if any, is freed by the turns below */
     cot_inbound_batch_flush(s, true);
     while (s->jobs_in_flight > 0 || s->batch != NULL) {
         h2o_evloop_run(s->loop, 10);
@@ -150,6 +156,7 @@ static void loop_destroy(struct cot_server *s)
     h2o_multithread_unregister_receiver(s->queue, &s->done_rx);
     h2o_multithread_unregister_receiver(s->queue, &s->fix_rx);
     h2o_multithread_unregister_receiver(s->queue, &s->bus_rx);
+    h2o_multithread_unregister_receiver(s->queue, &s->welcome_rx);
     h2o_multithread_destroy_queue(s->queue);
     h2o_evloop_run(s->loop, 0);
     /* h2o 2.2.5's evloop build closes the queue's socket but never frees the
@@ -318,6 +325,7 @@ static void server_free(struct cot_server *s)
         close(s->tls_fd);
     if (s->udp_fd >= 0 && !s->started)
         close(s->udp_fd);
+    cot_welcome_stop(s); /* when the loop never ran */
     store_close(s->st);
     SSL_CTX_free(s->ssl_ctx);
     cot_udp_release(s);
@@ -362,6 +370,8 @@ ph_err cot_server_start(const struct cot_config *cfg, const char *dsn, struct wr
         log_error("cot: cannot open the database %s", dsn);
         rc = PH_ESTORE;
     }
+    if (rc == PH_OK)
+        rc = cot_welcome_start(s, dsn);
     if (rc == PH_OK)
         rc = start_thread(s);
     if (rc != PH_OK)

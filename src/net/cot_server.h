@@ -40,7 +40,9 @@ struct cot_config {
 };
 
 struct cot_server;
-/* Start listening (on its own thread). Prints one line per listener to stdout,
+/* Start listening (on its own thread, with a second one that reads each new
+ * connection's starting picture off the relay's loop: cot_welcome.c). Prints one
+ * line per listener to stdout,
  * before the HTTP door's "listening" line: "phoihop: cot listening on
  * tcp://HOST:PORT" (udp://, tls://), so that tests find the ports chosen. */
 ph_err cot_server_start(const struct cot_config *cfg, const char *dsn, struct writer *w, struct bus *b,
@@ -48,6 +50,6 @@ ph_err cot_server_start(const struct cot_config *cfg, const char *dsn, struct wr
 /* Append this listener's counters to out in the Prometheus text format
  * (phoihop_cot_*). Thread-safe. */
 ph_err cot_server_metrics(struct cot_server *s, struct buf *out) __attribute__((warn_unused_result));
-/* Close every connection and listener, stop the thread, free s. */
+/* Close every connection and listener, stop the threads, free s. */
 void cot_server_stop(struct cot_server *s);
 #endif

@@ -35,6 +35,9 @@ static const struct migration {
     {8, "src/store/schema/sqlite/008_positions.sql"},
     {9, "src/store/schema/sqlite/009_field_messages.sql"},
     {10, "src/store/schema/sqlite/010_ingest.sql"},
+    {11, "src/store/schema/sqlite/011_hotspots.sql"},
+    {12, "src/store/schema/sqlite/012_ingest_fts.sql"},
+    {13, "src/store/schema/sqlite/013_geography.sql"},
 };
 _Static_assert(PH_NELEM(migrations) == STORE_SCHEMA_VERSION,
                "one migration per schema version, the last one is STORE_SCHEMA_VERSION");
@@ -630,12 +633,14 @@ static ph_err migrate(struct store_sq *s)
  *    reads (measured: 8% of the instructions of a new incident).
  *  - The statement journal kept in memory (STMT_JOURNAL_MEMORY_BYTES) rather
  *    than in a file in /var/tmp once past 64 KiB (configure() says why).
+ *  - The allocator of sqlite_alloc.c, which keeps freed blocks per thread.
  * A larger lookaside (SQLite's allocator of small objects per connection) would
  * be next, but Debian builds SQLite with SQLITE_OMIT_LOOKASIDE. */
 static pthread_once_t configured_once = PTHREAD_ONCE_INIT;
 
 static void configure_library(void)
 {
+    store_sq_alloc_install();
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_MEMORY_BYTES);
     (void)sqlite3_initialize();
@@ -1234,6 +1239,70 @@ static ph_err sq_outbox_last_id(struct store *st, int64_t *id)
                       id);
 }
 
+/* ---- WAL checkpoints (core/writer.c) ---------------------------------------- */
+
+/* SQLite's WAL hook: runs in the committing thread after each commit. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct store_sq *s = arg;
+    (void)db;
+    (void)name;
+    s->wal_fn(s->wal_ctx, frames);
+    return SQLITE_OK;
+}
+
+static ph_err sq_wal_watch(struct store *st, void (*fn)(void *ctx, int wal_frames), void *ctx)
+{
+    struct store_sq *s = store_sq_of(st);
+
+    s->wal_fn = fn;
+    s->wal_ctx = ctx;
+    if (fn == NULL) /* SQLite's own hook: a checkpoint every 1,000 pages */
+        return sqlite3_wal_autocheckpoint(s->db, 1000) == SQLITE_OK ? PH_OK : PH_ESTORE;
+    (void)sqlite3_wal_hook(s->db, wal_hook, s); /* replaces the automatic checkpoints */
+    return PH_OK;
+}
+
+static ph_err sq_wal_checkpoint(struct store *st, int *wal_frames, int *done)
+{
+    struct store_sq *s = store_sq_of(st);
+    int e = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, wal_frames, done);
+
+    if (e == SQLITE_OK)
+        return PH_OK;
+    if (e == SQLITE_BUSY || e == SQLITE_LOCKED)
+        return PH_EBUSY;
+    return store_sq_fail(s, e, "wal checkpoint");
+}
+
+/* BEGIN DEFERRED takes the read lock at the first read and keeps it to the end.
+ * in_tx makes the kept reference data (areas, rules) check the data version once
+ * for the whole snapshot, as in a write transaction. */
+static ph_err sq_read_begin(struct store *st)
+{
+    struct store_sq *s = store_sq_of(st);
+    ph_err rc;
+
+    if (!sqlite3_get_autocommit(s->db))
+        return PH_OK; /* inside a transaction: already one snapshot */
+    rc = store_sq_run(s, SQ_BEGIN_READ, "BEGIN DEFERRED", "begin read");
+    s->read_tx = s->in_tx = rc == PH_OK;
+    s->tx_version_read = false;
+    return rc;
+}
+
+static ph_err sq_read_end(struct store *st)
+{
+    struct store_sq *s = store_sq_of(st);
+
+    if (!s->read_tx)
+        return PH_OK;
+    s->read_tx = s->in_tx = false;
+    if (sqlite3_get_autocommit(s->db)) /* an error already ended it */
+        return PH_OK;
+    return store_sq_run(s, SQ_COMMIT, SQL_COMMIT, "end read");
+}
+
 /* ---- the ops table ------------------------------------------------------- */
 
 const struct store_ops store_sqlite_ops = {
@@ -1379,4 +1448,29 @@ const struct store_ops store_sqlite_ops = {
     .draft_get = store_sq_draft_get,
     .draft_find = store_sq_draft_find,
     .draft_list = store_sq_draft_list,
+    .incident_points = store_sq_incident_points,
+    .hotspot_insert = store_sq_hotspot_insert,
+    .hotspot_get = store_sq_hotspot_get,
+    .hotspot_list = store_sq_hotspot_list,
+    .hotspot_open = store_sq_hotspot_open,
+    .hotspot_set_status = store_sq_hotspot_set_status,
+    .hotspot_note_insert = store_sq_hotspot_note_insert,
+    .hotspot_notes = store_sq_hotspot_notes,
+    .wal_watch = sq_wal_watch,
+    .wal_checkpoint = sq_wal_checkpoint,
+    .read_begin = sq_read_begin,
+    .read_end = sq_read_end,
+    .area_succession_put = store_sq_area_succession_put,
+    .area_successions = store_sq_area_successions,
+    .area_import_insert = store_sq_area_import_insert,
+    .area_import_seen = store_sq_area_import_seen,
+    /* sqlite_area_history_queries.c (issue 8) */
+    .area_incidents = store_sq_area_incidents,
+    .unit_closed_areas = store_sq_unit_closed_areas,
+    .unit_area_proposal_put = store_sq_unit_area_proposal_put,
+    .unit_area_proposal_get = store_sq_unit_area_proposal_get,
+    .unit_area_proposal_list = store_sq_unit_area_proposal_list,
+    .unit_area_proposal_decide = store_sq_unit_area_proposal_decide,
+    /* sqlite_hotspots.c, added */
+    .hotspot_incidents_visible = store_sq_hotspot_incidents_visible,
 };

@@ -23,6 +23,7 @@
  * holding such tables needs this tokenizer to be read: the sqlite3 shell can list
  * them but not query them. */
 #include "util/base.h"
+#include <pthread.h>
 #include <utf8proc.h>
 #include "store/sqlite_int.h"
 #include "util/log.h"
@@ -83,6 +84,60 @@ static void fold_append(utf8proc_int32_t cp, char *tok, int *len, bool *full)
     }
 }
 
+/* Code points below FOLD_CACHE_END (Latin, its extensions and combining marks,
+ * Vietnamese's letters among them) are looked up in a table made once from
+ * is_token_char and fold_append: utf8proc's decomposition per character was a
+ * fifth of the cost of indexing an incident. An entry holds the folded form when
+ * it has at most 6 bytes (every Vietnamese letter folds to one ASCII letter, a
+ * mark to nothing); the rest still go through fold_append. */
+#define FOLD_CACHE_END 0x2000
+#define FOLD_WORD 1   /* a token character */
+#define FOLD_CACHED 2 /* s[0..len) is its folded form */
+
+struct fold_entry {
+    unsigned char flags, len;
+    char s[6];
+};
+
+static struct fold_entry fold_cache[FOLD_CACHE_END];
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+static void fold_cache_build(void)
+{
+    for (utf8proc_int32_t cp = 0x80; cp < FOLD_CACHE_END; cp++) {
+        struct fold_entry *e = &fold_cache[cp];
+        char tmp[STORE_SQ_FTS_MAX_TOKEN];
+        int len = 0;
+        bool full = false;
+        if (!is_token_char(cp))
+            continue;
+        e->flags = FOLD_WORD;
+        fold_append(cp, tmp, &len, &full);
+        if (!full && len <= (int)sizeof(e->s)) {
+            memcpy(e->s, tmp, (size_t)len);
+            e->len = (unsigned char)len;
+            e->flags |= FOLD_CACHED;
+        }
+    }
+}
+
+/* fold_append from the table: the folded code points one by one, with the same
+ * cut at STORE_SQ_FTS_MAX_TOKEN bytes. */
+static void cached_fold_append(const struct fold_entry *e, char *tok, int *len, bool *full)
+{
+    for (int j = 0; j < e->len;) {
+        unsigned char lead = (unsigned char)e->s[j];
+        int m = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+        if (*len + m > STORE_SQ_FTS_MAX_TOKEN) {
+            *full = true;
+            return;
+        }
+        memcpy(tok + *len, e->s + j, (size_t)m);
+        *len += m;
+        j += m;
+    }
+}
+
 /* ASCII, most of the bytes of Vietnamese text too, needs no table: letters and
  * digits are the token characters, and folding is lower-casing (what
  * fold_append gives for them, at a tenth of the cost). Sets *cp as
@@ -115,14 +170,21 @@ int store_sq_fts_tokenize(void *ctx, const char *text, int n,
 
     if (text == NULL)
         return SQLITE_OK;
+    pthread_once(&fold_once, fold_cache_build);
     while (i < n) {
         utf8proc_int32_t cp = -1;
         utf8proc_ssize_t k = 1;
         bool in_word, ascii = ascii_char((unsigned char)text[i], &cp, &in_word);
+        const struct fold_entry *e = NULL;
         if (!ascii) {
             k = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(n - i),
                                  &cp);
-            in_word = k > 0 && is_token_char(cp);
+            if (k > 0 && cp < FOLD_CACHE_END) {
+                e = &fold_cache[cp];
+                in_word = (e->flags & FOLD_WORD) != 0;
+            } else {
+                in_word = k > 0 && is_token_char(cp);
+            }
             if (k <= 0)
                 k = 1; /* an invalid byte separates, and the next one starts afresh */
         }
@@ -134,6 +196,8 @@ int store_sq_fts_tokenize(void *ctx, const char *text, int n,
             }
             if (!full && ascii)
                 ascii_fold_append(cp, tok, &len, &full);
+            else if (!full && e != NULL && (e->flags & FOLD_CACHED))
+                cached_fold_append(e, tok, &len, &full);
             else if (!full)
                 fold_append(cp, tok, &len, &full);
             end = i + (int)k;

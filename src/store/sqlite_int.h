@@ -230,6 +230,36 @@ enum sq_stmt {
     SQ_DRAFT_GET,
     SQ_DRAFT_FIND,
     SQ_DRAFT_LIST,
+    /* sqlite_hotspots.c */
+    SQ_INCIDENT_POINTS,
+    SQ_HOTSPOT_INSERT,
+    SQ_HOTSPOT_UNIT_ADD,
+    SQ_HOTSPOT_INCIDENT_ADD,
+    SQ_HOTSPOT_GET,
+    SQ_HOTSPOT_INCIDENTS,
+    SQ_HOTSPOT_LIST,
+    SQ_HOTSPOT_OPEN,
+    SQ_HOTSPOT_SET_STATUS,
+    SQ_HOTSPOT_EXISTS,
+    SQ_HOTSPOT_NOTE_INSERT,
+    SQ_HOTSPOT_NOTES,
+    SQ_HOTSPOT_INCIDENTS_VISIBLE,
+    /* sqlite_areas_history.c: successions, area imports (issue 8) */
+    SQ_AREA_SUCCESSION_PUT,
+    SQ_AREA_PREDECESSORS,
+    SQ_AREA_SUCCESSORS,
+    SQ_AREA_IMPORT_INSERT,
+    SQ_AREA_IMPORT_SEEN,
+    /* sqlite_area_history_queries.c: counting by another day's areas, units
+     * following the map (issue 8) */
+    SQ_AREA_INCIDENTS,
+    SQ_UNIT_CLOSED_AREAS,
+    SQ_UNIT_AREA_PROPOSAL_PUT,
+    SQ_UNIT_AREA_PROPOSAL_GET,
+    SQ_UNIT_AREA_PROPOSAL_LIST,
+    SQ_UNIT_AREA_PROPOSAL_DECIDE,
+    SQ_UNIT_AREA_PROPOSAL_EXISTS,
+    SQ_BEGIN_READ,
     SQ_COUNT
 };
 
@@ -238,15 +268,14 @@ enum sq_stmt {
 #define STORE_SQ_UNIT_MEMO 64
 #define STORE_SQ_UNIT_KEPT 256
 /* Areas kept per connection for the candidates of a point: at most this many
- * (a province has a few hundred), and this many bytes of outlines. */
+ * (a province has a few hundred; past that the R*Tree beats a scan). */
 #define STORE_SQ_AREAS_KEPT 4096
-#define STORE_SQ_AREAS_KEPT_BYTES ((size_t)16 << 20)
 
-/* An area and its bounding box as the R*Tree area_bbox holds it (single
- * precision, rounded outwards). */
+/* An area as a candidate (its box as the R*Tree area_bbox holds it: single
+ * precision, rounded outwards) and its validity; no outline. */
 struct store_sq_area_box {
-    struct area area;
-    double min_lon, max_lon, min_lat, max_lat;
+    struct store_area_candidate c;
+    const char *valid_from, *valid_to; /* valid_to NULL while valid */
 };
 
 /* struct store.impl of the SQLite backend. */
@@ -310,13 +339,19 @@ struct store_sq {
     } unit_kept[STORE_SQ_UNIT_KEPT];
     /* Every area with a bounding box (sqlite_rules.c: area candidates), when
      * there are at most STORE_SQ_AREAS_KEPT of them; areas_too_many says there
-     * were more at (areas_epoch, areas_data_version). */
+     * were more at (areas_epoch, areas_data_version). Unlike the other kept
+     * values these are also used outside a transaction, checked against PRAGMA
+     * data_version read afresh (cheaper than the query they replace). */
     struct arena areas_arena;
     struct store_sq_area_box *areas;
     size_t n_areas;
     uint64_t areas_epoch;
     int64_t areas_data_version;
     bool areas_too_many;
+    /* store_wal_watch's callback (sqlite.c): after each commit, the WAL's size. */
+    void (*wal_fn)(void *ctx, int wal_frames);
+    void *wal_ctx;
+    bool read_tx; /* between read_begin and read_end (in_tx is set too) */
 };
 
 static inline struct store_sq *store_sq_of(struct store *st)
@@ -553,7 +588,7 @@ ph_err store_sq_setting_get(struct store *st, struct arena *ar, const char *key,
                             const char **value);
 ph_err store_sq_setting_set(struct store *st, const char *key, const char *value);
 ph_err store_sq_area_candidates(struct store *st, struct arena *ar, double lon, double lat,
-                                const char *date, struct area **items, size_t *n);
+                                const char *date, struct store_area_candidate **items, size_t *n);
 ph_err store_sq_area_within(struct store *st, int64_t area_id, int64_t ancestor_id, bool *within);
 ph_err store_sq_rule_insert(struct store *st, const struct routing_rule *r, int64_t *id);
 ph_err store_sq_rule_update(struct store *st, const struct routing_rule *r);
@@ -689,4 +724,54 @@ ph_err store_sq_draft_find(struct store *st, struct arena *ar, int64_t device_id
 ph_err store_sq_draft_list(struct store *st, struct arena *ar, const char *status,
                            const char *scope_path, int64_t before_id, int limit,
                            struct incident_draft **items, size_t *n, bool *has_more);
+/* The ops of sqlite_hotspots.c: analyses' incident stream, hotspot records. */
+ph_err store_sq_incident_points(struct store *st, const struct store_point_query *q,
+                                const struct incident_scope *scope,
+                                void (*on_point)(void *ctx, const struct store_incident_point *p),
+                                void *ctx);
+ph_err store_sq_hotspot_insert(struct store *st, const struct store_hotspot *h, int64_t *id);
+ph_err store_sq_hotspot_get(struct store *st, struct arena *ar, int64_t id, bool with_incidents,
+                            struct store_hotspot *out);
+ph_err store_sq_hotspot_list(struct store *st, struct arena *ar, const struct hotspot_filter *f,
+                             const char *unit_path, const struct incident_scope *scope,
+                             struct store_hotspot **items, size_t *n, bool *has_more);
+ph_err store_sq_hotspot_open(struct store *st, struct arena *ar, struct store_hotspot **items,
+                             size_t *n);
+ph_err store_sq_hotspot_set_status(struct store *st, int64_t id, int64_t version,
+                                   const char *status, int64_t updated_at);
+ph_err store_sq_hotspot_note_insert(struct store *st, const struct hotspot_note *note, int64_t *id);
+ph_err store_sq_hotspot_notes(struct store *st, struct arena *ar, int64_t hotspot_id,
+                              struct hotspot_note **items, size_t *n);
+ph_err store_sq_hotspot_incidents_visible(struct store *st, struct arena *ar, int64_t hotspot_id,
+                                          const struct incident_scope *scope, int64_t **ids,
+                                          size_t *n);
+/* sqlite_areas_history.c: area successions and imports (issue 8). */
+ph_err store_sq_area_succession_put(struct store *st, int64_t new_area_id, int64_t old_area_id,
+                                    const char *kind, const char *effective, bool *changed);
+ph_err store_sq_area_successions(struct store *st, struct arena *ar, int64_t area_id, bool as_new,
+                                 struct area_succession **items, size_t *n);
+ph_err store_sq_area_import_insert(struct store *st, const struct store_area_import *imp,
+                                   int64_t *id);
+ph_err store_sq_area_import_seen(struct store *st, const char *kind, const char *province,
+                                 const char *effective, const uint8_t sha256[32], bool *seen);
+/* sqlite_area_history_queries.c: counting by another day's areas, units
+ * following the map (issue 8). */
+ph_err store_sq_area_incidents(struct store *st, int64_t from, int64_t to,
+                               const struct incident_scope *scope,
+                               void (*on_row)(void *ctx, const struct store_area_incident *row),
+                               void *ctx);
+ph_err store_sq_unit_closed_areas(struct store *st, struct arena *ar, const char *at,
+                                  struct store_unit_area **items, size_t *n);
+ph_err store_sq_unit_area_proposal_put(struct store *st, const struct unit_area_proposal *p,
+                                       int64_t *id);
+ph_err store_sq_unit_area_proposal_get(struct store *st, struct arena *ar, int64_t id,
+                                       struct store_unit_area_proposal *out);
+ph_err store_sq_unit_area_proposal_list(struct store *st, struct arena *ar, const char *status,
+                                        int64_t unit_id, const char *unit_path,
+                                        struct store_unit_area_proposal **items, size_t *n);
+ph_err store_sq_unit_area_proposal_decide(struct store *st, int64_t id, const char *status,
+                                          int64_t decided_at, int64_t decided_by);
+/* sqlite_alloc.c: SQLite's allocator with per-thread caches of freed blocks;
+ * called once, before SQLite initialises (sqlite.c, configure_library). */
+void store_sq_alloc_install(void);
 #endif

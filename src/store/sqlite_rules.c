@@ -47,7 +47,7 @@ ph_err store_sq_setting_set(struct store *st, const char *key, const char *value
 /* ---- areas: candidates and ancestry -------------------------------------- */
 
 /* Deepest level first (commune, district, then the rest), then by id. */
-static int level_order(const char *level)
+static int level_depth(const char *level)
 {
     if (level != NULL && strcmp(level, "commune") == 0)
         return 0;
@@ -58,58 +58,94 @@ static int level_order(const char *level)
 
 static int cmp_candidates(const void *x, const void *y)
 {
-    const struct area *a = x, *b = y;
-    int la = level_order(a->level), lb = level_order(b->level);
+    const struct store_area_candidate *a = x, *b = y;
 
-    if (la != lb)
-        return la < lb ? -1 : 1;
+    if (a->depth != b->depth)
+        return a->depth < b->depth ? -1 : 1;
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* A candidate's columns (STORE_SQ_AREA_COLS then geometry) copied into ar. */
-static void copy_area(struct arena *ar, struct area *dst, const struct area *src)
+/* The columns of both candidate queries: id, level, version, updated_at, the
+ * box (4..7), then valid_from and valid_to (8, 9; read only for kept areas).
+ * The geometry is not read: core/geo.c keeps outlines parsed by version. */
+#define CANDIDATE_COLS                                                                             \
+    "a.id, a.level, a.version, a.updated_at, b.min_lon, b.max_lon, b.min_lat, b.max_lat"
+
+static void read_candidate(struct arena *ar, sqlite3_stmt *stmt, void *row)
 {
-    *dst = *src;
-    dst->code = arena_strdup(ar, src->code);
-    dst->name = arena_strdup(ar, src->name);
-    dst->level = arena_strdup(ar, src->level);
-    dst->kind = arena_strdup(ar, src->kind);
-    dst->valid_from = arena_strdup(ar, src->valid_from);
-    dst->valid_to = arena_strdup(ar, src->valid_to);
-    dst->geometry = arena_strdup(ar, src->geometry);
+    struct store_area_candidate *c = row;
+
+    (void)ar;
+    c->id = sqlite3_column_int64(stmt, 0);
+    c->depth = level_depth((const char *)sqlite3_column_text(stmt, 1));
+    c->version = sqlite3_column_int64(stmt, 2);
+    c->updated_at = sqlite3_column_int64(stmt, 3);
+    c->min_lon = sqlite3_column_double(stmt, 4);
+    c->max_lon = sqlite3_column_double(stmt, 5);
+    c->min_lat = sqlite3_column_double(stmt, 6);
+    c->max_lat = sqlite3_column_double(stmt, 7);
 }
 
 static void read_area_box(struct arena *ar, sqlite3_stmt *stmt, void *row)
 {
     struct store_sq_area_box *out = row;
 
-    store_sq_read_area(ar, stmt, &out->area);
-    out->min_lon = sqlite3_column_double(stmt, 12);
-    out->max_lon = sqlite3_column_double(stmt, 13);
-    out->min_lat = sqlite3_column_double(stmt, 14);
-    out->max_lat = sqlite3_column_double(stmt, 15);
+    read_candidate(ar, stmt, &out->c);
+    out->valid_from = store_sq_col_text(ar, stmt, 8);
+    out->valid_to = store_sq_col_text(ar, stmt, 9);
+}
+
+/* Outside any transaction, the data version now: each statement there reads the
+ * latest commit, so kept areas are current if no other connection has committed
+ * since they were read (data_version) and this one has written no area since
+ * (ref_epoch). One small statement instead of the R*Tree query it saves, for a
+ * reader resolving many points (statistics by area). *usable false inside a
+ * transaction not begun by tx_begin, or one that wrote reference data. */
+static ph_err version_outside_tx(struct store_sq *s, bool *usable, int64_t *version)
+{
+    sqlite3_stmt *stmt;
+    ph_err rc = PH_OK;
+    int e;
+
+    *usable = false;
+    if (s->in_tx || s->ref_written || !sqlite3_get_autocommit(s->db))
+        return PH_OK;
+    if ((stmt = store_sq_stmt(s, SQ_DATA_VERSION, "PRAGMA data_version")) == NULL)
+        return PH_ESTORE;
+    if ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
+        *version = sqlite3_column_int64(stmt, 0);
+        *usable = true;
+    } else {
+        rc = store_sq_fail(s, e, "data version");
+    }
+    store_sq_done(stmt);
+    return rc;
 }
 
 /* The kept areas with their boxes, read again when they are not current; *ok
- * false when they cannot be kept (outside a transaction, too many). */
+ * false when they cannot be kept (in a transaction that wrote reference data,
+ * too many). */
 static ph_err boxed_areas(struct store_sq *s, bool *ok)
 {
-    sqlite3_stmt *stmt = store_sq_stmt(
-        s, SQ_AREAS_BOXED,
-        "SELECT a.id, a.code, a.name, a.level, a.kind, a.parent_id, a.valid_from, a.valid_to, "
-        "a.version, a.created_at, a.updated_at, a.geometry, b.min_lon, b.max_lon, b.min_lat, "
-        "b.max_lat FROM area_bbox AS b CROSS JOIN areas AS a ON a.id = b.id LIMIT ?1");
+    sqlite3_stmt *stmt = store_sq_stmt(s, SQ_AREAS_BOXED,
+                                       "SELECT " CANDIDATE_COLS ", a.valid_from, a.valid_to "
+                                       "FROM area_bbox AS b CROSS JOIN areas AS a ON a.id = b.id "
+                                       "LIMIT ?1");
     int64_t version = 0;
     bool usable = false, more = false;
     void *list = NULL;
-    size_t count = 0, bytes = 0;
+    size_t count = 0;
     ph_err rc;
 
     *ok = false;
     if (stmt == NULL)
         return PH_ESTORE;
-    if ((rc = store_sq_ref_check(s, &usable, &version)) != PH_OK || !usable)
+    if ((rc = store_sq_ref_check(s, &usable, &version)) != PH_OK)
         return rc;
+    if (!usable && (rc = version_outside_tx(s, &usable, &version)) != PH_OK)
+        return rc;
+    if (!usable)
+        return PH_OK;
     if (s->areas_epoch == s->ref_epoch && s->areas_data_version == version) {
         *ok = !s->areas_too_many;
         return PH_OK;
@@ -125,13 +161,9 @@ static ph_err boxed_areas(struct store_sq *s, bool *ok)
         arena_release(&s->areas_arena);
         return rc;
     }
-    for (size_t i = 0; i < count; i++) {
-        const char *g = ((struct store_sq_area_box *)list)[i].area.geometry;
-        bytes += g != NULL ? strlen(g) : 0;
-    }
     s->areas_epoch = s->ref_epoch;
     s->areas_data_version = version;
-    s->areas_too_many = more || bytes > STORE_SQ_AREAS_KEPT_BYTES;
+    s->areas_too_many = more;
     if (s->areas_too_many) {
         arena_release(&s->areas_arena);
         return PH_OK;
@@ -142,8 +174,8 @@ static ph_err boxed_areas(struct store_sq *s, bool *ok)
     return PH_OK;
 }
 
-/* Is area a valid on date (NULL: any day)? As the query's text comparisons. */
-static bool valid_on(const struct area *a, const char *date)
+/* Is the kept area valid on date (NULL: any day)? As the query's text comparisons. */
+static bool valid_on(const struct store_sq_area_box *a, const char *date)
 {
     if (date == NULL)
         return true;
@@ -152,7 +184,7 @@ static bool valid_on(const struct area *a, const char *date)
 }
 
 ph_err store_sq_area_candidates(struct store *st, struct arena *ar, double lon, double lat,
-                                const char *date, struct area **items, size_t *n)
+                                const char *date, struct store_area_candidate **items, size_t *n)
 {
     struct store_sq *s = store_sq_of(st);
     /* The R*Tree answers the box test; the join reads only the areas it names.
@@ -161,45 +193,44 @@ ph_err store_sq_area_candidates(struct store *st, struct arena *ar, double lon, 
      * than the query. */
     sqlite3_stmt *stmt = store_sq_stmt(
         s, SQ_AREA_CANDIDATES,
-        "SELECT a.id, a.code, a.name, a.level, a.kind, a.parent_id, a.valid_from, a.valid_to, "
-        "a.version, a.created_at, a.updated_at, a.geometry "
-        "FROM area_bbox AS b CROSS JOIN areas AS a ON a.id = b.id "
+        "SELECT " CANDIDATE_COLS " FROM area_bbox AS b CROSS JOIN areas AS a ON a.id = b.id "
         "WHERE b.min_lon <= ?1 AND b.max_lon >= ?1 AND b.min_lat <= ?2 AND b.max_lat >= ?2 "
         "AND (?3 IS NULL OR (a.valid_from <= ?3 AND (a.valid_to IS NULL OR a.valid_to > ?3)))");
-    struct area *list = NULL;
+    struct store_area_candidate *list = NULL;
     size_t count = 0;
     bool kept = false;
     ph_err rc;
 
     if (stmt == NULL)
         return PH_ESTORE;
-    /* In the writer's transactions every located incident asks: the areas and
-     * their boxes are kept (struct store_sq), and the same tests run on them. */
+    /* In the writer's transactions every located incident asks, and readers
+     * resolve many points at a time: the areas and their boxes are kept (struct
+     * store_sq), and the same tests run on them. */
     if ((rc = boxed_areas(s, &kept)) != PH_OK)
         return rc;
     if (kept) {
         size_t cap = 0;
         for (size_t i = 0; i < s->n_areas; i++) {
             const struct store_sq_area_box *b = &s->areas[i];
-            if (!(b->min_lon <= lon && b->max_lon >= lon && b->min_lat <= lat &&
-                  b->max_lat >= lat && valid_on(&b->area, date)))
+            if (!(b->c.min_lon <= lon && b->c.max_lon >= lon && b->c.min_lat <= lat &&
+                  b->c.max_lat >= lat && valid_on(b, date)))
                 continue;
             if (count == cap) {
-                struct area *grown;
+                struct store_area_candidate *grown;
                 cap = cap == 0 ? 4 : 2 * cap;
                 grown = arena_alloc(ar, cap * sizeof(*grown));
                 if (count > 0)
                     memcpy(grown, list, count * sizeof(*grown));
                 list = grown;
             }
-            copy_area(ar, &list[count++], &b->area);
+            list[count++] = b->c;
         }
     } else {
         void *rows = NULL;
         rc = store_sq_rows(s, ar, stmt,
                            sqlite3_bind_double(stmt, 1, lon) | sqlite3_bind_double(stmt, 2, lat) |
                                store_sq_bind_text(stmt, 3, date),
-                           "area candidates", sizeof(**items), 0, store_sq_read_area, &rows, &count,
+                           "area candidates", sizeof(**items), 0, read_candidate, &rows, &count,
                            NULL);
         if (rc != PH_OK)
             return rc;

@@ -269,7 +269,7 @@ ph_err store_setting_set(struct store *st, const char *key, const char *value)
 }
 
 ph_err store_area_candidates(struct store *st, struct arena *ar, double lon, double lat, const char *date,
-                             struct area **items, size_t *n)
+                             struct store_area_candidate **items, size_t *n)
 {
     return st->ops->area_candidates(st, ar, lon, lat, date, items, n);
 }
@@ -786,4 +786,139 @@ ph_err store_draft_list(struct store *st, struct arena *ar, const char *status, 
                         bool *has_more)
 {
     return st->ops->draft_list(st, ar, status, scope_path, before_id, limit, items, n, has_more);
+}
+
+ph_err store_incident_points(struct store *st, const struct store_point_query *q,
+                             const struct incident_scope *scope,
+                             void (*on_point)(void *ctx, const struct store_incident_point *p), void *ctx)
+{
+    return st->ops->incident_points(st, q, scope, on_point, ctx);
+}
+
+ph_err store_hotspot_insert(struct store *st, const struct store_hotspot *h, int64_t *id)
+{
+    return st->ops->hotspot_insert(st, h, id);
+}
+
+ph_err store_hotspot_get(struct store *st, struct arena *ar, int64_t id, bool with_incidents,
+                         struct store_hotspot *out)
+{
+    return st->ops->hotspot_get(st, ar, id, with_incidents, out);
+}
+
+ph_err store_hotspot_list(struct store *st, struct arena *ar, const struct hotspot_filter *f, const char *unit_path,
+                          const struct incident_scope *scope, struct store_hotspot **items, size_t *n,
+                          bool *has_more)
+{
+    return st->ops->hotspot_list(st, ar, f, unit_path, scope, items, n, has_more);
+}
+
+ph_err store_hotspot_open(struct store *st, struct arena *ar, struct store_hotspot **items, size_t *n)
+{
+    return st->ops->hotspot_open(st, ar, items, n);
+}
+
+ph_err store_hotspot_set_status(struct store *st, int64_t id, int64_t version, const char *status,
+                                int64_t updated_at)
+{
+    return st->ops->hotspot_set_status(st, id, version, status, updated_at);
+}
+
+ph_err store_hotspot_note_insert(struct store *st, const struct hotspot_note *note, int64_t *id)
+{
+    return st->ops->hotspot_note_insert(st, note, id);
+}
+
+ph_err store_hotspot_notes(struct store *st, struct arena *ar, int64_t hotspot_id, struct hotspot_note **items,
+                           size_t *n)
+{
+    return st->ops->hotspot_notes(st, ar, hotspot_id, items, n);
+}
+
+ph_err store_wal_watch(struct store *st, void (*fn)(void *ctx, int wal_frames), void *ctx)
+{
+    return st->ops->wal_watch(st, fn, ctx);
+}
+
+ph_err store_wal_checkpoint(struct store *st, int *wal_frames, int *done)
+{
+    return st->ops->wal_checkpoint(st, wal_frames, done);
+}
+
+ph_err store_read_begin(struct store *st)
+{
+    return st->ops->read_begin(st);
+}
+
+ph_err store_read_end(struct store *st)
+{
+    return st->ops->read_end(st);
+}
+
+/* ---- area history and imports (issue 8) ---- */
+
+ph_err store_area_succession_put(struct store *st, int64_t new_area_id, int64_t old_area_id, const char *kind,
+                                 const char *effective, bool *changed)
+{
+    return st->ops->area_succession_put(st, new_area_id, old_area_id, kind, effective, changed);
+}
+
+ph_err store_area_successions(struct store *st, struct arena *ar, int64_t area_id, bool as_new,
+                              struct area_succession **items, size_t *n)
+{
+    return st->ops->area_successions(st, ar, area_id, as_new, items, n);
+}
+
+ph_err store_area_import_insert(struct store *st, const struct store_area_import *imp, int64_t *id)
+{
+    return st->ops->area_import_insert(st, imp, id);
+}
+
+ph_err store_area_import_seen(struct store *st, const char *kind, const char *province, const char *effective,
+                              const uint8_t sha256[32], bool *seen)
+{
+    return st->ops->area_import_seen(st, kind, province, effective, sha256, seen);
+}
+
+/* ---- area history: counting, units on closed areas, proposals (issue 8) ---- */
+
+ph_err store_area_incidents(struct store *st, int64_t from, int64_t to, const struct incident_scope *scope,
+                            void (*on_row)(void *ctx, const struct store_area_incident *row), void *ctx)
+{
+    return st->ops->area_incidents(st, from, to, scope, on_row, ctx);
+}
+
+ph_err store_unit_closed_areas(struct store *st, struct arena *ar, const char *at, struct store_unit_area **items,
+                               size_t *n)
+{
+    return st->ops->unit_closed_areas(st, ar, at, items, n);
+}
+
+ph_err store_unit_area_proposal_put(struct store *st, const struct unit_area_proposal *p, int64_t *id)
+{
+    return st->ops->unit_area_proposal_put(st, p, id);
+}
+
+ph_err store_unit_area_proposal_get(struct store *st, struct arena *ar, int64_t id,
+                                    struct store_unit_area_proposal *out)
+{
+    return st->ops->unit_area_proposal_get(st, ar, id, out);
+}
+
+ph_err store_unit_area_proposal_list(struct store *st, struct arena *ar, const char *status, int64_t unit_id,
+                                     const char *unit_path, struct store_unit_area_proposal **items, size_t *n)
+{
+    return st->ops->unit_area_proposal_list(st, ar, status, unit_id, unit_path, items, n);
+}
+
+ph_err store_unit_area_proposal_decide(struct store *st, int64_t id, const char *status, int64_t decided_at,
+                                       int64_t decided_by)
+{
+    return st->ops->unit_area_proposal_decide(st, id, status, decided_at, decided_by);
+}
+
+ph_err store_hotspot_incidents_visible(struct store *st, struct arena *ar, int64_t hotspot_id,
+                                       const struct incident_scope *scope, int64_t **ids, size_t *n)
+{
+    return st->ops->hotspot_incidents_visible(st, ar, hotspot_id, scope, ids, n);
 }

@@ -17,10 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/area.h"
+#include "core/area_history.h"
 #include "core/attachment.h"
 #include "core/bulletin.h"
 #include "core/category.h"
 #include "core/draft.h"
+#include "core/hotspot.h"
 #include "core/incident.h"
 #include "core/message.h"
 #include "core/operation.h"
@@ -39,7 +41,7 @@ struct store;
 #define STORE_AREA_CHAIN_MAX 16
 
 /* The schema version this binary knows (the highest migration). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 13
 
 /* A person as authentication needs it (see store_token_lookup). */
 struct store_auth {
@@ -134,6 +136,16 @@ struct store_force {
     const char *code, *name_vi, *name_en;
 };
 
+/* A candidate area of a point (area_candidates, core/geo.c): what identifies the
+ * version of its outline, without the outline itself, which core/geo.c keeps
+ * parsed and reads (store_area_get) only when it has not seen that version. The
+ * box is the R*Tree's (single precision, rounded outwards). */
+struct store_area_candidate {
+    int64_t id, version, updated_at;
+    int depth; /* 0 commune, 1 district, 2 any other level */
+    double min_lon, max_lon, min_lat, max_lat;
+};
+
 /* One (operation, area) pair of the coverage statistics: an active or completed
  * operation covering area_id (the area itself, or one below it, was found on its
  * geometry), its actual start and end (0 while still active), and the forces
@@ -141,6 +153,63 @@ struct store_force {
 struct store_coverage_row {
     int64_t operation_id, area_id, started_at, ended_at;
     const char *forces;
+};
+
+/* Hot spots (core/hotspot.h; sqlite_hotspots.c). One located incident as an
+ * analysis reads it, streamed row by row (store_incident_points). */
+struct store_incident_point {
+    int64_t id, occurred_at, category_id;
+    double lat, lon;
+    int severity, classification;
+};
+/* Which incidents an analysis reads: occurred_at in [since, until), category
+ * among category_ids (n_categories 0: any), the lead unit's force (NULL: any),
+ * in area_id or below it (0: anywhere). */
+struct store_point_query {
+    int64_t since, until;
+    const int64_t *category_ids;
+    size_t n_categories;
+    const char *force;
+    int64_t area_id;
+};
+/* A hotspot record with what the store keeps besides struct hotspot: the cell
+ * centres ("lon,lat lon,lat ...", for the next run's overlap test) and the
+ * responsible units (ids and paths in the same order). */
+struct store_hotspot {
+    struct hotspot h;
+    const char *cells;
+    const int64_t *unit_ids;
+    const char **unit_paths;
+    size_t n_units;
+};
+
+/* One area import or dry run (migration 013, area_imports; core/area_import.h). */
+struct store_area_import {
+    const char *kind;      /* "list" | "boundaries" | "reorganisation" */
+    const char *province;  /* a level-1 code, NULL for the whole file */
+    const char *effective; /* "YYYY-MM-DD" */
+    uint8_t sha256[32];    /* of the file */
+    bool dry_run;
+    const char *counts;    /* JSON object of the report's counts */
+    int64_t person_id, at; /* at: UTC ms (0: now) */
+};
+
+/* Area history (core/area_history.c; sqlite_area_history_queries.c). One
+ * incident as counting by another day's areas reads it; a unit's link to an
+ * area (unit_areas) with the unit's path and force; a proposal with its unit's
+ * path (for access). */
+struct store_area_incident {
+    int64_t id, area_id; /* area_id 0: none */
+    bool has_location;
+    double lat, lon;
+};
+struct store_unit_area {
+    int64_t unit_id, area_id;
+    const char *unit_path, *unit_force;
+};
+struct store_unit_area_proposal {
+    struct unit_area_proposal p;
+    const char *unit_path;
 };
 
 struct store_ops {
@@ -241,10 +310,11 @@ struct store_ops {
     ph_err (*setting_set)(struct store *st, const char *key, const char *value);
 
     /* Areas whose bounding box (an R*Tree the store keeps from each geometry)
-     * contains (lon, lat) and that are valid on date ("YYYY-MM-DD"), with their
-     * geometry, deepest level first (commune, district, province), then by id. */
+     * contains (lon, lat) and that are valid on date ("YYYY-MM-DD"; NULL: any),
+     * without their geometry, deepest level first (commune, district, province),
+     * then by id. */
     ph_err (*area_candidates)(struct store *st, struct arena *ar, double lon, double lat,
-                              const char *date, struct area **items, size_t *n);
+                              const char *date, struct store_area_candidate **items, size_t *n);
     /* Is area_id the area ancestor_id or below it? */
     ph_err (*area_within)(struct store *st, int64_t area_id, int64_t ancestor_id, bool *within);
 
@@ -555,6 +625,111 @@ struct store_ops {
     ph_err (*draft_list)(struct store *st, struct arena *ar, const char *status,
                          const char *scope_path, int64_t before_id, int limit,
                          struct incident_draft **items, size_t *n, bool *has_more);
+
+    /* Hot spots (core/hotspot.h; sqlite_hotspots.c).
+     * incident_points: calls on_point once per incident of q, row by row as the
+     * statement steps (nothing is gathered: an analysis adds each into its grid),
+     * that has a location, cap_status "actual", is not merged, and scope lets see
+     * (classification, and with scope->unit_path some recipient inside it; NULL
+     * scope: all), in no particular order.
+     * hotspot_insert writes the record (every member of h->h but id, version and
+     * the joined area_name), h->unit_ids as its responsible units and
+     * h->h.incident_ids as its incidents. get joins area_name, the units and,
+     * with with_incidents, the incident ids (by id). list: newest first (ids <
+     * f->before_id), f->status, f->area_id and below, detected_at in [f->from,
+     * f->to), some responsible unit at or below unit_path (NULL: any), and only
+     * what scope lets see (classification, and with scope->unit_path some
+     * responsible unit inside it). open: every watch or confirmed record, by id.
+     * set_status: status and updated_at, version+1, when version matches (0:
+     * any). Notes: insert every member but id and person_name; list in id order
+     * with the person's name. */
+    ph_err (*incident_points)(struct store *st, const struct store_point_query *q,
+                              const struct incident_scope *scope,
+                              void (*on_point)(void *ctx, const struct store_incident_point *p),
+                              void *ctx);
+    ph_err (*hotspot_insert)(struct store *st, const struct store_hotspot *h, int64_t *id);
+    ph_err (*hotspot_get)(struct store *st, struct arena *ar, int64_t id, bool with_incidents,
+                          struct store_hotspot *out);
+    ph_err (*hotspot_list)(struct store *st, struct arena *ar, const struct hotspot_filter *f,
+                           const char *unit_path, const struct incident_scope *scope,
+                           struct store_hotspot **items, size_t *n, bool *has_more);
+    ph_err (*hotspot_open)(struct store *st, struct arena *ar, struct store_hotspot **items,
+                           size_t *n);
+    ph_err (*hotspot_set_status)(struct store *st, int64_t id, int64_t version, const char *status,
+                                 int64_t updated_at);
+    ph_err (*hotspot_note_insert)(struct store *st, const struct hotspot_note *note, int64_t *id);
+    ph_err (*hotspot_notes)(struct store *st, struct arena *ar, int64_t hotspot_id,
+                            struct hotspot_note **items, size_t *n);
+
+    /* WAL checkpoints, for core/writer.c (issue 3, ingest). wal_watch: from now
+     * on this connection checkpoints nothing by itself after its commits (the
+     * default every 1,000 pages is off) and calls fn(ctx, frames) after each
+     * commit with the WAL's size in pages; fn NULL restores the default.
+     * wal_checkpoint: a PASSIVE checkpoint (copies what no reader still needs,
+     * waits for nobody): *wal_frames the WAL's size, *done the frames copied so
+     * far; PH_EBUSY when another checkpoint runs. */
+    ph_err (*wal_watch)(struct store *st, void (*fn)(void *ctx, int wal_frames), void *ctx);
+    ph_err (*wal_checkpoint)(struct store *st, int *wal_frames, int *done);
+    /* A read snapshot on a reader's connection: from read_begin to read_end every
+     * statement sees the same commit, and SQLite's read lock is taken once rather
+     * than per statement (a reader resolving many locations, or reading many rows
+     * in several statements). Inside a transaction both do nothing. No writes in
+     * it. */
+    ph_err (*read_begin)(struct store *st);
+    ph_err (*read_end)(struct store *st);
+
+    /* Area history and imports (issue 8; sqlite_areas_history.c, core/area_import.c,
+     * core/area_history.c). area_succession_put: insert the succession new <- old,
+     * or update its kind and date; *changed (may be NULL) says whether a row was
+     * added or changed. area_successions: the successions of area_id, its
+     * predecessors when as_new (by old code) else its successors (by new code),
+     * codes and names joined. area_import_insert: one area_imports row.
+     * area_import_seen: was there a non-dry import of this kind, province (NULL:
+     * the whole file), effective date and file hash? */
+    ph_err (*area_succession_put)(struct store *st, int64_t new_area_id, int64_t old_area_id,
+                                  const char *kind, const char *effective, bool *changed);
+    ph_err (*area_successions)(struct store *st, struct arena *ar, int64_t area_id, bool as_new,
+                               struct area_succession **items, size_t *n);
+    ph_err (*area_import_insert)(struct store *st, const struct store_area_import *imp, int64_t *id);
+    ph_err (*area_import_seen)(struct store *st, const char *kind, const char *province,
+                               const char *effective, const uint8_t sha256[32], bool *seen);
+
+    /* Area history (issue 8; sqlite_area_history_queries.c, core/area_history.c).
+     * area_incidents: calls on_row once per incident with occurred_at in [from,
+     * to), cap_status "actual", not merged, that scope lets see (as
+     * incident_points; NULL scope: all), located or not, row by row as the
+     * statement steps, in no particular order. unit_closed_areas: every unit_areas
+     * link whose area closed on or before at (valid_to <= at), by unit then area.
+     * unit_area_proposal_put: insert p (unit, old, new, kind, created_at) unless
+     * that (unit, old, new) is there already: *id the new row's, 0 when it was there.
+     * unit_area_proposal_get / _list (status NULL: any, unit_id 0: any, units at
+     * or below unit_path, NULL: any; by id): names joined.
+     * unit_area_proposal_decide: an open ("proposed") proposal to status, with
+     * decided_at and decided_by; PH_ECONFLICT when it is decided already,
+     * PH_ENOTFOUND when there is none. */
+    ph_err (*area_incidents)(struct store *st, int64_t from, int64_t to,
+                             const struct incident_scope *scope,
+                             void (*on_row)(void *ctx, const struct store_area_incident *row),
+                             void *ctx);
+    ph_err (*unit_closed_areas)(struct store *st, struct arena *ar, const char *at,
+                                struct store_unit_area **items, size_t *n);
+    ph_err (*unit_area_proposal_put)(struct store *st, const struct unit_area_proposal *p,
+                                     int64_t *id);
+    ph_err (*unit_area_proposal_get)(struct store *st, struct arena *ar, int64_t id,
+                                     struct store_unit_area_proposal *out);
+    ph_err (*unit_area_proposal_list)(struct store *st, struct arena *ar, const char *status,
+                                      int64_t unit_id, const char *unit_path,
+                                      struct store_unit_area_proposal **items, size_t *n);
+    ph_err (*unit_area_proposal_decide)(struct store *st, int64_t id, const char *status,
+                                        int64_t decided_at, int64_t decided_by);
+
+    /* Hot spots, added (sqlite_hotspots.c; core/hotspot_records.c).
+     * hotspot_incidents_visible: the incident ids of record hotspot_id (by id)
+     * that scope lets see, by the incident lists' rule (classification, and with
+     * scope->unit_path some recipient inside it), in one query. */
+    ph_err (*hotspot_incidents_visible)(struct store *st, struct arena *ar, int64_t hotspot_id,
+                                        const struct incident_scope *scope, int64_t **ids,
+                                        size_t *n);
 };
 
 struct store {
@@ -623,7 +798,7 @@ ph_err store_outbox_last_id(struct store *st, int64_t *id);
 ph_err store_setting_get(struct store *st, struct arena *ar, const char *key, const char **value);
 ph_err store_setting_set(struct store *st, const char *key, const char *value);
 ph_err store_area_candidates(struct store *st, struct arena *ar, double lon, double lat, const char *date,
-                             struct area **items, size_t *n);
+                             struct store_area_candidate **items, size_t *n);
 ph_err store_area_within(struct store *st, int64_t area_id, int64_t ancestor_id, bool *within);
 ph_err store_incident_ref_next(struct store *st, const char *prefix, int year, int64_t *seq);
 ph_err store_incident_insert(struct store *st, const struct incident *inc, int64_t *id);
@@ -768,4 +943,51 @@ ph_err store_draft_find(struct store *st, struct arena *ar, int64_t device_id, i
 ph_err store_draft_list(struct store *st, struct arena *ar, const char *status, const char *scope_path,
                         int64_t before_id, int limit, struct incident_draft **items, size_t *n,
                         bool *has_more);
+/* Hot spots (sqlite_hotspots.c). */
+ph_err store_incident_points(struct store *st, const struct store_point_query *q,
+                             const struct incident_scope *scope,
+                             void (*on_point)(void *ctx, const struct store_incident_point *p), void *ctx);
+ph_err store_hotspot_insert(struct store *st, const struct store_hotspot *h, int64_t *id);
+ph_err store_hotspot_get(struct store *st, struct arena *ar, int64_t id, bool with_incidents,
+                         struct store_hotspot *out);
+ph_err store_hotspot_list(struct store *st, struct arena *ar, const struct hotspot_filter *f, const char *unit_path,
+                          const struct incident_scope *scope, struct store_hotspot **items, size_t *n,
+                          bool *has_more);
+ph_err store_hotspot_open(struct store *st, struct arena *ar, struct store_hotspot **items, size_t *n);
+ph_err store_hotspot_set_status(struct store *st, int64_t id, int64_t version, const char *status,
+                                int64_t updated_at);
+ph_err store_hotspot_note_insert(struct store *st, const struct hotspot_note *note, int64_t *id);
+ph_err store_hotspot_notes(struct store *st, struct arena *ar, int64_t hotspot_id, struct hotspot_note **items,
+                           size_t *n);
+
+/* WAL checkpoints (sqlite.c; core/writer.c). */
+ph_err store_wal_watch(struct store *st, void (*fn)(void *ctx, int wal_frames), void *ctx);
+ph_err store_wal_checkpoint(struct store *st, int *wal_frames, int *done);
+ph_err store_read_begin(struct store *st) __attribute__((warn_unused_result));
+ph_err store_read_end(struct store *st);
+
+/* Area history and imports (sqlite_areas_history.c; issue 8). */
+ph_err store_area_succession_put(struct store *st, int64_t new_area_id, int64_t old_area_id, const char *kind,
+                                 const char *effective, bool *changed);
+ph_err store_area_successions(struct store *st, struct arena *ar, int64_t area_id, bool as_new,
+                              struct area_succession **items, size_t *n);
+ph_err store_area_import_insert(struct store *st, const struct store_area_import *imp, int64_t *id);
+ph_err store_area_import_seen(struct store *st, const char *kind, const char *province, const char *effective,
+                              const uint8_t sha256[32], bool *seen);
+/* Area history: counting, units on closed areas, proposals
+ * (sqlite_area_history_queries.c; core/area_history.c). */
+ph_err store_area_incidents(struct store *st, int64_t from, int64_t to, const struct incident_scope *scope,
+                            void (*on_row)(void *ctx, const struct store_area_incident *row), void *ctx);
+ph_err store_unit_closed_areas(struct store *st, struct arena *ar, const char *at, struct store_unit_area **items,
+                               size_t *n);
+ph_err store_unit_area_proposal_put(struct store *st, const struct unit_area_proposal *p, int64_t *id);
+ph_err store_unit_area_proposal_get(struct store *st, struct arena *ar, int64_t id,
+                                    struct store_unit_area_proposal *out);
+ph_err store_unit_area_proposal_list(struct store *st, struct arena *ar, const char *status, int64_t unit_id,
+                                     const char *unit_path, struct store_unit_area_proposal **items, size_t *n);
+ph_err store_unit_area_proposal_decide(struct store *st, int64_t id, const char *status, int64_t decided_at,
+                                       int64_t decided_by);
+/* Hot spots, added (sqlite_hotspots.c). */
+ph_err store_hotspot_incidents_visible(struct store *st, struct arena *ar, int64_t hotspot_id,
+                                       const struct incident_scope *scope, int64_t **ids, size_t *n);
 #endif

@@ -8,7 +8,7 @@
  * PHOIHOP_ADMIN_USER (the account init makes, default "admin"), PHOIHOP_KEEP_TMP
  * (keep the temporary databases), TEST_API_ONLY (run only the group of that name:
  * auth, areas, categories, units, people, errors, ops, stream, incidents, rules,
- * attachments, bulletins, messages, cot, static). When
+ * attachments, bulletins, messages, cot, static, hotspots, areahistory). When
  * LSAN_OPTIONS is unset the servers get tests/lsan.supp, as under `make check`. */
 #include "util/base.h"
 #include <curl/curl.h>
@@ -24,6 +24,9 @@ int run_message_tests(void); /* test_messages.c */
 int run_position_tests(void); /* test_positions.c */
 int run_static_tests(void); /* test_static.c */
 int run_operation_tests(void); /* test_operations.c */
+int run_hotspot_tests(void); /* test_hotspots.c */
+int run_area_history_tests(void); /* test_area_history.c */
+int run_area_import_tests(void);  /* test_area_import.c */
 
 struct group {
     const char *name;
@@ -44,6 +47,9 @@ static const struct group groups[] = {
     {"positions", run_position_tests},
     {"static", run_static_tests},
     {"operations", run_operation_tests},
+    {"hotspots", run_hotspot_tests},
+    {"areahistory", run_area_history_tests},
+    {"areaimport", run_area_import_tests},
 };
 
 int main(void)

@@ -11,6 +11,8 @@
  * - Relay: A's PLI reaches B (same unit) as a CoT event that cot_parse reads
  *   and that validates against the MITRE base event schema; C (another force's
  *   province unit) does not get it but gets a PLI of its own unit.
+ * - The picture on identification: a recent incident reaches a client that
+ *   connects after it; clients gone before their picture comes back harm nothing.
  * - An incident created over HTTP, a chat line (b-t-f, stored and readable in
  *   GET /api/v1/messages, relayed to B), a marker (b-m-p-s-m, an incident draft).
  * - Hostile input: billion laughs, an external entity, deep nesting, a huge
@@ -643,6 +645,43 @@ static void test_cot_incident_reaches_client(void **state)
     client_free(cb);
 }
 
+/* The picture on identification (read on the listener's welcome thread, not its
+ * loop): an incident of the last hour is there without anything happening after
+ * the client connected; and clients that go away before their picture comes
+ * back change nothing for the others (the picture is dropped; ASan checks that
+ * nothing freed is touched). */
+static void test_cot_welcome_picture(void **state)
+{
+    struct world *w = &g_srv->w;
+    struct member a = mk_member(w->u_pd, "reporter");
+    struct member b = mk_member(w->u_pd, "viewer");
+    struct member q = mk_member(w->u_pd, "viewer");
+    struct resp *r;
+    struct client *ca, *cb;
+    char *uid;
+    (void)state;
+
+    r = api_json("POST", "/api/v1/incidents", w->t_reporter,
+                 json_pack("{s:s, s:i, s:s, s:s, s:s, s:{s:f, s:f}}", "category", "smuggling",
+                           "severity", 2, "title", tfmt("Ghe lạ cập bến %s", uniq_word()),
+                           "occurred_at", iso(time_now_ms() - 1800000), "classification",
+                           "unclassified", "location", "lat", 10.25, "lon", 106.75));
+    EXPECT_STATUS(r, 201);
+    uid = tfmt("phoihop-incident-%s", JSTR(r->json, "ref"));
+    for (int i = 0; i < 20; i++) { /* identified, then gone at once */
+        struct client *cq = cot_open();
+        client_puts(cq, pli_xml(q.uid, q.username, 10.3, 106.8));
+        client_free(cq);
+    }
+    ca = connect_as(&a, 10.20, 106.70);
+    cb = connect_as(&b, 10.21, 106.71);
+    assert_true(client_wait(cb, uid, WAIT_MS));
+    client_puts(ca, pli_xml(a.uid, "CA-Tuan-tra-2", 10.234567, 106.765432));
+    assert_true(client_wait(cb, "10.234567", WAIT_MS));
+    client_free(ca);
+    client_free(cb);
+}
+
 static void test_cot_chat_and_marker(void **state)
 {
     struct world *w = &g_srv->w;
@@ -1086,6 +1125,7 @@ int run_cot_tests(void)
         TC(test_cot_udp),
         TC(test_cot_relay_by_access),
         TC(test_cot_incident_reaches_client),
+        TC(test_cot_welcome_picture),
         TC(test_cot_chat_and_marker),
         TC(test_cot_device_revoked),
         TC(test_cot_hostile_input),

@@ -5,14 +5,8 @@
 # the last entry changes the head hash (which is why operators record it), and
 # --expect-head (or PHOIHOP_EXPECT_HEAD) with the head recorded earlier catches it.
 # Env: PHOIHOP_BIN, TMPDIR.
-set -u
-BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/phoihop-cli-audit.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
 unset PHOIHOP_DB PHOIHOP_LOG_LEVEL
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-show() { sed 's/^/    | /' "$T/out" "$T/err" | head -20; }
 
 # verify DB WANT_RC: runs audit verify, output in $T/out.
 verify() {

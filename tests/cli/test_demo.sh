@@ -9,14 +9,9 @@
 # last 30 days, sparser before), results logs some of whose entries became
 # incidents, and the vehicles, vessels and devices they used.
 # Env: PHOIHOP_BIN, TMPDIR.
-set -u
-BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/phoihop-cli-demo.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
+SHOW_LINES=30
+. "$(dirname "$0")/lib.sh"
 unset PHOIHOP_DB PHOIHOP_SCALE PHOIHOP_DEMO_PASSWORD PHOIHOP_LOG_LEVEL
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-show() { sed 's/^/    | /' "$T/out" "$T/err" | head -30; }
 
 # expect DB WHAT SQL WANT
 expect() {

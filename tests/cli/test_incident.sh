@@ -6,35 +6,15 @@
 # person (their unit reports; another unit cannot see it), and bad input is
 # refused with the right exit status and the field named.
 # Env: PHOIHOP_BIN, TMPDIR.
-set -u
-BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/phoihop-cli-incident.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
+SHOW_LINES=30
+. "$(dirname "$0")/lib.sh"
 # Every option is also an environment variable: none may leak in from outside.
 unset PHOIHOP_DB PHOIHOP_AS PHOIHOP_CATEGORY PHOIHOP_SEVERITY PHOIHOP_TITLE PHOIHOP_DESCRIPTION \
     PHOIHOP_OCCURRED PHOIHOP_DETECTED PHOIHOP_LAT PHOIHOP_LON PHOIHOP_AREA PHOIHOP_UNIT \
     PHOIHOP_CLASSIFICATION PHOIHOP_EXERCISE PHOIHOP_TEST PHOIHOP_Q PHOIHOP_STATUS PHOIHOP_SINCE \
     PHOIHOP_UNTIL PHOIHOP_LIMIT PHOIHOP_JSON PHOIHOP_STAGE PHOIHOP_NOTE PHOIHOP_REF_PREFIX \
     PHOIHOP_LOG_LEVEL PHOIHOP_DEMO_PASSWORD PHOIHOP_SCALE
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-show() { sed 's/^/    | /' "$T/out" "$T/err" | head -30; }
-q() { sqlite3 -readonly "$DB" "$1"; }
 DB="$T/i.db"
-
-# run WANT CMD...: CMD's exit status must be WANT.
-run() {
-    want=$1
-    shift
-    "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        fail "'$*' exited $rc, expected $want"
-        show
-        return 1
-    fi
-    return 0
-}
 
 # names_field FIELD: the error on stderr names the field.
 names_field() {

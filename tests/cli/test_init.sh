@@ -7,9 +7,7 @@
 # empty one. When curl is installed the administrator's password is proved by
 # logging in.
 # Env: PHOIHOP_BIN, TMPDIR.
-set -u
-BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/phoihop-cli-init.XXXXXX") || exit 2
+. "$(dirname "$0")/lib.sh"
 SERVER_PID=""
 cleanup() {
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
@@ -17,9 +15,6 @@ cleanup() {
 }
 trap cleanup EXIT
 unset PHOIHOP_DB PHOIHOP_ADMIN_PASSWORD PHOIHOP_ADMIN_PASSWORD_FILE PHOIHOP_LOG_LEVEL
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-show() { sed 's/^/    | /' "$T/out" "$T/err" | head -20; }
 
 # 1. A generated password, printed once and written to the file with mode 0600.
 if "$BIN" init --db "$T/a.db" --admin-password-file "$T/pw" >"$T/out" 2>"$T/err"; then

@@ -6,11 +6,10 @@
 # workflow and the results log go through, and bad input is refused with the
 # right exit status and the field named.
 # Env: PHOIHOP_BIN (default build/san/phoihop), TMPDIR.
-set -u
-BIN="${PHOIHOP_BIN:-build/san/phoihop}"
+PHOIHOP_BIN="${PHOIHOP_BIN:-build/san/phoihop}"
+SHOW_LINES=30
+. "$(dirname "$0")/lib.sh"
 [ -x "$BIN" ] || { echo "test_operation.sh: no binary at $BIN (set PHOIHOP_BIN)"; exit 2; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/phoihop-cli-operation.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
 # Every option is also an environment variable: none may leak in from outside.
 unset PHOIHOP_DB PHOIHOP_AS PHOIHOP_KIND PHOIHOP_DOMAIN PHOIHOP_TITLE PHOIHOP_DESCRIPTION \
     PHOIHOP_GEOMETRY PHOIHOP_START PHOIHOP_END PHOIHOP_UNIT PHOIHOP_WITH PHOIHOP_PEOPLE \
@@ -18,25 +17,7 @@ unset PHOIHOP_DB PHOIHOP_AS PHOIHOP_KIND PHOIHOP_DOMAIN PHOIHOP_TITLE PHOIHOP_DE
     PHOIHOP_LIMIT PHOIHOP_JSON PHOIHOP_AT PHOIHOP_REASON PHOIHOP_TEXT PHOIHOP_LAT PHOIHOP_LON \
     PHOIHOP_PEOPLE_CHECKED PHOIHOP_VEHICLES_CHECKED PHOIHOP_VESSELS_CHECKED PHOIHOP_VIOLATIONS \
     PHOIHOP_SEIZED PHOIHOP_LOG_LEVEL PHOIHOP_DEMO_PASSWORD PHOIHOP_SCALE
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-show() { sed 's/^/    | /' "$T/out" "$T/err" | head -30; }
-q() { sqlite3 -readonly "$DB" "$1"; }
 DB="$T/o.db"
-
-# run WANT CMD...: CMD's exit status must be WANT.
-run() {
-    want=$1
-    shift
-    "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        fail "'$*' exited $rc, expected $want"
-        show
-        return 1
-    fi
-    return 0
-}
 
 # names_field FIELD: the error on stderr names the field.
 names_field() {

@@ -4,31 +4,10 @@
 # input is refused with the right exit status, passwords come from PHOIHOP_PASSWORD
 # or are generated and shown once.
 # Env: PHOIHOP_BIN, TMPDIR.
-set -u
-BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/phoihop-cli-people.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
 unset PHOIHOP_DB PHOIHOP_PASSWORD PHOIHOP_UNIT PHOIHOP_ROLE PHOIHOP_CLEARANCE PHOIHOP_RANK \
     PHOIHOP_POSITION PHOIHOP_USERNAME PHOIHOP_FULL_NAME PHOIHOP_LOG_LEVEL PHOIHOP_DEMO_PASSWORD
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-show() { sed 's/^/    | /' "$T/out" "$T/err" | head -20; }
-q() { sqlite3 -readonly "$DB" "$1"; }
 DB="$T/p.db"
-
-# run WANT CMD...: CMD's exit status must be WANT.
-run() {
-    want=$1
-    shift
-    "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        fail "'$*' exited $rc, expected $want"
-        show
-        return 1
-    fi
-    return 0
-}
 
 # Nothing works on a database that does not exist (and none is created).
 run 1 "$BIN" people list --db "$T/none.db" && { grep -q "phoihop init" "$T/err" || fail "no hint to run init"; }

@@ -6,30 +6,10 @@
 # hostile or malformed files are refused whole, and a GPX without --uid is a
 # usage error. Read back with sqlite3.
 # Env: PHOIHOP_BIN, TMPDIR.
-set -u
-BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/phoihop-cli-positions.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
 unset PHOIHOP_DB PHOIHOP_PASSWORD PHOIHOP_UID PHOIHOP_AS PHOIHOP_FORMAT PHOIHOP_CALLSIGN \
     PHOIHOP_LOG_LEVEL PHOIHOP_DEMO_PASSWORD
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-show() { sed 's/^/    | /' "$T/out" "$T/err" | head -20; }
-q() { sqlite3 -readonly "$DB" "$1"; }
 DB="$T/p.db"
-
-run() {
-    want=$1
-    shift
-    "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        fail "'$*' exited $rc, expected $want"
-        show
-        return 1
-    fi
-    return 0
-}
 
 PHOIHOP_ADMIN_PASSWORD=admin-password-1 run 0 "$BIN" init --db "$DB" || exit 1
 run 0 "$BIN" demo --db "$DB" || exit 1

@@ -3,13 +3,8 @@
 # binary's) is refused by every command with exit 1 and a message saying it is
 # newer, and is left untouched; a database of the current version opens.
 # Env: PHOIHOP_BIN, TMPDIR.
-set -u
-BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/phoihop-cli-schema.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
 unset PHOIHOP_DB PHOIHOP_LOG_LEVEL PHOIHOP_LISTEN
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 
 DB="$T/a.db"
 PHOIHOP_ADMIN_PASSWORD=admin-password-1 "$BIN" init --db "$DB" >/dev/null 2>&1 || { fail "init failed"; exit 1; }

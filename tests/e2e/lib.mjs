@@ -82,7 +82,8 @@ export async function gotoLoggedIn(page, username, hash = "#/dashboard") {
   await page.waitForSelector("#username");
   await uiLogin(page, username);
   await page.waitForFunction((h) => location.hash.startsWith(h), hash, { timeout: WAIT_MS });
-  await page.waitForSelector("main h1");
+  // The login page's heading stays until the page's own module has rendered.
+  await page.waitForFunction(() => document.querySelector("main h1") && !document.querySelector("form.login-form"), null, { timeout: WAIT_MS });
 }
 
 // The JSON API from node (the other person's side of a test).

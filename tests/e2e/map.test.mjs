@@ -62,8 +62,8 @@ export const tests = [
       const incs = await page.$$eval(".inc-icon, .marker-cluster", (l) => l.length);
       assert(incs > 0, "no incident markers");
       assert(/vụ việc trên bản đồ/.test(await page.textContent("#map-status")), "status line");
-      // Hot spots: offered, but not yet (a note says why).
-      assert(await page.isDisabled("#layer-hotspots"), "hot spots toggle enabled");
+      // Hot spots: offered, off by default (hotspots.test.mjs switches them on).
+      assert(!(await page.isChecked("#layer-hs-gistar")), "hot spots layer on by default");
       await shot(page, "40-map");
 
       // Only today's fires: then a fire reported elsewhere appears without reload.

@@ -9,10 +9,16 @@ import { tests as incidents } from "./incidents.test.mjs";
 import { tests as exchange } from "./exchange.test.mjs";
 import { tests as operations } from "./operations.test.mjs";
 import { tests as admin } from "./admin.test.mjs";
+import { tests as schedules } from "./schedules.test.mjs";
+import { tests as offlinePhotos } from "./offline_photos.test.mjs";
+import { tests as hotspots } from "./hotspots.test.mjs";
+import { tests as incidentsFlow } from "./incidents_flow.test.mjs";
+import { tests as operationsEdit } from "./operations_edit.test.mjs";
 
 // The CSP check (app.test.mjs) reads what every test before it saw: it stays last.
 const last = app.filter((t) => t.name.startsWith("no CSP"));
-const tests = [...app.filter((t) => !last.includes(t)), ...map, ...incidents, ...exchange, ...operations, ...admin, ...last];
+const tests = [...app.filter((t) => !last.includes(t)), ...map, ...incidents, ...exchange, ...operations, ...admin, ...hotspots, ...schedules, ...offlinePhotos, ...last];
+tests.splice(tests.length - last.length, 0, ...incidentsFlow, ...operationsEdit); // before the CSP check
 
 const TEST_TIMEOUT_MS = Number(process.env.E2E_TEST_TIMEOUT_MS || 45000);
 const filter = process.argv[2] || "";

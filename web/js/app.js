@@ -1,5 +1,5 @@
 // app.js - the shell of the web application: a hash router (#/login, #/dashboard,
-// #/map, #/incidents, #/exchange, #/operations, #/admin), the header with the
+// #/map, #/incidents, #/exchange, #/operations, #/hotspots, #/admin), the header with the
 // navigation a person may use, the language switch and the session. Each page is a
 // module with render(main, ctx) that may return a function to call when leaving.
 
@@ -14,6 +14,7 @@ const ROUTES = [
   { name: "incidents", title: "nav.incidents", load: () => import("./pages/incidents.js") },
   { name: "exchange", title: "nav.exchange", load: () => import("./pages/exchange.js") },
   { name: "operations", title: "nav.operations", load: () => import("./pages/operations.js") },
+  { name: "hotspots", title: "nav.hotspots", load: () => import("./pages/hotspots.js") },
   { name: "admin", title: "nav.admin", need: "admin", load: () => import("./pages/admin.js") },
 ];
 

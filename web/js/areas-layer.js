@@ -1,6 +1,8 @@
 // areas-layer.js - the offline base layer every map of the application shares: the
-// areas' own boundaries from the database (GET /api/v1/areas?geometry=1: province,
-// districts, communes, sea), drawn by Leaflet with no tile server. Also loads
+// areas' own boundaries from the database (GET /api/v1/areas?geometry=1&at=today:
+// the map of the day, of whatever levels have outlines: the demo's province,
+// districts, communes and sea; the real import's province and districts, whose
+// communes have none), drawn by Leaflet with no tile server. Also loads
 // Leaflet itself (vendored, on demand) and finds the area under a point, so a page
 // can say "Xã Thới Khánh" before the server does.
 //
@@ -34,6 +36,12 @@ export function loadLeaflet() {
 
 const OFFSET_MS = 7 * 3600 * 1000; // Asia/Ho_Chi_Minh
 
+// Pages of 500 areas at most: the whole country's official list (about 11,400
+// units before July 2025) with room to spare. Outlined areas can come last (an
+// import numbers the provinces in code order, so Bến Tre's are among the last),
+// so stopping short would leave out the very areas the map has outlines for.
+const MAX_AREA_PAGES = 60;
+
 let areasP = null;
 // Every area valid today (in Vietnam), with its geometry (about 30 KB for the demo
 // province), fetched once per page load and shared by every map.
@@ -43,7 +51,7 @@ export function loadAreas() {
     areasP = (async () => {
       const out = [];
       let cursor = null;
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < MAX_AREA_PAGES; i++) {
         const r = await api(`/areas?geometry=1&at=${today}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
         out.push(...r.items);
         cursor = r.next_cursor;

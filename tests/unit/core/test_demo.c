@@ -18,12 +18,14 @@
  * One generated store is shared by the read-only cases (argon2id for the demo
  * accounts is slow under the sanitizers). */
 #include "util/base.h"
+#include <math.h>
 #include "testutil.h"
 #include "core/access.h"
 #include "core/area.h"
 #include "core/bulletin.h"
 #include "core/demo.h"
 #include "core/geo.h"
+#include "core/hotspot.h"
 #include "core/incident.h"
 #include "core/operation.h"
 #include "core/person.h"
@@ -534,6 +536,76 @@ static void test_demo_incidents_clustered(void **state)
     free(items);
 }
 
+/* ---- hot spots ------------------------------------------------------------------------ */
+
+static bool hot_near(const struct hotspot_surface *s, double lon, double lat, double cell_m)
+{
+    /* The centre's cell or one of its neighbours (a cell's width away each way). */
+    double dlat = cell_m / 111320.0, dlon = dlat / cos(lat * M_PI / 180);
+    for (int i = -1; i <= 1; i++)
+        for (int k = -1; k <= 1; k++) {
+            int64_t c = hs_grid_cell_of(s->grid, lon + k * dlon, lat + i * dlat);
+            if (c < 0)
+                continue;
+            enum hs_trend_class t = (enum hs_trend_class)s->trend[c].trend_class;
+            if (t == HS_NEW_HOT || t == HS_CONSECUTIVE_HOT || t == HS_INTENSIFYING_HOT ||
+                t == HS_PERSISTENT_HOT)
+                return true;
+        }
+    return false;
+}
+
+/* Every planted growing cluster is an emerging hot spot over weekly slices of the
+ * year; a quiet inland place far from them is not. */
+static void test_demo_clusters_are_emerging_hot_spots(void **state)
+{
+    struct demo_fx *f = *state;
+    struct hotspot_surface s;
+    const char *field = NULL;
+    /* The last 16 weeks, when every cluster is under way (the last starts on day
+     * 210), on 2 km cells with the three previous weeks as neighbours in time: at
+     * scale 1 a cell sees a few incidents a week, and over the whole year the
+     * early, sparse weeks make even a growing cluster "sporadic". */
+    struct hotspot_query q = {
+        .since = f->sum.incidents_to - 16 * 7 * 24 * 3600 * 1000LL,
+        .until = f->sum.incidents_to,
+        .cell_m = 2000,
+        .gi = {.weights = HS_DISTANCE_BAND, .band_m = 3000, .alpha = 0.05},
+        .slice_ms = 7 * 24 * 3600 * 1000LL,
+        .time_neighbours = 3,
+    };
+
+    assert_int_equal(hotspot_emerging(&f->tu.sys, &q, &s, &field), PH_OK);
+    assert_int_equal(s.n_slices, 16);
+    for (size_t j = 0; j < demo_n_clusters; j++) {
+        const struct demo_cluster *c = &demo_clusters[j];
+        if (!hot_near(&s, c->lon, c->lat, q.cell_m))
+            fail_msg("cluster %zu is not an emerging hot spot", j);
+    }
+    /* A quiet place: the in-study cell (of a sample) farthest from every
+     * cluster, at least 15 km away, with at most 2 incidents. */
+    double quiet_lon = 0, quiet_lat = 0, best = 0;
+    for (size_t cell = 0; cell < s.n_cells; cell += 97) {
+        double lon, lat, nearest = 1e12;
+        if (!hs_grid_in_study(s.grid, cell))
+            continue;
+        hs_grid_centre(s.grid, cell, &lon, &lat);
+        for (size_t j = 0; j < demo_n_clusters; j++)
+            nearest = fmin(nearest, geo_distance_m(lat, lon, demo_clusters[j].lat,
+                                                   demo_clusters[j].lon));
+        if (nearest > 15000 && s.value[cell] <= 2 && nearest > best) {
+            best = nearest;
+            quiet_lon = lon;
+            quiet_lat = lat;
+        }
+    }
+    assert_true(best > 0);
+    int64_t quiet = hs_grid_cell_of(s.grid, quiet_lon, quiet_lat);
+    assert_true(quiet >= 0);
+    assert_false(hs_trend_is_hot((enum hs_trend_class)s.trend[quiet].trend_class));
+    hotspot_surface_free(&s);
+}
+
 /* ---- bulletins --------------------------------------------------------------------------- */
 
 static void test_demo_bulletins(void **state)
@@ -884,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_demo_incidents_created),
         cmocka_unit_test(test_demo_incidents_acknowledged),
         cmocka_unit_test(test_demo_incidents_clustered),
+        cmocka_unit_test(test_demo_clusters_are_emerging_hot_spots),
         cmocka_unit_test(test_demo_bulletins),
         cmocka_unit_test(test_demo_operations),
         cmocka_unit_test(test_demo_operation_logs),

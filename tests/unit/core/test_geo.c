@@ -491,6 +491,113 @@ static void test_geo_random_vs_reference(void **state)
     assert_true(on_edge > 1000);
 }
 
+/* ---- the indexed test against every edge ------------------------------------------ */
+
+static double urand(void)
+{
+    return (double)rnd(1u << 30) / (double)(1u << 30);
+}
+
+/* A ring of k vertices around (cx, cy): a wobbly star (real outlines' shape), or
+ * a comb whose teeth are edges spanning its whole height (so many bands per edge
+ * that the index gives up its bands), or a zig-zag along one latitude with tall
+ * spikes. Written as a GeoJSON ring into text at *n. */
+static void ring_text(char *text, size_t cap, size_t *n, double cx, double cy, double r, size_t k,
+                      int form)
+{
+    double x0 = 0, y0 = 0;
+
+    *n += (size_t)snprintf(text + *n, cap - *n, "[");
+    for (size_t i = 0; i < k; i++) {
+        double x, y, a = 2 * M_PI * (double)i / (double)k;
+        if (form == 0) {
+            double rad = r * (0.55 + 0.45 * urand());
+            x = cx + rad * cos(a);
+            y = cy + rad * sin(a);
+        } else if (form == 1) { /* teeth up, from left to right, then back along the base */
+            size_t teeth = k - 2;
+            if (i < teeth) {
+                x = cx - r + 2 * r * (double)i / (double)teeth;
+                y = i % 2 ? cy + r : cy;
+            } else {
+                x = i == teeth ? cx + r : cx - r;
+                y = cy - r * 0.1;
+            }
+        } else { /* spikes every 8th vertex */
+            x = cx - r + 2 * r * (double)i / (double)k;
+            y = cy + (i % 8 == 0 ? r : r * 0.02 * urand());
+            if (i == k - 1)
+                y = cy - r * 0.5;
+        }
+        if (i == 0) {
+            x0 = x;
+            y0 = y;
+        }
+        *n += (size_t)snprintf(text + *n, cap - *n, "[%.17g,%.17g],", x, y);
+    }
+    *n += (size_t)snprintf(text + *n, cap - *n, "[%.17g,%.17g]]", x0, y0);
+}
+
+/* Random shapes with many vertices, holes and several polygons: the test with the
+ * index (ring boxes, latitude bands) and the test over every edge (the same shape
+ * without its index) agree on 100,000 points, many of them on or next to edges. */
+static void test_geo_index_vs_plain(void **state)
+{
+    struct arena *a = *state;
+    size_t cap = 1 << 20, points = 0, inside = 0, on_edges = 0;
+    char *text = malloc(cap);
+
+    assert_non_null(text);
+    for (int round = 0; points < 100000; round++) {
+        size_t np = 1 + rnd(3), n = 0;
+        struct geo_shape s, plain;
+        n += (size_t)snprintf(text + n, cap - n, "{\"type\":\"MultiPolygon\",\"coordinates\":[");
+        for (size_t p = 0; p < np; p++) {
+            double cx = 106 + 0.3 * (double)p + 0.05 * urand(), cy = 10 + 0.05 * urand();
+            size_t holes = rnd(3);
+            int form = round % 5 == 3 ? 1 : round % 5 == 4 ? 2 : 0;
+            n += (size_t)snprintf(text + n, cap - n, "%s[", p ? "," : "");
+            ring_text(text, cap, &n, cx, cy, 0.12, 8 + rnd(form == 0 ? 3000 : 300), form);
+            /* Holes inside the star's inner radius, so that they are real holes. */
+            for (size_t h = 0; form == 0 && h < holes; h++) {
+                text[n++] = ',';
+                ring_text(text, cap, &n, cx + (h == 0 ? -0.03 : 0.03), cy, 0.025, 4 + rnd(200), 0);
+            }
+            text[n++] = ']';
+        }
+        n += (size_t)snprintf(text + n, cap - n, "]}");
+        s = parse_ok(a, text);
+        assert_non_null(s.index);
+        plain = s;
+        plain.index = NULL;
+        for (int i = 0; i < 2000; i++, points++) {
+            double x, y;
+            if (i % 2 == 0) { /* anywhere in and around the box */
+                x = s.bbox.min_lon - 0.01 + urand() * (s.bbox.max_lon - s.bbox.min_lon + 0.02);
+                y = s.bbox.min_lat - 0.01 + urand() * (s.bbox.max_lat - s.bbox.min_lat + 0.02);
+            } else { /* on an edge, a vertex, or a hair off one */
+                const struct geo_polygon *poly = &s.polys[rnd((uint32_t)s.n_polys)];
+                const struct geo_ring *r = &poly->rings[rnd((uint32_t)poly->n_rings)];
+                size_t e = rnd((uint32_t)(r->n - 1));
+                double t = i % 6 == 1 ? 0.0 : urand(), off = (double)((int)rnd(5) - 2) * 6e-10;
+                x = r->xy[2 * e] + t * (r->xy[2 * e + 2] - r->xy[2 * e]) + off;
+                y = r->xy[2 * e + 1] + t * (r->xy[2 * e + 3] - r->xy[2 * e + 1]) - off;
+                on_edges++;
+            }
+            bool fast = geo_shape_contains(&s, x, y), slow = geo_shape_contains(&plain, x, y);
+            if (fast != slow)
+                fail_msg("round %d: (%.17g, %.17g): indexed %d, every edge %d", round, x, y, fast,
+                         slow);
+            inside += fast;
+        }
+        arena_release(a);
+        arena_init(a);
+    }
+    free(text);
+    print_message("%zu points, %zu inside, %zu on or next to edges\n", points, inside, on_edges);
+    assert_true(inside > points / 10 && inside < points - points / 10);
+}
+
 /* ---- resolving areas --------------------------------------------------------------- */
 
 static int64_t area_with(struct core_ctx *sys, const char *code, const char *level, int64_t parent,
@@ -650,6 +757,7 @@ int main(void)
         TU_ARENA_TEST(test_geo_multipolygon),
         TU_ARENA_TEST(test_geo_edges_and_vertices),
         TU_ARENA_TEST(test_geo_random_vs_reference),
+        TU_ARENA_TEST(test_geo_index_vs_plain),
         TU_FX_TEST(test_geo_resolve_area),
         TU_FX_TEST(test_geo_resolve_kept),
     };

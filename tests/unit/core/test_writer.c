@@ -198,6 +198,50 @@ static void test_writer_group_commit(void **state)
     assert_int_equal(vr.first_bad_seq, 0);
 }
 
+/* A job writing about 64 KiB: an audit entry with a large detail. */
+static ph_err run_big(struct core_ctx *cx, void *arg)
+{
+    struct tjob *t = arg;
+    char *text = arena_alloc(cx->arena, 65536);
+    memset(text, 'x', 65535);
+    text[65535] = '\0';
+    return audit_record(cx, "test.big", "test", t->n, json_pack("{s:s}", "text", text));
+}
+
+/* Checkpoints run on the checkpointer thread: past 1,000 pages of WAL it copies
+ * them into the database, the writer's commits go on, nothing is lost. */
+static void test_writer_checkpointer(void **state)
+{
+    enum { BIG = 100 }; /* about 1,700 pages */
+    static struct tjob big[BIG];
+    struct writer *w = NULL;
+    uint64_t batches = 0, njobs = 0;
+    (void)state;
+
+    assert_int_equal(writer_start(tmp.dsn, &w), PH_OK);
+    for (int i = 0; i < BIG; i++) {
+        tjob_init(&big[i], run_big, i + 1, PH_OK);
+        assert_int_equal(writer_submit(w, &big[i].job), PH_OK);
+        while (atomic_load(&done_count) <= i) /* one job per commit */
+            usleep(200);
+    }
+    /* The checkpointer was asked at least once; give it time to finish a pass. */
+    for (int i = 0; i < 5000 && writer_checkpoints(w) == 0; i++)
+        usleep(1000);
+    print_message("checkpoint passes: %llu\n", (unsigned long long)writer_checkpoints(w));
+    assert_true(writer_checkpoints(w) >= 1);
+    wait_and_stop(w, BIG, &batches, &njobs);
+    assert_int_equal(njobs, BIG);
+    for (int i = 0; i < BIG; i++) {
+        assert_int_equal(big[i].job.rc, PH_OK);
+        arena_release(&big[i].job.arena);
+    }
+    struct audit_verify_result vr;
+    assert_int_equal(audit_verify(reader, &vr, NULL, NULL), PH_OK);
+    assert_int_equal(vr.entries, BIG);
+    assert_int_equal(vr.first_bad_seq, 0);
+}
+
 /* The same 200 jobs queued while the writer is held: they must share commits. */
 static void test_writer_batches_less_than_jobs(void **state)
 {
@@ -336,6 +380,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_writer_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_checkpointer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_batches_less_than_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_failing_job_rolls_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_queue_bound, setup, teardown),

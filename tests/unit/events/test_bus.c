@@ -5,13 +5,17 @@
  * nothing from before the start or from a rolled-back job, and balanced reference
  * counts (AddressSanitizer reports any event left behind). The deadline scheduler,
  * the bus's other subscriber, is tested here too: it must stop promptly, mark what
- * is late at once, wake up for a new incident, and run when a deadline falls. */
+ * is late at once, wake up for a new incident, and run when a deadline falls; and
+ * its hot-spot early warning (analysis on its read connection, record on the
+ * writer) records a planted cluster once. */
 #include "util/base.h"
+#include <math.h>
 #include <pthread.h>
 #include <time.h>
 #include "testutil.h"
 #include "core/incident_fx.h"
 #include "core/access.h"
+#include "core/hotspot.h"
 #include "core/outbox.h"
 #include "core/writer.h"
 #include "events/bus.h"
@@ -664,6 +668,125 @@ static void test_scheduler_marks_overdue(void **state)
     arena_release(&a);
 }
 
+/* One incident of category cat at (lon, lat) occurring at 'at', filed now by a
+ * duty officer of unit (as another process would: the test's connection). */
+static void file_at(struct core_ctx *sys, int64_t unit, int64_t cat, double lon, double lat,
+                    int64_t at)
+{
+    struct core_user who =
+        tu_user_at(sys, unit, ROLE_DUTY_OFFICER | ROLE_REPORTER, CLEARANCE_SECRET);
+    struct core_ctx cx = *sys;
+    struct incident inc;
+
+    cx.user = &who;
+    cx.now_ms = time_now_ms();
+    inc = ifx_inc(&cx, cat, 0, "Vụ việc thử");
+    inc.has_location = true;
+    inc.lon = lon;
+    inc.lat = lat;
+    inc.occurred_at = at;
+    (void)ifx_create(&cx, &inc);
+}
+
+/* The hot-spot early warning through the scheduler: the analysis on its read
+ * connection, the record as a writer job. A crime cluster of the last days over
+ * a quarter's background becomes one record, announced on the bus; the runs after
+ * it find the place recorded, make no other, and do not touch the writer. */
+static void test_scheduler_hotspots(void **state)
+{
+    struct fx *f = *state;
+    struct arena a;
+    struct core_ctx sys;
+    struct writer *w = NULL;
+    struct scheduler *s = NULL;
+    const int64_t day = 24 * 60 * IFX_MIN, now = time_now_ms();
+    const struct hotspot_detect_params hp = {.window_ms = 12 * 7 * day,
+                                             .slice_ms = 7 * day,
+                                             .cell_m = 2000,
+                                             .band_m = 3000,
+                                             .alpha = 0.05};
+    uint32_t seed = 4242;
+    int64_t prov, dist, comm, ca, ca_h, crime, other;
+
+    arena_init(&a);
+    sys = tu_ctx(f->st, &a, &core_system_user);
+    prov = ifx_area(&sys, "83", "Tỉnh Bến Tre", "province", "coastal", 0,
+                    IFX_SQUARE(105.5, 9.5, 107, 10.5));
+    dist = ifx_area(&sys, "829", "Huyện Bình Đại", "district", "coastal", prov,
+                    IFX_SQUARE(105.9, 9.9, 106.5, 10.3));
+    comm = ifx_area(&sys, "28753", "Xã Bình Thắng", "commune", "inland", dist,
+                    IFX_SQUARE(106.0, 10.0, 106.1, 10.1));
+    ca = ifx_unit(&sys, "CA-BT", "Công an tỉnh Bến Tre", "police", "province", 0, prov);
+    ca_h = ifx_unit(&sys, "CA-H-BD", "Công an huyện Bình Đại", "police", "district", ca, dist);
+    (void)ifx_unit(&sys, "CA-X-BT", "Công an xã Bình Thắng", "police", "commune", ca_h, comm);
+    crime = ifx_category(&sys, "crime");
+    other = ifx_category(&sys, "other");
+    /* Background over the district all quarter, none within ~6 km of the cluster. */
+    for (int i = 0; i < 60; i++) {
+        double u[3];
+        for (int k = 0; k < 3; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            u[k] = (double)(seed >> 8) / 16777216.0;
+        }
+        double lon = 105.92 + u[0] * 0.56, lat = 9.92 + u[1] * 0.36;
+        if (fabs(lon - 106.05) < 0.06 && fabs(lat - 10.05) < 0.06) {
+            i--;
+            continue;
+        }
+        file_at(&sys, ca_h, other, lon, lat,
+                now - 12 * 7 * day + (int64_t)(u[2] * 83.0 * (double)day));
+    }
+    /* 25 crimes within ~200 m in the last five days. */
+    for (int i = 0; i < 25; i++) {
+        double u[3];
+        for (int k = 0; k < 3; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            u[k] = (double)(seed >> 8) / 16777216.0;
+        }
+        file_at(&sys, ca_h, crime, 106.05 + (u[0] - 0.5) * 0.004, 10.05 + (u[1] - 0.5) * 0.004,
+                now - 5 * day + (int64_t)(u[2] * 4.0 * (double)day));
+    }
+
+    assert_int_equal(writer_start(f->db.dsn, &w), PH_OK);
+    assert_int_equal(bus_start(f->db.dsn, &f->bus), PH_OK);
+    writer_set_on_commit(w, bus_notify, f->bus);
+    bus_subscribe(f->bus, on_deliver, &f->a);
+    assert_int_equal(scheduler_start(f->db.dsn, w, f->bus, &s), PH_OK);
+    scheduler_set_hotspots(s, &hp, 200);
+    uint64_t until = time_mono_ns() + 30ull * 1000 * 1000 * 1000;
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    while (count_topic(&f->a, "hotspot.detected") == 0 && time_mono_ns() < until)
+        nanosleep(&pause, NULL);
+    assert_int_equal(count_topic(&f->a, "hotspot.detected"), 1);
+    uint64_t batches, jobs0, jobs1;
+    writer_stats(w, &batches, &jobs0);
+
+    /* Runs go on every 200 ms: the place is recorded, nothing more, and a run
+     * that finds nothing gives the writer no job at all. */
+    struct timespec more = {1, 0};
+    nanosleep(&more, NULL);
+    scheduler_set_hotspots(s, NULL, 0);
+    writer_stats(w, &batches, &jobs1);
+    assert_int_equal(jobs1, jobs0);
+    struct hotspot_filter all = {.limit = 10};
+    struct hotspot *items = NULL;
+    size_t n = 0;
+    bool has_more = false;
+    assert_int_equal(hotspot_list(&sys, &all, &items, &n, &has_more), PH_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].categories, "crime");
+    assert_int_equal(items[0].area_id, comm);
+    assert_true(items[0].incident_count >= 20);
+    assert_int_equal(count_topic(&f->a, "hotspot.detected"), 1);
+
+    writer_set_on_commit(w, NULL, NULL);
+    bus_stop(f->bus);
+    f->bus = NULL;
+    scheduler_stop(s);
+    writer_stop(w);
+    arena_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -676,6 +799,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bus_after_writer_commit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_scheduler_stops_promptly, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_scheduler_marks_overdue, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_scheduler_hotspots, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

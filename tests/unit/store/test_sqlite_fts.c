@@ -98,6 +98,43 @@ static void test_sqlite_fts_folds_like_text_fold(void **state)
     arena_release(&a);
 }
 
+/* The table of folded forms below U+2000 (sqlite_fts.c, fold_cache) gives what
+ * text_fold gives, for every code point of it, alone and inside a word. */
+static void test_sqlite_fts_fold_table(void **state)
+{
+    struct arena a;
+    struct toks t;
+    int words = 0;
+    (void)state;
+
+    arena_init(&a);
+    for (utf8proc_int32_t cp = 0x80; cp < 0x2000; cp++) {
+        utf8proc_uint8_t enc[4];
+        char s[16];
+        utf8proc_ssize_t m = utf8proc_encode_char(cp, enc);
+        /* "ab<cp>cd": a mark then belongs to the word, as it does in text. */
+        s[0] = 'a';
+        s[1] = 'b';
+        memcpy(s + 2, enc, (size_t)m);
+        s[2 + m] = 'c';
+        s[3 + m] = 'd';
+        s[4 + m] = '\0';
+        assert_int_equal(tokenize(&t, s, strlen(s)), SQLITE_OK);
+        if (t.n == 1 && t.end[0] == (int)strlen(s)) {
+            const char *want = text_fold(&a, s);
+            if (strcmp(t.text[0], want) != 0)
+                fail_msg("U+%04X: %s, text_fold %s", (unsigned)cp, t.text[0], want);
+            words++;
+        } else { /* a separator: the word is cut in two around it */
+            assert_int_equal(t.n, 2);
+            assert_string_equal(t.text[0], "ab");
+            assert_string_equal(t.text[1], "cd");
+        }
+    }
+    assert_true(words > 5000);
+    arena_release(&a);
+}
+
 static void test_sqlite_fts_edges(void **state)
 {
     struct toks t;
@@ -454,6 +491,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sqlite_fts_words_and_offsets),
         cmocka_unit_test(test_sqlite_fts_folds_like_text_fold),
+        cmocka_unit_test(test_sqlite_fts_fold_table),
         cmocka_unit_test(test_sqlite_fts_edges),
         cmocka_unit_test(test_sqlite_fts_invalid_utf8),
         cmocka_unit_test(test_sqlite_fts_long_tokens),

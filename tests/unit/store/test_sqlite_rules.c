@@ -98,7 +98,7 @@ static bool g_candidates_in_tx;
 /* The ids of the candidates of (lon, lat) on date, in order, as "id id ...". */
 static const char *candidates(struct fx *f, double lon, double lat, const char *date)
 {
-    struct area *items = NULL;
+    struct store_area_candidate *items = NULL;
     size_t n = 0;
     char *out = arena_strdup(&f->a, "");
     if (g_candidates_in_tx)
@@ -107,7 +107,10 @@ static const char *candidates(struct fx *f, double lon, double lat, const char *
     if (g_candidates_in_tx)
         assert_int_equal(store_tx_commit(f->st), PH_OK);
     for (size_t i = 0; i < n; i++) {
-        assert_non_null(items[i].geometry); /* candidates come with their geometry */
+        /* What tells the versions of an outline apart, and its box. */
+        assert_true(items[i].version >= 1 && items[i].updated_at > 0);
+        assert_true(items[i].min_lon <= lon && items[i].max_lon >= lon && items[i].min_lat <= lat &&
+                    items[i].max_lat >= lat);
         out = arena_printf(&f->a, "%s%s%lld", out, i > 0 ? " " : "", (long long)items[i].id);
     }
     return out;
@@ -423,7 +426,7 @@ static void area_candidates(struct fx *f)
     assert_string_equal(candidates(f, 119.9, 21.5, "2026-01-01"), "");
 
     /* Changed in a transaction: seen in it, gone with its rollback. */
-    struct area *items = NULL;
+    struct store_area_candidate *items = NULL;
     size_t n = 0;
     assert_int_equal(store_tx_begin(f->st), PH_OK);
     assert_int_equal(store_area_candidates(f->st, a, 121.5, 21.5, NULL, &items, &n), PH_OK);
@@ -446,7 +449,7 @@ static void test_sqlite_area_candidates(void **state)
 static void test_sqlite_area_candidates_kept(void **state)
 {
     struct fx *f = *state;
-    struct area *x = NULL, *y = NULL;
+    struct store_area_candidate *x = NULL, *y = NULL;
     size_t n = 0;
 
     g_candidates_in_tx = true;
@@ -457,10 +460,117 @@ static void test_sqlite_area_candidates_kept(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(store_area_candidates(f->st, &f->a, 106.9, 9.9, NULL, &y, &n), PH_OK);
     assert_int_equal(n, 1);
-    assert_ptr_not_equal(x[0].geometry, y[0].geometry);
-    assert_string_equal(x[0].geometry, y[0].geometry);
-    assert_string_equal(x[0].code, "83");
+    assert_ptr_not_equal(x, y);
+    assert_memory_equal(x, y, sizeof(*x));
+    assert_int_equal(x[0].depth, 2); /* the province */
+    assert_true(x[0].min_lon <= 106 && x[0].max_lon >= 107);
     assert_int_equal(store_tx_commit(f->st), PH_OK);
+}
+
+/* Outside a transaction the kept areas serve too, but another connection's commit
+ * is seen at once (its data version moved). */
+static void test_sqlite_area_candidates_other_connection(void **state)
+{
+    struct tu_tmpdb tmp;
+    struct store *one = NULL, *two = NULL;
+    struct store_area_candidate *items = NULL;
+    struct area ar = {.code = "83",
+                      .name = "83",
+                      .level = "province",
+                      .kind = "inland",
+                      .valid_from = "2020-01-01"};
+    struct arena a;
+    size_t n = 0;
+    int64_t prov = 0, dist = 0;
+    (void)state;
+
+    arena_init(&a);
+    assert_int_equal(tu_tmpdb_make(&tmp, "rules-cand"), 0);
+    assert_int_equal(store_open(tmp.dsn, &one), PH_OK);
+    assert_int_equal(store_open(tmp.dsn, &two), PH_OK);
+    ar.geometry = square(&a, 106, 9, 1);
+    assert_int_equal(store_area_insert(one, &ar, "83", &prov), PH_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_area_candidates(one, &a, 106.2, 9.2, NULL, &items, &n), PH_OK);
+        assert_int_equal(n, 1);
+    }
+    ar.code = "829";
+    ar.level = "district";
+    ar.parent_id = prov;
+    ar.geometry = square(&a, 106.1, 9.1, 0.2);
+    assert_int_equal(store_area_insert(two, &ar, "829", &dist), PH_OK);
+    assert_int_equal(store_area_candidates(one, &a, 106.2, 9.2, NULL, &items, &n), PH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].id, dist);
+    assert_int_equal(items[0].depth, 1);
+    assert_int_equal(store_area_delete(two, dist), PH_OK);
+    assert_int_equal(store_area_candidates(one, &a, 106.2, 9.2, NULL, &items, &n), PH_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].id, prov);
+
+    store_close(one);
+    store_close(two);
+    arena_release(&a);
+    assert_int_equal(tu_tmpdb_remove(&tmp), 0);
+}
+
+/* A read snapshot (store_read_begin) sees one commit throughout: another
+ * connection's new area appears only after store_read_end; inside a write
+ * transaction both calls do nothing. */
+static void test_sqlite_read_snapshot(void **state)
+{
+    struct tu_tmpdb tmp;
+    struct store *one = NULL, *two = NULL;
+    struct store_area_candidate *items = NULL;
+    struct area ar = {.code = "83",
+                      .name = "83",
+                      .level = "province",
+                      .kind = "inland",
+                      .valid_from = "2020-01-01"};
+    struct arena a;
+    size_t n = 0;
+    int64_t prov = 0, dist = 0;
+    (void)state;
+
+    arena_init(&a);
+    assert_int_equal(tu_tmpdb_make(&tmp, "rules-snap"), 0);
+    assert_int_equal(store_open(tmp.dsn, &one), PH_OK);
+    assert_int_equal(store_open(tmp.dsn, &two), PH_OK);
+    ar.geometry = square(&a, 106, 9, 1);
+    assert_int_equal(store_area_insert(two, &ar, "83", &prov), PH_OK);
+
+    assert_int_equal(store_read_begin(one), PH_OK);
+    assert_int_equal(store_area_candidates(one, &a, 106.2, 9.2, NULL, &items, &n), PH_OK);
+    assert_int_equal(n, 1);
+    ar.code = "829";
+    ar.level = "district";
+    ar.parent_id = prov;
+    ar.geometry = square(&a, 106.1, 9.1, 0.2);
+    assert_int_equal(store_area_insert(two, &ar, "829", &dist), PH_OK);
+    for (int i = 0; i < 2; i++) { /* the snapshot, read again and from what was kept */
+        assert_int_equal(store_area_candidates(one, &a, 106.2, 9.2, NULL, &items, &n), PH_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(items[0].id, prov);
+    }
+    assert_int_equal(store_read_end(one), PH_OK);
+    assert_int_equal(store_read_end(one), PH_OK); /* once more: nothing to end */
+    assert_int_equal(store_area_candidates(one, &a, 106.2, 9.2, NULL, &items, &n), PH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].id, dist);
+
+    /* In a write transaction: no second BEGIN, and the end leaves it open. */
+    assert_int_equal(store_tx_begin(one), PH_OK);
+    assert_int_equal(store_read_begin(one), PH_OK);
+    assert_int_equal(store_read_end(one), PH_OK);
+    assert_int_equal(store_area_delete(one, dist), PH_OK);
+    assert_int_equal(store_tx_commit(one), PH_OK);
+    assert_int_equal(store_area_candidates(two, &a, 106.2, 9.2, NULL, &items, &n), PH_OK);
+    assert_int_equal(n, 1);
+
+    store_close(one);
+    store_close(two);
+    arena_release(&a);
+    assert_int_equal(tu_tmpdb_remove(&tmp), 0);
 }
 
 static void test_sqlite_area_within(void **state)
@@ -494,7 +604,7 @@ static void test_sqlite_area_bbox_backfill(void **state)
     struct store *st = NULL;
     struct arena a;
     sqlite3 *db = NULL;
-    struct area *items = NULL;
+    struct store_area_candidate *items = NULL;
     size_t n = 0;
     (void)state;
     arena_init(&a);
@@ -526,7 +636,7 @@ static void test_sqlite_area_bbox_backfill(void **state)
     assert_int_equal(store_open(tmp.dsn, &st), PH_OK);
     assert_int_equal(store_area_candidates(st, &a, 106, 9.5, "2026-01-01", &items, &n), PH_OK);
     assert_int_equal(n, 1);
-    assert_string_equal(items[0].code, "83");
+    assert_int_equal(items[0].id, 1); /* '83', the first row */
     assert_int_equal(store_area_candidates(st, &a, 106.5, 9.5, "2026-01-01", &items, &n), PH_OK);
     assert_int_equal(n, 0);
     store_close(st);
@@ -778,7 +888,9 @@ int main(void)
         FX_TEST(test_sqlite_rules_active_order),
         FX_TEST(test_sqlite_settings),
         FX_TEST(test_sqlite_area_candidates),
+        FX_TEST(test_sqlite_read_snapshot),
         FX_TEST(test_sqlite_area_candidates_kept),
+        cmocka_unit_test(test_sqlite_area_candidates_other_connection),
         FX_TEST(test_sqlite_area_within),
         cmocka_unit_test(test_sqlite_area_bbox_backfill),
         FX_TEST(test_sqlite_unit_responsible),

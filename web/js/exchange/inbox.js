@@ -6,6 +6,7 @@ import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { fmtDateTime, fmtNumber, t } from "../i18n.js";
 import { apiMessage, empty, failure, live, liveBadge, loading, may, textarea } from "./ui.js";
+import { hotspotInboxItem } from "../hotspots/common.js";
 
 function item(it, user, reload) {
   const inc = it.kind === "bulletin" ? null : it.incident;
@@ -99,7 +100,7 @@ export function render(body, ctx) {
     const overdue = r.items.filter((i) => i.overdue).length;
     count.textContent = r.items.length ? t("exchange.inbox.count", { n: fmtNumber(r.items.length), overdue: fmtNumber(overdue) }) : "";
     if (!r.items.length) fill(box, empty(t("dash.inbox.empty")));
-    else fill(box, h("ul", { class: "inbox" }, r.items.map((it) => item(it, user, load))));
+    else fill(box, h("ul", { class: "inbox" }, r.items.map((it) => (it.kind === "hotspot" ? hotspotInboxItem(it) : item(it, user, load)))));
   };
   load();
   let timer = null;
@@ -112,7 +113,7 @@ export function render(body, ctx) {
         else load();
       }, 1500);
   };
-  const topics = ["incident.created", "incident.acknowledged", "incident.transferred", "incident.overdue", "incident.status", "incident.merged", "incident.refused", "bulletin.sent", "bulletin.acknowledged", "bulletin.overdue"];
+  const topics = ["incident.created", "incident.acknowledged", "incident.transferred", "incident.overdue", "incident.status", "incident.merged", "incident.refused", "bulletin.sent", "bulletin.acknowledged", "bulletin.overdue", "hotspot.detected", "hotspot.status"];
   const close = live(Object.fromEntries(topics.map((tp) => [tp, soon])), setState);
   return () => {
     close();

@@ -26,6 +26,7 @@ import {
   statusBadge,
   uploadAttachment,
 } from "./common.js";
+import { MERGE_FROM, mergeForm, TRANSFER_FROM, transferForm } from "./transfer.js";
 
 const STAGES = ["received", "verified", "agreed"];
 const UPDATERS = ["duty_officer", "commander", "coordinator"];
@@ -151,6 +152,7 @@ export function render(main, ctx) {
         ),
       ),
       flashEl,
+      mergedNote(i, d) || "", // (the DOM's append writes null as "null")
       h(
         "div",
         { class: "inc-detail-grid" },
@@ -165,6 +167,25 @@ export function render(main, ctx) {
       ),
     );
     if (flash && Date.now() < flash.until) showFlash(flash.kind, flash.text || t("inc.detail.filed", { ref: i.ref }));
+  }
+
+  // A merged incident says which one it joined ("Đã gộp vào BT-..."): the reference
+  // from the timeline's merge entry, else read (or the number, when not visible).
+  function mergedRef(i, d) {
+    const e = [...d.timeline].reverse().find((x) => x.kind === "merged" && x.detail && x.detail.into_id === i.merged_into_id);
+    return e && e.detail.into_ref ? e.detail.into_ref : null;
+  }
+  function mergedNote(i, d) {
+    if (!i.merged_into_id) return null;
+    const ref = mergedRef(i, d);
+    const link = h("a", { href: `#/incidents/${i.merged_into_id}`, id: "inc-merged-link" }, ref || `#${i.merged_into_id}`);
+    if (!ref)
+      api(`/incidents/${i.merged_into_id}`)
+        .then((o) => {
+          link.textContent = o.ref;
+        })
+        .catch(() => {});
+    return h("p", { class: "notice merged-note", id: "inc-merged-into" }, t("inc.merged.into"), " ", link);
   }
 
   // What my unit owes (acknowledge, refuse) and what I may change (status, fields).
@@ -219,6 +240,10 @@ export function render(main, ctx) {
     if (canUpdate) {
       const moves = (MOVES[i.status] || []).filter((s) => s !== "closed" || (user.roles || []).includes("commander"));
       if (moves.length) parts.push(statusForm(i, moves));
+      // Hand the incident on: another unit leads, or it duplicates another report.
+      const handover = { stale, done: handedOver };
+      if (TRANSFER_FROM.includes(i.status)) parts.push(transferForm(i, handover));
+      if (MERGE_FROM.includes(i.status)) parts.push(mergeForm(i, handover));
       parts.push(editForm(i));
     }
     if (!parts.length) return null;
@@ -269,6 +294,17 @@ export function render(main, ctx) {
     setFlash("warn", t("inc.detail.stale"));
     load();
     return true;
+  }
+
+  // After a transfer or a merge: the incident as it is now (its timeline shows the
+  // entry). A 204 means the person no longer sees it (transferred out of their reach).
+  function handedOver(message, result) {
+    setFlash("ok", message);
+    if (result === null) {
+      location.hash = "#/incidents";
+      return;
+    }
+    load();
   }
 
   function statusForm(i, moves) {
@@ -384,11 +420,11 @@ export function render(main, ctx) {
         ["inc.f.area", d.area ? d.area.name : t("common.na")],
         ["inc.f.location", loc],
         ["inc.f.reporting_unit", unitLink(d.reporting, i.reporting_unit_id)],
-        ["inc.f.lead_unit", h("span", null, h("span", { class: `force-dot force-${i.lead_force}` }), " ", unitLink(d.lead, i.lead_unit_id))],
+        ["inc.f.lead_unit", h("span", { id: "inc-lead" }, h("span", { class: `force-dot force-${i.lead_force}` }), " ", unitLink(d.lead, i.lead_unit_id))],
         ...figures,
         i.damage ? ["inc.f.damage", i.damage, "wide"] : null,
         ["inc.f.description", i.description || t("common.na"), "wide pre"],
-        i.merged_into_id ? ["inc.f.merged_into", h("a", { href: `#/incidents/${i.merged_into_id}` }, `#${i.merged_into_id}`)] : null,
+        i.merged_into_id ? ["inc.f.merged_into", h("a", { href: `#/incidents/${i.merged_into_id}` }, mergedRef(i, d) || `#${i.merged_into_id}`)] : null,
         i.operation_id ? ["inc.f.operation", h("a", { href: `#/operations/${i.operation_id}` }, `#${i.operation_id}`)] : null,
       ]),
     );
@@ -492,6 +528,8 @@ export function render(main, ctx) {
       case "transferred":
         return t("inc.tl.transferred", { unit: unitName(x.lead_unit_id?.new ?? e.unit_id) });
       case "merged":
+        // On the duplicate: where it went; on the incident it joined: which one came.
+        if (x.merged_id) return t("inc.tl.merged_here", { ref: x.merged_ref || `#${x.merged_id}` });
         return t("inc.tl.merged", { ref: x.into_ref || `#${x.into_id}` });
       case "overdue":
         return t("inc.tl.overdue", { unit: unitName(x.unit_id ?? e.unit_id), stage: tOr(`inc.stage.${x.stage}`, x.stage || "") });

@@ -20,26 +20,37 @@ import {
   loadCategories,
   loadUnit,
   loadingLine,
-  uploadAttachment,
 } from "./common.js";
-import { Cancelled, clearDraft, loadDraft, newIdempotencyKey, retryable, saveDraft, sendReport } from "./draft.js";
+import {
+  bindPhotos,
+  Cancelled,
+  clearDraft,
+  deletePhoto,
+  loadDraft,
+  loadPhotos,
+  newIdempotencyKey,
+  photoRecord,
+  putPhoto,
+  saveDraft,
+  sendReport,
+  uploadPhoto,
+} from "./draft.js";
 import { locationPicker } from "./locate.js";
+import { dateTimeInput, formatDateTime, parseDateTime } from "../datetime.js";
 
-const OFFSET_MS = 7 * 3600 * 1000; // Asia/Ho_Chi_Minh, no daylight saving
 const SKEW_MS = 5 * 60 * 1000; // the server allows 5 minutes of clock skew
 const MAX_COUNT = 1000000;
 const MAX_PHOTO = 10 * 1024 * 1024;
 const MAX_PHOTOS = 10;
 
-// "2026-11-29T12:34" in Vietnam's time, for <input type=datetime-local>.
+// "29/11/2026 12:34" in Vietnam's time, for the date and time fields (datetime.js).
 export function toLocalInput(d) {
-  return new Date(d.getTime() + OFFSET_MS).toISOString().slice(0, 16);
+  return formatDateTime(d);
 }
-// The same, back to a Date (null when not a time).
+// The same, back to a Date (null when not a time). Drafts kept before the field was
+// dd/mm/yyyy hold "2026-11-29T12:34": read as well.
 export function fromLocalInput(s) {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s || "")) return null;
-  const d = new Date(`${s.slice(0, 16)}:00+07:00`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return parseDateTime(s) || null;
 }
 
 function sameJson(a, b) {
@@ -110,7 +121,7 @@ function buildForm(box, user, cats, unit, cleanups) {
   let severityTouched = Boolean(v0.severity_touched);
   let picker = null;
   let sending = null; // the AbortController of a send in progress
-  const photos = []; // {file, url}
+  const photos = []; // {rec (draft.js photoRecord), url, state: pending|sending|sent|error, detail}
 
   // ---- the controls ----------------------------------------------------------------
   const catTiles = h(
@@ -152,18 +163,12 @@ function buildForm(box, user, cats, unit, cleanups) {
     sevTiles,
     h("p", { class: "field-error", id: "inc-severity-error", role: "alert" }),
   );
-  const occurred = h("input", { type: "datetime-local", name: "occurred_at", required: true, step: 60 });
-  // The browser shows the picker in its own locale's format: the time as read in
-  // Vietnam, dd/mm/yyyy HH:mm, below it.
-  const occurredEcho = h("p", { class: "muted small occurred-echo", id: "inc-occurred-echo", "aria-live": "polite" });
-  const echo = () => {
-    const d = fromLocalInput(occurred.value);
-    occurredEcho.textContent = d ? t("inc.form.occurred_echo", { time: fmtDateTime(d) }) : "";
-  };
-  occurred.addEventListener("input", echo);
-  occurred.addEventListener("change", echo);
+  // dd/mm/yyyy HH:mm in Vietnam's time whatever the browser's locale (datetime.js).
+  const occurredDt = dateTimeInput({ name: "occurred_at", required: true, label: t("inc.f.occurred_at") });
+  const occurred = occurredDt.input;
   const nowBtn = h("button", { type: "button", class: "btn btn-small btn-plain", id: "inc-now" }, t("inc.form.now"));
-  const detected = h("input", { type: "datetime-local", name: "detected_at", step: 60 });
+  const detectedDt = dateTimeInput({ name: "detected_at", label: t("inc.f.detected_at") });
+  const detected = detectedDt.input;
   const description = h("textarea", { name: "description", rows: 4 });
   const damage = h("textarea", { name: "damage", rows: 2 });
   const counts = Object.fromEntries(
@@ -213,7 +218,6 @@ function buildForm(box, user, cats, unit, cleanups) {
       field("inc-occurred", "inc.f.occurred_at", occurred, { required: true, name: "occurred_at", class: "grow" }),
       nowBtn,
     ),
-    occurredEcho,
     locBox,
     mainCounts,
     mainDamage,
@@ -223,7 +227,7 @@ function buildForm(box, user, cats, unit, cleanups) {
       { class: "field photos", dataset: { field: "file" } },
       h("label", { for: "inc-photos", class: "btn btn-small photo-btn" }, t("inc.f.photos")),
       photoIn,
-      h("p", { class: "hint muted small" }, t("inc.form.photos_hint")),
+      h("p", { class: "hint muted small" }, t("inc.photo.hint")),
       photoList,
       h("p", { class: "field-error", id: "inc-photos-error", role: "alert" }),
     ),
@@ -239,6 +243,8 @@ function buildForm(box, user, cats, unit, cleanups) {
     ),
   );
   photoIn.id = "inc-photos";
+  occurredDt.place();
+  detectedDt.place();
   const rest = h("div", { class: "inc-rest", id: "inc-rest", hidden: true }, editable);
   const actions = h("div", { class: "form-actions", hidden: true }, formError, sendState, h("div", { class: "btn-row" }, submit, stopBtn, discardBtn));
   const form = h("form", { class: "panel inc-form", id: "inc-form", novalidate: true }, catSet, rest, actions);
@@ -278,7 +284,6 @@ function buildForm(box, user, cats, unit, cleanups) {
     title.value = v.title || "";
     if (v.severity) setSeverity(v.severity);
     occurred.value = v.occurred_at || toLocalInput(new Date());
-    echo();
     detected.value = v.detected_at || "";
     description.value = v.description || "";
     damage.value = v.damage || "";
@@ -374,7 +379,6 @@ function buildForm(box, user, cats, unit, cleanups) {
   });
   nowBtn.addEventListener("click", () => {
     occurred.value = toLocalInput(new Date());
-    echo();
     persist();
   });
   form.addEventListener("input", (e) => {
@@ -385,54 +389,117 @@ function buildForm(box, user, cats, unit, cleanups) {
   });
 
   // ---- photos -----------------------------------------------------------------------
+  // Kept in IndexedDB with the draft (draft.js) and restored after a reload; each
+  // shows its state (chờ gửi, đang gửi, đã gửi, lỗi). After the report is filed they
+  // are sent, each once, until the server has them; those a closed page left unsent
+  // are sent the next time this form opens.
   const photoErr = () => document.getElementById("inc-photos-error");
+  const photoNote = h("p", { class: "notice small photo-note", id: "inc-photo-note", hidden: true });
+  photoList.after(photoNote);
+  const photoStop = new AbortController();
+  cleanups.push(() => photoStop.abort());
+  let photoStore = true; // false: IndexedDB unusable, the photos live in this page only
+  let photoJob = Promise.resolve(); // loading and adding, in order
+  const notKept = () => {
+    photoStore = false;
+    photoNote.hidden = false;
+    photoNote.textContent = t("inc.photo.not_kept");
+  };
   function drawPhotos() {
     photoList.replaceChildren(
-      ...photos.map((p, i) =>
+      ...photos.map((p) =>
         h(
           "li",
-          null,
+          { dataset: { state: p.state, photo: p.rec.id } },
           h("img", { src: p.url, alt: "", width: 64, height: 64 }),
-          h("span", { class: "photo-name" }, p.file.name, h("span", { class: "muted small" }, ` · ${fmtSize(p.file.size)}`)),
           h(
-            "button",
-            {
-              type: "button",
-              class: "btn btn-small btn-plain",
-              "aria-label": t("inc.form.photo_remove", { name: p.file.name }),
-              onclick: () => {
-                URL.revokeObjectURL(p.url);
-                photos.splice(i, 1);
-                drawPhotos();
-              },
-            },
-            t("inc.form.remove"),
+            "span",
+            { class: "photo-name" },
+            p.rec.name,
+            h("span", { class: "muted small" }, ` · ${fmtSize(p.rec.size)}`),
+            p.rec.ref ? h("span", { class: "muted small" }, ` · ${p.rec.ref}`) : null,
+            h("span", { class: `photo-state ps-${p.state}` }, t(`inc.photo.state.${p.state}`)),
+            p.detail ? h("span", { class: "muted small photo-detail" }, p.detail) : null,
           ),
+          p.rec.incident_id
+            ? null
+            : h(
+                "button",
+                {
+                  type: "button",
+                  class: "btn btn-small btn-plain",
+                  "aria-label": t("inc.form.photo_remove", { name: p.rec.name }),
+                  onclick: () => {
+                    const i = photos.indexOf(p);
+                    if (i >= 0) photos.splice(i, 1);
+                    URL.revokeObjectURL(p.url);
+                    if (photoStore) deletePhoto(p.rec.id).catch(() => {});
+                    drawPhotos();
+                  },
+                },
+                t("inc.form.remove"),
+              ),
         ),
       ),
     );
   }
+  function photoState(p, state, detail) {
+    p.state = state;
+    p.detail = detail || "";
+    drawPhotos();
+  }
   photoIn.addEventListener("change", () => {
     photoErr().textContent = "";
-    for (const f of photoIn.files) {
-      if (photos.length >= MAX_PHOTOS) {
-        photoErr().textContent = t("inc.err.photos_many", { n: MAX_PHOTOS });
-        break;
-      }
-      if (f.size > MAX_PHOTO) {
-        photoErr().textContent = t("inc.err.photo_large", { name: f.name });
-        continue;
-      }
-      if (f.type && !/^image\/(jpeg|png|webp)$/.test(f.type)) {
-        photoErr().textContent = t("inc.err.photo_type", { name: f.name });
-        continue;
-      }
-      photos.push({ file: f, url: URL.createObjectURL(f) });
-    }
+    const files = [...photoIn.files];
     photoIn.value = "";
-    drawPhotos();
+    photoJob = photoJob.then(async () => {
+      for (const f of files) {
+        if (photos.filter((p) => !p.rec.incident_id).length >= MAX_PHOTOS) {
+          photoErr().textContent = t("inc.err.photos_many", { n: MAX_PHOTOS });
+          break;
+        }
+        if (f.size > MAX_PHOTO) {
+          photoErr().textContent = t("inc.err.photo_large", { name: f.name });
+          continue;
+        }
+        if (f.type && !/^image\/(jpeg|png|webp)$/.test(f.type)) {
+          photoErr().textContent = t("inc.err.photo_type", { name: f.name });
+          continue;
+        }
+        const rec = await photoRecord(user, f);
+        if (photoStore) await putPhoto(rec).catch(notKept);
+        photos.push({ rec, url: URL.createObjectURL(f), state: "pending" });
+        drawPhotos();
+      }
+    });
   });
   cleanups.push(() => photos.forEach((p) => URL.revokeObjectURL(p.url)));
+  // What was kept: the draft's photos, and those of a filed report still to send.
+  photoJob = photoJob.then(async () => {
+    let recs;
+    try {
+      recs = await loadPhotos(user);
+    } catch {
+      notKept();
+      return;
+    }
+    if (!box.isConnected) return;
+    for (const rec of recs) photos.push({ rec, url: URL.createObjectURL(rec.blob), state: "pending" });
+    drawPhotos();
+    const own = recs.filter((r) => !r.incident_id).length;
+    if (own) {
+      draftNote.hidden = false;
+      draftNote.append(" ", t("inc.photo.restored", { n: own }));
+    }
+    const left = photos.filter((p) => p.rec.incident_id);
+    if (left.length) {
+      photoNote.hidden = false;
+      photoNote.textContent = t("inc.photo.leftover", { n: left.length, ref: left[0].rec.ref || `#${left[0].rec.incident_id}` });
+      uploadAll(left).then((failed) => {
+        if (!failed.length && box.isConnected) photoNote.textContent = t("inc.photo.leftover_done");
+      });
+    }
+  });
 
   // ---- checks -------------------------------------------------------------------------
   function showError(name, key, params) {
@@ -471,11 +538,11 @@ function buildForm(box, user, cats, unit, cleanups) {
     if (!tt) errs.push(["title", "inc.err.title_required"]);
     else if (byteLength(tt) > 300) errs.push(["title", "inc.err.title_long"]);
     const occ = fromLocalInput(v.occurred_at);
-    if (!occ) errs.push(["occurred_at", "inc.err.occurred_required"]);
+    if (!occ) errs.push(["occurred_at", v.occurred_at.trim() ? "inc.err.dt_format" : "inc.err.occurred_required"]);
     else if (occ.getTime() > Date.now() + SKEW_MS) errs.push(["occurred_at", "inc.err.future"]);
-    if (v.detected_at) {
+    if (v.detected_at.trim()) {
       const det = fromLocalInput(v.detected_at);
-      if (!det) errs.push(["detected_at", "inc.err.detected_at"]);
+      if (!det) errs.push(["detected_at", "inc.err.dt_format"]);
       else if (det.getTime() > Date.now() + SKEW_MS) errs.push(["detected_at", "inc.err.future"]);
       else if (occ && det < occ) errs.push(["detected_at", "inc.err.detected_before"]);
     }
@@ -498,7 +565,7 @@ function buildForm(box, user, cats, unit, cleanups) {
       title: v.title.trim().normalize("NFC"),
       occurred_at: fromLocalInput(v.occurred_at).toISOString(),
     };
-    if (v.detected_at) b.detected_at = fromLocalInput(v.detected_at).toISOString();
+    if (v.detected_at.trim()) b.detected_at = fromLocalInput(v.detected_at).toISOString();
     if (v.description.trim()) b.description = v.description.trim().normalize("NFC");
     if (v.damage.trim()) b.damage = v.damage.trim().normalize("NFC");
     for (const f of COUNT_FIELDS) if (String(v[f] ?? "").trim() !== "") b[f] = Number(v[f]);
@@ -581,21 +648,40 @@ function buildForm(box, user, cats, unit, cleanups) {
     location.hash = `#/incidents/${inc.id}?filed=1`;
   }
 
+  // The report's photos now belong to incident inc: send them, each once.
   async function uploadPhotos(inc) {
+    await photoJob;
+    stopBtn.hidden = true; // the report is in: nothing to stop
+    const mine = photos.filter((p) => !p.rec.incident_id || p.rec.incident_id === inc.id);
+    if (photoStore) await bindPhotos(mine.map((p) => p.rec), inc);
+    else for (const p of mine) Object.assign(p.rec, { incident_id: inc.id, ref: inc.ref });
+    drawPhotos();
+    return uploadAll(mine, (i, n) => stateLine("sent", t("inc.send.photo", { ref: inc.ref, i, n })));
+  }
+
+  // Send photos (bound to their incident) one after the other; resolves to those
+  // that did not get through (refused, or the page was left: those stay kept).
+  async function uploadAll(list, progress) {
     const failed = [];
-    for (let i = 0; i < photos.length; i++) {
-      stateLine("sent", t("inc.send.photo", { ref: inc.ref, i: i + 1, n: photos.length }));
-      let ok = false;
-      for (let attempt = 0; attempt < 4 && !ok; attempt++) {
-        try {
-          await uploadAttachment(inc.id, photos[i].file);
-          ok = true;
-        } catch (e) {
-          if (!retryable(e)) break;
-          await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
-        }
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
+      if (p.state === "sent") continue;
+      if (progress) progress(i + 1, list.length);
+      try {
+        await uploadPhoto(p.rec, {
+          signal: photoStop.signal,
+          onState: (st, d) =>
+            st === "waiting" ? photoState(p, "pending", t("inc.photo.retry_in", { n: d.attempt, s: Math.round(d.delayMs / 1000) })) : photoState(p, "sending"),
+        });
+        photoState(p, "sent");
+      } catch (e) {
+        failed.push(p);
+        if (e instanceof Cancelled) break;
+        if (e.status === 401) break; // the login page; the photo stays kept
+        // The server refused it (type, size, a closed incident): it never will take it.
+        if (photoStore) deletePhoto(p.rec.id).catch(() => {});
+        photoState(p, "error", e.message || e.code || String(e.status));
       }
-      if (!ok) failed.push(photos[i]);
     }
     return failed;
   }
@@ -607,7 +693,6 @@ function buildForm(box, user, cats, unit, cleanups) {
     // "Now" as the time it happened, frozen with the first attempt.
     if (!occurred.value) {
       occurred.value = toLocalInput(new Date());
-      echo();
     }
     const v = values();
     const errs = check(v);
@@ -632,6 +717,7 @@ function buildForm(box, user, cats, unit, cleanups) {
     if (!window.confirm(t("inc.form.discard_confirm"))) return;
     draft = { gone: true, values: {}, pending: null };
     clearDraft(user);
+    for (const p of photos) if (!p.rec.incident_id && photoStore) deletePhoto(p.rec.id).catch(() => {});
     location.hash = "#/incidents";
   });
   cleanups.push(() => {

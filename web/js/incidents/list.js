@@ -7,6 +7,8 @@
 import { api, can } from "../api.js";
 import { clear, h } from "../dom.js";
 import { fmtDateTime, t } from "../i18n.js";
+import { dateTimeInput } from "../datetime.js";
+import { fromLocalDate, toLocalDate } from "../exchange/ui.js";
 import {
   categoryName,
   failureLine,
@@ -65,8 +67,10 @@ export function render(main, ctx) {
     h("option", { value: "" }, t("inc.list.all_severities")),
     [2, 3, 4].map((n) => h("option", { value: n, selected: String(n) === f.severity_min }, t("inc.list.severity_min", { level: t(`severity.${n}`) }))),
   );
-  const from = h("input", { type: "date", id: "inc-f-from", name: "from", value: f.from });
-  const to = h("input", { type: "date", id: "inc-f-to", name: "to", value: f.to });
+  // dd/mm/yyyy whatever the browser's locale (datetime.js); yyyy-mm-dd in the address.
+  const fromDt = dateTimeInput({ id: "inc-f-from", name: "from", dateOnly: true, label: t("inc.list.from"), value: fromLocalDate(f.from) });
+  const toDt = dateTimeInput({ id: "inc-f-to", name: "to", dateOnly: true, label: t("inc.list.to"), value: fromLocalDate(f.to) });
+  const day = (dt) => (dt.date() ? toLocalDate(dt.date()) : "");
   const overdue = h("input", { type: "checkbox", id: "inc-f-overdue", name: "overdue", checked: f.overdue === "1" });
   const mine = h("input", { type: "checkbox", id: "inc-f-mine", name: "mine", checked: f.mine === "1" });
   const reset = h("button", { type: "button", class: "btn btn-small btn-plain", id: "inc-f-reset" }, t("inc.list.reset"));
@@ -91,8 +95,8 @@ export function render(main, ctx) {
         lab("inc-f-category", "inc.f.category", cat),
         lab("inc-f-status", "inc.f.status", status),
         lab("inc-f-severity", "inc.f.severity", sev),
-        lab("inc-f-from", "inc.list.from", from),
-        lab("inc-f-to", "inc.list.to", to),
+        lab("inc-f-from", "inc.list.from", fromDt.el),
+        lab("inc-f-to", "inc.list.to", toDt.el),
         h(
           "div",
           { class: "filter checks" },
@@ -133,8 +137,8 @@ export function render(main, ctx) {
       category: cat.value,
       status: status.value,
       severity_min: sev.value,
-      from: from.value,
-      to: to.value,
+      from: day(fromDt),
+      to: day(toDt),
       overdue: overdue.checked ? "1" : "",
       mine: mine.checked ? "1" : "",
     };
@@ -260,8 +264,8 @@ export function render(main, ctx) {
     cat.value = "";
     status.value = "";
     sev.value = "";
-    from.value = "";
-    to.value = "";
+    fromDt.input.value = "";
+    toDt.input.value = "";
     overdue.checked = false;
     mine.checked = false;
     apply();

@@ -1,7 +1,11 @@
 // map/base.js - what the map draws without any tile server: the areas' own
-// boundaries from the database (GET /api/v1/areas?geometry=1), with labels that
-// appear at suitable zooms, and the colours of categories and forces that the
-// map's layers share. Leaflet (window.L) is loaded by the page before any of this.
+// boundaries from the database (GET /api/v1/areas?geometry=1&at=<today in Vietnam>,
+// fetched by the page), with labels that appear at suitable zooms, and the colours
+// of categories and forces that the map's layers share. Whatever levels have
+// outlines are drawn: the demo has the province, districts, communes and a sea
+// zone; the real import (../shared/geo/) the province and its districts (with no
+// commune outlines the districts' labels are the deepest). Leaflet (window.L) is
+// loaded by the page before any of this.
 
 import { h } from "../dom.js";
 

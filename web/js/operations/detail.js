@@ -2,7 +2,8 @@
 // actions the person's role allows (start, complete, cancel with a reason); the map
 // with the plan and, once started, the tracks of the people assigned, followed live
 // ("position" events); the summary figures; the results log, with an entry form
-// that may also file an incident.
+// that may also file an incident. #/operations/<id>/edit is the plan's form
+// (plan.js) filled with the operation, for who may change it.
 
 import { api, ApiError, sessionEnded, token } from "../api.js";
 import { fill, h } from "../dom.js";
@@ -17,7 +18,6 @@ import {
   failure,
   field,
   forceBadge,
-  fromLocalInput,
   input,
   live,
   liveBadge,
@@ -28,8 +28,10 @@ import {
   select,
   showError,
   textarea,
-  toLocalInput,
+  unitMap,
 } from "../exchange/ui.js";
+import { dateTimeInput } from "../datetime.js";
+import { mayEdit, renderEdit } from "./plan.js";
 
 const TRACK_COLORS = ["#0b5cad", "#2e6b1f", "#7a3e9d", "#b35900", "#006d6f", "#8c1c3a"];
 
@@ -50,12 +52,15 @@ export function statusBadge(s) {
 }
 
 export function render(body, ctx) {
+  if (ctx.segs && ctx.segs[2] === "edit") return renderEdit(body, ctx);
   const { user, id } = ctx;
+  const saved = ctx.params && ctx.params.get("saved") === "1";
   const cleanups = [];
   let gone = false;
   const head = h("div", { id: "op-head" }, loading());
   const actions = h("div", { class: "actions op-actions", id: "op-actions" });
   const actMsg = h("p", { class: "form-error", role: "alert" });
+  const savedMsg = saved ? h("p", { class: "flash flash-ok", id: "op-saved", role: "status" }, t("operations.edit.saved")) : null;
   const mapEl = h("div", { class: "op-map", id: "op-map", "aria-label": t("operations.detail.map") });
   const [state, setState] = liveBadge();
   const summary = h("div", { id: "op-summary" }, loading());
@@ -66,7 +71,7 @@ export function render(body, ctx) {
     h(
       "div",
       { class: "op-grid" },
-      h("section", { class: "panel op-info", "aria-labelledby": "op-title" }, head, actions, actMsg),
+      h("section", { class: "panel op-info", "aria-labelledby": "op-title" }, savedMsg, head, actions, actMsg),
       h("section", { class: "panel op-live", "aria-labelledby": "op-map-title" }, h("div", { class: "panel-head" }, h("h2", { id: "op-map-title" }, t("operations.detail.map")), state), mapEl, h("div", { id: "track-legend", class: "small" })),
       h("section", { class: "panel", "aria-labelledby": "op-sum-title" }, h("h2", { id: "op-sum-title" }, t("operations.detail.summary")), summary),
       h("section", { class: "panel op-log-panel", "aria-labelledby": "op-log-title" }, h("h2", { id: "op-log-title" }, t("operations.detail.log")), logFormBox, logList),
@@ -183,10 +188,19 @@ export function render(body, ctx) {
     );
   };
 
-  const paintActions = () => {
+  const paintActions = async () => {
     actions.replaceChildren();
     actMsg.textContent = "";
     if (!may(user, "operation.status")) return;
+    // Changing the plan: planned or active, by a planner of the planning unit or above.
+    let owner = null;
+    try {
+      owner = (await unitMap(true)).get(op.owner_unit_id);
+    } catch {
+      owner = null;
+    }
+    if (gone) return;
+    actions.replaceChildren();
     const act = (status, key, primary) => {
       const b = h("button", { type: "button", class: `btn btn-small${primary ? " btn-primary" : ""}`, dataset: { write: "operation.status", action: status } }, t(key));
       b.addEventListener("click", async () => {
@@ -209,6 +223,8 @@ export function render(body, ctx) {
     };
     if (op.status === "planned") actions.append(act("active", "operations.action.start", true), act("cancelled", "operations.action.cancel"));
     if (op.status === "active") actions.append(act("completed", "operations.action.complete", true), act("cancelled", "operations.action.cancel"));
+    if (mayEdit(user, op, owner))
+      actions.append(h("a", { class: "btn btn-small", id: "op-edit", href: `#/operations/${op.id}/edit`, dataset: { write: "operation.plan" } }, t("operations.action.edit")));
   };
 
   const paintLogForm = async () => {
@@ -234,7 +250,7 @@ export function render(body, ctx) {
   };
 
   const logForm = (cats) => {
-    const at = input({ type: "datetime-local", name: "at", value: toLocalInput(new Date()) });
+    const atDt = dateTimeInput({ name: "at", label: t("operations.log.at"), value: new Date() });
     const text = textarea({ name: "text", rows: 3 });
     const num = (name) => input({ type: "number", name, min: 0, max: 1000000, value: 0, inputmode: "numeric", class: "num-input" });
     const nums = { people_checked: num("people_checked"), vehicles_checked: num("vehicles_checked"), vessels_checked: num("vessels_checked"), violations: num("violations") };
@@ -259,7 +275,7 @@ export function render(body, ctx) {
     const form = h(
       "form",
       { class: "form log-form", id: "log-form", novalidate: true },
-      h("div", { class: "form-row" }, field("at", t("operations.log.at"), at)),
+      h("div", { class: "form-row" }, field("at", t("operations.log.at"), atDt.input, { hint: t("dt.format") })),
       field("text", t("operations.log.text"), text, { required: true }),
       h("div", { class: "form-row nums" }, Object.entries(nums).map(([k, el]) => field(k, t(`operations.sum.${k}`), el))),
       field("items_seized", t("operations.log.items_seized"), seized),
@@ -283,6 +299,7 @@ export function render(body, ctx) {
       if (marker) marker.remove();
     };
     cleanups.push(detach);
+    atDt.place();
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       clearErrors(form);
@@ -292,7 +309,8 @@ export function render(body, ctx) {
       }
       const body = { text: text.value.trim() };
       // The minute shown is not the second of now: unchanged, the server's clock decides.
-      const atIso = at.value !== at.defaultValue ? fromLocalInput(at.value) : null;
+      if (atDt.state() === "invalid") return void showError(form, "at", t("dt.invalid"));
+      const atIso = !atDt.untouched() ? atDt.iso() : null;
       if (atIso) body.at = atIso;
       for (const [k, el] of Object.entries(nums)) if (Number(el.value)) body[k] = Number(el.value);
       if (seized.value.trim()) body.items_seized = seized.value.trim();

@@ -5,7 +5,8 @@
 import { api } from "../api.js";
 import { clear, fill, h } from "../dom.js";
 import { fmtDateTime, fmtTime, t } from "../i18n.js";
-import { empty, failure, field, forceBadge, fromLocalDate, input, loading, select, toLocalDate } from "../exchange/ui.js";
+import { empty, failure, field, forceBadge, fromLocalDate, input, loading, select, showError, toLocalDate } from "../exchange/ui.js";
+import { dateTimeInput } from "../datetime.js";
 import { statusBadge } from "./detail.js";
 
 const STATUSES = ["planned", "active", "completed", "cancelled"];
@@ -29,8 +30,9 @@ export function renderList(body, ctx) {
   const kind = select([["", t("operations.filter.any_kind")], ...KINDS.map((s) => [s, t(`operations.kind.${s}`)])], params.get("kind") || "", { name: "kind" });
   const joint = h("input", { type: "checkbox", name: "joint", id: "f-joint", checked: params.get("joint") === "true" ? true : null });
   const mine = h("input", { type: "checkbox", name: "mine", id: "f-mine", checked: params.get("mine") === "1" ? true : null });
-  const from = input({ type: "date", name: "from", value: params.get("from") || "" });
-  const to = input({ type: "date", name: "to", value: params.get("to") || "" });
+  // dd/mm/yyyy whatever the browser's locale (datetime.js); yyyy-mm-dd in the address.
+  const fromDt = dateTimeInput({ name: "from", dateOnly: true, label: t("operations.filter.from"), value: fromLocalDate(params.get("from") || "") });
+  const toDt = dateTimeInput({ name: "to", dateOnly: true, label: t("operations.filter.to"), value: fromLocalDate(params.get("to") || "") });
   const q = input({ type: "search", name: "q", value: params.get("q") || "" });
   const filters = h(
     "form",
@@ -38,8 +40,8 @@ export function renderList(body, ctx) {
     field("q", t("operations.filter.q"), q),
     field("status", t("operations.filter.status"), status),
     field("kind", t("operations.filter.kind"), kind),
-    field("from", t("operations.filter.from"), from),
-    field("to", t("operations.filter.to"), to),
+    field("from", t("operations.filter.from"), fromDt.input),
+    field("to", t("operations.filter.to"), toDt.input),
     h(
       "div",
       { class: "field checks-inline" },
@@ -48,10 +50,16 @@ export function renderList(body, ctx) {
     ),
     h("div", { class: "filter-actions" }, h("button", { type: "submit", class: "btn" }, t("exchange.ui.apply"))),
   );
+  fromDt.place();
+  toDt.place();
   filters.addEventListener("submit", (e) => {
     e.preventDefault();
+    for (const [k, dt] of [["from", fromDt], ["to", toDt]]) {
+      if (dt.state() === "invalid") return void showError(filters, k, t("dt.invalid_date"));
+    }
     const p = new URLSearchParams();
-    for (const [k, el] of [["q", q], ["status", status], ["kind", kind], ["from", from], ["to", to]]) if (el.value) p.set(k, el.value);
+    for (const [k, el] of [["q", q], ["status", status], ["kind", kind]]) if (el.value) p.set(k, el.value);
+    for (const [k, dt] of [["from", fromDt], ["to", toDt]]) if (dt.date()) p.set(k, toLocalDate(dt.date()));
     if (joint.checked) p.set("joint", "true");
     if (mine.checked) p.set("mine", "1");
     location.hash = `#/operations${p.toString() ? `?${p}` : ""}`;
@@ -72,8 +80,8 @@ export function renderList(body, ctx) {
   if (kind.value) base.set("kind", kind.value);
   if (joint.checked) base.set("joint", "true");
   if (mine.checked && user.unit_id) base.set("unit_id", user.unit_id);
-  if (from.value) base.set("from", fromLocalDate(from.value));
-  if (to.value) base.set("to", fromLocalDate(to.value, true));
+  if (fromLocalDate(params.get("from") || "")) base.set("from", fromLocalDate(params.get("from")));
+  if (fromLocalDate(params.get("to") || "")) base.set("to", fromLocalDate(params.get("to"), true));
   let cursor = null;
   let gone = false;
   let n = 0;

@@ -1,7 +1,8 @@
 // pages/admin.js - Quản trị (administrators only: the route needs "admin"): units
 // (#/admin, #/admin/units/<id|new>), people (#/admin/people/<id|new>), areas
-// (#/admin/areas/<id>), routing rules and deadlines (#/admin/rules/<id|new>) and
-// incident categories (#/admin/categories). Each part loads when shown.
+// (#/admin/areas/<id>), routing rules and deadlines (#/admin/rules/<id|new>),
+// incident categories (#/admin/categories) and the schedules of periodic bulletins
+// (#/admin/schedules/<id|new>). Each part loads when shown.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -13,6 +14,7 @@ const PARTS = {
   areas: () => import("../admin/areas.js"),
   rules: () => import("../admin/rules.js"),
   categories: () => import("../admin/categories.js"),
+  schedules: () => import("../admin/schedules.js"),
 };
 
 export function render(main, ctx) {

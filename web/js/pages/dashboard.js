@@ -5,6 +5,7 @@
 import { api, can, streamUrl } from "../api.js";
 import { clear, fill, h, loadScript, loadStyle } from "../dom.js";
 import { currentLang, fmtDateTime, fmtNumber, fmtPercent, fmtTime, localPeriods, t, tOr } from "../i18n.js";
+import { hotspotFeed, hotspotInboxItem } from "../hotspots/common.js";
 
 const FORCES = ["police", "military", "border_guard"];
 const FEED_MAX = 50;
@@ -107,7 +108,7 @@ async function loadInbox(box, user) {
     box.append(h("p", { class: "muted" }, t("dash.inbox.empty")));
     return;
   }
-  box.append(h("ul", { class: "inbox" }, r.items.map((it) => inboxItem(it, user, reload))));
+  box.append(h("ul", { class: "inbox" }, r.items.map((it) => (it.kind === "hotspot" ? hotspotInboxItem(it) : inboxItem(it, user, reload)))));
 }
 
 // ---- counts ------------------------------------------------------------------------------
@@ -305,6 +306,8 @@ const TOPICS = [
   "bulletin.acknowledged",
   "bulletin.overdue",
   "bulletin.missing",
+  "hotspot.detected",
+  "hotspot.status",
 ];
 
 function feedItem(topic, d) {
@@ -312,8 +315,9 @@ function feedItem(topic, d) {
   const isBul = topic.startsWith("bulletin.") && !topic.startsWith("bulletin_schedule");
   const bad = topic.endsWith(".overdue") || topic.endsWith(".escalated") || topic.endsWith(".missing");
   const label = tOr(`event.${topic}`, t("event.other"));
-  const text = d.ref ? `${d.ref} — ${d.title || ""}` : d.title || "";
-  const href = isInc && d.id ? `#/incidents/${d.id}` : isBul && d.id ? `#/exchange/${d.id}` : null;
+  const hot = topic.startsWith("hotspot.") ? hotspotFeed(topic, d) : null;
+  const text = hot ? hot.text : d.ref ? `${d.ref} — ${d.title || ""}` : d.title || "";
+  const href = hot ? hot.href : isInc && d.id ? `#/incidents/${d.id}` : isBul && d.id ? `#/exchange/${d.id}` : null;
   return h(
     "li",
     { class: `feed-item${bad ? " overdue" : ""}`, dataset: { topic, id: d.id ?? "" } },

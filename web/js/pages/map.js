@@ -4,14 +4,17 @@
 // (GET /api/v1/config, `phoihop serve --tile-url`). Layers: incidents (clustered,
 // colour by category, size by severity; the last 30 days by default), active
 // operations with their routes, areas and checkpoints, live positions (the latest
-// fix of each device, then "position" events of the live feed), and a placeholder
-// for hot spots. Filters by time, category and force; a click shows the details.
+// fix of each device, then "position" events of the live feed), and the hot-spot
+// layers (map/hotspots.js: Gi*, density, detected hot spots; off until switched on).
+// Filters by time, category and force; a click shows the details.
 // Leaflet and markercluster are loaded by this page only.
 
 import { api, streamUrl } from "../api.js";
 import { fill, h, loadScript, loadStyle } from "../dom.js";
 import { currentLang, fmtDateTime, fmtNumber, localPeriods, t } from "../i18n.js";
 import { FORCE_COLOR, categoryColor, drawAreas, makePanes, severitySize } from "../map/base.js";
+import { hotspotControls } from "../map/hotspots.js";
+import { dateTimeInput, parseDateTime } from "../datetime.js";
 
 const FORCES = ["police", "military", "border_guard"];
 const MAX_INCIDENTS = 2000; // four pages: beyond that, narrow the filters
@@ -50,12 +53,6 @@ async function fetchAll(path, max, signal) {
 // "YYYY-MM-DD" of a moment in Vietnam.
 function localDate(ms) {
   return new Date(ms + OFFSET_MS).toISOString().slice(0, 10);
-}
-
-// The UTC instant of local midnight starting "YYYY-MM-DD".
-function localMidnight(day) {
-  const [y, m, d] = day.split("-").map(Number);
-  return Date.UTC(y, m - 1, d) - OFFSET_MS;
 }
 
 function capital(s) {
@@ -107,11 +104,12 @@ function periodOf(form) {
   if (p === "today") return [localPeriods(now).today.getTime(), null];
   if (p === "7d") return [now - 7 * DAY_MS, null];
   if (p === "custom") {
-    const f = form.elements["map-from"].value;
-    const to = form.elements["map-to"].value;
+    // dd/mm/yyyy whatever the browser's locale (datetime.js): midnight in Vietnam.
+    const f = parseDateTime(form.elements["map-from"].value, true);
+    const to = parseDateTime(form.elements["map-to"].value, true);
     if (!f || !to) return null;
-    const a = localMidnight(f);
-    const b = localMidnight(to) + DAY_MS; // the "to" day included
+    const a = f.getTime();
+    const b = to.getTime() + DAY_MS; // the "to" day included
     return a < b ? [a, b] : null;
   }
   return [now - 30 * DAY_MS, null];
@@ -128,7 +126,8 @@ export function render(main, ctx) {
   const status = h("p", { class: "map-status", id: "map-status", role: "status", "aria-live": "polite" }, t("app.loading"));
   const canvas = h("div", { id: "map", class: "map-canvas", role: "region", "aria-label": t("map.canvas_label"), tabindex: "0" });
   const legend = h("div", { class: "map-legend", id: "map-legend" });
-  const today = localDate(Date.now());
+  const hs = hotspotControls();
+  cleanups.push(() => hs.destroy());
   const form = h(
     "form",
     { class: "map-filters", id: "map-filters", "aria-label": t("map.filters.label") },
@@ -147,8 +146,8 @@ export function render(main, ctx) {
     h(
       "div",
       { class: "map-custom", id: "map-custom", hidden: true },
-      h("div", { class: "field" }, h("label", { for: "map-from" }, t("map.filters.from")), h("input", { type: "date", id: "map-from", value: localDate(Date.now() - 30 * DAY_MS), max: today })),
-      h("div", { class: "field" }, h("label", { for: "map-to" }, t("map.filters.to")), h("input", { type: "date", id: "map-to", value: today, max: today })),
+      h("div", { class: "field" }, h("label", { for: "map-from" }, t("map.filters.from")), dateTimeInput({ id: "map-from", dateOnly: true, label: t("map.filters.from"), value: Date.now() - 30 * DAY_MS }).el),
+      h("div", { class: "field" }, h("label", { for: "map-to" }, t("map.filters.to")), dateTimeInput({ id: "map-to", dateOnly: true, label: t("map.filters.to"), value: Date.now() }).el),
     ),
     select("map-category", "map.filters.category", [["", t("map.filters.all_categories")]], ""),
     select("map-force", "map.filters.force", [["", t("map.filters.all_forces")], ...FORCES.map((f) => [f, t(`force.${f}`)])], ""),
@@ -159,8 +158,7 @@ export function render(main, ctx) {
       checkbox("layer-incidents", "map.layers.incidents", true),
       checkbox("layer-operations", "map.layers.operations", true),
       checkbox("layer-positions", "map.layers.positions", true),
-      checkbox("layer-hotspots", "map.layers.hotspots", false, { disabled: true, "aria-describedby": "hotspots-note" }),
-      h("p", { class: "muted small", id: "hotspots-note" }, t("map.layers.hotspots_note")),
+      hs.toggles,
       h("div", { id: "tiles-toggle" }),
     ),
     legend,
@@ -272,9 +270,9 @@ export function render(main, ctx) {
     return (!cat || inc.category === cat) && (!force || inc.lead_force === force);
   }
 
-  const summary = { base: "", incidents: "", ops: "", positions: "" };
+  const summary = { base: "", incidents: "", ops: "", positions: "", hotspots: "" };
   function showSummary() {
-    const parts = [summary.base, summary.incidents, summary.ops, summary.positions].filter(Boolean);
+    const parts = [summary.base, summary.incidents, summary.ops, summary.positions, summary.hotspots].filter(Boolean);
     setStatus(parts.join(" · "));
   }
 
@@ -519,6 +517,7 @@ export function render(main, ctx) {
           /* not visible after all, or gone: nothing to draw */
         }
       });
+      for (const topic of ["hotspot.detected", "hotspot.status"]) es.addEventListener(topic, () => hs.change("feed"));
       for (const topic of ["operation.started", "operation.completed", "operation.cancelled", "operation.updated"])
         es.addEventListener(topic, () => {
           clearTimeout(opTimer);
@@ -573,7 +572,7 @@ export function render(main, ctx) {
   (async () => {
     let L;
     const configP = api("/config").catch(() => ({}));
-    const areasP = fetchAll(`/areas?geometry=1&at=${localDate(Date.now())}`, 5000, abort.signal);
+    const areasP = fetchAll(`/areas?geometry=1&at=${localDate(Date.now())}`, 30000, abort.signal); // the whole country's list may be imported
     const catsP = api("/categories?limit=500&include_inactive=1").catch(() => ({ items: [] }));
     const unitsP = fetchAll("/units?include_inactive=1", 5000, abort.signal).catch(() => ({ items: [] }));
     try {
@@ -637,6 +636,17 @@ export function render(main, ctx) {
     state.ops.addTo(map);
     state.incidents.addTo(map);
     state.positions.addTo(map);
+    hs.attach({
+      L,
+      map,
+      period: () => periodOf(form),
+      category: () => form.elements["map-category"].value,
+      force: () => form.elements["map-force"].value,
+      setSummary: (text) => {
+        summary.hotspots = text;
+        showSummary();
+      },
+    });
 
     await Promise.all([loadIncidents(), loadOperations(), loadPositions()]);
     if (closed) return;
@@ -650,6 +660,7 @@ export function render(main, ctx) {
     const id = e.target.id;
     if (id === "map-period") form.querySelector("#map-custom").hidden = e.target.value !== "custom";
     if (!state.map || !state.incidents) return;
+    hs.change(id);
     if (["map-period", "map-from", "map-to", "map-category", "map-force", "layer-incidents"].includes(id)) loadIncidents();
     if (id === "map-force" || id === "layer-operations") loadOperations();
     if (id === "map-force") refilterPositions();
