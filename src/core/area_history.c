@@ -29,7 +29,12 @@
  * Speed: a count keeps every area it met (row, successions, parsed outline) in
  * a table by id, and the answer without a location for each incident area, so
  * a year of incidents in fully merged areas costs one table lookup each; only
- * incidents of partial merges test points against outlines. */
+ * incidents of partial merges test points against outlines.
+ *
+ * Operations are counted the same way from the areas they touched when planned
+ * (no location: a partial merge leaves them ambiguous); positions by their
+ * location on that day's map, the commune that held a device's last point
+ * tried first. */
 #include "util/base.h"
 #include <jansson.h>
 #include <time.h>
@@ -42,6 +47,7 @@
 #include "core/geo.h"
 #include "core/incident.h"
 #include "core/outbox.h"
+#include "core/position_int.h"
 #include "core/routing.h"
 #include "core/unit.h"
 #include "store/store.h"
@@ -520,6 +526,13 @@ struct count_run {
     int64_t total, ambiguous, no_area;
     int64_t *amb_ids;
     size_t n_amb;
+    /* Operations: the one whose rows are coming, its rows so far (each once). */
+    int64_t op_id;
+    int64_t *op_rows;
+    size_t n_op_rows, cap_op_rows;
+    bool op_has_area, op_ambiguous;
+    /* Positions: the device of the last one and the commune that held it. */
+    int64_t pos_device, pos_area;
 };
 
 static void count_add(struct count_run *c, int64_t area_id)
@@ -600,18 +613,18 @@ static int count_cmp(const void *x, const void *y)
     return a->area_id < b->area_id ? -1 : a->area_id > b->area_id;
 }
 
-static ph_err count_in_snapshot(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
-                                const char *level, struct area_count_result *out, const char **field)
+/* Check a count's arguments (a period of at most max_ms when not 0) and set c
+ * up for day `at`. PH_EINVAL with *field. */
+static ph_err count_begin(struct core_ctx *cx, struct count_run *c, int64_t from, int64_t to,
+                          const char *at, const char *level, int64_t max_ms,
+                          struct area_count_result *out, const char **field)
 {
-    struct count_run c;
-    struct incident_scope scope;
-    const char *f = NULL;
+    const char *f = "to";
     ph_err rc = PH_EINVAL;
 
-    memset(&c, 0, sizeof(c));
+    memset(c, 0, sizeof(*c));
     memset(out, 0, sizeof(*out));
-    f = "to";
-    if (from < 0 || to <= from)
+    if (from < 0 || to <= from || (max_ms > 0 && to - from > max_ms))
         goto out;
     f = "at";
     at = date_or_today(cx, at);
@@ -620,50 +633,219 @@ static ph_err count_in_snapshot(struct core_ctx *cx, int64_t from, int64_t to, c
     f = "level";
     if (level != NULL && !level_is_valid(level))
         goto out;
-    f = NULL;
+    hist_init(&c->h, cx, at, level != NULL ? level_rank(level) : -1);
+    c->amb_ids = arena_alloc(cx->arena, AREA_AMBIGUOUS_IDS_MAX * sizeof(*c->amb_ids));
     rc = PH_OK;
-    incident_scope_of(cx->user, &scope);
-    if (scope.clearance < 0)
-        goto out; /* sees no incident: nothing counted */
+out:
+    if (rc == PH_EINVAL && field != NULL)
+        *field = f;
+    return rc;
+}
 
-    hist_init(&c.h, cx, at, level != NULL ? level_rank(level) : -1);
-    c.amb_ids = arena_alloc(cx->arena, AREA_AMBIGUOUS_IDS_MAX * sizeof(*c.amb_ids));
-    rc = store_area_incidents(cx->st, from, to, &scope, on_incident, &c);
+/* The answer of a count that streamed with rc, and c given back. */
+static ph_err count_end(struct core_ctx *cx, struct count_run *c, ph_err rc,
+                        struct area_count_result *out)
+{
     if (rc == PH_OK)
-        rc = c.rc;
+        rc = c->rc;
     if (rc == PH_OK) {
-        struct area_count *rows = arena_zalloc(cx->arena, (c.n + 1) * sizeof(*rows));
+        struct area_count *rows = arena_zalloc(cx->arena, (c->n + 1) * sizeof(*rows));
         size_t k = 0;
-        for (size_t i = 0; i < c.cap && rc == PH_OK; i++) {
+        for (size_t i = 0; i < c->cap && rc == PH_OK; i++) {
             struct hist_node *node;
-            if (c.rows[i].area_id == 0)
+            if (c->rows[i].area_id == 0)
                 continue;
-            rc = node_of(&c.h, c.rows[i].area_id, &node);
+            rc = node_of(&c->h, c->rows[i].area_id, &node);
             if (rc != PH_OK)
                 break;
             rows[k].area_id = node->id;
             rows[k].code = node->a.code;
             rows[k].name = node->a.name;
-            rows[k].count = c.rows[i].count;
+            rows[k].count = c->rows[i].count;
             k++;
         }
         if (rc == PH_OK) {
             qsort(rows, k, sizeof(*rows), count_cmp);
             out->rows = rows;
             out->n = k;
-            out->total = c.total;
-            out->ambiguous = c.ambiguous;
-            out->no_area = c.no_area;
-            out->ambiguous_ids = c.amb_ids;
-            out->n_ambiguous_ids = c.n_amb;
+            out->total = c->total;
+            out->ambiguous = c->ambiguous;
+            out->no_area = c->no_area;
+            out->ambiguous_ids = c->amb_ids;
+            out->n_ambiguous_ids = c->n_amb;
         }
     }
-    free(c.rows);
-    hist_release(&c.h);
-out:
-    if (rc == PH_EINVAL && field != NULL)
-        *field = f;
+    free(c->rows);
+    free(c->op_rows);
+    hist_release(&c->h);
     return rc;
+}
+
+static ph_err count_in_snapshot(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
+                                const char *level, struct area_count_result *out, const char **field)
+{
+    struct count_run c;
+    struct incident_scope scope;
+    ph_err rc = count_begin(cx, &c, from, to, at, level, 0, out, field);
+
+    if (rc != PH_OK)
+        return rc;
+    incident_scope_of(cx->user, &scope);
+    /* One who sees no incident gets nothing counted. */
+    if (scope.clearance >= 0)
+        rc = store_area_incidents(cx->st, from, to, &scope, on_incident, &c);
+    return count_end(cx, &c, rc, out);
+}
+
+/* ---- counting operations and positions ----------------------------------------------- */
+
+/* The operation whose rows came last, into the count. */
+static void operation_done(struct count_run *c)
+{
+    if (c->op_id == 0)
+        return;
+    c->total++;
+    if (!c->op_has_area)
+        c->no_area++;
+    for (size_t i = 0; i < c->n_op_rows; i++)
+        count_add(c, c->op_rows[i]);
+    if (c->op_ambiguous) {
+        c->ambiguous++;
+        if (c->n_amb < AREA_AMBIGUOUS_IDS_MAX)
+            c->amb_ids[c->n_amb++] = c->op_id;
+    }
+    c->op_id = 0;
+    c->n_op_rows = 0;
+    c->op_has_area = c->op_ambiguous = false;
+}
+
+static void on_operation(void *ctx, const struct store_area_operation *op)
+{
+    struct count_run *c = ctx;
+    struct hist_node *node;
+    ph_err rc;
+
+    if (c->rc != PH_OK)
+        return;
+    if (op->id != c->op_id) {
+        operation_done(c);
+        c->op_id = op->id;
+    }
+    if (op->area_id == 0)
+        return;
+    c->op_has_area = true;
+    /* No location: an operation covers a line or a surface, not a point. */
+    rc = node_of(&c->h, op->area_id, &node);
+    if (rc == PH_OK && !node->targeted) {
+        rc = target(&c->h, op->area_id, NULL, &node->target_row);
+        node->targeted = rc == PH_OK;
+    }
+    if (rc != PH_OK) {
+        c->rc = rc;
+        return;
+    }
+    if (node->target_row == 0) {
+        c->op_ambiguous = true;
+        return;
+    }
+    for (size_t i = 0; i < c->n_op_rows; i++)
+        if (c->op_rows[i] == node->target_row)
+            return; /* counted once per area */
+    if (c->n_op_rows == c->cap_op_rows) {
+        c->cap_op_rows = c->cap_op_rows != 0 ? 2 * c->cap_op_rows : 16;
+        c->op_rows = xrealloc(c->op_rows, c->cap_op_rows * sizeof(*c->op_rows));
+    }
+    c->op_rows[c->n_op_rows++] = node->target_row;
+}
+
+static ph_err count_operations_in_snapshot(struct core_ctx *cx, int64_t from, int64_t to,
+                                           const char *at, const char *level,
+                                           struct area_count_result *out, const char **field)
+{
+    struct count_run c;
+    struct incident_scope scope;
+    ph_err rc = count_begin(cx, &c, from, to, at, level, 0, out, field);
+
+    if (rc != PH_OK)
+        return rc;
+    /* operation_list's scope: that of incidents. */
+    incident_scope_of(cx->user, &scope);
+    if (scope.clearance >= 0) {
+        rc = store_area_operations(cx->st, from, to, &scope, on_operation, &c);
+        if (rc == PH_OK && c.rc == PH_OK)
+            operation_done(&c);
+    }
+    return count_end(cx, &c, rc, out);
+}
+
+static void on_position(void *ctx, const struct store_area_position *p)
+{
+    struct count_run *c = ctx;
+    struct hist_loc loc = {.lat = p->lat, .lon = p->lon};
+    int64_t deep = 0, row = 0;
+    ph_err rc = PH_OK;
+
+    if (c->rc != PH_OK)
+        return;
+    c->total++;
+    if (!geo_point_valid(p->lat, p->lon)) {
+        c->no_area++;
+        return;
+    }
+    /* A device mostly stays in one commune between reports: when the last
+     * commune it was found in still holds the point, no lookup is needed (a
+     * commune has no area below it, so the lookup would answer the same). */
+    if (p->device_id == c->pos_device && c->pos_area != 0) {
+        struct hist_node *node;
+        bool known = false;
+        rc = node_of(&c->h, c->pos_area, &node);
+        if (rc == PH_OK && node_contains(&c->h, node, &loc, &known))
+            deep = c->pos_area;
+    }
+    if (rc == PH_OK && deep == 0) {
+        struct core_ctx sub = *c->h.cx;
+        if (++c->h.scratch_calls % 64 == 0) {
+            arena_release(&c->h.scratch);
+            arena_init(&c->h.scratch);
+        }
+        sub.arena = &c->h.scratch;
+        rc = geo_resolve_area(&sub, p->lat, p->lon, c->h.at, &deep);
+    }
+    if (rc == PH_OK && deep != 0)
+        rc = ancestor_at(&c->h, deep, &row);
+    if (rc != PH_OK) {
+        c->rc = rc;
+        return;
+    }
+    c->pos_device = p->device_id;
+    c->pos_area = 0;
+    if (deep != 0) {
+        struct hist_node *node;
+        if (node_of(&c->h, deep, &node) == PH_OK && level_rank(node->a.level) == 2)
+            c->pos_area = deep;
+    }
+    if (row == 0) {
+        c->no_area++;
+        return;
+    }
+    count_add(c, row);
+}
+
+static ph_err count_positions_in_snapshot(struct core_ctx *cx, int64_t from, int64_t to,
+                                          const char *at, const char *level,
+                                          struct area_count_result *out, const char **field)
+{
+    struct count_run c;
+    const char *scope = NULL;
+    ph_err rc = count_begin(cx, &c, from, to, at, level,
+                            (int64_t)AREA_POSITIONS_MAX_DAYS * 24 * 3600 * 1000, out, field);
+
+    if (rc != PH_OK)
+        return rc;
+    /* The devices of position_latest and tracks: the caller's unit and below. */
+    if (position_scope(cx->user, &scope))
+        rc = store_area_positions(cx->st, from, to, scope, on_position, &c);
+    return count_end(cx, &c, rc, out);
 }
 
 /* ---- units follow the map ------------------------------------------------------------ */
@@ -914,6 +1096,30 @@ ph_err area_count_incidents(struct core_ctx *cx, int64_t from, int64_t to, const
     if (rc != PH_OK)
         return rc;
     rc = count_in_snapshot(cx, from, to, at, level, out, field);
+    (void)store_read_end(cx->st);
+    return rc;
+}
+
+ph_err area_count_operations(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
+                             const char *level, struct area_count_result *out, const char **field)
+{
+    ph_err rc = store_read_begin(cx->st);
+
+    if (rc != PH_OK)
+        return rc;
+    rc = count_operations_in_snapshot(cx, from, to, at, level, out, field);
+    (void)store_read_end(cx->st);
+    return rc;
+}
+
+ph_err area_count_positions(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
+                            const char *level, struct area_count_result *out, const char **field)
+{
+    ph_err rc = store_read_begin(cx->st);
+
+    if (rc != PH_OK)
+        return rc;
+    rc = count_positions_in_snapshot(cx, from, to, at, level, out, field);
     (void)store_read_end(cx->st);
     return rc;
 }

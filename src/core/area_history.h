@@ -60,6 +60,27 @@ struct area_count_result {
 ph_err area_count_incidents(struct core_ctx *cx, int64_t from, int64_t to, const char *at, const char *level,
                             struct area_count_result *out, const char **field) __attribute__((warn_unused_result));
 
+/* Operations (those the caller may see, as operation_list: not cancelled, the
+ * planned interval overlapping [from, to)) counted by day `at`'s areas: each
+ * once per area of that map that one of its area_ids (the deepest areas its
+ * geometry touched when planned) maps to, so rows may add up to more than
+ * total. total: the operations; ambiguous: those with an area that no map
+ * decides (a partial merge: operations have no single location), also counted
+ * in the rows their other areas reach; no_area: those that touched no area. */
+ph_err area_count_operations(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
+                             const char *level, struct area_count_result *out, const char **field)
+    __attribute__((warn_unused_result));
+
+/* Positions (of the devices the caller may see, as position_latest; at in
+ * [from, to), at most AREA_POSITIONS_MAX_DAYS: longer is PH_EINVAL, field
+ * "to") counted by the area of day `at`'s map that holds each (its location,
+ * geo_resolve_area): total the positions, no_area those no area (at `level`)
+ * holds, ambiguous always 0. */
+#define AREA_POSITIONS_MAX_DAYS 31
+ph_err area_count_positions(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
+                            const char *level, struct area_count_result *out, const char **field)
+    __attribute__((warn_unused_result));
+
 /* ---- units follow the map ---- */
 struct unit_area_proposal {
     int64_t id, unit_id, old_area_id, new_area_id;

@@ -1,7 +1,7 @@
 /* api_area_history.c - areas across time (core/area_history.h, docs/API.md "Area
  * history"): GET /api/v1/areas/:id/successions (both directions), GET
- * /api/v1/stats/areas (the incidents the caller may see counted by the areas of
- * another day's map), and the proposals that move units' areas of
+ * /api/v1/stats/areas (the incidents, operations or positions the caller may
+ * see counted by the areas of another day's map: ?kind), and the proposals that move units' areas of
  * responsibility to the new map: GET and POST /api/v1/unit-area-proposals, POST
  * /api/v1/unit-area-proposals/:id/confirm and /reject. (GET
  * /api/v1/routing-rules?on_closed_areas=1 is api_rules.c's.)
@@ -22,8 +22,10 @@
 #include "util/arena.h"
 #include "util/time.h"
 
-/* Without ?from, counting covers the year before ?to (or now). */
+/* Without ?from, counting covers the year before ?to (or now); positions, far
+ * more numerous and bounded to AREA_POSITIONS_MAX_DAYS, the day before. */
 #define AREA_STATS_DEFAULT_PERIOD_MS (365LL * 24 * 3600 * 1000)
+#define AREA_STATS_POSITIONS_PERIOD_MS (24LL * 3600 * 1000)
 
 /* ---- GET /api/v1/areas/:id/successions ---------------------------------------------- */
 
@@ -63,7 +65,7 @@ static int get_successions(struct req *r)
 
 struct count_job {
     struct http_write *w;
-    const char *dsn, *at, *level;
+    const char *dsn, *at, *level, *kind;
     int64_t from, to, now_ms;
     ph_err rc;
     const char *field;
@@ -81,8 +83,9 @@ static json_t *count_json(const struct area_count_result *c, const struct count_
                                               (json_int_t)c->rows[i].count));
     for (size_t i = 0; i < c->n_ambiguous_ids; i++)
         json_array_append_new(ids, json_integer(c->ambiguous_ids[i]));
-    return json_pack("{s:o, s:o, s:s, s:s?, s:o, s:I, s:I, s:I, s:o}", "from", pjson_time(j->from),
-                     "to", pjson_time(j->to), "at", j->at, "level", j->level, "rows", rows, "total",
+    return json_pack("{s:s, s:o, s:o, s:s, s:s?, s:o, s:I, s:I, s:I, s:o}", "kind", j->kind, "from",
+                     pjson_time(j->from), "to", pjson_time(j->to), "at", j->at, "level", j->level,
+                     "rows", rows, "total",
                      (json_int_t)c->total, "ambiguous", (json_int_t)c->ambiguous, "no_area",
                      (json_int_t)c->no_area, "ambiguous_ids", ids);
 }
@@ -91,7 +94,14 @@ static ph_err count_read(struct core_ctx *cx, void *arg)
 {
     struct count_job *j = arg;
     struct area_count_result c;
-    ph_err rc = area_count_incidents(cx, j->from, j->to, j->at, j->level, &c, &j->field);
+    ph_err rc;
+
+    if (strcmp(j->kind, "operations") == 0)
+        rc = area_count_operations(cx, j->from, j->to, j->at, j->level, &c, &j->field);
+    else if (strcmp(j->kind, "positions") == 0)
+        rc = area_count_positions(cx, j->from, j->to, j->at, j->level, &c, &j->field);
+    else
+        rc = area_count_incidents(cx, j->from, j->to, j->at, j->level, &c, &j->field);
 
     if (rc == PH_OK)
         j->answer = count_json(&c, j);
@@ -131,7 +141,7 @@ static int get_area_stats(struct req *r)
 {
     struct http_write *w = http_write_begin(r);
     struct count_job *j = arena_zalloc(&w->job.arena, sizeof(*j));
-    const char *at = NULL, *level = NULL, *field = NULL;
+    const char *at = NULL, *level = NULL, *kind = NULL, *field = NULL;
     char today[11];
     ph_err rc = PH_EINVAL;
 
@@ -140,6 +150,17 @@ static int get_area_stats(struct req *r)
     j->w = w;
     j->now_ms = r->cx.now_ms;
     j->dsn = arena_strdup(&w->job.arena, r->t->cfg->dsn);
+    field = "kind";
+    if (req_query_text(r, "kind", &kind) != PH_OK)
+        goto out;
+    if (kind == NULL)
+        kind = "incidents";
+    if (strcmp(kind, "incidents") != 0 && strcmp(kind, "operations") != 0 &&
+        strcmp(kind, "positions") != 0)
+        goto out;
+    j->kind = strcmp(kind, "positions") == 0    ? "positions"
+              : strcmp(kind, "operations") == 0 ? "operations"
+                                                : "incidents";
     field = "from";
     if (req_query_time(r, "from", &j->from) != PH_OK)
         goto out;
@@ -149,7 +170,8 @@ static int get_area_stats(struct req *r)
     if (j->to == 0)
         j->to = r->cx.now_ms + 1; /* [from, to): now included */
     if (j->from == 0)
-        j->from = j->to - AREA_STATS_DEFAULT_PERIOD_MS;
+        j->from = j->to - (strcmp(j->kind, "positions") == 0 ? AREA_STATS_POSITIONS_PERIOD_MS
+                                                             : AREA_STATS_DEFAULT_PERIOD_MS);
     field = "at";
     if (req_query_text(r, "at", &at) != PH_OK || (at != NULL && !time_is_date(at)))
         goto out;

@@ -1473,4 +1473,7 @@ const struct store_ops store_sqlite_ops = {
     .unit_area_proposal_decide = store_sq_unit_area_proposal_decide,
     /* sqlite_hotspots.c, added */
     .hotspot_incidents_visible = store_sq_hotspot_incidents_visible,
+    /* sqlite_area_history_queries.c, operations and positions (issue 8) */
+    .area_operations = store_sq_area_operations,
+    .area_positions = store_sq_area_positions,
 };

@@ -10,7 +10,12 @@
  * classification, and with a unit range some recipient inside it), leaving out
  * exercises, tests and merged duplicates as the incident counts do. Unlike the
  * hot-spot stream it keeps incidents without a location: they still have an
- * area, and counting by a later map needs them. */
+ * area, and counting by a later map needs them.
+ *
+ * Operations and positions stream the same way: an operation as one row per
+ * area it touched (operation_areas, kept when it was planned), with the access
+ * rule of operation lists; positions of the devices of units in scope, the
+ * primary key (device_id, at) giving each device's stretch of the period. */
 #include "util/base.h"
 #include "store/sqlite_int.h"
 #include "store/store.h"
@@ -60,6 +65,101 @@ ph_err store_sq_area_incidents(struct store *st, int64_t from, int64_t to,
     }
     if (e != SQLITE_DONE)
         rc = store_sq_fail(s, e, "area incidents");
+out:
+    store_sq_done(stmt);
+    arena_release(&ar);
+    return rc;
+}
+
+/* ---- operations and positions by area ---------------------------------------------- */
+
+ph_err store_sq_area_operations(struct store *st, int64_t from, int64_t to,
+                                const struct incident_scope *scope,
+                                void (*on_row)(void *ctx, const struct store_area_operation *row),
+                                void *ctx)
+{
+    struct store_sq *s = store_sq_of(st);
+    /* The scope rule of sqlite_operations.c (SCOPE_EXPR): the classification,
+     * and with a unit range some unit of the operation inside it. */
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_AREA_OPERATIONS,
+        "SELECT o.id, COALESCE(oa.area_id, 0) FROM operations AS o "
+        "LEFT JOIN operation_areas AS oa ON oa.operation_id = o.id "
+        "WHERE o.planned_end > :from AND o.planned_start < :to AND o.status <> 'cancelled' "
+        "AND o.classification <= :clearance AND (:scope_lo IS NULL OR EXISTS (SELECT 1 "
+        "FROM operation_units AS sr JOIN units AS su ON su.id = sr.unit_id "
+        "WHERE sr.operation_id = o.id AND su.path >= :scope_lo AND su.path < :scope_hi)) "
+        "ORDER BY o.id");
+    const char *lo = scope != NULL ? scope->unit_path : NULL;
+    struct arena ar;
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    arena_init(&ar);
+    e = store_sq_bind_named_i64(stmt, ":from", from) | store_sq_bind_named_i64(stmt, ":to", to) |
+        store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
+        store_sq_bind_named_range(&ar, stmt, ":scope_lo", ":scope_hi", lo);
+    if (e != SQLITE_OK) {
+        rc = store_sq_fail(s, e, "bind area operations");
+        goto out;
+    }
+    while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct store_area_operation row = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .area_id = sqlite3_column_int64(stmt, 1),
+        };
+        on_row(ctx, &row);
+    }
+    if (e != SQLITE_DONE)
+        rc = store_sq_fail(s, e, "area operations");
+out:
+    store_sq_done(stmt);
+    arena_release(&ar);
+    return rc;
+}
+
+ph_err store_sq_area_positions(struct store *st, int64_t from, int64_t to, const char *scope_path,
+                               void (*on_row)(void *ctx, const struct store_area_position *row),
+                               void *ctx)
+{
+    struct store_sq *s = store_sq_of(st);
+    /* Devices first (CROSS JOIN keeps that order): each device's stretch of the
+     * period is a range of the positions' primary key, never a scan of them all. */
+    sqlite3_stmt *stmt = store_sq_stmt(
+        s, SQ_AREA_POSITIONS,
+        "SELECT p.device_id, p.at, p.lat_e7, p.lon_e7 FROM devices AS d "
+        "JOIN units AS u ON u.id = d.unit_id CROSS JOIN positions AS p ON p.device_id = d.id "
+        "WHERE p.at >= :from AND p.at < :to "
+        "AND (:scope_lo IS NULL OR (u.path >= :scope_lo AND u.path < :scope_hi)) "
+        "ORDER BY d.id, p.at");
+    struct arena ar;
+    ph_err rc = PH_OK;
+    int e;
+
+    if (stmt == NULL)
+        return PH_ESTORE;
+    if (scope_path != NULL && scope_path[0] == '\0')
+        scope_path = NULL;
+    arena_init(&ar);
+    e = store_sq_bind_named_i64(stmt, ":from", from) | store_sq_bind_named_i64(stmt, ":to", to) |
+        store_sq_bind_named_range(&ar, stmt, ":scope_lo", ":scope_hi", scope_path);
+    if (e != SQLITE_OK) {
+        rc = store_sq_fail(s, e, "bind area positions");
+        goto out;
+    }
+    while ((e = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct store_area_position row = {
+            .device_id = sqlite3_column_int64(stmt, 0),
+            .at = sqlite3_column_int64(stmt, 1),
+            .lat = (double)sqlite3_column_int64(stmt, 2) / 1e7,
+            .lon = (double)sqlite3_column_int64(stmt, 3) / 1e7,
+        };
+        on_row(ctx, &row);
+    }
+    if (e != SQLITE_DONE)
+        rc = store_sq_fail(s, e, "area positions");
 out:
     store_sq_done(stmt);
     arena_release(&ar);

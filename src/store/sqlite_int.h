@@ -259,6 +259,9 @@ enum sq_stmt {
     SQ_UNIT_AREA_PROPOSAL_LIST,
     SQ_UNIT_AREA_PROPOSAL_DECIDE,
     SQ_UNIT_AREA_PROPOSAL_EXISTS,
+    /* sqlite_area_history_queries.c: operations and positions by area (issue 8) */
+    SQ_AREA_OPERATIONS,
+    SQ_AREA_POSITIONS,
     SQ_BEGIN_READ,
     SQ_COUNT
 };
@@ -771,6 +774,14 @@ ph_err store_sq_unit_area_proposal_list(struct store *st, struct arena *ar, cons
                                         struct store_unit_area_proposal **items, size_t *n);
 ph_err store_sq_unit_area_proposal_decide(struct store *st, int64_t id, const char *status,
                                           int64_t decided_at, int64_t decided_by);
+/* sqlite_area_history_queries.c: operations and positions by area (issue 8). */
+ph_err store_sq_area_operations(struct store *st, int64_t from, int64_t to,
+                                const struct incident_scope *scope,
+                                void (*on_row)(void *ctx, const struct store_area_operation *row),
+                                void *ctx);
+ph_err store_sq_area_positions(struct store *st, int64_t from, int64_t to, const char *scope_path,
+                               void (*on_row)(void *ctx, const struct store_area_position *row),
+                               void *ctx);
 /* sqlite_alloc.c: SQLite's allocator with per-thread caches of freed blocks;
  * called once, before SQLite initialises (sqlite.c, configure_library). */
 void store_sq_alloc_install(void);

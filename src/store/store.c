@@ -922,3 +922,15 @@ ph_err store_hotspot_incidents_visible(struct store *st, struct arena *ar, int64
 {
     return st->ops->hotspot_incidents_visible(st, ar, hotspot_id, scope, ids, n);
 }
+
+ph_err store_area_operations(struct store *st, int64_t from, int64_t to, const struct incident_scope *scope,
+                             void (*on_row)(void *ctx, const struct store_area_operation *row), void *ctx)
+{
+    return st->ops->area_operations(st, from, to, scope, on_row, ctx);
+}
+
+ph_err store_area_positions(struct store *st, int64_t from, int64_t to, const char *scope_path,
+                            void (*on_row)(void *ctx, const struct store_area_position *row), void *ctx)
+{
+    return st->ops->area_positions(st, from, to, scope_path, on_row, ctx);
+}

@@ -211,6 +211,16 @@ struct store_unit_area_proposal {
     struct unit_area_proposal p;
     const char *unit_path;
 };
+/* Area history, operations and positions (issue 8): one row of an operation
+ * (one per area it touched, area_id 0 when it touched none; the rows of one
+ * operation come together), one position of a visible device. */
+struct store_area_operation {
+    int64_t id, area_id;
+};
+struct store_area_position {
+    int64_t device_id, at;
+    double lat, lon;
+};
 
 struct store_ops {
     const char *name;
@@ -730,6 +740,20 @@ struct store_ops {
     ph_err (*hotspot_incidents_visible)(struct store *st, struct arena *ar, int64_t hotspot_id,
                                         const struct incident_scope *scope, int64_t **ids,
                                         size_t *n);
+
+    /* Area history, operations and positions (sqlite_area_history_queries.c).
+     * area_operations: on_row per (operation, area) of each operation not
+     * cancelled whose planned interval overlaps [from, to) and that scope lets
+     * see (as operation lists), by operation id (area_id 0: none).
+     * area_positions: on_row per position with at in [from, to) of a device of
+     * a unit at or below scope_path (NULL: any), by device then time. */
+    ph_err (*area_operations)(struct store *st, int64_t from, int64_t to,
+                              const struct incident_scope *scope,
+                              void (*on_row)(void *ctx, const struct store_area_operation *row),
+                              void *ctx);
+    ph_err (*area_positions)(struct store *st, int64_t from, int64_t to, const char *scope_path,
+                             void (*on_row)(void *ctx, const struct store_area_position *row),
+                             void *ctx);
 };
 
 struct store {
@@ -990,4 +1014,9 @@ ph_err store_unit_area_proposal_decide(struct store *st, int64_t id, const char 
 /* Hot spots, added (sqlite_hotspots.c). */
 ph_err store_hotspot_incidents_visible(struct store *st, struct arena *ar, int64_t hotspot_id,
                                        const struct incident_scope *scope, int64_t **ids, size_t *n);
+/* Area history, operations and positions (sqlite_area_history_queries.c). */
+ph_err store_area_operations(struct store *st, int64_t from, int64_t to, const struct incident_scope *scope,
+                             void (*on_row)(void *ctx, const struct store_area_operation *row), void *ctx);
+ph_err store_area_positions(struct store *st, int64_t from, int64_t to, const char *scope_path,
+                            void (*on_row)(void *ctx, const struct store_area_position *row), void *ctx);
 #endif

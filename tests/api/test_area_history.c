@@ -8,7 +8,8 @@
  *   - GET /api/v1/areas/{id}/successions, both directions, 404 for no area;
  *   - GET /api/v1/stats/areas counts the same incidents by the old and by the
  *     new map (the partial merge by location, the rest ambiguous), 422 naming
- *     a bad parameter;
+ *     a bad parameter; kind=operations and kind=positions answer the same
+ *     shape, kind=bogus and a year of positions are 422;
  *   - proposals: made once by an admin, listed, confirmed (the unit's area
  *     replaced), rejected, decided twice (409 "status"), refused to others;
  *   - GET /api/v1/routing-rules?on_closed_areas=1 lists the rule naming a
@@ -203,6 +204,29 @@ static void test_area_history_http(void **state)
     EXPECT_ERROR(
         api_get("/api/v1/stats/areas?from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", admin),
         422, "invalid", "to");
+
+    /* The same count of operations and of positions: the same shape. */
+    const char *kinds[] = {"/api/v1/stats/areas?" YEAR "&at=2025-11-01&kind=operations",
+                           "/api/v1/stats/areas?at=2025-11-01&level=commune&kind=positions"};
+    for (size_t i = 0; i < 2; i++) {
+        r = api_get(kinds[i], admin);
+        EXPECT_STATUS(r, 200);
+        assert_string_equal(JSTR(r->json, "kind"), i == 0 ? "operations" : "positions");
+        assert_true(json_is_array(json_object_get(r->json, "rows")));
+        assert_true(json_is_array(json_object_get(r->json, "ambiguous_ids")));
+        assert_true(json_is_integer(json_object_get(r->json, "total")));
+        assert_true(json_is_integer(json_object_get(r->json, "ambiguous")));
+        assert_true(json_is_integer(json_object_get(r->json, "no_area")));
+        assert_string_equal(JSTR(r->json, "at"), "2025-11-01");
+    }
+    r = api_get("/api/v1/stats/areas?" YEAR "&kind=incidents", admin);
+    EXPECT_STATUS(r, 200);
+    assert_string_equal(JSTR(r->json, "kind"), "incidents");
+    assert_int_equal(JINT(r->json, "total"), 4);
+    EXPECT_ERROR(api_get("/api/v1/stats/areas?kind=bogus", admin), 422, "invalid", "kind");
+    /* Positions: at most 31 days. */
+    EXPECT_ERROR(api_get("/api/v1/stats/areas?" YEAR "&kind=positions", admin), 422, "invalid",
+                 "to");
 
     /* Rules on closed areas. */
     EXPECT_IDS("/api/v1/routing-rules?on_closed_areas=1", g_srv->w.t_viewer, g.rule);

@@ -8,7 +8,9 @@
  * caller may see; units following the map (proposals made once, confirm puts
  * the new area in place of the old through the unit's update, reject, a second
  * decision is a conflict, admins only and within their units), and routing
- * rules naming closed areas.
+ * rules naming closed areas. Operations counted by the areas they touched (a
+ * full merge rolls up, a partial one is ambiguous) and positions by their
+ * location on the day's map, both only those the caller may see.
  *
  * The fixture is incident_fx.h's province (areas valid from 2020-01-01), then a
  * reorganisation on 2025-07-01 (REORG):
@@ -19,8 +21,11 @@
  *                [10.0, 10.1]), partial
  * and on 2026-01-01 N3 -> M (full). New communes lie in P2. */
 #include "util/base.h"
+#include <math.h>
 #include "incident_fx.h"
 #include "core/area_history.h"
+#include "core/operation.h"
+#include "core/position.h"
 #include "core/routing.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -398,6 +403,189 @@ static void test_area_history_count_visible_only(void **state)
     assert_int_equal(r.total, 0);
 }
 
+/* ---- operations and positions -------------------------------------------------------- */
+
+/* A planned operation of owner (and participant, 0: none) at point (lat, lon)
+ * on 2025-03-10: its areas are those of that day's map. */
+static int64_t old_operation(struct hfx *h, int64_t owner, int64_t participant, double lat,
+                             double lon)
+{
+    struct core_ctx *sys = &h->f.tu.sys;
+    char geometry[128];
+    int64_t units[1] = {participant}, other = 0;
+    const char *field = NULL;
+    snprintf(geometry, sizeof(geometry), "{\"type\":\"Point\",\"coordinates\":[%.4f,%.4f]}", lon,
+             lat);
+    struct operation o = {.kind = OPERATION_CHECKPOINT,
+                          .domain = "land",
+                          .title = "Chốt chặn kiểm soát",
+                          .geometry = geometry,
+                          .planned_start = ms_of("2025-03-10T01:00:00Z"),
+                          .planned_end = ms_of("2025-03-10T05:00:00Z"),
+                          .owner_unit_id = owner,
+                          .unit_ids = participant != 0 ? units : NULL,
+                          .n_units = participant != 0 ? 1 : 0};
+    ph_err rc = TX(sys, operation_create(sys, &o, &field, &other));
+    if (rc != PH_OK)
+        fail_msg("operation: %d (%s)", rc, field != NULL ? field : "");
+    return o.id;
+}
+
+static struct area_count_result count_ops(struct core_ctx *cx, const char *at, const char *level)
+{
+    struct area_count_result r;
+    const char *field = NULL;
+    ph_err rc = area_count_operations(cx, ms_of("2025-01-01T00:00:00Z"),
+                                      ms_of("2026-01-01T00:00:00Z"), at, level, &r, &field);
+    if (rc != PH_OK)
+        fail_msg("count operations at %s: %d (%s)", at, rc, field != NULL ? field : "");
+    return r;
+}
+
+static void test_area_history_count_operations(void **state)
+{
+    struct hfx *h = *state;
+    struct core_ctx *sys = &h->f.tu.sys;
+    struct core_ctx x2 = tu_as(&h->f.tu, &h->f.x2);
+    struct area_count_result r;
+    const char *field = NULL;
+    int64_t in_c1, in_c2, gone;
+
+    in_c1 = old_operation(h, h->f.ca_x1, 0, 10.05, 106.05);
+    in_c2 = old_operation(h, h->f.bp_don, h->f.ca_x2, 10.05, 106.25);
+    gone = old_operation(h, h->f.ca_x1, 0, 10.06, 106.06);
+    assert_int_equal(TX(sys, operation_set_status(sys, gone, 0, OPERATION_CANCELLED, 0,
+                                                  "Thay đổi kế hoạch", &field)),
+                     PH_OK);
+
+    /* The old map: each in the commune it touched; the cancelled one not at all. */
+    r = count_ops(sys, BEFORE, "commune");
+    assert_int_equal(r.total, 2);
+    assert_int_equal(row_of(&r, h->f.c1), 1);
+    assert_int_equal(row_of(&r, h->f.c2), 1);
+    assert_int_equal(r.ambiguous, 0);
+
+    /* The new map: C1 went fully into N1; C2 was split and an operation has no
+     * single location, so it is ambiguous, listed for review. */
+    r = count_ops(sys, AFTER, "commune");
+    assert_int_equal(r.total, 2);
+    assert_int_equal(row_of(&r, h->n1), 1);
+    assert_int_equal(row_of(&r, h->n2) + row_of(&r, h->n3), 0);
+    assert_int_equal(r.ambiguous, 1);
+    assert_int_equal(r.n_ambiguous_ids, 1);
+    assert_int_equal(r.ambiguous_ids[0], in_c2);
+    (void)in_c1;
+
+    /* By province both are decided. */
+    r = count_ops(sys, AFTER, "province");
+    assert_int_equal(row_of(&r, h->p2), 2);
+    assert_int_equal(r.ambiguous, 0);
+
+    /* ca_x2 takes part in the C2 one only; no role sees nothing. */
+    r = count_ops(&x2, BEFORE, "commune");
+    assert_int_equal(r.total, 1);
+    assert_int_equal(row_of(&r, h->f.c1), 0);
+    assert_int_equal(row_of(&r, h->f.c2), 1);
+    struct core_user nobody = {.person_id = 5, .username = "x"};
+    struct core_ctx none = tu_as(&h->f.tu, &nobody);
+    r = count_ops(&none, AFTER, NULL);
+    assert_int_equal(r.total, 0);
+
+    assert_int_equal(area_count_operations(sys, 10, 5, AFTER, NULL, &r, &field), PH_EINVAL);
+    assert_string_equal(field, "to");
+}
+
+/* A device of unit reporting the n points (lat, lon pairs) an hour apart, ending
+ * an hour before the fixture's now. */
+static void report(struct hfx *h, const char *uid, int64_t unit, const double *pts, size_t n)
+{
+    struct core_ctx *sys = &h->f.tu.sys;
+    struct device d = {.uid = uid, .kind = "tracker", .unit_id = unit, .is_active = true};
+    struct position_report r[8];
+    struct position_result res[8];
+    struct livepos_fix *fixes = NULL;
+    size_t nf = 0;
+    const char *field = NULL;
+
+    assert_true(n <= 8);
+    assert_int_equal(TX(sys, device_create(sys, &d, &field)), PH_OK);
+    for (size_t i = 0; i < n; i++)
+        r[i] = (struct position_report){.uid = uid,
+                                        .at = sys->now_ms - (int64_t)(n - i) * 3600000,
+                                        .lat = pts[2 * i],
+                                        .lon = pts[2 * i + 1],
+                                        .speed = NAN,
+                                        .course = NAN,
+                                        .alt = NAN,
+                                        .battery = -1,
+                                        .source = POSITION_SOURCE_API};
+    assert_int_equal(TX(sys, position_ingest(sys, r, n, res, &fixes, &nf)), PH_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(res[i].rc, PH_OK);
+}
+
+static struct area_count_result count_pos(struct core_ctx *cx, const char *at, const char *level)
+{
+    struct area_count_result r;
+    const char *field = NULL;
+    ph_err rc = area_count_positions(cx, cx->now_ms - 24 * 3600000LL, cx->now_ms + 1, at, level,
+                                     &r, &field);
+    if (rc != PH_OK)
+        fail_msg("count positions at %s: %d (%s)", at, rc, field != NULL ? field : "");
+    assert_int_equal(rows_sum(&r) + r.no_area, r.total);
+    assert_int_equal(r.ambiguous, 0);
+    return r;
+}
+
+static void test_area_history_count_positions(void **state)
+{
+    struct hfx *h = *state;
+    struct core_ctx *sys = &h->f.tu.sys;
+    struct core_ctx x1 = tu_as(&h->f.tu, &h->f.x1), x2 = tu_as(&h->f.tu, &h->f.x2);
+    /* A patrol boat of ca_x1: twice in N1 (old C1), then in N3 (old C2). */
+    const double boat[] = {10.05, 106.05, 10.06, 106.07, 10.05, 106.27};
+    /* A tracker of bp_don: in N2 (old C2), then far out at sea. */
+    const double tracker[] = {10.05, 106.22, 10.9, 108.0};
+    struct area_count_result r;
+    const char *field = NULL;
+
+    report(h, "tau-ca-x1", h->f.ca_x1, boat, 3);
+    report(h, "tracker-bp", h->f.bp_don, tracker, 2);
+
+    /* The new map: each point where it lies, whatever the old commune. */
+    r = count_pos(sys, AFTER, "commune");
+    assert_int_equal(r.total, 5);
+    assert_int_equal(row_of(&r, h->n1), 2);
+    assert_int_equal(row_of(&r, h->n2), 1);
+    assert_int_equal(row_of(&r, h->n3), 1);
+    assert_int_equal(r.no_area, 1);
+
+    /* The old map: both C2 points in C2. A chain: on LATER N3's point is M's. */
+    r = count_pos(sys, BEFORE, "commune");
+    assert_int_equal(row_of(&r, h->f.c1), 2);
+    assert_int_equal(row_of(&r, h->f.c2), 2);
+    r = count_pos(sys, LATER, NULL);
+    assert_int_equal(row_of(&r, h->m), 1);
+    assert_int_equal(row_of(&r, h->n3), 0);
+    r = count_pos(sys, AFTER, "province");
+    assert_int_equal(row_of(&r, h->p2), 4);
+
+    /* Only the devices of the caller's unit and below. */
+    r = count_pos(&x1, AFTER, "commune");
+    assert_int_equal(r.total, 3);
+    assert_int_equal(row_of(&r, h->n2), 0);
+    r = count_pos(&x2, AFTER, "commune");
+    assert_int_equal(r.total, 0);
+
+    /* The period is bounded. */
+    assert_int_equal(area_count_positions(sys, 0, 32 * 24 * 3600000LL, AFTER, NULL, &r, &field),
+                     PH_EINVAL);
+    assert_string_equal(field, "to");
+    assert_int_equal(area_count_positions(sys, 0, 31 * 24 * 3600000LL, AFTER, "ward", &r, &field),
+                     PH_EINVAL);
+    assert_string_equal(field, "level");
+}
+
 /* ---- units follow the map ------------------------------------------------------------ */
 
 static const struct unit_area_proposal *find_proposal(const struct unit_area_proposal *items,
@@ -559,6 +747,8 @@ int main(void)
         HFX_TEST(test_area_history_count_old_and_new),
         HFX_TEST(test_area_history_count_validation),
         HFX_TEST(test_area_history_count_visible_only),
+        HFX_TEST(test_area_history_count_operations),
+        HFX_TEST(test_area_history_count_positions),
         HFX_TEST(test_area_history_proposals),
         HFX_TEST(test_area_history_proposals_access),
         HFX_TEST(test_area_history_rules_on_closed_areas),
