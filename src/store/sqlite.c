@@ -8,6 +8,7 @@
 #include "util/base.h"
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "store/sqlite_int.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -496,7 +497,18 @@ static ph_err configure(struct store_sq *s, bool is_memory)
         return PH_OK;
     /* WAL: readers never wait for the writer. FULL: in WAL mode NORMAL may lose
      * the last commits on power loss, and commits here are acknowledged writes. */
-    if ((rc = pragma(s, "PRAGMA journal_mode = WAL", val, sizeof(val))) != PH_OK)
+    /* Switching a fresh file to WAL needs its exclusive lock for a moment. Two
+     * connections doing it at once can each hold what the other waits for, and
+     * SQLite then answers SQLITE_BUSY at once instead of calling the busy handler
+     * (it would deadlock): try again, a bounded number of times. */
+    for (int attempt = 0;; attempt++) {
+        rc = pragma(s, "PRAGMA journal_mode = WAL", val, sizeof(val));
+        if (rc == PH_OK || (sqlite3_errcode(s->db) & 0xff) != SQLITE_BUSY || attempt == 100)
+            break;
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    if (rc != PH_OK)
         return rc;
     if (strcmp(val, "wal") != 0) {
         log_error("store/sqlite: cannot switch to WAL mode (journal mode is '%s')", val);
