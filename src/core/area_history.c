@@ -1085,41 +1085,39 @@ ph_err routing_rules_on_closed_areas(struct core_ctx *cx, const char *at, int64_
     return PH_OK;
 }
 
-/* One read snapshot for the incidents and the many area lookups: one commit
- * counted throughout, and SQLite's read lock taken once (docs/PERFORMANCE.md,
- * "Area lookup"). */
-ph_err area_count_incidents(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
-                            const char *level, struct area_count_result *out, const char **field)
+typedef ph_err (*count_fn)(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
+                           const char *level, struct area_count_result *out, const char **field);
+
+/* One read snapshot for the items and the many area lookups: one commit counted
+ * throughout, and SQLite's read lock taken once (docs/PERFORMANCE.md, "Area
+ * lookup"). */
+static ph_err count_in_read_snapshot(count_fn count, struct core_ctx *cx, int64_t from, int64_t to,
+                                     const char *at, const char *level, struct area_count_result *out,
+                                     const char **field)
 {
     ph_err rc = store_read_begin(cx->st);
 
     if (rc != PH_OK)
         return rc;
-    rc = count_in_snapshot(cx, from, to, at, level, out, field);
+    rc = count(cx, from, to, at, level, out, field);
     (void)store_read_end(cx->st);
     return rc;
+}
+
+ph_err area_count_incidents(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
+                            const char *level, struct area_count_result *out, const char **field)
+{
+    return count_in_read_snapshot(count_in_snapshot, cx, from, to, at, level, out, field);
 }
 
 ph_err area_count_operations(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
                              const char *level, struct area_count_result *out, const char **field)
 {
-    ph_err rc = store_read_begin(cx->st);
-
-    if (rc != PH_OK)
-        return rc;
-    rc = count_operations_in_snapshot(cx, from, to, at, level, out, field);
-    (void)store_read_end(cx->st);
-    return rc;
+    return count_in_read_snapshot(count_operations_in_snapshot, cx, from, to, at, level, out, field);
 }
 
 ph_err area_count_positions(struct core_ctx *cx, int64_t from, int64_t to, const char *at,
                             const char *level, struct area_count_result *out, const char **field)
 {
-    ph_err rc = store_read_begin(cx->st);
-
-    if (rc != PH_OK)
-        return rc;
-    rc = count_positions_in_snapshot(cx, from, to, at, level, out, field);
-    (void)store_read_end(cx->st);
-    return rc;
+    return count_in_read_snapshot(count_positions_in_snapshot, cx, from, to, at, level, out, field);
 }

@@ -319,6 +319,13 @@ int store_sq_bind_named_range(struct arena *ar, sqlite3_stmt *stmt, const char *
            store_sq_bind_named_text(stmt, hi_name, store_sq_path_upper(ar, path));
 }
 
+int store_sq_bind_scope(struct arena *ar, sqlite3_stmt *stmt, const struct incident_scope *scope)
+{
+    return store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
+           store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi",
+                                     scope != NULL ? scope->unit_path : NULL);
+}
+
 int store_sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id)
 {
     if (id == 0)

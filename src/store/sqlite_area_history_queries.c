@@ -6,7 +6,7 @@
  *
  * The incident stream steps one prepared statement and hands each row over as it
  * comes (a year of incidents is never gathered), with the access rule of
- * incident lists and the hot-spot stream (SCOPE_EXPR in sqlite_incidents.c: the
+ * incident lists and the hot-spot stream (STORE_SQ_INCIDENT_SCOPE in sqlite_int.h: the
  * classification, and with a unit range some recipient inside it), leaving out
  * exercises, tests and merged duplicates as the incident counts do. Unlike the
  * hot-spot stream it keeps incidents without a location: they still have an
@@ -34,10 +34,7 @@ ph_err store_sq_area_incidents(struct store *st, int64_t from, int64_t to,
         "SELECT i.id, i.area_id, i.lat, i.lon FROM incidents AS i "
         "WHERE i.occurred_at >= :from AND i.occurred_at < :to "
         "AND i.cap_status = 'actual' AND i.status <> 'merged' "
-        "AND i.classification <= :clearance AND (:scope_lo IS NULL OR EXISTS (SELECT 1 "
-        "FROM incident_recipients AS sr JOIN units AS su ON su.id = sr.unit_id "
-        "WHERE sr.incident_id = i.id AND su.path >= :scope_lo AND su.path < :scope_hi))");
-    const char *lo = scope != NULL ? scope->unit_path : NULL;
+        "AND " STORE_SQ_INCIDENT_SCOPE);
     struct arena ar;
     ph_err rc = PH_OK;
     int e;
@@ -46,8 +43,7 @@ ph_err store_sq_area_incidents(struct store *st, int64_t from, int64_t to,
         return PH_ESTORE;
     arena_init(&ar);
     e = store_sq_bind_named_i64(stmt, ":from", from) | store_sq_bind_named_i64(stmt, ":to", to) |
-        store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-        store_sq_bind_named_range(&ar, stmt, ":scope_lo", ":scope_hi", lo);
+        store_sq_bind_scope(&ar, stmt, scope);
     if (e != SQLITE_OK) {
         rc = store_sq_fail(s, e, "bind area incidents");
         goto out;
@@ -90,7 +86,6 @@ ph_err store_sq_area_operations(struct store *st, int64_t from, int64_t to,
         "FROM operation_units AS sr JOIN units AS su ON su.id = sr.unit_id "
         "WHERE sr.operation_id = o.id AND su.path >= :scope_lo AND su.path < :scope_hi)) "
         "ORDER BY o.id");
-    const char *lo = scope != NULL ? scope->unit_path : NULL;
     struct arena ar;
     ph_err rc = PH_OK;
     int e;
@@ -99,8 +94,7 @@ ph_err store_sq_area_operations(struct store *st, int64_t from, int64_t to,
         return PH_ESTORE;
     arena_init(&ar);
     e = store_sq_bind_named_i64(stmt, ":from", from) | store_sq_bind_named_i64(stmt, ":to", to) |
-        store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-        store_sq_bind_named_range(&ar, stmt, ":scope_lo", ":scope_hi", lo);
+        store_sq_bind_scope(&ar, stmt, scope);
     if (e != SQLITE_OK) {
         rc = store_sq_fail(s, e, "bind area operations");
         goto out;

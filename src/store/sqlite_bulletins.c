@@ -353,8 +353,7 @@ ph_err store_sq_bulletin_inbox(struct store *st, struct arena *ar, int64_t unit_
     if (stmt == NULL)
         return PH_ESTORE;
     e = store_sq_bind_named_i64(stmt, ":now", now_ms) | store_sq_bind_named_i64(stmt, ":unit", unit_id) |
-        store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-        store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", scope != NULL ? scope->unit_path : NULL) |
+        store_sq_bind_scope(ar, stmt, scope) |
         store_sq_bind_named_i64(stmt, ":limit", store_sq_list_limit(limit));
     rc = store_sq_rows(s, ar, stmt, e, "bulletin inbox", sizeof(**items), 0, read_inbox_item, &list,
                        n, NULL);
@@ -690,8 +689,7 @@ ph_err store_sq_bulletin_schedule_list(struct store *st, struct arena *ar, int64
             return rc;
     }
     e = store_sq_bind_named_i64(stmt, ":after", after_id) | store_sq_bind_named_range(ar, stmt, ":unit_lo", ":unit_hi", unit) |
-        store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-        store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", scope != NULL ? scope->unit_path : NULL) |
+        store_sq_bind_scope(ar, stmt, scope) |
         store_sq_bind_named_i64(stmt, ":limit", lim + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list bulletin schedules", sizeof(**items), lim,
                        read_schedule, &list, n, has_more);

@@ -5,7 +5,7 @@
  * The incident stream steps one prepared statement and hands each row to the
  * caller as it comes, so that an analysis over a million incidents holds one row
  * at a time, never the list (its memory is the grid's). It applies the same
- * access rule as incident lists (SCOPE_EXPR in sqlite_incidents.c: the
+ * access rule as incident lists (STORE_SQ_INCIDENT_SCOPE in sqlite_int.h: the
  * classification, and with a unit range some recipient inside it) and leaves
  * out exercises, tests and merged duplicates, as the incident counts do. The
  * optional filters are "(:x IS NULL OR ...)" terms of one cached statement: the
@@ -21,18 +21,6 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/log.h"
-
-/* The scope's unit range and clearance as named parameters; a NULL scope (the
- * system) sees everything. */
-static int bind_scope(struct arena *ar, sqlite3_stmt *stmt, const struct incident_scope *scope)
-{
-    const char *lo = scope != NULL ? scope->unit_path : NULL;
-
-    if (lo != NULL && lo[0] == '\0')
-        lo = NULL;
-    return store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-           store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", lo);
-}
 
 /* ---- the incident stream ------------------------------------------------------------ */
 
@@ -68,9 +56,7 @@ ph_err store_sq_incident_points(struct store *st, const struct store_point_query
         "AND (:force IS NULL OR i.lead_unit_id IN (SELECT id FROM units WHERE force = :force)) "
         "AND (:area = 0 OR i.area_id IN (WITH RECURSIVE sub (id) AS (SELECT :area UNION "
         "SELECT a.id FROM areas AS a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub)) "
-        "AND i.classification <= :clearance AND (:scope_lo IS NULL OR EXISTS (SELECT 1 "
-        "FROM incident_recipients AS sr JOIN units AS su ON su.id = sr.unit_id "
-        "WHERE sr.incident_id = i.id AND su.path >= :scope_lo AND su.path < :scope_hi))");
+        "AND " STORE_SQ_INCIDENT_SCOPE);
     struct arena ar;
     ph_err rc = PH_OK;
     int e;
@@ -82,7 +68,7 @@ ph_err store_sq_incident_points(struct store *st, const struct store_point_query
         store_sq_bind_named_i64(stmt, ":until", q->until) |
         store_sq_bind_named_text(stmt, ":cats", ids_json(&ar, q->category_ids, q->n_categories)) |
         store_sq_bind_named_text(stmt, ":force", q->force) |
-        store_sq_bind_named_i64(stmt, ":area", q->area_id) | bind_scope(&ar, stmt, scope);
+        store_sq_bind_named_i64(stmt, ":area", q->area_id) | store_sq_bind_scope(&ar, stmt, scope);
     if (e != SQLITE_OK) {
         rc = store_sq_fail(s, e, "bind incident points");
         goto out;
@@ -286,7 +272,7 @@ ph_err store_sq_hotspot_list(struct store *st, struct arena *ar, const struct ho
         store_sq_bind_named_i64(stmt, ":from", f->from) |
         store_sq_bind_named_i64(stmt, ":to", f->to) |
         store_sq_bind_named_range(ar, stmt, ":unit_lo", ":unit_hi", unit_path) |
-        bind_scope(ar, stmt, scope) | store_sq_bind_named_i64(stmt, ":limit", limit + 1);
+        store_sq_bind_scope(ar, stmt, scope) | store_sq_bind_named_i64(stmt, ":limit", limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list hotspots", sizeof(**items), limit, read_hotspot,
                        &list, n, has_more);
     if (rc == PH_OK)
@@ -395,14 +381,10 @@ ph_err store_sq_hotspot_incidents_visible(struct store *st, struct arena *ar, in
                                           size_t *n)
 {
     struct store_sq *s = store_sq_of(st);
-    /* The scope as in incident lists (SCOPE_EXPR in sqlite_incidents.c). */
     sqlite3_stmt *stmt = store_sq_stmt(
         s, SQ_HOTSPOT_INCIDENTS_VISIBLE,
         "SELECT i.id FROM hotspot_incidents AS hi JOIN incidents AS i ON i.id = hi.incident_id "
-        "WHERE hi.hotspot_id = :id AND i.classification <= :clearance AND (:scope_lo IS NULL "
-        "OR EXISTS (SELECT 1 FROM incident_recipients AS sr JOIN units AS su "
-        "ON su.id = sr.unit_id WHERE sr.incident_id = i.id AND su.path >= :scope_lo "
-        "AND su.path < :scope_hi)) ORDER BY i.id");
+        "WHERE hi.hotspot_id = :id AND " STORE_SQ_INCIDENT_SCOPE " ORDER BY i.id");
     void *list = NULL;
     ph_err rc;
 
@@ -410,7 +392,7 @@ ph_err store_sq_hotspot_incidents_visible(struct store *st, struct arena *ar, in
         return PH_ESTORE;
     rc = store_sq_rows(s, ar, stmt,
                        store_sq_bind_named_i64(stmt, ":id", hotspot_id) |
-                           bind_scope(ar, stmt, scope),
+                           store_sq_bind_scope(ar, stmt, scope),
                        "visible hotspot incidents", sizeof(int64_t), 0, read_i64, &list, n, NULL);
     if (rc == PH_OK)
         *ids = list != NULL ? list : arena_alloc(ar, sizeof(int64_t));

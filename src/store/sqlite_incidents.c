@@ -60,18 +60,6 @@ static int bind_named_text(sqlite3_stmt *stmt, const char *name, const char *v)
     return i > 0 ? store_sq_bind_text(stmt, i, v) : SQLITE_OK;
 }
 
-/* The scope's unit range (:scope_lo, :scope_hi) and clearance (:clearance). A
- * NULL scope is the system's: everything. */
-static int bind_scope(struct arena *ar, sqlite3_stmt *stmt, const struct incident_scope *scope)
-{
-    const char *lo = scope != NULL ? scope->unit_path : NULL;
-    if (lo != NULL && lo[0] == '\0')
-        lo = NULL;
-    return bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-           bind_named_text(stmt, ":scope_lo", lo) |
-           bind_named_text(stmt, ":scope_hi", store_sq_path_upper(ar, lo));
-}
-
 /* ---- shared SQL pieces --------------------------------------------------- */
 
 /* What owes an acknowledgement at all (see the top of the file): recipient rows
@@ -91,11 +79,6 @@ static int bind_scope(struct arena *ar, sqlite3_stmt *stmt, const struct inciden
 
 /* The access scope of incident i: its classification, and with a unit range
  * some recipient inside it. */
-#define SCOPE_EXPR                                                                                 \
-    "i.classification <= :clearance AND (:scope_lo IS NULL OR EXISTS (SELECT 1 "                   \
-    "FROM incident_recipients AS sr JOIN units AS su ON su.id = sr.unit_id "                       \
-    "WHERE sr.incident_id = i.id AND su.path >= :scope_lo AND su.path < :scope_hi))"
-
 /* The columns of struct incident, joined members included (read_incident).
  * Paths and ids hold no spaces, so the lists come space-separated. */
 #define INCIDENT_COLS                                                                              \
@@ -1429,7 +1412,7 @@ ph_err store_sq_incident_inbox(struct store *st, struct arena *ar, int64_t unit_
         "JOIN units AS u ON u.id = r.unit_id" INCIDENT_JOINS " "
         "WHERE r.unit_id = :unit AND " OWES_R " "
         "AND (r.received_at = 0 OR (r.verify_due_at > 0 AND r.verified_at = 0)) "
-        "AND " SCOPE_EXPR " "
+        "AND " STORE_SQ_INCIDENT_SCOPE " "
         "ORDER BY is_overdue DESC, due = 0, due, r.sent_at, i.id LIMIT :limit");
     void *list = NULL;
     ph_err rc;
@@ -1438,7 +1421,7 @@ ph_err store_sq_incident_inbox(struct store *st, struct arena *ar, int64_t unit_
     if (stmt == NULL)
         return PH_ESTORE;
     e = bind_named_i64(stmt, ":now", now_ms) | bind_named_i64(stmt, ":unit", unit_id) |
-        bind_scope(ar, stmt, scope) | bind_named_i64(stmt, ":limit", store_sq_list_limit(limit));
+        store_sq_bind_scope(ar, stmt, scope) | bind_named_i64(stmt, ":limit", store_sq_list_limit(limit));
     rc = store_sq_rows(s, ar, stmt, e, "incident inbox", sizeof(**items), 0, read_inbox_item, &list,
                        n, NULL);
     if (rc == PH_OK)
@@ -1609,7 +1592,7 @@ ph_err store_sq_timeliness_rows(struct store *st, struct arena *ar, const struct
         "1 - i.report_late, 0, i.id AS incident_id "
         "FROM incidents AS i JOIN units AS u ON u.id = i.reporting_unit_id "
         "WHERE i.reported_at >= :from AND i.reported_at < :to AND i.cap_status = 'actual' "
-        "AND " PERIOD_UNIT_EXPR " AND " SCOPE_EXPR " UNION ALL "
+        "AND " PERIOD_UNIT_EXPR " AND " STORE_SQ_INCIDENT_SCOPE " UNION ALL "
         "SELECT 1, u.id, u.name, u.force, u.path, CASE "
         "WHEN r.received_at > 0 THEN r.received_at - r.sent_at "
         "WHEN r.refused_at > 0 THEN r.refused_at - r.sent_at ELSE -1 END, CASE "
@@ -1622,7 +1605,7 @@ ph_err store_sq_timeliness_rows(struct store *st, struct arena *ar, const struct
         "WHERE r.sent_at >= :from AND r.sent_at < :to AND (r.role IN ('lead', 'informed') "
         "OR (r.role = 'former_lead' AND (r.received_at > 0 OR r.refused_at > 0 "
         "OR r.ack_overdue_at > 0))) "
-        "AND r.ack_due_at > 0 AND i.cap_status = 'actual' AND " PERIOD_UNIT_EXPR " AND " SCOPE_EXPR
+        "AND r.ack_due_at > 0 AND i.cap_status = 'actual' AND " PERIOD_UNIT_EXPR " AND " STORE_SQ_INCIDENT_SCOPE
         " ORDER BY 2, 1, 9");
     void *list = NULL;
     ph_err rc;
@@ -1633,7 +1616,7 @@ ph_err store_sq_timeliness_rows(struct store *st, struct arena *ar, const struct
     e = bind_named_i64(stmt, ":from", p->from) |
         bind_named_i64(stmt, ":to", p->to != 0 ? p->to : INT64_MAX) |
         bind_named_text(stmt, ":force", p->force) | bind_named_i64(stmt, ":unit", p->unit_id) |
-        bind_named_i64(stmt, ":now", now) | bind_scope(ar, stmt, scope);
+        bind_named_i64(stmt, ":now", now) | store_sq_bind_scope(ar, stmt, scope);
     rc = store_sq_rows(s, ar, stmt, e, "timeliness rows", sizeof(**items), 0, read_timeliness,
                        &list, n, NULL);
     if (rc == PH_OK)
@@ -1667,7 +1650,7 @@ ph_err store_sq_incident_counts(struct store *st, struct arena *ar, int64_t from
         "LEFT JOIN categories AS c ON c.id = i.category_id "
         "LEFT JOIN units AS lu ON lu.id = i.lead_unit_id "
         "WHERE i.reported_at >= :from AND i.reported_at < :to AND i.cap_status = 'actual' "
-        "AND i.status <> 'merged' AND " SCOPE_EXPR " "
+        "AND i.status <> 'merged' AND " STORE_SQ_INCIDENT_SCOPE " "
         "GROUP BY i.category_id, lu.force ORDER BY i.category_id, lu.force");
     void *list = NULL;
     ph_err rc;
@@ -1676,7 +1659,7 @@ ph_err store_sq_incident_counts(struct store *st, struct arena *ar, int64_t from
     if (stmt == NULL)
         return PH_ESTORE;
     e = bind_named_i64(stmt, ":from", from) |
-        bind_named_i64(stmt, ":to", to != 0 ? to : INT64_MAX) | bind_scope(ar, stmt, scope);
+        bind_named_i64(stmt, ":to", to != 0 ? to : INT64_MAX) | store_sq_bind_scope(ar, stmt, scope);
     rc = store_sq_rows(s, ar, stmt, e, "incident counts", sizeof(**items), 0, read_incident_count,
                        &list, n, NULL);
     if (rc == PH_OK)

@@ -444,6 +444,17 @@ int store_sq_bind_named_i64(sqlite3_stmt *stmt, const char *name, int64_t v);
 int store_sq_bind_named_text(sqlite3_stmt *stmt, const char *name, const char *v);
 int store_sq_bind_named_range(struct arena *ar, sqlite3_stmt *stmt, const char *lo_name,
                               const char *hi_name, const char *path);
+/* :clearance, :scope_lo and :scope_hi of a caller's scope (core/incident.h); NULL
+ * is the system's: every classification and unit. */
+int store_sq_bind_scope(struct arena *ar, sqlite3_stmt *stmt, const struct incident_scope *scope);
+/* Who may read incident i (core/access.h) with the parameters above: the
+ * classification within :clearance and, with a unit range, some unit the
+ * incident was sent to (lead or informed) inside it. Every read of incidents for
+ * a caller (lists, search, hot spots, counts by area) uses this one rule. */
+#define STORE_SQ_INCIDENT_SCOPE                                                                    \
+    "i.classification <= :clearance AND (:scope_lo IS NULL OR EXISTS (SELECT 1 "                   \
+    "FROM incident_recipients AS sr JOIN units AS su ON su.id = sr.unit_id "                       \
+    "WHERE sr.incident_id = i.id AND su.path >= :scope_lo AND su.path < :scope_hi))"
 /* The times of a new row: created_at at i (now when 0), updated_at at i + 1
  * (the creation time when 0). */
 int store_sq_bind_created(sqlite3_stmt *stmt, int i, int64_t created_at, int64_t updated_at);

@@ -637,8 +637,7 @@ ph_err store_sq_operation_coverage_rows(struct store *st, struct arena *ar,
         store_sq_bind_named_i64(stmt, ":from", q->from) | store_sq_bind_named_i64(stmt, ":to", q->to) |
             store_sq_bind_named_text(stmt, ":level", q->area_level) | store_sq_bind_named_text(stmt, ":kind", q->area_kind) |
             store_sq_bind_named_text(stmt, ":force", q->force) |
-            store_sq_bind_named_i64(stmt, ":clearance", scope != NULL ? scope->clearance : 3) |
-            store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", scope != NULL ? scope->unit_path : NULL),
+            store_sq_bind_scope(ar, stmt, scope),
         "coverage rows", sizeof(**items), 0, read_coverage, &list, n, NULL);
     if (rc == PH_OK)
         *items = list;
