@@ -8,7 +8,7 @@ SYSTEMDDIR ?= /lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
-PKGS = libh2o-evloop jansson libsodium sqlite3 libutf8proc openssl zlib libmagic libxml-2.0 proj
+PKGS = libh2o-evloop jansson libsodium sqlite3 libutf8proc openssl zlib libmagic libxml-2.0 proj libpq
 # Recursive (=) on purpose: evaluated only when a recipe runs, after deps.sh.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm

@@ -24,7 +24,9 @@ text_           # util/text.c
 time_           # util/time.c
 embed_          # util/embed.c: lookup of embedded files
 progress_       # util/progress.c
-store_          # store/: the interface and its backends (store_sqlite_ops, store_sq_*)
+store_          # store/: the interface and its backends (store_sqlite_ops, store_sq_*, store_pg_*)
+pg_             # store/postgres.c: helpers of the PostgreSQL backend (pg_int.h; store-internal)
+dsn_            # util/dsn.c: database URLs as shown in logs
 area_           # core/area.c
 unit_           # core/unit.c
 person_         # core/person.c

@@ -6,10 +6,10 @@ set -eu
 
 BUILD="build-essential pkg-config libh2o-evloop-dev libjansson-dev libsodium-dev
 libsqlite3-dev libutf8proc-dev libssl-dev zlib1g-dev libuv1-dev libwslay-dev libmagic-dev libxml2-dev
-libproj-dev"
+libproj-dev libpq-dev"
 # What the binary needs at run time besides its shared libraries: libmagic and
 # its compiled database (libmagic-mgc), which attachment uploads are typed with.
-RUNTIME="libmagic1 libmagic-mgc libxml2 proj-data"
+RUNTIME="libmagic1 libmagic-mgc libxml2 proj-data libpq5"
 BUILD="$BUILD $RUNTIME"
 # The web application (web/): Node.js and npm fetch Leaflet and uPlot at build time
 # (web/package-lock.json); the asset embedder compresses with zlib and brotli.
@@ -20,8 +20,11 @@ WEB_CMDS="node:nodejs npm:npm"
 BUILD="$BUILD $WEB_DEV"
 # The browser tests (tests/e2e/): Debian's Chromium, driven by playwright-core.
 E2E="chromium fonts-dejavu-core"
-TEST="$BUILD libcmocka-dev libcurl4-openssl-dev clang libclang-rt-14-dev sqlite3 curl"
-BENCH="$BUILD wrk nginx-light curl"
+# The PostgreSQL store's tests and benchmarks start a throwaway PostgreSQL 15
+# server of their own (scripts/pg.sh: initdb and pg_ctl from postgresql-15).
+PG_SERVER="postgresql-15 postgresql-client-15"
+TEST="$BUILD libcmocka-dev libcurl4-openssl-dev clang libclang-rt-14-dev sqlite3 curl $PG_SERVER"
+BENCH="$BUILD wrk nginx-light curl $PG_SERVER"
 
 case "${1:-build}" in
 build) WANT="$BUILD" ;;

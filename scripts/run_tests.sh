@@ -4,7 +4,10 @@
 #
 # Suites, in order:
 #   unit  build/san/tests/<layer>/test_<module>   cmocka, one binary per module
-#   api   build/san/test_api                     drives build/san/phoihop over HTTP
+#   unit-pg  the core and events tests again on PostgreSQL (PHOIHOP_TEST_PG)
+#   api   build/san/test_api                     drives build/san/phoihop over HTTP, on SQLite
+#                                                and on PostgreSQL
+# PostgreSQL: one throwaway server (scripts/pg.sh start ... fast) for the whole run.
 #   cli   tests/cli/test_*.sh                    shell tests of the command line (lib.sh: shared)
 #   fuzz  build/san/fuzz/fuzz_<name> fuzz/corpus/<name>/   replay of the seed corpus
 #   e2e   scripts/e2e.sh with build/san/phoihop     the web application in headless Chromium
@@ -126,6 +129,20 @@ if [ -n "$probe" ]; then
         echo "NOTE  LeakSanitizer cannot run here (ptrace not permitted?): leak checks are OFF"
     fi
 fi
+# ---- PostgreSQL ------------------------------------------------------------------------
+# One throwaway PostgreSQL 15 server (scripts/pg.sh, fsync off: tests only) for the
+# suites that run on both stores; each test makes its own databases on it. Stopped
+# and removed on exit, whatever happens.
+PG_URL=""
+if PG_URL=$(scripts/pg.sh start "$WORK/pg" fast 2>"$WORK/pg-start.log"); then
+    echo "run_tests: PostgreSQL at $PG_URL"
+else
+    PG_URL=""
+    echo "FAIL  PostgreSQL did not start (scripts/pg.sh):"
+    cat "$WORK/pg-start.log"
+fi
+trap 'scripts/pg.sh stop "$WORK/pg" >/dev/null 2>&1 || true' EXIT
+
 echo "run_tests: ASAN_OPTIONS=$ASAN_OPTIONS UBSAN_OPTIONS=$UBSAN_OPTIONS"
 echo "run_tests: logs in $WORK"
 T_ALL=$(now_ns)
@@ -158,27 +175,72 @@ else
     add_summary unit "$pass" "$fail" "$T0"
 fi
 
-# ---- API driver ----------------------------------------------------------------------
-echo "== api: build/san/test_api =="
+# ---- unit tests on PostgreSQL ----------------------------------------------------------
+# The core and events tests again, with their stores on PostgreSQL (PHOIHOP_TEST_PG:
+# tests/unit/testutil.h), and the search comparison of both stores. test_demo is
+# left out: a year of demo data through one connection's round trips takes minutes.
+echo "== unit-pg: build/san/tests on PostgreSQL =="
 T0=$(now_ns)
-if [ -z "$(existing tests/api/*.c)" ]; then
-    skip_suite api "no tests/api/*.c yet"
+pass=0 fail=0
+if [ -z "$PG_URL" ]; then
+    report unit-pg postgres 1 "$T0" "$WORK/pg-start.log" || true
+    add_summary unit-pg 0 1 "$T0"
 else
-    log="$WORK/api.log"
+    mkdir -p "$WORK/unit-pg"
+    for src in $(existing tests/unit/core/test_*.c tests/unit/events/test_*.c tests/unit/store/test_pg_*.c); do
+        rel=${src#tests/unit/}
+        rel=${rel%.c}
+        [ "$rel" = core/test_demo ] && continue
+        bin="$SAN/tests/$rel"
+        log="$WORK/unit-pg/$(echo "$rel" | tr / _).log"
+        start=$(now_ns)
+        if [ ! -x "$bin" ]; then
+            echo "missing binary $bin (not built)" >"$log"
+            rc=127
+        else
+            mkdir -p "$WORK/tmp/unit-pg/$rel"
+            PHOIHOP_TEST_PG="$PG_URL" TMPDIR="$WORK/tmp/unit-pg/$rel" run_logged "$log" "$bin"
+            rc=$?
+        fi
+        if report unit-pg "$rel" "$rc" "$start" "$log"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+    done
+    add_summary unit-pg "$pass" "$fail" "$T0"
+fi
+
+# ---- API driver ----------------------------------------------------------------------
+# The whole API suite runs twice: on SQLite (a file per server) and on PostgreSQL (a
+# throwaway PostgreSQL 15 server of scripts/pg.sh, a fresh database per server).
+# run_api NAME [PG_URL]
+run_api() {
+    api_name="$1" api_pg="${2:-}"
+    log="$WORK/$api_name.log"
     start=$(now_ns)
     if [ ! -x "$SAN/test_api" ] || [ ! -x "$SAN/phoihop" ]; then
         echo "missing $SAN/test_api or $SAN/phoihop (not built)" >"$log"
         rc=127
     else
-        mkdir -p "$WORK/tmp/api"
-        PHOIHOP_BIN="$SAN/phoihop" TMPDIR="$WORK/tmp/api" run_logged "$log" "$SAN/test_api"
+        mkdir -p "$WORK/tmp/$api_name"
+        PHOIHOP_TEST_PG="$api_pg" PHOIHOP_BIN="$SAN/phoihop" TMPDIR="$WORK/tmp/$api_name" \
+            run_logged "$log" "$SAN/test_api"
         rc=$?
     fi
-    if report api test_api "$rc" "$start" "$log"; then
-        add_summary api 1 0 "$T0"
+    report api "$api_name" "$rc" "$start" "$log"
+}
+
+echo "== api: build/san/test_api (SQLite, then PostgreSQL) =="
+T0=$(now_ns)
+if [ -z "$(existing tests/api/*.c)" ]; then
+    skip_suite api "no tests/api/*.c yet"
+else
+    pass=0 fail=0
+    if run_api test_api; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+    if [ -n "$PG_URL" ]; then
+        if run_api test_api_postgres "$PG_URL"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
     else
-        add_summary api 0 1 "$T0"
+        report api test_api_postgres 1 "$(now_ns)" "$WORK/pg-start.log" || true
+        fail=$((fail + 1))
     fi
+    add_summary api "$pass" "$fail" "$T0"
 fi
 
 # ---- CLI scripts ---------------------------------------------------------------------
@@ -277,6 +339,7 @@ echo "run_tests: PASS"
 if [ "${KEEP_LOGS:-0}" = 1 ]; then
     echo "run_tests: logs kept in $WORK"
 else
+    scripts/pg.sh stop "$WORK/pg" >/dev/null 2>&1 || true
     rm -rf "$WORK"
 fi
 exit 0

@@ -24,6 +24,7 @@ static const struct command {
     {"operation", cmd_operation, CMD_QUIET_LOG, "plan, list, show and log joint operations"},
     {"hotspots", cmd_hotspots, CMD_QUIET_LOG, "hot spots: Gi*, emerging hot spots, density"},
     {"areas", cmd_areas, CMD_QUIET_LOG, "official units: import, successions, counts by map, proposals"},
+    {"migrate", cmd_migrate, CMD_QUIET_LOG, "copy a database into a new one (SQLite, PostgreSQL)"},
 };
 
 static void usage(FILE *out)

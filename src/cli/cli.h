@@ -156,6 +156,7 @@ int cmd_positions(int argc, char **argv);
 int cmd_operation(int argc, char **argv);
 int cmd_hotspots(int argc, char **argv);
 int cmd_areas(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 /* The area-history subcommands of `areas` (cmd_areas_history.c; core/area_history.h),
  * for cmd_areas.c's table: "successions", "count", "proposals". argv[0] is the
  * subcommand's name. */

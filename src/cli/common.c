@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <utf8proc.h>
 #include "cli/cli.h"
+#include "util/dsn.h"
 #include "core/person.h"
 #include "core/unit.h"
 #include "security/password.h"
@@ -50,6 +51,7 @@ static const char *dsn_file(const char *dsn)
 
 int cli_open_store(const char *dsn, bool must_exist, struct store **st)
 {
+    char shown[512];
     const char *path = dsn_file(dsn);
     ph_err rc;
 
@@ -63,9 +65,11 @@ int cli_open_store(const char *dsn, bool must_exist, struct store **st)
     rc = store_open(dsn, st);
     umask(old_mask);
     if (rc == PH_ESCHEMA)
-        return cli_fail("cannot open database '%s': %s; use a newer phoihop", dsn, err_str(rc));
+        return cli_fail("cannot open database '%s': %s; use a newer phoihop",
+                        dsn_redact(dsn, shown, sizeof(shown)), err_str(rc));
     if (rc != PH_OK)
-        return cli_fail("cannot open database '%s': %s", dsn, err_str(rc));
+        return cli_fail("cannot open database '%s': %s", dsn_redact(dsn, shown, sizeof(shown)),
+                        err_str(rc));
     return CLI_CONTINUE;
 }
 

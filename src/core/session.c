@@ -102,9 +102,22 @@ uint64_t session_generation(void)
     return atomic_load(&generation);
 }
 
+/* Told of every bump (events/cluster.c: the other nodes' caches); NULL: nobody. */
+static _Atomic(session_bump_fn) bump_hook;
+
+void session_set_bump_hook(session_bump_fn fn)
+{
+    atomic_store(&bump_hook, fn);
+}
+
 void session_generation_bump(void)
 {
+    session_bump_fn fn;
+
     atomic_fetch_add(&generation, 1);
+    fn = atomic_load(&bump_hook);
+    if (fn != NULL)
+        fn();
 }
 
 /* ---- throttling ----------------------------------------------------------------------- */

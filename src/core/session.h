@@ -114,4 +114,9 @@ ph_err api_token_revoke(struct core_ctx *cx, int64_t token_id) __attribute__((wa
  * state change: caches of authenticated users drop entries older than this. */
 uint64_t session_generation(void);
 void session_generation_bump(void);
+/* fn (quick: it runs on the bumping thread) is called after every bump, so that
+ * other nodes on the same database drop their caches too (events/cluster.c).
+ * NULL removes it. */
+typedef void (*session_bump_fn)(void);
+void session_set_bump_hook(session_bump_fn fn);
 #endif

@@ -27,7 +27,18 @@
  *
  * The hot-spot early warning (core/hotspot.h) too, every interval: its analysis
  * (hotspot_detect_find) on the thread's read connection, then a short writer job
- * only when it found records to create (hotspot_detect_record). */
+ * only when it found records to create (hotspot_detect_record).
+ *
+ * Several nodes on one database (store_shared): all of this runs on one node at
+ * a time, the one whose read connection holds the scheduler's lock
+ * (store_leader_try, a session lock): each round starts by taking or checking
+ * it, and a leader waiting for its next round checks it every
+ * SCHEDULER_LEAD_CHECK_MS (so that /metrics never shows two leaders for long
+ * after a cut connection). The others stand by and try again every
+ * SCHEDULER_STANDBY_MS; when the leader's process dies its session ends, the
+ * lock is free, and the next try of another node takes it. A connection that
+ * failed is opened again before the next try. On SQLite the node is always the
+ * leader. */
 #include "util/base.h"
 #include <inttypes.h>
 #include <pthread.h>
@@ -67,6 +78,11 @@
  * next job. */
 #define RETENTION_JOB_ROWS 5000
 #define RETENTION_YIELD_MIN_MS 10
+/* A node that does not lead tries to take the lead this often (the failover
+ * time after the leader dies). */
+#define SCHEDULER_STANDBY_MS 1000
+/* A leader waiting for its next run looks at its lock this often. */
+#define SCHEDULER_LEAD_CHECK_MS 2000
 
 struct scheduler {
     pthread_t thread;
@@ -75,7 +91,11 @@ struct scheduler {
     bool stopping;     /* under mu */
     bool woken;        /* under mu: an event may have brought a deadline nearer */
     bool job_done;     /* under mu */
-    struct store *st;  /* the thread's read connection */
+    struct store *st;  /* the thread's read connection (NULL while reopening) */
+    char *dsn;         /* to open it again after a failure */
+    bool shared;       /* other nodes may run a scheduler on the same database */
+    int leading;       /* the thread's: 1 leading, 0 standby, -1 not known yet */
+    _Atomic bool is_leader;
     struct writer *w;
     struct write_job job;
     int64_t job_next_due; /* written by the job on the writer, read after job_done */
@@ -467,12 +487,89 @@ static int64_t time_to_next(struct scheduler *s, ph_err *rc)
     return wait;
 }
 
+/* Wait ms or until stopping, wake-ups aside (a standby node has nothing to
+ * recompute). False when stopping. */
+static bool standby_for(struct scheduler *s, int64_t ms)
+{
+    struct timespec until;
+    bool go_on;
+
+    deadline_in(&until, ms);
+    pthread_mutex_lock(&s->mu);
+    while (!s->stopping && pthread_cond_timedwait(&s->cv, &s->mu, &until) != ETIMEDOUT)
+        ;
+    s->woken = false;
+    go_on = !s->stopping;
+    pthread_mutex_unlock(&s->mu);
+    return go_on;
+}
+
+/* Does this node run the scheduler now? Takes or checks the lock; a failed
+ * connection is closed and opened again here (on a later call when that
+ * fails). Logs every change. */
+static bool lead(struct scheduler *s)
+{
+    bool leader = false;
+    ph_err rc = PH_ESTORE;
+
+    if (s->st == NULL && store_open(s->dsn, &s->st) != PH_OK)
+        s->st = NULL;
+    if (s->st != NULL)
+        rc = store_leader_try(s->st, &leader);
+    if (rc != PH_OK) {
+        leader = false;
+        if (s->st != NULL && s->shared) {
+            log_warn("events/scheduler: lost the database connection; opening it again");
+            store_close(s->st);
+            s->st = NULL;
+        }
+    }
+    if (s->shared && leader && s->leading != 1)
+        log_info("events/scheduler: leading (this node runs deadlines, bulletins, retention and "
+                 "the hot-spot early warning)");
+    else if (s->shared && !leader && s->leading != 0)
+        log_info("events/scheduler: standby (%s; trying every %d ms)",
+                 rc == PH_OK ? "another node leads" : "no database connection",
+                 SCHEDULER_STANDBY_MS);
+    if (leader && s->leading != 1) { /* what bulletins need may have changed meanwhile */
+        pthread_mutex_lock(&s->mu);
+        s->bull_stale = true;
+        pthread_mutex_unlock(&s->mu);
+    }
+    s->leading = leader;
+    atomic_store(&s->is_leader, leader);
+    return leader;
+}
+
+/* The leader's sleep: sleep_for, looking at the lock every SCHEDULER_LEAD_CHECK_MS
+ * on a shared store, so that a leader whose session ended (the database
+ * restarted, the connection was cut) says so within seconds rather than at its
+ * next deadline. Returns early when woken or no longer leading; false when
+ * stopping. */
+static bool lead_sleep(struct scheduler *s, int64_t ms)
+{
+    while (s->shared && ms > SCHEDULER_LEAD_CHECK_MS) {
+        uint64_t t0 = time_mono_ns();
+        if (!sleep_for(s, SCHEDULER_LEAD_CHECK_MS))
+            return false;
+        if (time_mono_ns() - t0 < (uint64_t)SCHEDULER_LEAD_CHECK_MS * 1000000u || !lead(s))
+            return true; /* woken: the caller computes its wait again */
+        ms -= SCHEDULER_LEAD_CHECK_MS;
+    }
+    return sleep_for(s, ms);
+}
+
 static void *scheduler_main(void *arg)
 {
     struct scheduler *s = arg;
     bool failing = false;
 
     for (;;) {
+        if (!lead(s)) {
+            if (!standby_for(s, SCHEDULER_STANDBY_MS))
+                break;
+            continue;
+        }
         ph_err rc;
         int64_t wait = time_to_next(s, &rc);
         int marked = 0;
@@ -509,7 +606,7 @@ static void *scheduler_main(void *arg)
         } else {
             failing = false;
         }
-        if (!sleep_for(s, wait))
+        if (!lead_sleep(s, wait))
             break;
     }
     return NULL;
@@ -527,6 +624,10 @@ ph_err scheduler_start(const char *dsn, struct writer *w, struct bus *b, struct 
     if (rc != PH_OK)
         goto fail_store;
     s->w = w;
+    s->dsn = xstrdup(dsn);
+    s->shared = store_shared(s->st);
+    s->leading = -1;
+    atomic_init(&s->is_leader, false);
     s->bull_stale = true; /* not asked yet */
     atomic_init(&s->runs, 0);
     atomic_init(&s->marked, 0);
@@ -552,6 +653,7 @@ fail_thread:
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     store_close(s->st);
+    free(s->dsn);
 fail_store:
     free(s);
     return rc;
@@ -561,6 +663,11 @@ void scheduler_stats(struct scheduler *s, uint64_t *runs, uint64_t *marked)
 {
     *runs = s != NULL ? atomic_load(&s->runs) : 0;
     *marked = s != NULL ? atomic_load(&s->marked) : 0;
+}
+
+bool scheduler_is_leader(struct scheduler *s)
+{
+    return s != NULL && atomic_load(&s->is_leader);
 }
 
 void scheduler_stop(struct scheduler *s)
@@ -573,6 +680,7 @@ void scheduler_stop(struct scheduler *s)
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->thread, NULL);
     store_close(s->st);
+    free(s->dsn);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     free(s);

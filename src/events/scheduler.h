@@ -5,6 +5,7 @@
  * (an incident created, transferred, refused) wake it early through the bus. */
 #ifndef PH_EVENTS_SCHEDULER_H
 #define PH_EVENTS_SCHEDULER_H
+#include <stdbool.h>
 #include <stdint.h>
 #include "util/err.h"
 struct bus;
@@ -17,6 +18,9 @@ struct scheduler;
 ph_err scheduler_start(const char *dsn, struct writer *w, struct bus *b, struct scheduler **out) __attribute__((warn_unused_result));
 /* Runs done so far and stages marked overdue (for /metrics and tests). */
 void scheduler_stats(struct scheduler *s, uint64_t *runs, uint64_t *marked);
+/* Does this node run the scheduler (several nodes on one database elect one;
+ * a lone node always does, once its thread has looked)? For /metrics. */
+bool scheduler_is_leader(struct scheduler *s);
 void scheduler_stop(struct scheduler *s);
 /* Position retention (core/position.h): once a day (the first run a few minutes
  * after start), position_retention_run as writer jobs of p->max_rows rows each

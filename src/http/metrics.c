@@ -9,6 +9,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "core/writer.h"
+#include "events/cluster.h"
 #include "events/livepos.h"
 #include "events/scheduler.h"
 #include "net/cot_server.h"
@@ -44,6 +45,8 @@ static int n_all;
  * answer /metrics. */
 static pthread_mutex_t cot_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct cot_server *cot;
+/* The cluster's threads, under the same mutex and for the same reason. */
+static struct cluster *cluster;
 
 struct metrics_thread *metrics_thread_new(void)
 {
@@ -65,6 +68,13 @@ void metrics_register_cot(struct cot_server *s)
 {
     pthread_mutex_lock(&cot_mu);
     cot = s;
+    pthread_mutex_unlock(&cot_mu);
+}
+
+void metrics_register_cluster(struct cluster *c)
+{
+    pthread_mutex_lock(&cot_mu);
+    cluster = c;
     pthread_mutex_unlock(&cot_mu);
 }
 
@@ -220,9 +230,16 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
             "# HELP phoihop_deadlines_marked_total Deadlines found missed: incident stages, bulletin acknowledgements and periodic bulletins not sent.\n"
             "# TYPE phoihop_deadlines_marked_total counter\nphoihop_deadlines_marked_total %llu\n",
             (unsigned long long)runs, (unsigned long long)marked);
+    if (rc == PH_OK)
+        rc = buf_printf(b,
+                        "# HELP phoihop_scheduler_leader Whether this node runs the scheduler (one node of those sharing a database).\n"
+                        "# TYPE phoihop_scheduler_leader gauge\nphoihop_scheduler_leader %d\n",
+                        scheduler_is_leader(t->scheduler) ? 1 : 0);
     if (rc == PH_OK) {
         pthread_mutex_lock(&cot_mu);
         rc = cot_server_metrics(cot, b); /* nothing when CoT is off */
+        if (rc == PH_OK)
+            rc = cluster_metrics(cluster, b); /* nothing on a lone node */
         pthread_mutex_unlock(&cot_mu);
     }
     return rc;

@@ -21,6 +21,9 @@ void metrics_register(struct metrics_thread **threads, int n);
  * before it stops: once this returns no scrape reads the old one. */
 struct cot_server;
 void metrics_register_cot(struct cot_server *s);
+/* The same for the cluster's threads (events/cluster.h); NULL before they stop. */
+struct cluster;
+void metrics_register_cluster(struct cluster *c);
 /* Write the exposition of all threads' counters into b. */
 ph_err metrics_render(struct http_thread *t, struct buf *b) __attribute__((warn_unused_result));
 #endif

@@ -27,11 +27,13 @@
 #include "core/workpool.h"
 #include "core/writer.h"
 #include "events/bus.h"
+#include "events/cluster.h"
 #include "events/livepos.h"
 #include "events/scheduler.h"
 #include "net/cot_server.h"
 #include "security/password.h"
 #include "store/store.h"
+#include "util/dsn.h"
 #include "util/limits.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -375,10 +377,13 @@ int http_serve(const struct http_config *cfg)
     if (nthreads > 64)
         nthreads = 64;
     int status = 1;
+    char dsn_buf[512];
+    const char *dsn_shown = dsn_redact(cfg->dsn, dsn_buf, sizeof(dsn_buf)); /* no password in logs */
     struct writer *writer = NULL;
     struct workpool *pool = NULL;
     struct bus *bus = NULL;
     struct scheduler *sched = NULL;
+    struct cluster *cluster = NULL; /* other nodes on the same database (events/cluster.h) */
     struct cot_server *cot = NULL; /* the CoT listener: started last, stopped first */
     struct livepos *livepos = livepos_create(); /* committed positions to the live feeds */
     struct http_thread *threads = loop_threads = xcalloc((size_t)nthreads, sizeof(*threads));
@@ -407,23 +412,31 @@ int http_serve(const struct http_config *cfg)
     /* Open (and migrate) the database before anything listens. */
     for (; opened < nthreads; opened++) {
         if (store_open(cfg->dsn, &threads[opened].st) != PH_OK) {
-            log_error("http: cannot open the database %s", cfg->dsn);
+            log_error("http: cannot open the database %s", dsn_shown);
             goto out;
         }
     }
     if (writer_start(cfg->dsn, &writer) != PH_OK) {
-        log_error("http: cannot start the writer on %s", cfg->dsn);
+        log_error("http: cannot start the writer on %s", dsn_shown);
         goto out;
     }
     /* The bus starts after the writer and at the outbox's current end; from now on
      * every commit wakes it. */
     if (bus_start(cfg->dsn, &bus) != PH_OK) {
-        log_error("http: cannot start the event bus on %s", cfg->dsn);
+        log_error("http: cannot start the event bus on %s", dsn_shown);
         goto out;
     }
     writer_set_on_commit(writer, bus_notify, bus);
+    /* Other nodes' commits wake the bus too, and positions go both ways. */
+    if (store_shared(threads[0].st)) {
+        if (cluster_start(cfg->dsn, bus, livepos, &cluster) != PH_OK) {
+            log_error("http: cannot join the other nodes on %s", dsn_shown);
+            goto out;
+        }
+        metrics_register_cluster(cluster);
+    }
     if (scheduler_start(cfg->dsn, writer, bus, &sched) != PH_OK) {
-        log_error("http: cannot start the deadline scheduler on %s", cfg->dsn);
+        log_error("http: cannot start the deadline scheduler on %s", dsn_shown);
         goto out;
     }
     scheduler_set_retention(sched, &cfg->retention);
@@ -489,7 +502,7 @@ int http_serve(const struct http_config *cfg)
     pthread_barrier_destroy(&ready);
     printf("phoihop: listening on http://%s\n", bound);
     fflush(stdout);
-    log_info("http: %d event loops on %s, database %s", nthreads, bound, cfg->dsn);
+    log_info("http: %d event loops on %s, database %s", nthreads, bound, dsn_shown);
 
     int sig = 0;
     sigwait(&sigs, &sig);
@@ -517,7 +530,11 @@ int http_serve(const struct http_config *cfg)
     }
     /* The bus stops while the loops still run, so that they take its last batches
      * (and drop their references); the scheduler after the loops (/metrics reads
-     * it), its last job still going through the writer, which stops last. */
+     * it), its last job still going through the writer, which stops last. The
+     * cluster's listener wakes the bus: it stops first. */
+    metrics_register_cluster(NULL);
+    cluster_stop(cluster);
+    cluster = NULL;
     stop_bus(writer, &bus);
     for (int i = 0; i < nthreads; i++) {
         atomic_store(&threads[i].stopping, 1);
@@ -528,6 +545,8 @@ int http_serve(const struct http_config *cfg)
     status = 0;
 out:
     cot_server_stop(cot); /* after a failed start; done already otherwise */
+    metrics_register_cluster(NULL);
+    cluster_stop(cluster); /* the same */
     stop_bus(writer, &bus); /* after a failed start; done already otherwise */
     scheduler_stop(sched);
     /* Workers and the writer finish what is queued before they stop. */

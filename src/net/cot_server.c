@@ -42,6 +42,7 @@
 #include "events/livepos.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/dsn.h"
 
 static pthread_mutex_t retired_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct cot_tap *retired_taps;
@@ -367,7 +368,8 @@ ph_err cot_server_start(const struct cot_config *cfg, const char *dsn, struct wr
     s = server_new(cfg, w, b, lp);
     rc = open_listeners(s, cfg, &at);
     if (rc == PH_OK && store_open(dsn, &s->st) != PH_OK) {
-        log_error("cot: cannot open the database %s", dsn);
+        char shown[512];
+        log_error("cot: cannot open the database %s", dsn_redact(dsn, shown, sizeof(shown)));
         rc = PH_ESTORE;
     }
     if (rc == PH_OK)

@@ -26,6 +26,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "util/dsn.h"
 
 struct cot_welcome {
     h2o_multithread_message_t msg;
@@ -110,7 +111,9 @@ ph_err cot_welcome_start(struct cot_server *s, const char *dsn)
     ph_err rc = store_open(dsn, &w->st);
 
     if (rc != PH_OK) {
-        log_error("cot: cannot open the database %s for the welcome thread", dsn);
+        char shown[512];
+        log_error("cot: cannot open the database %s for the welcome thread",
+                  dsn_redact(dsn, shown, sizeof(shown)));
         free(w);
         return rc;
     }

@@ -316,7 +316,7 @@ int store_sq_bind_named_range(struct arena *ar, sqlite3_stmt *stmt, const char *
     if (path != NULL && path[0] == '\0')
         path = NULL;
     return store_sq_bind_named_text(stmt, lo_name, path) |
-           store_sq_bind_named_text(stmt, hi_name, store_sq_path_upper(ar, path));
+           store_sq_bind_named_text(stmt, hi_name, store_path_upper(ar, path));
 }
 
 int store_sq_bind_scope(struct arena *ar, sqlite3_stmt *stmt, const struct incident_scope *scope)
@@ -335,7 +335,7 @@ int store_sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id)
 
 int store_sq_bind_created(sqlite3_stmt *stmt, int i, int64_t created_at, int64_t updated_at)
 {
-    int64_t created = store_sq_time_or_now(created_at);
+    int64_t created = store_time_or_now(created_at);
 
     return sqlite3_bind_int64(stmt, i, created) |
            sqlite3_bind_int64(stmt, i + 1, updated_at != 0 ? updated_at : created);
@@ -358,85 +358,6 @@ bool store_sq_col_hash(sqlite3_stmt *stmt, int i, uint8_t out[32])
     }
     memcpy(out, b, 32);
     return true;
-}
-
-const char *store_sq_like_escape(struct arena *ar, const char *q)
-{
-    if (q == NULL || q[0] == '\0')
-        return NULL;
-    size_t n = strlen(q);
-    char *out = arena_alloc(ar, 2 * n + 1), *o = out;
-    for (const char *p = q; *p != '\0'; p++) {
-        if (*p == '%' || *p == '_' || *p == '\\')
-            *o++ = '\\';
-        *o++ = *p;
-    }
-    *o = '\0';
-    return out;
-}
-
-int store_sq_list_limit(int limit)
-{
-    if (limit <= 0)
-        return LIST_DEFAULT_LIMIT;
-    return limit > LIST_MAX_LIMIT ? LIST_MAX_LIMIT : limit;
-}
-
-int64_t store_sq_time_or_now(int64_t t)
-{
-    return t != 0 ? t : time_now_ms();
-}
-
-const char **store_sq_split_words(struct arena *ar, const char *text, size_t *n)
-{
-    const char **out = NULL;
-    size_t count = 0, cap = 0;
-
-    for (const char *p = text; p != NULL && *p != '\0';) {
-        size_t len = strcspn(p, " ");
-        if (len > 0) {
-            if (count == cap) {
-                cap = cap == 0 ? 4 : 2 * cap;
-                const char **grown = arena_alloc(ar, cap * sizeof(*grown));
-                if (count > 0)
-                    memcpy(grown, out, count * sizeof(*grown));
-                out = grown;
-            }
-            out[count++] = arena_strndup(ar, p, len);
-        }
-        p += len;
-        while (*p == ' ')
-            p++;
-    }
-    *n = count;
-    return out;
-}
-
-int64_t *store_sq_split_ids(struct arena *ar, const char *text, size_t *n)
-{
-    size_t count = 0;
-    const char **words = store_sq_split_words(ar, text, &count);
-    int64_t *ids = count > 0 ? arena_alloc(ar, count * sizeof(*ids)) : NULL;
-
-    /* The text is group_concat of integer ids: strtoll cannot fail on it. */
-    for (size_t i = 0; i < count; i++)
-        ids[i] = strtoll(words[i], NULL, 10);
-    *n = count;
-    return ids;
-}
-
-const char *store_sq_path_upper(struct arena *ar, const char *prefix)
-{
-    if (prefix == NULL || prefix[0] == '\0')
-        return NULL;
-    size_t n = strlen(prefix);
-    char *hi = arena_strndup(ar, prefix, n);
-    /* A last byte of 0xff would wrap; valid UTF-8 (paths, folded words) has
-     * none, and NULL leaves such a range empty rather than wrong. */
-    if ((unsigned char)hi[n - 1] == 0xff)
-        return NULL;
-    hi[n - 1] = (char)((unsigned char)hi[n - 1] + 1);
-    return hi;
 }
 
 /* ---- connection ---------------------------------------------------------- */
@@ -907,7 +828,7 @@ static ph_err sq_area_update(struct store *st, const struct area *a, const char 
     return store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, a->id) | bind_area(stmt, a, name_folded) |
-            sqlite3_bind_int64(stmt, 11, store_sq_time_or_now(a->updated_at)) |
+            sqlite3_bind_int64(stmt, 11, store_time_or_now(a->updated_at)) |
             sqlite3_bind_int64(stmt, 12, a->version),
         "update area", SQ_AREA_EXISTS, SQL_AREA_EXISTS, a->id);
 }
@@ -950,7 +871,7 @@ static ph_err sq_area_list(struct store *st, struct arena *ar, const struct area
         "AND (?6 IS NULL OR name_folded LIKE '%' || ?6 || '%' ESCAPE '\\') "
         "AND (?7 IS NULL OR (valid_from <= ?7 AND (valid_to IS NULL OR valid_to > ?7))) "
         "ORDER BY id LIMIT ?9");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     void *list = NULL;
     ph_err rc;
     int e;
@@ -960,7 +881,7 @@ static ph_err sq_area_list(struct store *st, struct arena *ar, const struct area
     e = sqlite3_bind_int64(stmt, 1, f->after_id) | store_sq_bind_text(stmt, 2, f->level) |
         store_sq_bind_text(stmt, 3, f->kind) | store_sq_bind_text(stmt, 4, f->code) |
         sqlite3_bind_int64(stmt, 5, f->parent_id) |
-        store_sq_bind_text(stmt, 6, store_sq_like_escape(ar, f->q)) |
+        store_sq_bind_text(stmt, 6, store_like_escape(ar, f->q)) |
         store_sq_bind_text(stmt, 7, f->at) | sqlite3_bind_int(stmt, 8, f->with_geometry) |
         sqlite3_bind_int(stmt, 9, limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list areas", sizeof(**items), limit, store_sq_read_area,
@@ -1038,7 +959,7 @@ static ph_err sq_category_update(struct store *st, const struct category *c,
     return store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, c->id) | bind_category(stmt, c, name_folded) |
-            sqlite3_bind_int64(stmt, 10, store_sq_time_or_now(c->updated_at)) |
+            sqlite3_bind_int64(stmt, 10, store_time_or_now(c->updated_at)) |
             sqlite3_bind_int64(stmt, 11, c->version),
         "update category", SQ_CATEGORY_EXISTS, SQL_CATEGORY_EXISTS, c->id);
 }
@@ -1079,7 +1000,7 @@ static ph_err sq_category_list(struct store *st, struct arena *ar, const struct 
         "WHERE id > ?1 AND (?2 <> 0 OR is_active = 1) "
         "AND (?3 IS NULL OR name_folded LIKE '%' || ?3 || '%' ESCAPE '\\') "
         "ORDER BY id LIMIT ?4");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     void *list = NULL;
     ph_err rc;
     int e;
@@ -1087,7 +1008,7 @@ static ph_err sq_category_list(struct store *st, struct arena *ar, const struct 
     if (stmt == NULL)
         return PH_ESTORE;
     e = sqlite3_bind_int64(stmt, 1, f->after_id) | sqlite3_bind_int(stmt, 2, f->include_inactive) |
-        store_sq_bind_text(stmt, 3, store_sq_like_escape(ar, f->q)) |
+        store_sq_bind_text(stmt, 3, store_like_escape(ar, f->q)) |
         sqlite3_bind_int(stmt, 4, limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list categories", sizeof(**items), limit, read_category,
                        &list, n, has_more);
@@ -1206,7 +1127,7 @@ static ph_err sq_outbox_insert(struct store *st, const struct store_outbox_event
 
     if (stmt == NULL)
         return PH_ESTORE;
-    e = sqlite3_bind_int64(stmt, 1, store_sq_time_or_now(ev->at)) |
+    e = sqlite3_bind_int64(stmt, 1, store_time_or_now(ev->at)) |
         store_sq_bind_text(stmt, 2, ev->topic) | store_sq_bind_text(stmt, 3, ev->item_kind) |
         sqlite3_bind_int64(stmt, 4, ev->item_id) | store_sq_bind_text(stmt, 5, ev->payload) |
         sqlite3_bind_int(stmt, 6, ev->access_kind) | sqlite3_bind_int(stmt, 7, ev->classification) |
@@ -1323,6 +1244,42 @@ static ph_err sq_read_end(struct store *st)
 }
 
 /* ---- the ops table ------------------------------------------------------- */
+
+/* ---- one node ------------------------------------------------------------ */
+
+/* An SQLite file is one node's: nothing to coordinate with. */
+static bool sq_shared(struct store *st)
+{
+    return false;
+}
+
+static ph_err sq_one_node(const char *what)
+{
+    log_error("store/sqlite: %s needs a database several nodes share (PostgreSQL)", what);
+    return PH_EINVAL;
+}
+
+static ph_err sq_listen(struct store *st, const char *channel)
+{
+    return sq_one_node("listen");
+}
+
+static ph_err sq_notify(struct store *st, const char *channel, const char *payload)
+{
+    return sq_one_node("notify");
+}
+
+static ph_err sq_wait_notify(struct store *st, int timeout_ms, struct store_notification *out,
+                             bool *got)
+{
+    return sq_one_node("wait for notifications");
+}
+
+static ph_err sq_leader_try(struct store *st, bool *leader)
+{
+    *leader = true;
+    return PH_OK;
+}
 
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
@@ -1479,6 +1436,11 @@ const struct store_ops store_sqlite_ops = {
     .wal_checkpoint = sq_wal_checkpoint,
     .read_begin = sq_read_begin,
     .read_end = sq_read_end,
+    .shared = sq_shared,
+    .listen = sq_listen,
+    .notify = sq_notify,
+    .wait_notify = sq_wait_notify,
+    .leader_try = sq_leader_try,
     .area_succession_put = store_sq_area_succession_put,
     .area_successions = store_sq_area_successions,
     .area_import_insert = store_sq_area_import_insert,

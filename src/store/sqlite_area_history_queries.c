@@ -214,7 +214,7 @@ ph_err store_sq_unit_area_proposal_put(struct store *st, const struct unit_area_
         s, stmt,
         sqlite3_bind_int64(stmt, 1, p->unit_id) | sqlite3_bind_int64(stmt, 2, p->old_area_id) |
             sqlite3_bind_int64(stmt, 3, p->new_area_id) | store_sq_bind_text(stmt, 4, p->kind) |
-            sqlite3_bind_int64(stmt, 5, store_sq_time_or_now(p->created_at)),
+            sqlite3_bind_int64(stmt, 5, store_time_or_now(p->created_at)),
         "put unit area proposal", &changes);
     if (rc == PH_OK)
         *id = changes > 0 ? sqlite3_last_insert_rowid(s->db) : 0;
@@ -306,7 +306,7 @@ ph_err store_sq_unit_area_proposal_decide(struct store *st, int64_t id, const ch
         return PH_ESTORE;
     rc = store_sq_write(s, stmt,
                         sqlite3_bind_int64(stmt, 1, id) | store_sq_bind_text(stmt, 2, status) |
-                            sqlite3_bind_int64(stmt, 3, store_sq_time_or_now(decided_at)) |
+                            sqlite3_bind_int64(stmt, 3, store_time_or_now(decided_at)) |
                             sqlite3_bind_int64(stmt, 4, decided_by),
                         "decide unit area proposal", &changes);
     if (rc != PH_OK || changes > 0)

@@ -106,7 +106,7 @@ ph_err store_sq_area_import_insert(struct store *st, const struct store_area_imp
             sqlite3_bind_blob(stmt, 4, imp->sha256, 32, SQLITE_STATIC) |
             sqlite3_bind_int(stmt, 5, imp->dry_run ? 1 : 0) |
             store_sq_bind_text(stmt, 6, imp->counts) | sqlite3_bind_int64(stmt, 7, imp->person_id) |
-            sqlite3_bind_int64(stmt, 8, store_sq_time_or_now(imp->at)),
+            sqlite3_bind_int64(stmt, 8, store_time_or_now(imp->at)),
         "insert area import", id);
 }
 

@@ -68,7 +68,7 @@ ph_err store_sq_asset_update(struct store *st, const struct asset *a, const char
     return store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, a->id) | bind_asset(stmt, a, name_folded) |
-            sqlite3_bind_int64(stmt, 8, store_sq_time_or_now(a->updated_at)) |
+            sqlite3_bind_int64(stmt, 8, store_time_or_now(a->updated_at)) |
             sqlite3_bind_int64(stmt, 9, a->version),
         "update asset", SQ_ASSET_EXISTS, SQL_ASSET_EXISTS, a->id);
 }
@@ -88,7 +88,7 @@ ph_err store_sq_asset_list(struct store *st, struct arena *ar, const struct asse
                            struct asset **items, size_t *n, bool *has_more)
 {
     struct store_sq *s = store_sq_of(st);
-    /* The unit filter is the unit's path range (store_sq_path_upper). */
+    /* The unit filter is the unit's path range (store_path_upper). */
     sqlite3_stmt *stmt = store_sq_stmt(
         s, SQ_ASSET_LIST,
         "SELECT " ASSET_COLS " FROM assets AS a" ASSET_JOINS " "
@@ -98,7 +98,7 @@ ph_err store_sq_asset_list(struct store *st, struct arena *ar, const struct asse
         "AND (?5 IS NULL OR a.name_folded LIKE '%' || ?5 || '%' ESCAPE '\\' "
         "OR lower(a.code) LIKE '%' || ?5 || '%' ESCAPE '\\') "
         "AND (?6 = 1 OR a.is_active = 1) ORDER BY a.id LIMIT ?7");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     const char *hi = NULL;
     void *list = NULL;
     ph_err rc;
@@ -116,14 +116,14 @@ ph_err store_sq_asset_list(struct store *st, struct arena *ar, const struct asse
         }
         if (rc != PH_OK)
             return rc;
-        hi = store_sq_path_upper(ar, u.path);
+        hi = store_path_upper(ar, u.path);
     }
     rc = store_sq_rows(s, ar, stmt,
                        sqlite3_bind_int64(stmt, 1, f->after_id) |
                            store_sq_bind_text(stmt, 2, f->kind) |
                            sqlite3_bind_int64(stmt, 3, f->unit_id) |
                            store_sq_bind_text(stmt, 4, hi) |
-                           store_sq_bind_text(stmt, 5, store_sq_like_escape(ar, f->q)) |
+                           store_sq_bind_text(stmt, 5, store_like_escape(ar, f->q)) |
                            sqlite3_bind_int(stmt, 6, f->include_inactive) |
                            sqlite3_bind_int(stmt, 7, limit + 1),
                        "list assets", sizeof(**items), limit, read_asset, &list, n, has_more);

@@ -31,7 +31,7 @@ ph_err store_sq_attachment_blob_put(struct store *st, const uint8_t sha256[32], 
         return PH_ESTORE;
     e = sqlite3_bind_blob(stmt, 1, sha256, 32, SQLITE_STATIC) |
         sqlite3_bind_int64(stmt, 2, (sqlite3_int64)len) |
-        sqlite3_bind_int64(stmt, 3, store_sq_time_or_now(at)) |
+        sqlite3_bind_int64(stmt, 3, store_time_or_now(at)) |
         sqlite3_bind_blob64(stmt, 4, data, (sqlite3_uint64)len, SQLITE_STATIC);
     rc = store_sq_write(s, stmt, e, "store attachment blob", &changes);
     if (rc == PH_OK && stored != NULL)
@@ -54,7 +54,7 @@ ph_err store_sq_attachment_insert(struct store *st, const struct attachment *a, 
         store_sq_bind_text(stmt, 3, a->content_type) | sqlite3_bind_int64(stmt, 4, a->size) |
         sqlite3_bind_blob(stmt, 5, a->sha256, 32, SQLITE_STATIC) |
         store_sq_bind_text(stmt, 6, a->note) | sqlite3_bind_int64(stmt, 7, a->created_by) |
-        sqlite3_bind_int64(stmt, 8, store_sq_time_or_now(a->created_at));
+        sqlite3_bind_int64(stmt, 8, store_time_or_now(a->created_at));
     return store_sq_insert(s, stmt, e, "insert attachment", id);
 }
 

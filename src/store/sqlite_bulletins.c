@@ -11,7 +11,7 @@
  * The access scope is applied in SQL, as for incidents: the bulletin's
  * classification against the caller's clearance, and with the caller's unit
  * path, the sender or some recipient inside the path's range [lo, hi) (unit
- * paths compare as text; store_sq_path_upper). Bulletins are a few per unit and
+ * paths compare as text; store_path_upper). Bulletins are a few per unit and
  * day, so the statements are fixed ("(:x IS NULL OR ...)" terms) and cached:
  * lists walk the primary key newest first and stop after a page. */
 #include "util/base.h"
@@ -82,11 +82,11 @@ static void read_bulletin_cols(struct arena *ar, sqlite3_stmt *stmt, struct bull
     out->from_unit_path = store_sq_col_text(ar, stmt, 16);
     out->from_force = store_sq_col_text(ar, stmt, 17);
     out->to_unit_ids =
-        store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 18), &out->n_to_units);
+        store_split_ids(ar, (const char *)sqlite3_column_text(stmt, 18), &out->n_to_units);
     out->to_forces =
-        store_sq_split_words(ar, (const char *)sqlite3_column_text(stmt, 19), &out->n_to_forces);
+        store_split_words(ar, (const char *)sqlite3_column_text(stmt, 19), &out->n_to_forces);
     out->sent_to_paths =
-        store_sq_split_words(ar, (const char *)sqlite3_column_text(stmt, 20), &out->n_sent_to);
+        store_split_words(ar, (const char *)sqlite3_column_text(stmt, 20), &out->n_sent_to);
     out->overdue = sqlite3_column_int(stmt, 21) != 0;
 }
 
@@ -184,7 +184,7 @@ ph_err store_sq_bulletin_insert(struct store *st, const struct bulletin *b,
         store_sq_bind_text(ins, 9, b->proposals) | sqlite3_bind_int(ins, 10, b->classification) |
         store_sq_bind_text(ins, 11, b->cap_status) | sqlite3_bind_int(ins, 12, b->ack_required) |
         sqlite3_bind_int(ins, 13, b->ack_minutes) |
-        sqlite3_bind_int64(ins, 14, store_sq_time_or_now(b->sent_at)) |
+        sqlite3_bind_int64(ins, 14, store_time_or_now(b->sent_at)) |
         sqlite3_bind_int64(ins, 15, b->created_by);
     rc = store_sq_insert(s, ins, e, "insert bulletin", &new_id);
     for (size_t i = 0; rc == PH_OK && i < b->n_to_forces; i++)
@@ -234,7 +234,7 @@ ph_err store_sq_bulletin_list(struct store *st, struct arena *ar, const struct b
         "AND (:cap IS NULL OR b.cap_status = :cap) "
         "AND (:q IS NULL OR b.title_folded LIKE '%' || :q || '%' ESCAPE '\\') "
         "AND " IN_RANGE("unit") " AND " SCOPE_EXPR " ORDER BY b.id DESC LIMIT :limit");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     const char *unit = NULL;
     void *list = NULL;
     ph_err rc;
@@ -256,7 +256,7 @@ ph_err store_sq_bulletin_list(struct store *st, struct arena *ar, const struct b
     e = store_sq_bind_named_i64(stmt, ":before", f->before_id) | store_sq_bind_named_i64(stmt, ":from", f->from) |
         store_sq_bind_named_i64(stmt, ":to", f->to) | store_sq_bind_named_text(stmt, ":kind", f->kind) |
         store_sq_bind_named_text(stmt, ":cap", f->cap_status) |
-        store_sq_bind_named_text(stmt, ":q", store_sq_like_escape(ar, f->q)) |
+        store_sq_bind_named_text(stmt, ":q", store_like_escape(ar, f->q)) |
         store_sq_bind_named_range(ar, stmt, ":unit_lo", ":unit_hi", unit) |
         store_sq_bind_named_i64(stmt, ":clearance", f->scope_clearance) |
         store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", f->scope_unit_path) |
@@ -306,7 +306,7 @@ ph_err store_sq_bulletin_ack(struct store *st, int64_t bulletin_id, int64_t unit
     rc = store_sq_write_one(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, bulletin_id) | sqlite3_bind_int64(stmt, 2, unit_id) |
-            sqlite3_bind_int64(stmt, 3, store_sq_time_or_now(at)) |
+            sqlite3_bind_int64(stmt, 3, store_time_or_now(at)) |
             sqlite3_bind_int64(stmt, 4, person_id) | store_sq_bind_text(stmt, 5, note),
         "acknowledge bulletin");
     if (rc != PH_ENOTFOUND)
@@ -354,7 +354,7 @@ ph_err store_sq_bulletin_inbox(struct store *st, struct arena *ar, int64_t unit_
         return PH_ESTORE;
     e = store_sq_bind_named_i64(stmt, ":now", now_ms) | store_sq_bind_named_i64(stmt, ":unit", unit_id) |
         store_sq_bind_scope(ar, stmt, scope) |
-        store_sq_bind_named_i64(stmt, ":limit", store_sq_list_limit(limit));
+        store_sq_bind_named_i64(stmt, ":limit", store_list_limit(limit));
     rc = store_sq_rows(s, ar, stmt, e, "bulletin inbox", sizeof(**items), 0, read_inbox_item, &list,
                        n, NULL);
     if (rc == PH_OK)
@@ -434,7 +434,7 @@ ph_err store_sq_bulletin_mark_overdue(struct store *st, int64_t bulletin_id, int
     return store_sq_write_one(s, stmt,
                               sqlite3_bind_int64(stmt, 1, bulletin_id) |
                                   sqlite3_bind_int64(stmt, 2, unit_id) |
-                                  sqlite3_bind_int64(stmt, 3, store_sq_time_or_now(at)),
+                                  sqlite3_bind_int64(stmt, 3, store_time_or_now(at)),
                               "mark bulletin overdue");
 }
 
@@ -491,7 +491,7 @@ ph_err store_sq_bulletin_miss_insert(struct store *st, int64_t schedule_id,
                           sqlite3_bind_int64(stmt, 1, schedule_id) |
                               store_sq_bind_text(stmt, 2, period_start) |
                               sqlite3_bind_int64(stmt, 3, due_at) |
-                              sqlite3_bind_int64(stmt, 4, store_sq_time_or_now(at)),
+                              sqlite3_bind_int64(stmt, 4, store_time_or_now(at)),
                           "record missing bulletin", NULL);
 }
 
@@ -525,9 +525,9 @@ static void read_schedule(struct arena *ar, sqlite3_stmt *stmt, void *row)
     out->updated_at = sqlite3_column_int64(stmt, 10);
     out->unit_path = store_sq_col_text(ar, stmt, 11);
     out->to_unit_ids =
-        store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 12), &out->n_to_units);
+        store_split_ids(ar, (const char *)sqlite3_column_text(stmt, 12), &out->n_to_units);
     out->to_forces =
-        store_sq_split_words(ar, (const char *)sqlite3_column_text(stmt, 13), &out->n_to_forces);
+        store_split_words(ar, (const char *)sqlite3_column_text(stmt, 13), &out->n_to_forces);
 }
 
 /* Replace the recipients schedule id names with s's. A repeated unit or force
@@ -624,7 +624,7 @@ ph_err store_sq_bulletin_schedule_update(struct store *st, const struct bulletin
     rc = store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, sc->id) | bind_schedule(stmt, sc) |
-            sqlite3_bind_int64(stmt, 8, store_sq_time_or_now(sc->updated_at)) |
+            sqlite3_bind_int64(stmt, 8, store_time_or_now(sc->updated_at)) |
             sqlite3_bind_int64(stmt, 9, sc->version),
         "update bulletin schedule", SQ_SCHEDULE_EXISTS, SQL_SCHEDULE_EXISTS, sc->id);
     if (rc == PH_OK)
@@ -669,7 +669,7 @@ ph_err store_sq_bulletin_schedule_list(struct store *st, struct arena *ar, int64
         "SELECT " SCHEDULE_COLS " FROM bulletin_schedules AS s" SCHEDULE_JOINS " "
         "WHERE s.id > :after AND (:unit_lo IS NULL OR (u.path >= :unit_lo AND u.path < :unit_hi)) "
         "AND :clearance >= 0 AND " SCHEDULE_SCOPE_EXPR " ORDER BY s.id LIMIT :limit");
-    int lim = store_sq_list_limit(limit);
+    int lim = store_list_limit(limit);
     const char *unit = NULL;
     void *list = NULL;
     ph_err rc;

@@ -144,9 +144,9 @@ static void read_hotspot(struct arena *ar, sqlite3_stmt *stmt, void *row)
     h->detected_at = sqlite3_column_int64(stmt, 18);
     h->updated_at = sqlite3_column_int64(stmt, 19);
     out->cells = store_sq_col_text(ar, stmt, 20);
-    out->unit_ids = store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 21), &n_ids);
+    out->unit_ids = store_split_ids(ar, (const char *)sqlite3_column_text(stmt, 21), &n_ids);
     out->unit_paths =
-        store_sq_split_words(ar, (const char *)sqlite3_column_text(stmt, 22), &n_paths);
+        store_split_words(ar, (const char *)sqlite3_column_text(stmt, 22), &n_paths);
     out->n_units = n_ids < n_paths ? n_ids : n_paths;
 }
 
@@ -166,7 +166,7 @@ ph_err store_sq_hotspot_insert(struct store *st, const struct store_hotspot *sh,
     sqlite3_stmt *add_i = store_sq_stmt(
         s, SQ_HOTSPOT_INCIDENT_ADD,
         "INSERT OR IGNORE INTO hotspot_incidents (hotspot_id, incident_id) VALUES (?1, ?2)");
-    int64_t new_id = 0, detected = store_sq_time_or_now(h->detected_at);
+    int64_t new_id = 0, detected = store_time_or_now(h->detected_at);
     ph_err rc;
     int e;
 
@@ -259,7 +259,7 @@ ph_err store_sq_hotspot_list(struct store *st, struct arena *ar, const struct ho
         "FROM hotspot_units AS su JOIN units AS us ON us.id = su.unit_id "
         "WHERE su.hotspot_id = h.id AND us.path >= :scope_lo AND us.path < :scope_hi)) "
         "ORDER BY h.id DESC LIMIT :limit");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     void *list = NULL;
     ph_err rc;
     int e;
@@ -315,7 +315,7 @@ ph_err store_sq_hotspot_set_status(struct store *st, int64_t id, int64_t version
     return store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, id) | store_sq_bind_text(stmt, 2, status) |
-            sqlite3_bind_int64(stmt, 3, store_sq_time_or_now(updated_at)) |
+            sqlite3_bind_int64(stmt, 3, store_time_or_now(updated_at)) |
             sqlite3_bind_int64(stmt, 4, version),
         "set hotspot status", SQ_HOTSPOT_EXISTS, SQL_HOTSPOT_EXISTS, id);
 }
@@ -333,7 +333,7 @@ ph_err store_sq_hotspot_note_insert(struct store *st, const struct hotspot_note 
     return store_sq_insert(s, stmt,
                            sqlite3_bind_int64(stmt, 1, note->hotspot_id) |
                                sqlite3_bind_int64(stmt, 2, note->person_id) |
-                               sqlite3_bind_int64(stmt, 3, store_sq_time_or_now(note->at)) |
+                               sqlite3_bind_int64(stmt, 3, store_time_or_now(note->at)) |
                                store_sq_bind_text(stmt, 4, note->status_from) |
                                store_sq_bind_text(stmt, 5, note->status_to) |
                                store_sq_bind_text(stmt, 6, note->text),

@@ -153,9 +153,9 @@ static void read_incident_cols(struct arena *ar, sqlite3_stmt *stmt, struct inci
     out->lead_force = store_sq_col_text(ar, stmt, 33);
     out->reporting_unit_path = store_sq_col_text(ar, stmt, 34);
     out->sent_to_paths =
-        store_sq_split_words(ar, (const char *)sqlite3_column_text(stmt, 35), &out->n_sent_to);
+        store_split_words(ar, (const char *)sqlite3_column_text(stmt, 35), &out->n_sent_to);
     out->informed_unit_ids =
-        store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 36), &out->n_informed);
+        store_split_ids(ar, (const char *)sqlite3_column_text(stmt, 36), &out->n_informed);
     out->overdue = sqlite3_column_int(stmt, 37) != 0;
     out->operation_id = sqlite3_column_int64(stmt, 38);
     out->operation_log_id = sqlite3_column_int64(stmt, 39);
@@ -518,7 +518,7 @@ ph_err store_sq_incident_insert(struct store *st, const struct incident *inc, in
         store_sq_bind_text(stmt, 5, inc->description) |
         sqlite3_bind_int64(stmt, 6, inc->occurred_at) |
         sqlite3_bind_int64(stmt, 7, inc->detected_at) |
-        sqlite3_bind_int64(stmt, 8, store_sq_time_or_now(inc->reported_at)) |
+        sqlite3_bind_int64(stmt, 8, store_time_or_now(inc->reported_at)) |
         bind_location(stmt, 9, inc) | store_sq_bind_id(stmt, 11, inc->area_id) |
         store_sq_bind_id(stmt, 12, inc->reporting_unit_id) |
         store_sq_bind_id(stmt, 13, inc->lead_unit_id) |
@@ -581,7 +581,7 @@ ph_err store_sq_incident_update(struct store *st, const struct incident *inc)
         store_sq_bind_text(stmt, 18, inc->cap_status) | store_sq_bind_text(stmt, 19, inc->status) |
         store_sq_bind_id(stmt, 20, inc->lead_unit_id) |
         store_sq_bind_id(stmt, 21, inc->merged_into_id) |
-        sqlite3_bind_int64(stmt, 22, store_sq_time_or_now(inc->updated_at)) |
+        sqlite3_bind_int64(stmt, 22, store_time_or_now(inc->updated_at)) |
         sqlite3_bind_int64(stmt, 23, inc->version) |
         sqlite3_bind_int64(stmt, 24, inc->report_due_at) | sqlite3_bind_int(stmt, 25, inc->report_late);
     rc = store_sq_update_versioned(s, stmt, e, "update incident", SQ_INCIDENT_EXISTS,
@@ -705,7 +705,7 @@ static ph_err put_prefix(struct store_sq *s, struct arena *ar, struct buf *b, co
         return PH_ESTORE;
     rc = store_sq_rows(s, ar, stmt,
                        store_sq_bind_text(stmt, 1, prefix) |
-                           store_sq_bind_text(stmt, 2, store_sq_path_upper(ar, prefix)) |
+                           store_sq_bind_text(stmt, 2, store_path_upper(ar, prefix)) |
                            sqlite3_bind_int(stmt, 3, FTS_PREFIX_MAX_TERMS + 1),
                        "search words by prefix", sizeof(const char *), 0, read_text0, &list, &n,
                        NULL);
@@ -886,7 +886,7 @@ static ph_err plan_list(struct store_sq *s, struct arena *ar, const struct incid
     p->to = f->to != 0 ? f->to : INT64_MAX;
     if (f->scope.unit_path != NULL && f->scope.unit_path[0] != '\0') {
         p->scope_lo = f->scope.unit_path;
-        p->scope_hi = store_sq_path_upper(ar, p->scope_lo);
+        p->scope_hi = store_path_upper(ar, p->scope_lo);
     }
     if (f->unit_id != 0) {
         sqlite3_stmt *stmt =
@@ -899,7 +899,7 @@ static ph_err plan_list(struct store_sq *s, struct arena *ar, const struct incid
             p->unit_lo = "/";
         else if (rc != PH_OK)
             return rc;
-        p->unit_hi = rc == PH_OK ? store_sq_path_upper(ar, p->unit_lo) : "/";
+        p->unit_hi = rc == PH_OK ? store_path_upper(ar, p->unit_lo) : "/";
     }
     if ((rc = fts_query_of(s, ar, f->q, &p->match)) != PH_OK || p->match != NULL)
         return rc; /* the text index drives */
@@ -1012,7 +1012,7 @@ ph_err store_sq_incident_list(struct store *st, struct arena *ar, const struct i
     sqlite3_stmt *stmt = NULL;
     struct list_plan plan;
     struct buf sql;
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     void *list = NULL;
     ph_err rc;
     int e;
@@ -1203,7 +1203,7 @@ ph_err store_sq_incident_ack_insert(struct store *st, const struct incident_ack 
     e = sqlite3_bind_int64(stmt, 1, a->incident_id) | sqlite3_bind_int64(stmt, 2, a->unit_id) |
         sqlite3_bind_int64(stmt, 3, a->person_id) | store_sq_bind_text(stmt, 4, a->stage) |
         store_sq_bind_text(stmt, 5, a->note) |
-        sqlite3_bind_int64(stmt, 6, store_sq_time_or_now(a->at));
+        sqlite3_bind_int64(stmt, 6, store_time_or_now(a->at));
     return store_sq_insert(s, stmt, e, "insert incident acknowledgement", id);
 }
 
@@ -1257,7 +1257,7 @@ ph_err store_sq_incident_event_insert(struct store *st, const struct incident_ev
     if (stmt == NULL)
         return PH_ESTORE;
     e = sqlite3_bind_int64(stmt, 1, ev->incident_id) |
-        sqlite3_bind_int64(stmt, 2, store_sq_time_or_now(ev->at)) |
+        sqlite3_bind_int64(stmt, 2, store_time_or_now(ev->at)) |
         sqlite3_bind_int64(stmt, 3, ev->person_id) | store_sq_bind_text(stmt, 4, ev->kind) |
         store_sq_bind_id(stmt, 5, ev->unit_id) | store_sq_bind_text(stmt, 6, ev->detail);
     return store_sq_insert(s, stmt, e, "insert incident event", id);
@@ -1357,7 +1357,7 @@ ph_err store_sq_idem_put(struct store *st, int64_t person_id, const char *key,
     e = sqlite3_bind_int64(stmt, 1, person_id) | store_sq_bind_text(stmt, 2, key) |
         sqlite3_bind_blob(stmt, 3, request_hash, 32, SQLITE_STATIC) |
         sqlite3_bind_int64(stmt, 4, incident_id) |
-        sqlite3_bind_int64(stmt, 5, store_sq_time_or_now(at));
+        sqlite3_bind_int64(stmt, 5, store_time_or_now(at));
     return store_sq_write(s, stmt, e, "put idempotency key", NULL);
 }
 
@@ -1421,7 +1421,7 @@ ph_err store_sq_incident_inbox(struct store *st, struct arena *ar, int64_t unit_
     if (stmt == NULL)
         return PH_ESTORE;
     e = bind_named_i64(stmt, ":now", now_ms) | bind_named_i64(stmt, ":unit", unit_id) |
-        store_sq_bind_scope(ar, stmt, scope) | bind_named_i64(stmt, ":limit", store_sq_list_limit(limit));
+        store_sq_bind_scope(ar, stmt, scope) | bind_named_i64(stmt, ":limit", store_list_limit(limit));
     rc = store_sq_rows(s, ar, stmt, e, "incident inbox", sizeof(**items), 0, read_inbox_item, &list,
                        n, NULL);
     if (rc == PH_OK)
@@ -1528,7 +1528,7 @@ ph_err store_sq_deadline_mark(struct store *st, int64_t incident_id, int64_t uni
     return store_sq_write_one(s, stmt,
                               sqlite3_bind_int64(stmt, 1, incident_id) |
                                   sqlite3_bind_int64(stmt, 2, unit_id) |
-                                  sqlite3_bind_int64(stmt, 3, store_sq_time_or_now(at)),
+                                  sqlite3_bind_int64(stmt, 3, store_time_or_now(at)),
                               "mark deadline overdue");
 }
 
@@ -1546,7 +1546,7 @@ ph_err store_sq_recipient_mark_escalated(struct store *st, int64_t incident_id, 
     return store_sq_write_one(s, stmt,
                               sqlite3_bind_int64(stmt, 1, incident_id) |
                                   sqlite3_bind_int64(stmt, 2, unit_id) |
-                                  sqlite3_bind_int64(stmt, 3, store_sq_time_or_now(at)),
+                                  sqlite3_bind_int64(stmt, 3, store_time_or_now(at)),
                               "mark recipient escalated");
 }
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "store/store.h"
+#include "store/store_util.h"
 #include "util/arena.h"
 #include "util/err.h"
 
@@ -438,7 +439,7 @@ int store_sq_bind_text(sqlite3_stmt *stmt, int i, const char *text);
 int store_sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id);
 /* By name (":kind"), for the statements with optional filters: a name the
  * statement does not use is fine (SQLITE_OK). _range binds lo_name and hi_name to
- * the range of unit paths at or below path (store_sq_path_upper, in ar), both NULL
+ * the range of unit paths at or below path (store_path_upper, in ar), both NULL
  * for a NULL or empty path: "(:lo IS NULL OR (path >= :lo AND path < :hi))". */
 int store_sq_bind_named_i64(sqlite3_stmt *stmt, const char *name, int64_t v);
 int store_sq_bind_named_text(sqlite3_stmt *stmt, const char *name, const char *v);
@@ -462,25 +463,6 @@ int store_sq_bind_created(sqlite3_stmt *stmt, int i, int64_t created_at, int64_t
 char *store_sq_col_text(struct arena *ar, sqlite3_stmt *stmt, int i);
 /* A 32-byte hash column into out; false (and zeros) when it is not 32 bytes. */
 bool store_sq_col_hash(sqlite3_stmt *stmt, int i, uint8_t out[32]);
-/* A LIKE operand for "contains q": q with %, _ and \ escaped by \ (the queries
- * say ESCAPE '\'), in ar. NULL and "" give NULL (no filter). */
-const char *store_sq_like_escape(struct arena *ar, const char *q);
-/* A list limit clamped to 1..LIST_MAX_LIMIT (LIST_DEFAULT_LIMIT when <= 0). */
-int store_sq_list_limit(int limit);
-/* t when non-zero, else the current time. */
-int64_t store_sq_time_or_now(int64_t t);
-
-/* Space-separated lists, as group_concat(x, ' ') gives them (paths, ids, force
- * codes: none holds a space). NULL or "" gives n 0 and NULL; arrays in ar. */
-const char **store_sq_split_words(struct arena *ar, const char *text, size_t *n);
-int64_t *store_sq_split_ids(struct arena *ar, const char *text, size_t *n);
-/* The upper end of the half-open range of texts that start with prefix:
- * [prefix, upper) with upper the prefix whose last byte is one more ('/' becomes
- * '0'), in ar. Texts compare as bytes, so the range of "/1/5/" holds "/1/5/7/"
- * and not "/1/50/". Unit paths and search words use it instead of LIKE. NULL
- * and "" give NULL. */
-const char *store_sq_path_upper(struct arena *ar, const char *prefix);
-
 /* Areas: the columns every area query reads (then geometry, column 11), and the
  * row reader for them (struct area). */
 #define STORE_SQ_AREA_COLS                                                                         \

@@ -2,7 +2,7 @@
  * incident drafts (core/draft.h). See sqlite_int.h and migration 009.
  *
  * Who reads a message is applied in SQL, like the bulletins' scope: unit paths
- * as the text range [lo, hi) below the reader's unit (store_sq_path_upper). A
+ * as the text range [lo, hi) below the reader's unit (store_path_upper). A
  * message to no person is read inside the range of its sender's unit or of the
  * unit it was addressed to; a direct message only by its sender, its addressee,
  * and administrators whose range holds the sender's unit. Chat is a few
@@ -73,14 +73,14 @@ ph_err store_sq_message_insert(struct store *st, const struct message *m, int64_
     if (stmt == NULL)
         return PH_ESTORE;
     e = store_sq_bind_text(stmt, 1, m->uid) |
-        sqlite3_bind_int64(stmt, 2, store_sq_time_or_now(m->at)) |
+        sqlite3_bind_int64(stmt, 2, store_time_or_now(m->at)) |
         sqlite3_bind_int64(stmt, 3, m->from_person_id) |
         sqlite3_bind_int64(stmt, 4, m->from_device_id) |
         sqlite3_bind_int64(stmt, 5, m->from_unit_id) |
         store_sq_bind_text(stmt, 6, m->from_callsign) | store_sq_bind_text(stmt, 7, m->room) |
         store_sq_bind_id(stmt, 8, m->to_unit_id) | sqlite3_bind_int64(stmt, 9, m->to_person_id) |
         store_sq_bind_text(stmt, 10, m->text) | store_sq_bind_text(stmt, 13, m->source) |
-        sqlite3_bind_int64(stmt, 14, store_sq_time_or_now(0));
+        sqlite3_bind_int64(stmt, 14, store_time_or_now(0));
     if (m->has_location)
         e |= sqlite3_bind_double(stmt, 11, m->lat) | sqlite3_bind_double(stmt, 12, m->lon);
     return store_sq_insert(s, stmt, e, "insert message", id);
@@ -131,7 +131,7 @@ ph_err store_sq_message_list(struct store *st, struct arena *ar, const struct me
         "OR (m.to_person_id <> 0 AND ((:me <> 0 AND (m.from_person_id = :me "
         "OR m.to_person_id = :me)) OR (:admin = 1 AND fu.path >= :lo AND fu.path < :hi)))) "
         "ORDER BY m.id DESC LIMIT :limit");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     void *list = NULL;
     ph_err rc;
     int e;
@@ -221,7 +221,7 @@ ph_err store_sq_draft_update(struct store *st, const struct incident_draft *d)
         sqlite3_bind_double(stmt, 7, d->lon) | store_sq_bind_text(stmt, 8, d->status) |
         store_sq_bind_id(stmt, 9, d->incident_id) |
         store_sq_bind_text(stmt, 10, d->dismiss_reason) |
-        sqlite3_bind_int64(stmt, 11, store_sq_time_or_now(d->updated_at)) |
+        sqlite3_bind_int64(stmt, 11, store_time_or_now(d->updated_at)) |
         sqlite3_bind_int64(stmt, 12, d->version);
     return store_sq_update_versioned(s, stmt, e, "update incident draft", SQ_DRAFT_EXISTS,
                                      "SELECT 1 FROM incident_drafts WHERE id = ?1", d->id);
@@ -276,7 +276,7 @@ ph_err store_sq_draft_list(struct store *st, struct arena *ar, const char *statu
 
     if (stmt == NULL)
         return PH_ESTORE;
-    limit = store_sq_list_limit(limit);
+    limit = store_list_limit(limit);
     e = store_sq_bind_named_text(stmt, ":status", status) | store_sq_bind_named_i64(stmt, ":before", before_id) |
         store_sq_bind_named_range(ar, stmt, ":lo", ":hi", scope_path) | store_sq_bind_named_i64(stmt, ":limit", limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list incident drafts", sizeof(**items), limit, read_draft,

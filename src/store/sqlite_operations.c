@@ -6,7 +6,7 @@
  * The access scope is applied in SQL as for incidents and bulletins: the
  * classification against the caller's clearance, and with the caller's unit
  * path some unit taking part (the owner is one of operation_units, as 'lead')
- * inside the path's range [lo, hi) (store_sq_path_upper). A list reads its page
+ * inside the path's range [lo, hi) (store_path_upper). A list reads its page
  * in one statement and the units of the whole page in one more (json_each over
  * the page's ids), so that a caller walking the active operations (the CoT
  * publisher) costs two queries per page, never one per operation. */
@@ -79,15 +79,15 @@ static void read_operation(struct arena *ar, sqlite3_stmt *stmt, void *row)
     out->owner_path = store_sq_col_text(ar, stmt, 26);
     out->owner_force = store_sq_col_text(ar, stmt, 27);
     out->sent_to_paths =
-        store_sq_split_words(ar, (const char *)sqlite3_column_text(stmt, 28), &out->n_sent_to);
+        store_split_words(ar, (const char *)sqlite3_column_text(stmt, 28), &out->n_sent_to);
     out->unit_ids =
-        store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 29), &out->n_units);
+        store_split_ids(ar, (const char *)sqlite3_column_text(stmt, 29), &out->n_units);
     out->people_ids =
-        store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 30), &out->n_people);
+        store_split_ids(ar, (const char *)sqlite3_column_text(stmt, 30), &out->n_people);
     out->asset_ids =
-        store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 31), &out->n_assets);
+        store_split_ids(ar, (const char *)sqlite3_column_text(stmt, 31), &out->n_assets);
     out->area_ids =
-        store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 32), &out->n_areas);
+        store_split_ids(ar, (const char *)sqlite3_column_text(stmt, 32), &out->n_areas);
 }
 
 /* One row of the units of a page: its operation and the unit. */
@@ -314,7 +314,7 @@ ph_err store_sq_operation_update(struct store *st, const struct operation *o,
     rc = store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, o->id) | bind_operation(stmt, o, title_folded) |
-            sqlite3_bind_int64(stmt, 24, store_sq_time_or_now(o->updated_at)) |
+            sqlite3_bind_int64(stmt, 24, store_time_or_now(o->updated_at)) |
             sqlite3_bind_int64(stmt, 25, o->version),
         "update operation", SQ_OPERATION_EXISTS, SQL_OPERATION_EXISTS, o->id);
     if (rc == PH_OK && links)
@@ -372,7 +372,7 @@ ph_err store_sq_operation_list(struct store *st, struct arena *ar, const struct 
         "WHERE pp.operation_id = o.id AND pp.person_id = :person)) "
         "AND (:q IS NULL OR o.title_folded LIKE '%' || :q || '%' ESCAPE '\\') "
         "AND " IN_RANGE("unit") " AND " SCOPE_EXPR " ORDER BY o.id DESC LIMIT :limit");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     const char *unit = NULL;
     void *list = NULL;
     ph_err rc;
@@ -395,7 +395,7 @@ ph_err store_sq_operation_list(struct store *st, struct arena *ar, const struct 
         store_sq_bind_named_i64(stmt, ":to", f->to) | store_sq_bind_named_text(stmt, ":kind", f->kind) |
         store_sq_bind_named_text(stmt, ":status", f->status) | store_sq_bind_named_text(stmt, ":domain", f->domain) |
         store_sq_bind_named_i64(stmt, ":joint", f->joint_only) | store_sq_bind_named_i64(stmt, ":person", f->person_id) |
-        store_sq_bind_named_text(stmt, ":q", store_sq_like_escape(ar, f->q)) |
+        store_sq_bind_named_text(stmt, ":q", store_like_escape(ar, f->q)) |
         store_sq_bind_named_range(ar, stmt, ":unit_lo", ":unit_hi", unit) |
         store_sq_bind_named_i64(stmt, ":clearance", f->scope_clearance) |
         store_sq_bind_named_range(ar, stmt, ":scope_lo", ":scope_hi", f->scope_unit_path) |
@@ -515,7 +515,7 @@ ph_err store_sq_operation_log_insert(struct store *st, const struct operation_lo
             sqlite3_bind_int(stmt, 10, e->violations) |
             store_sq_bind_text(stmt, 11, e->items_seized) |
             store_sq_bind_id(stmt, 12, e->incident_id) |
-            sqlite3_bind_int64(stmt, 13, store_sq_time_or_now(e->created_at)),
+            sqlite3_bind_int64(stmt, 13, store_time_or_now(e->created_at)),
         "insert operation log entry", id);
 }
 
@@ -545,7 +545,7 @@ ph_err store_sq_operation_log_list(struct store *st, struct arena *ar, int64_t o
         "SELECT " LOG_COLS " FROM operation_log AS l" LOG_JOINS " WHERE l.operation_id = ?1 "
         "AND (?2 = 0 OR (l.at, l.id) > ((SELECT at FROM operation_log WHERE id = ?2), ?2)) "
         "ORDER BY l.at, l.id LIMIT ?3");
-    int lim = store_sq_list_limit(limit);
+    int lim = store_list_limit(limit);
     void *list = NULL;
     ph_err rc;
 

@@ -206,7 +206,7 @@ ph_err store_sq_unit_update(struct store *st, const struct unit *u, const char *
     rc = store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, u->id) | bind_unit(stmt, u, name_folded) |
-            sqlite3_bind_int64(stmt, 10, store_sq_time_or_now(u->updated_at)) |
+            sqlite3_bind_int64(stmt, 10, store_time_or_now(u->updated_at)) |
             sqlite3_bind_int64(stmt, 11, u->version),
         "update unit", SQ_UNIT_PATH, SQL_UNIT_PATH, u->id);
     if (rc == PH_OK)
@@ -305,7 +305,7 @@ ph_err store_sq_unit_list(struct store *st, struct arena *ar, const struct unit_
         "OR lower(code) LIKE '%' || ?7 || '%' ESCAPE '\\') "
         "AND (?8 <> 0 OR is_active <> 0) "
         "ORDER BY id LIMIT ?9");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     void *list = NULL;
     struct unit *units;
     size_t count = 0;
@@ -318,7 +318,7 @@ ph_err store_sq_unit_list(struct store *st, struct arena *ar, const struct unit_
     e = sqlite3_bind_int64(stmt, 1, f->after_id) | store_sq_bind_text(stmt, 2, f->force) |
         store_sq_bind_text(stmt, 3, f->level) | sqlite3_bind_int64(stmt, 4, f->parent_id) |
         sqlite3_bind_int64(stmt, 5, f->area_id) | sqlite3_bind_int64(stmt, 6, f->within_id) |
-        store_sq_bind_text(stmt, 7, store_sq_like_escape(ar, f->q)) |
+        store_sq_bind_text(stmt, 7, store_like_escape(ar, f->q)) |
         sqlite3_bind_int(stmt, 8, f->include_inactive) | sqlite3_bind_int(stmt, 9, limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list units", sizeof(*units), limit, read_unit, &list,
                        &count, &more);
@@ -502,7 +502,7 @@ ph_err store_sq_person_update(struct store *st, const struct person *p, const ch
     return store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, p->id) | bind_person(stmt, p, name_folded) |
-            sqlite3_bind_int64(stmt, 13, store_sq_time_or_now(p->updated_at)) |
+            sqlite3_bind_int64(stmt, 13, store_time_or_now(p->updated_at)) |
             sqlite3_bind_int64(stmt, 14, p->version),
         "update person", SQ_PERSON_EXISTS, SQL_PERSON_EXISTS, p->id);
 }
@@ -556,7 +556,7 @@ ph_err store_sq_person_list(struct store *st, struct arena *ar, const struct per
         "OR p.username LIKE '%' || ?6 || '%' ESCAPE '\\') "
         "AND (?7 <> 0 OR p.is_disabled = 0) "
         "ORDER BY p.id LIMIT ?8");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     void *list = NULL;
     ph_err rc;
     int e;
@@ -566,7 +566,7 @@ ph_err store_sq_person_list(struct store *st, struct arena *ar, const struct per
     e = sqlite3_bind_int64(stmt, 1, f->after_id) | sqlite3_bind_int64(stmt, 2, f->unit_id) |
         sqlite3_bind_int64(stmt, 3, f->within_unit_id) | store_sq_bind_text(stmt, 4, f->force) |
         sqlite3_bind_int64(stmt, 5, (int64_t)f->role) |
-        store_sq_bind_text(stmt, 6, store_sq_like_escape(ar, f->q)) |
+        store_sq_bind_text(stmt, 6, store_like_escape(ar, f->q)) |
         sqlite3_bind_int(stmt, 7, f->include_disabled) | sqlite3_bind_int(stmt, 8, limit + 1);
     rc = store_sq_rows(s, ar, stmt, e, "list people", sizeof(**items), limit, read_person, &list, n,
                        has_more);
@@ -621,7 +621,7 @@ ph_err store_sq_token_insert(struct store *st, const struct store_token *t, int6
     e = sqlite3_bind_int64(stmt, 1, t->person_id) | store_sq_bind_text(stmt, 2, t->kind) |
         store_sq_bind_text(stmt, 3, t->name) |
         sqlite3_bind_blob(stmt, 4, t->hash, 32, SQLITE_STATIC) |
-        sqlite3_bind_int64(stmt, 5, store_sq_time_or_now(t->created_at)) |
+        sqlite3_bind_int64(stmt, 5, store_time_or_now(t->created_at)) |
         store_sq_bind_id(stmt, 6, t->expires_at) | store_sq_bind_text(stmt, 7, t->client);
     return store_sq_insert(s, stmt, e, "insert token", id);
 }
@@ -680,7 +680,7 @@ ph_err store_sq_token_revoke(struct store *st, int64_t id, int64_t at)
         return PH_ESTORE;
     rc = store_sq_write(s, stmt,
                         sqlite3_bind_int64(stmt, 1, id) |
-                            sqlite3_bind_int64(stmt, 2, store_sq_time_or_now(at)),
+                            sqlite3_bind_int64(stmt, 2, store_time_or_now(at)),
                         "revoke token", &changes);
     if (rc == PH_OK && changes == 0) /* already revoked (keeps its time), or absent */
         rc = store_sq_exists(s, SQ_TOKEN_EXISTS, SQL_TOKEN_EXISTS, id, &found);
@@ -700,7 +700,7 @@ ph_err store_sq_token_revoke_person(struct store *st, int64_t person_id, int64_t
         return PH_ESTORE;
     return store_sq_write(s, stmt,
                           sqlite3_bind_int64(stmt, 1, person_id) |
-                              sqlite3_bind_int64(stmt, 2, store_sq_time_or_now(at)),
+                              sqlite3_bind_int64(stmt, 2, store_time_or_now(at)),
                           "revoke tokens of person", n);
 }
 

@@ -9,7 +9,7 @@
  * that "latest" and the track agree to the last digit.
  *
  * Unit scopes are ranges of unit paths [lo, hi) as elsewhere
- * (store_sq_path_upper). */
+ * (store_path_upper). */
 #include "util/base.h"
 #include <math.h>
 #include "store/sqlite_int.h"
@@ -140,7 +140,7 @@ ph_err store_sq_device_update(struct store *st, const struct device *d, const ch
             store_sq_bind_text(stmt, 3, search_folded) | store_sq_bind_text(stmt, 4, d->kind) |
             sqlite3_bind_int64(stmt, 5, d->person_id) | store_sq_bind_id(stmt, 6, d->unit_id) |
             store_sq_bind_id(stmt, 7, d->asset_id) | sqlite3_bind_int(stmt, 8, d->is_active) |
-            sqlite3_bind_int64(stmt, 9, store_sq_time_or_now(d->updated_at)) |
+            sqlite3_bind_int64(stmt, 9, store_time_or_now(d->updated_at)) |
             sqlite3_bind_int64(stmt, 10, d->version);
     return store_sq_update_versioned(s, stmt, e, "update device", SQ_DEVICE_EXISTS,
                                      "SELECT 1 FROM devices WHERE id = ?1", d->id);
@@ -174,7 +174,7 @@ ph_err store_sq_device_list(struct store *st, struct arena *ar, const struct dev
                             size_t *n, bool *has_more)
 {
     struct store_sq *s = store_sq_of(st);
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     sqlite3_stmt *stmt = store_sq_stmt(
         s, SQ_DEVICE_LIST,
         "SELECT " DEVICE_COLS DEVICE_FROM " WHERE d.id > ?1 "
@@ -190,11 +190,11 @@ ph_err store_sq_device_list(struct store *st, struct arena *ar, const struct dev
     if (scope_path != NULL && scope_path[0] == '\0')
         scope_path = NULL;
     int e = sqlite3_bind_int64(stmt, 1, f->after_id) | store_sq_bind_text(stmt, 2, path) |
-            store_sq_bind_text(stmt, 3, store_sq_path_upper(ar, path)) |
+            store_sq_bind_text(stmt, 3, store_path_upper(ar, path)) |
             store_sq_bind_text(stmt, 4, scope_path) |
-            store_sq_bind_text(stmt, 5, store_sq_path_upper(ar, scope_path)) |
+            store_sq_bind_text(stmt, 5, store_path_upper(ar, scope_path)) |
             sqlite3_bind_int64(stmt, 6, f->person_id) |
-            store_sq_bind_text(stmt, 7, store_sq_like_escape(ar, f->q)) |
+            store_sq_bind_text(stmt, 7, store_like_escape(ar, f->q)) |
             sqlite3_bind_int(stmt, 8, limit + 1);
     return store_sq_rows(s, ar, stmt, e, "list devices", sizeof(**items), limit, read_device,
                          (void **)items, n, has_more);
@@ -213,7 +213,7 @@ ph_err store_sq_device_latest(struct store *st, struct arena *ar, int64_t since,
     if (scope_path != NULL && scope_path[0] == '\0')
         scope_path = NULL;
     int e = sqlite3_bind_int64(stmt, 1, since) | store_sq_bind_text(stmt, 2, scope_path) |
-            store_sq_bind_text(stmt, 3, store_sq_path_upper(ar, scope_path));
+            store_sq_bind_text(stmt, 3, store_path_upper(ar, scope_path));
     return store_sq_rows(s, ar, stmt, e, "latest positions", sizeof(**items), 0, read_device,
                          (void **)items, n, NULL);
 }

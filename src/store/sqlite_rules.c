@@ -40,7 +40,7 @@ ph_err store_sq_setting_set(struct store *st, const char *key, const char *value
         return PH_ESTORE;
     return store_sq_write(s, stmt,
                           store_sq_bind_text(stmt, 1, key) | store_sq_bind_text(stmt, 2, value) |
-                              sqlite3_bind_int64(stmt, 3, store_sq_time_or_now(0)),
+                              sqlite3_bind_int64(stmt, 3, store_time_or_now(0)),
                           "set setting", NULL);
 }
 
@@ -310,10 +310,10 @@ static void read_rule(struct arena *ar, sqlite3_stmt *stmt, void *row)
     out->version = sqlite3_column_int64(stmt, 14);
     out->created_at = sqlite3_column_int64(stmt, 15);
     out->updated_at = sqlite3_column_int64(stmt, 16);
-    out->inform_forces = store_sq_split_words(ar, (const char *)sqlite3_column_text(stmt, 17),
+    out->inform_forces = store_split_words(ar, (const char *)sqlite3_column_text(stmt, 17),
                                               &out->n_inform_forces);
     out->inform_unit_ids =
-        store_sq_split_ids(ar, (const char *)sqlite3_column_text(stmt, 18), &out->n_inform_units);
+        store_split_ids(ar, (const char *)sqlite3_column_text(stmt, 18), &out->n_inform_units);
 }
 
 /* The columns insert and update share, ?2 to ?14. */
@@ -416,7 +416,7 @@ ph_err store_sq_rule_update(struct store *st, const struct routing_rule *r)
     rc = store_sq_update_versioned(
         s, stmt,
         sqlite3_bind_int64(stmt, 1, r->id) | bind_rule(stmt, r) |
-            sqlite3_bind_int64(stmt, 15, store_sq_time_or_now(r->updated_at)) |
+            sqlite3_bind_int64(stmt, 15, store_time_or_now(r->updated_at)) |
             sqlite3_bind_int64(stmt, 16, r->version),
         "update routing rule", SQ_RULE_EXISTS, SQL_RULE_EXISTS, r->id);
     if (rc == PH_OK)
@@ -446,7 +446,7 @@ ph_err store_sq_rule_list(struct store *st, struct arena *ar, const struct routi
                                        "SELECT " RULE_COLS
                                        " FROM routing_rules AS r WHERE r.id > ?1 AND (?2 <> 0 OR "
                                        "r.is_active = 1) ORDER BY r.id LIMIT ?3");
-    int limit = store_sq_list_limit(f->limit);
+    int limit = store_list_limit(f->limit);
     void *list = NULL;
     ph_err rc;
 

@@ -4,6 +4,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/dsn.h"
 
 ph_err store_open(const char *dsn, struct store **out)
 {
@@ -12,10 +13,10 @@ ph_err store_open(const char *dsn, struct store **out)
     if (strncmp(dsn, "sqlite:", 7) == 0) {
         rest = dsn + 7;
     } else if (strncmp(dsn, "postgres://", 11) == 0 || strncmp(dsn, "postgresql://", 13) == 0) {
-        log_error("store: PostgreSQL is not built into this phoihop yet");
-        return PH_EINVAL;
+        ops = &store_postgres_ops; /* libpq takes the URL as it is */
     } else if (strstr(dsn, "://") != NULL) {
-        log_error("store: unknown database URL scheme in '%s'", dsn);
+        char shown[512];
+        log_error("store: unknown database URL scheme in '%s'", dsn_redact(dsn, shown, sizeof(shown)));
         return PH_EINVAL;
     }
     struct store *st = xcalloc(1, sizeof(*st));
@@ -933,4 +934,29 @@ ph_err store_area_positions(struct store *st, int64_t from, int64_t to, const ch
                             void (*on_row)(void *ctx, const struct store_area_position *row), void *ctx)
 {
     return st->ops->area_positions(st, from, to, scope_path, on_row, ctx);
+}
+
+bool store_shared(struct store *st)
+{
+    return st->ops->shared(st);
+}
+
+ph_err store_listen(struct store *st, const char *channel)
+{
+    return st->ops->listen(st, channel);
+}
+
+ph_err store_notify(struct store *st, const char *channel, const char *payload)
+{
+    return st->ops->notify(st, channel, payload);
+}
+
+ph_err store_wait_notify(struct store *st, int timeout_ms, struct store_notification *out, bool *got)
+{
+    return st->ops->wait_notify(st, timeout_ms, out, got);
+}
+
+ph_err store_leader_try(struct store *st, bool *leader)
+{
+    return st->ops->leader_try(st, leader);
 }

@@ -222,6 +222,13 @@ struct store_area_position {
     double lat, lon;
 };
 
+/* A notification from another connection (store_wait_notify): the channel and
+ * the payload, truncated to fit. */
+struct store_notification {
+    char channel[64];
+    char payload[8000]; /* PostgreSQL's NOTIFY payload is under 8000 bytes */
+};
+
 struct store_ops {
     const char *name;
     /* dsn: the part after "sqlite:" (a path, or ":memory:"). Applies pending
@@ -753,7 +760,13 @@ struct store_ops {
                               void *ctx);
     ph_err (*area_positions)(struct store *st, int64_t from, int64_t to, const char *scope_path,
                              void (*on_row)(void *ctx, const struct store_area_position *row),
-                             void *ctx);
+                             void *ctx);    /* Several nodes on one database (PostgreSQL; an SQLite file has one node). */
+    bool (*shared)(struct store *st);
+    ph_err (*listen)(struct store *st, const char *channel);
+    ph_err (*notify)(struct store *st, const char *channel, const char *payload);
+    ph_err (*wait_notify)(struct store *st, int timeout_ms, struct store_notification *out,
+                          bool *got);
+    ph_err (*leader_try)(struct store *st, bool *leader);
 };
 
 struct store {
@@ -762,9 +775,11 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_postgres_ops;
 
-/* Open a connection for dsn: "sqlite:PATH", a bare PATH (SQLite), or later
- * "postgres://...". PH_EINVAL for an unknown scheme. Caller frees with store_close. */
+/* Open a connection for dsn: "sqlite:PATH", a bare PATH (SQLite), or
+ * "postgres://..." / "postgresql://..." (PostgreSQL: a libpq URL; the database
+ * is created when missing). PH_EINVAL for an unknown scheme. Caller frees with store_close. */
 ph_err store_open(const char *dsn, struct store **out) __attribute__((warn_unused_result));
 void store_close(struct store *st);
 
@@ -1019,4 +1034,36 @@ ph_err store_area_operations(struct store *st, int64_t from, int64_t to, const s
                              void (*on_row)(void *ctx, const struct store_area_operation *row), void *ctx);
 ph_err store_area_positions(struct store *st, int64_t from, int64_t to, const char *scope_path,
                             void (*on_row)(void *ctx, const struct store_area_position *row), void *ctx);
+/* Several nodes on one database (PostgreSQL; events/cluster.c). shared: may
+ * other nodes write this database (false for SQLite). listen subscribes this
+ * connection to channel; notify sends payload to every listener, at the commit
+ * of the open transaction (at once outside one); wait_notify waits up to
+ * timeout_ms for one notification (*got false on time-out). leader_try takes
+ * or keeps the scheduler's lock, held by this connection's session until it
+ * closes or dies: *leader says whether this connection holds it. SQLite: one
+ * node, always the leader; listen, notify and wait_notify are PH_EINVAL. */
+bool store_shared(struct store *st);
+ph_err store_listen(struct store *st, const char *channel);
+ph_err store_notify(struct store *st, const char *channel, const char *payload);
+ph_err store_wait_notify(struct store *st, int timeout_ms, struct store_notification *out, bool *got);
+ph_err store_leader_try(struct store *st, bool *leader);
+/* Copy every row of from into to, whichever backend each is (`phoihop migrate`;
+ * store_copy.c says how). from is read in one snapshot, to written in one
+ * transaction: all or nothing. to must be new, holding only the rows its
+ * migrations seed, which the source's replace; anything else there refuses the
+ * copy with PH_ECONFLICT (the table is logged) before a row is written. Any
+ * other failure (PH_ESTORE, ...) is logged and leaves to as it was. r (may be
+ * NULL; each member too) hears how the copy goes. */
+struct store_copy_report {
+    void *ctx;
+    /* Before the first row: the tables to copy and the rows the source has. */
+    void (*counted)(void *ctx, size_t tables, int64_t rows);
+    /* Rows copied so far, all tables together (every few thousand). */
+    void (*progress)(void *ctx, int64_t rows);
+    /* A table is copied, with this many rows. */
+    void (*table)(void *ctx, const char *table, int64_t rows);
+    /* The work after the rows begins: "committing", ... */
+    void (*step)(void *ctx, const char *what);
+};
+ph_err store_copy(struct store *from, struct store *to, const struct store_copy_report *r);
 #endif

@@ -304,6 +304,15 @@ static void default_lsan_options(void)
     free(abs);
 }
 
+const char *srv_dsn(const struct server *s)
+{
+    static __thread char dsn[320];
+    if (strstr(s->db, "://") != NULL)
+        return s->db;
+    snprintf(dsn, sizeof(dsn), "sqlite:%s", s->db);
+    return dsn;
+}
+
 int srv_start(struct server *s)
 {
     return srv_start_args(s, NULL);
@@ -325,7 +334,18 @@ int srv_start_args(struct server *s, const char *const *extra)
         perror("test_api: mkdtemp");
         return -1;
     }
-    snprintf(s->db, sizeof(s->db), "%s/db", s->dir);
+    /* On PostgreSQL (PHOIHOP_TEST_PG: a server's URL ending in '/'), a fresh
+     * database per server, which init creates; else a file in the directory. */
+    const char *pg = getenv("PHOIHOP_TEST_PG");
+    if (pg != NULL && pg[0] != '\0') {
+        static unsigned n_servers;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(s->db, sizeof(s->db), "%sapi_%ld_%u_%ld", pg, (long)getpid(), ++n_servers,
+                 (long)ts.tv_nsec);
+    } else {
+        snprintf(s->db, sizeof(s->db), "%s/db", s->dir);
+    }
     if (access(bin, X_OK) != 0) {
         fprintf(stderr, "test_api: %s is not an executable (set PHOIHOP_BIN)\n", bin);
         return -1;

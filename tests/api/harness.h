@@ -53,7 +53,7 @@ struct server {
     int drain_started;
     pthread_t drain;
     char dir[256]; /* the temporary directory holding db */
-    char db[300];
+    char db[300];  /* a file path, or a PostgreSQL URL (PHOIHOP_TEST_PG) */
     char base[64]; /* "http://127.0.0.1:PORT" */
     struct world w;
     /* The CoT listener's ports from its "phoihop: cot listening on" lines (0: none). */
@@ -65,6 +65,8 @@ extern struct server *g_srv;
 /* The long-running server most tests share. */
 extern struct server g_main_srv;
 
+/* The store URL of s's database: "sqlite:PATH", or the PostgreSQL URL itself. */
+const char *srv_dsn(const struct server *s);
 /* Path of the binary under test: $PHOIHOP_BIN or build/san/phoihop. */
 const char *h_bin(void);
 /* The administrator's username: $PHOIHOP_ADMIN_USER or "admin". */

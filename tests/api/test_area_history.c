@@ -64,7 +64,7 @@ static void put_successions(const struct reorg *g)
         {g->nc2b, g->oc2, "partial"},
     };
     struct store *st = NULL;
-    assert_int_equal(store_open(tfmt("sqlite:%s", g_srv->db), &st), PH_OK);
+    assert_int_equal(store_open(srv_dsn(g_srv), &st), PH_OK);
     for (size_t i = 0; i < PH_NELEM(rows); i++)
         assert_int_equal(store_area_succession_put(st, rows[i].new_id, rows[i].old_id, rows[i].kind,
                                                    REORG, NULL),

@@ -11,6 +11,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "core/access.h"
@@ -18,16 +22,37 @@
 #include "core/unit.h"
 #include "security/audit_chain.h"
 #include "security/token.h"
+#include "store/pg_int.h"
+#include "store/sqlite_int.h"
 #include "store/store.h"
 #include "util/arena.h"
 
 /* ---- stores and contexts ------------------------------------------------------------ */
 
-/* A fresh in-memory store with the schema applied; fails the test when it cannot. */
+/* With PHOIHOP_TEST_PG set to a PostgreSQL server's URL ending in '/' (scripts/pg.sh
+ * start prints one), the stores below are fresh PostgreSQL databases on it instead
+ * (opening creates them), so that the core tests run on that store too. *dsn gets
+ * "<url>phu_<pid>_<n>_<ns>"; false without the variable. */
+static inline bool tu_pg_dsn(char *dsn, size_t size)
+{
+    static unsigned counter;
+    const char *url = getenv("PHOIHOP_TEST_PG");
+    struct timespec ts;
+
+    if (url == NULL || url[0] == '\0')
+        return false;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(dsn, size, "%sphu_%ld_%u_%ld", url, (long)getpid(), ++counter, (long)ts.tv_nsec);
+    return true;
+}
+
+/* A fresh in-memory store with the schema applied (or a fresh PostgreSQL database,
+ * tu_pg_dsn); fails the test when it cannot. */
 static inline struct store *tu_store(void)
 {
     struct store *st = NULL;
-    assert_int_equal(store_open("sqlite::memory:", &st), PH_OK);
+    char dsn[256];
+    assert_int_equal(store_open(tu_pg_dsn(dsn, sizeof(dsn)) ? dsn : "sqlite::memory:", &st), PH_OK);
     return st;
 }
 
@@ -155,12 +180,55 @@ static inline void tu_expect_einval_(ph_err rc, const char *field, const char *w
     _fail(file, line);
 }
 
+/* ---- raw SQL, for tests that reach under the store (tampering, counting) ------------ */
+
+/* Run sqlite_sql on an SQLite store, pg_sql (NULL: the same text) on a PostgreSQL one,
+ * through the backend's own connection; the rows changed, or the first column of the
+ * first row for a query. Fails the test on an error. */
+static inline int64_t tu_raw_sql(struct store *st, const char *sqlite_sql, const char *pg_sql)
+{
+    int64_t v = 0;
+    if (st->ops == &store_postgres_ops) {
+        PGresult *res = PQexec(store_pg_of(st)->conn, pg_sql != NULL ? pg_sql : sqlite_sql);
+        ExecStatusType rs = PQresultStatus(res);
+        if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
+            PQclear(res);
+            fail_msg("raw sql: %s", PQerrorMessage(store_pg_of(st)->conn));
+        }
+        if (rs == PGRES_TUPLES_OK)
+            v = PQntuples(res) > 0 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+        else
+            v = strtoll(PQcmdTuples(res), NULL, 10);
+        PQclear(res);
+        return v;
+    }
+    /* Statement by statement (sqlite3_prepare takes one): the changes add up. */
+    sqlite3 *db = store_sq_of(st)->db;
+    const char *next = sqlite_sql;
+    while (next != NULL && *next != '\0') {
+        sqlite3_stmt *stmt = NULL;
+        if (sqlite3_prepare_v2(db, next, -1, &stmt, &next) != SQLITE_OK)
+            fail_msg("raw sql: %s", sqlite3_errmsg(db));
+        if (stmt == NULL)
+            break; /* only white space was left */
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            v = sqlite3_column_int64(stmt, 0);
+        else if (rc == SQLITE_DONE)
+            v += sqlite3_changes(db);
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            fail_msg("raw sql: %s", sqlite3_errmsg(db));
+    }
+    return v;
+}
+
 /* ---- a database file in a temporary directory --------------------------------------- */
 
 struct tu_tmpdb {
     char dir[64];   /* /tmp/phoihop-test-<name>-XXXXXX */
     char path[128]; /* <dir>/db.sqlite */
-    char dsn[160];  /* sqlite:<path> */
+    char dsn[256];  /* sqlite:<path> (or a fresh PostgreSQL database, tu_pg_dsn) */
 };
 
 /* Make the directory and name the file in it (not created: store_open does that).
@@ -171,7 +239,8 @@ static inline int tu_tmpdb_make(struct tu_tmpdb *db, const char *name)
     if (mkdtemp(db->dir) == NULL)
         return -1;
     snprintf(db->path, sizeof(db->path), "%s/db.sqlite", db->dir);
-    snprintf(db->dsn, sizeof(db->dsn), "sqlite:%s", db->path);
+    if (!tu_pg_dsn(db->dsn, sizeof(db->dsn)))
+        snprintf(db->dsn, sizeof(db->dsn), "sqlite:%s", db->path);
     return 0;
 }
 

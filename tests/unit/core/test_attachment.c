@@ -8,7 +8,6 @@
 #include "util/base.h"
 #include <pthread.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include "incident_fx.h"
 #include "core/attachment.h"
 #include "store/sqlite_int.h"
@@ -157,16 +156,7 @@ static ph_err add(struct core_ctx *cx, int64_t id, const void *data, size_t len,
 
 static int64_t blob_rows(struct ifx *f)
 {
-    sqlite3_stmt *stmt = NULL;
-    int64_t n = -1;
-
-    assert_int_equal(sqlite3_prepare_v2(store_sq_of(f->tu.st)->db,
-                                        "SELECT count(*) FROM attachment_blobs", -1, &stmt, NULL),
-                     SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        n = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return n;
+    return tu_raw_sql(f->tu.st, "SELECT count(*) FROM attachment_blobs", NULL);
 }
 
 static void test_attachment_add_get_list(void **state)

@@ -1,11 +1,10 @@
 /* test_audit.c - recording entries (actor, canonical detail, chain), verifying an
  * intact chain, and detecting tampering done behind phoihop's back with the
- * sqlite3 API on a database file: an altered field, a deleted entry, two entries
+ * backend's own connection (tu_raw_sql, SQLite or PostgreSQL): an altered field, a deleted entry, two entries
  * swapped; and the removal of the newest entries, which only a head recorded
  * earlier reveals. */
 #include "util/base.h"
 #include <jansson.h>
-#include <sqlite3.h>
 #include <unistd.h>
 #include "testutil.h"
 #include "core/access.h"
@@ -118,7 +117,7 @@ static void test_audit_verify_intact(void **state)
     store_close(st);
 }
 
-/* ---- tampering on a file, with plain sqlite3 ----------------------------------- */
+/* ---- tampering under the store (tu_raw_sql) ---------------------------------- */
 
 static struct tu_tmpdb tmp; /* the database file of the tampering cases */
 
@@ -142,15 +141,19 @@ static int file_teardown(void **state)
     return 0;
 }
 
+/* sql_pg: the PostgreSQL spelling when it differs (NULL: the same). */
+static void tamper2(const char *sql, const char *sql_pg)
+{
+    struct store *st = NULL;
+    assert_int_equal(store_open(tmp.dsn, &st), PH_OK);
+    int64_t changed = tu_raw_sql(st, sql, sql_pg);
+    store_close(st);
+    assert_true(changed > 0);
+}
+
 static void tamper(const char *sql)
 {
-    sqlite3 *db = NULL;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(tmp.path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("tamper: %s", err);
-    assert_int_equal(sqlite3_changes(db) > 0, 1);
-    sqlite3_close(db);
+    tamper2(sql, NULL);
 }
 
 static void verify_file(struct audit_verify_result *r)
@@ -244,16 +247,13 @@ static void test_audit_verify_rehashed_entry(void **state)
     audit_chain_hash(items[0].prev_hash, &items[0], h);
     store_close(st);
 
-    sqlite3 *db = NULL;
-    sqlite3_stmt *stmt = NULL;
-    assert_int_equal(sqlite3_open(tmp.path, &db), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "UPDATE audit_log SET hash = ?1 WHERE seq = 5", -1, &stmt, NULL),
-        SQLITE_OK);
-    assert_int_equal(sqlite3_bind_blob(stmt, 1, h, 32, SQLITE_STATIC), SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_DONE);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
+    /* The recomputed hash as a literal of each dialect (our bytes, not input). */
+    char hex[65], sql[128], sql_pg[128];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    snprintf(sql, sizeof(sql), "UPDATE audit_log SET hash = X'%s' WHERE seq = 5", hex);
+    snprintf(sql_pg, sizeof(sql_pg), "UPDATE audit_log SET hash = '\\x%s'::bytea WHERE seq = 5", hex);
+    tamper2(sql, sql_pg);
     arena_release(&a);
 
     verify_file(&r);

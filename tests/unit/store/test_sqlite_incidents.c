@@ -651,8 +651,8 @@ static void test_sqlite_incident_list_scope(void **state)
     flt.scope.unit_path = path_of(f, f->mil);
     assert_string_equal(list_ids(f, flt, T0), "");
 
-    assert_string_equal(store_sq_path_upper(&f->a, "/1/5/"), "/1/50");
-    assert_null(store_sq_path_upper(&f->a, NULL));
+    assert_string_equal(store_path_upper(&f->a, "/1/5/"), "/1/50");
+    assert_null(store_path_upper(&f->a, NULL));
 }
 
 /* Enough incidents that each set filter is tried both ways: driving (few

@@ -3,7 +3,7 @@
 --
 -- Conventions (kept by the PostgreSQL schema of the same version): times are
 -- INTEGER UTC milliseconds; dates are TEXT 'YYYY-MM-DD' (compared as text, which
--- orders them); booleans are INTEGER 0/1 with a CHECK (BOOLEAN in PostgreSQL);
+-- orders them); booleans are INTEGER 0/1 with a CHECK (also in PostgreSQL, so that rows copy as they are);
 -- ids are INTEGER PRIMARY KEY AUTOINCREMENT (BIGINT identity in PostgreSQL): like
 -- a sequence, a deleted row's id is never given again, so the audit log and the
 -- outbox cannot come to name a different object; enumerations are

@@ -1,0 +1,202 @@
+/* pg_int.h - internals shared by the PostgreSQL backend's files (postgres.c: the
+ * connection, migrations, transactions, forces, areas, categories, audit,
+ * outbox, settings, cluster coordination; pg_people.c, pg_incidents.c,
+ * pg_rules.c, pg_attachments.c, pg_bulletins.c, pg_positions.c, pg_operations.c,
+ * pg_messages.c, pg_hotspots.c, pg_areas_history.c: the same domains as their
+ * sqlite_*.c twins). Nothing here leaves store/.
+ *
+ * The schema (schema/postgres/NNN_*.sql) mirrors the SQLite one table by table
+ * and column by column, with the same migration versions: INTEGER is BIGINT,
+ * REAL is DOUBLE PRECISION, TEXT is TEXT, BLOB is BYTEA, and flags stay 0/1
+ * integers, so that `phoihop migrate` copies rows as they are. What SQLite does
+ * with virtual tables is done with plain ones: the search words of an incident
+ * are a tsvector column (pg_incidents.c), area boxes a table kept by the store.
+ * The database must compare text as bytes, like SQLite (LC_COLLATE "C"): unit
+ * paths and search words are ranged by byte order; open refuses any other.
+ *
+ * Statements: every statement text is a string literal (or a fixed macro), and
+ * is prepared once per connection on first use, cached by the address of its
+ * text (pg_exec). Text put together per call goes through pg_exec_dyn
+ * (unnamed, planned per call). Parameters are $1, $2, ... bound through struct
+ * pg_args: text format for everything but bytea (binary). Results come back in
+ * text format and are read with the pg_col_* helpers. Write the casts
+ * PostgreSQL needs where a parameter's type is not clear from its use
+ * ($1::bigint, $2::text IS NULL).
+ *
+ * Unlike SQLite, a failed statement aborts the whole PostgreSQL transaction.
+ * Operations of several statements that must be all or nothing inside the
+ * caller's transaction use pg_op_begin/pg_op_end (a savepoint), as the SQLite
+ * store does; a statement expected to fail as part of normal work (a unique
+ * key clash reported as PH_ECONFLICT that the caller handles and goes on) must
+ * run inside one, so that the transaction survives it. */
+#ifndef PH_STORE_PG_INT_H
+#define PH_STORE_PG_INT_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
+#include "store/store_util.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+/* Advisory lock keys (one namespace for the whole database), as SQL text:
+ * "phoiho" and a number. */
+#define PG_LOCK_MIGRATE "8099846428340219905"   /* session lock while migrating */
+#define PG_LOCK_OUTBOX "8099846428340219906"    /* xact lock: one writer at a time (tx_begin) */
+#define PG_LOCK_SCHEDULER "8099846428340219907" /* session lock of the scheduling node */
+/* The channels of LISTEN/NOTIFY (events/cluster.c). */
+#define PG_CHANNEL_OUTBOX "phoihop_outbox"
+
+struct pg_stmt_slot {
+    const char *sql; /* the key: the literal's address */
+    unsigned name;   /* prepared as "s<name>" */
+};
+#define PG_STMT_SLOTS 1024 /* power of two; more statements than this grow it */
+
+/* struct store.impl of the PostgreSQL backend. */
+struct store_pg {
+    PGconn *conn;
+    struct pg_stmt_slot *slots;
+    size_t n_slots, cap_slots;
+    unsigned next_name;
+    bool in_tx;   /* between tx_begin and tx_commit or tx_rollback */
+    bool read_tx; /* between read_begin and read_end */
+    int op_depth; /* pg_op_begin nesting */
+    bool leader; /* this session holds PG_LOCK_SCHEDULER */
+};
+
+static inline struct store_pg *store_pg_of(struct store *st)
+{
+    return st->impl;
+}
+
+/* ---- parameters ------------------------------------------------------------------- */
+
+#define PG_ARGS_MAX 64
+struct pg_args {
+    int n;
+    bool overflow; /* more than PG_ARGS_MAX: the statement fails, logged */
+    const char *v[PG_ARGS_MAX];
+    int len[PG_ARGS_MAX];
+    int fmt[PG_ARGS_MAX];
+    char num[PG_ARGS_MAX][32];
+};
+/* Each appends the next parameter ($n+1). text NULL binds NULL; _id binds NULL
+ * for 0 (no parent, no unit), as store_sq_bind_id does. Strings are borrowed:
+ * they must live until the statement has run. */
+void pg_arg_text(struct pg_args *a, const char *text);
+void pg_arg_i64(struct pg_args *a, int64_t v);
+void pg_arg_id(struct pg_args *a, int64_t id);
+void pg_arg_f64(struct pg_args *a, double v);
+void pg_arg_null(struct pg_args *a);
+/* Binary bytes (a bytea parameter); data NULL binds NULL. */
+void pg_arg_bytes(struct pg_args *a, const void *data, size_t len);
+/* Arrays, for "= ANY($n::bigint[])" and unnest(): the literal is made in ar. */
+void pg_arg_ids(struct pg_args *a, struct arena *ar, const int64_t *ids, size_t n);
+void pg_arg_texts(struct pg_args *a, struct arena *ar, const char *const *texts, size_t n);
+/* A caller's scope (core/incident.h): three parameters, the clearance, then the
+ * low and high ends of the unit range (both NULL for the system's NULL scope or
+ * an empty path). Returns the number of the first ($k); use PG_INCIDENT_SCOPE. */
+int pg_arg_scope(struct pg_args *a, struct arena *ar, const struct incident_scope *scope);
+/* The range of unit paths at or below path: two parameters, both NULL for NULL
+ * or "" (store_path_upper). Returns the number of the first. */
+int pg_arg_range(struct pg_args *a, struct arena *ar, const char *path);
+/* The times of a new row: created_at (now when 0), then updated_at (the
+ * creation time when 0); as store_sq_bind_created. */
+void pg_arg_created(struct pg_args *a, int64_t created_at, int64_t updated_at);
+
+/* Who may read incident i, with the three scope parameters at $C, $LO, $HI
+ * (pg_arg_scope): the same rule as STORE_SQ_INCIDENT_SCOPE. C, LO and HI are
+ * number literals: PG_INCIDENT_SCOPE(4, 5, 6). */
+#define PG_INCIDENT_SCOPE(C, LO, HI)                                                               \
+    "i.classification <= $" #C " AND ($" #LO "::text IS NULL OR EXISTS (SELECT 1 "                 \
+    "FROM incident_recipients AS sr JOIN units AS su ON su.id = sr.unit_id "                       \
+    "WHERE sr.incident_id = i.id AND su.path >= $" #LO "::text AND su.path < $" #HI "::text))"
+
+/* ---- running statements ----------------------------------------------------------- */
+
+/* Run sql (a literal: cached by address) with args (NULL: none). On success *res
+ * (never NULL) holds the result, which the caller PQclear()s. Failures are
+ * mapped: unique and foreign-key violations PH_ECONFLICT, serialization failures
+ * and deadlocks PH_EBUSY, anything else PH_ESTORE; logged with what. */
+ph_err pg_exec(struct store_pg *p, const char *sql, const struct pg_args *a, const char *what,
+               PGresult **res);
+/* The same for text made per call (never cached). */
+ph_err pg_exec_dyn(struct store_pg *p, const char *sql, const struct pg_args *a, const char *what,
+                   PGresult **res);
+/* A statement without parameters or rows (BEGIN, SAVEPOINT ...). */
+ph_err pg_run(struct store_pg *p, const char *sql, const char *what);
+/* The shapes every operation takes, as in sqlite_int.h. Outputs are written only
+ * on PH_OK. */
+/* A statement without rows; *changes (may be NULL) gets the rows it changed. */
+ph_err pg_write(struct store_pg *p, const char *sql, const struct pg_args *a, const char *what,
+                int *changes);
+/* An INSERT ... RETURNING id: *id gets it. */
+ph_err pg_insert(struct store_pg *p, const char *sql, const struct pg_args *a, const char *what,
+                 int64_t *id);
+/* An UPDATE or DELETE of one row: PH_ENOTFOUND when it changed nothing. */
+ph_err pg_write_one(struct store_pg *p, const char *sql, const struct pg_args *a,
+                    const char *what);
+/* An UPDATE of one row that also matches its version: when it changed nothing,
+ * PH_ESTALE when exists_sql ("SELECT 1 FROM t WHERE id = $1") finds the row,
+ * PH_ENOTFOUND when it does not. */
+ph_err pg_update_versioned(struct store_pg *p, const char *sql, const struct pg_args *a,
+                           const char *what, const char *exists_sql, int64_t rowid);
+/* Reads row `row` of res into out (strings in ar). */
+typedef void (*pg_read_fn)(struct arena *ar, const PGresult *res, int row, void *out);
+/* A query for one row: read (may be NULL) copies it into out; PH_ENOTFOUND
+ * when there is no row. */
+ph_err pg_get(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
+              const char *what, pg_read_fn read, void *out);
+/* A query for a list, as store_sq_rows: elem bytes per row in a new array in ar
+ * (*items NULL when there are none); with limit > 0 at most limit rows are kept
+ * (ask for limit + 1) and *has_more says whether the extra one came. */
+ph_err pg_rows(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
+               const char *what, size_t elem, int limit, pg_read_fn read, void **items,
+               size_t *n, bool *has_more);
+/* The same two for text made per call. */
+ph_err pg_rows_dyn(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
+                   const char *what, size_t elem, int limit, pg_read_fn read, void **items,
+                   size_t *n, bool *has_more);
+/* One int64 from the first column of the first row (*v 0 for SQL NULL);
+ * PH_ENOTFOUND without a row. */
+ph_err pg_get_i64(struct store_pg *p, const char *sql, const struct pg_args *a, const char *what,
+                  int64_t *v);
+/* Does a row with this id exist? sql takes the id as $1. */
+ph_err pg_exists(struct store_pg *p, const char *sql, int64_t rowid, bool *found);
+/* A savepoint around an operation of several statements (see above): op_end
+ * releases it when rc is PH_OK, rolls back to it otherwise, and returns rc. */
+ph_err pg_op_begin(struct store_pg *p);
+ph_err pg_op_end(struct store_pg *p, ph_err rc);
+
+/* ---- reading results -------------------------------------------------------------- */
+
+bool pg_col_null(const PGresult *res, int row, int col);
+int64_t pg_col_i64(const PGresult *res, int row, int col); /* NULL: 0 */
+int pg_col_int(const PGresult *res, int row, int col);
+double pg_col_f64(const PGresult *res, int row, int col); /* NULL: 0 */
+/* 't', 'true' or a non-zero number. */
+bool pg_col_bool(const PGresult *res, int row, int col);
+/* The text copied into ar; NULL for SQL NULL. */
+char *pg_col_text(struct arena *ar, const PGresult *res, int row, int col);
+/* A bytea column (text format "\x..."), decoded into ar; NULL for SQL NULL. */
+void *pg_col_bytes(struct arena *ar, const PGresult *res, int row, int col, size_t *len);
+/* A 32-byte hash column into out; false (and zeros) when it is not 32 bytes. */
+bool pg_col_hash(const PGresult *res, int row, int col, uint8_t out[32]);
+
+/* Areas: the columns every area query reads (then geometry, column 11), and the
+ * row reader for them (struct area), as STORE_SQ_AREA_COLS. */
+#define PG_AREA_COLS                                                                               \
+    "id, code, name, level, kind, parent_id, valid_from, valid_to, version, created_at, "          \
+    "updated_at"
+void pg_read_area(struct arena *ar, const PGresult *res, int row, void *out);
+
+/* ---- the ops of each file, gathered into store_postgres_ops by postgres.c --------- */
+#include "store/pg_ops.h"
+
+/* pg_incidents.c: compute incidents.search (the folded words of title,
+ * description and ref) for every incident whose search is NULL, in batches;
+ * `phoihop migrate` runs it after copying incidents from SQLite. */
+ph_err store_pg_incident_search_fill(struct store_pg *p);
+#endif
