@@ -168,6 +168,8 @@ bench:
 	  build/bench/cot_parse_bench build/bench/ingest_bench build/bench/hotspot_bench \
 	  build/bench/geo_bench
 	@bench/run.sh
+	@# SQLite against PostgreSQL (issue 7): needs build/phoihop and build/bench/search_bench.
+	@bench/stores.sh
 
 # The plain-SQLite reference of the ingest benchmark (no phoihop code in it).
 build/bench/sqlite_ref: bench/sqlite_ref.c

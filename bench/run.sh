@@ -1,6 +1,8 @@
 #!/bin/bash
 # run.sh - HTTP load benchmark of phoihop against nginx serving a static file of the
 # same size, on loopback (run by `make bench` after build/phoihop is built with -O2).
+# The SQLite store against the PostgreSQL store (read, ingest, two nodes, search) is
+# bench/stores.sh, which `make bench` runs next; helpers shared by both: bench/lib.sh.
 #
 # Cases (each a line "bench NAME: phoihop N req/s, nginx M req/s, ratio R (goal >= G)"):
 #   auth_me  GET /api/v1/auth/me with a bearer token: the token check (hash, session
@@ -268,37 +270,9 @@ n_me=$(curl -sS --max-time 5 -o /dev/null -w '%{size_download}' "$NGINX_BASE/me.
 [ "$n_me" = "$ME_BYTES" ] || die "nginx sent $n_me bytes of me.json, expected $ME_BYTES"
 
 # ---- wrk runs -------------------------------------------------------------------------
-# Latency from wrk ("250.00us", "1.20ms", "2.00s") in microseconds.
-to_us() {
-    awk -v v="$1" 'BEGIN {
-        n = v + 0
-        if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000;
-        else if (v ~ /m$/) print n * 60e6; else if (v ~ /s$/) print n * 1e6; else print n }'
-}
-
-# run_wrk NAME URL [LUA]: one wrk run; sets RPS, P50, P99 (us), NON2XX, SOCKERR.
-run_wrk() {
-    local out="$T/wrk-$1-$((++WRK_N)).txt"
-    local args=(-t"$WRK_THREADS" -c"$WRK_CONNS" -d"${DURATION}s" --latency)
-    [ -n "${3:-}" ] && args+=(-s "$3")
-    timeout $((DURATION + 20)) wrk "${args[@]}" "$2" >"$out" 2>&1 ||
-        { cat "$out" >&2; die "wrk failed against $2"; }
-    RPS="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
-    P50="$(to_us "$(awk '$1 == "50%" { print $2 }' "$out")")"
-    P99="$(to_us "$(awk '$1 == "99%" { print $2 }' "$out")")"
-    NON2XX="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")"
-    SOCKERR="$(sed -n 's/^ *Socket errors: *//p' "$out")"
-    [ -n "$RPS" ] || { cat "$out" >&2; die "could not read wrk's output ($out)"; }
-    printf '  %-8s %-7s %10.0f req/s  p50 %8.0f us  p99 %8.0f us%s%s\n' "$1" "$4" "$RPS" \
-        "$P50" "$P99" "${NON2XX:+  non-2xx $NON2XX}" "${SOCKERR:+  socket errors: $SOCKERR}"
-}
-WRK_N=0
-
-# Median of the numbers given (mean of the middle two for an even count).
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# to_us, run_wrk NAME URL [LUA] [LABEL] and median: bench/lib.sh.
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 
 FAILED=0
 # bench_case NAME PHOIHOP_URL NGINX_URL [LUA]

@@ -24,10 +24,13 @@
  * gives the last word) is shown too. The runs of all four interleave, so that a
  * change in the machine's load touches them alike.
  *
- * Usage: search_bench [-n COUNT] [-r RUNS] [-t SECONDS] [-d CACHE_DIR]
+ * Usage: search_bench [-n COUNT] [-r RUNS] [-t SECONDS] [-d CACHE_DIR] [-D DSN]
  *   COUNT incidents (default 1000000), RUNS timed runs of each query per caller
  *   and form (default 100), at most SECONDS per query (default 15), CACHE_DIR
- *   (default build/bench-cache).
+ *   (default build/bench-cache). -D times the store DSN instead of the cache
+ *   file (bench/stores.sh: postgres://...): the same incidents are generated
+ *   into it when it holds none, and reused when it holds exactly those; the raw
+ *   FTS5 reference is timed only when DSN is a SQLite store.
  * Output (stdout): a line per query, then
  *   "bench search: N incidents, phoihop median X ms p99 Y ms max Z ms (goal <10/<50),
  *    raw FTS5 median A ms p99 B ms, ratio R (medians) ..."
@@ -676,26 +679,24 @@ static ph_err insert_incident(struct store *st, const struct province *pv, int64
     return rc;
 }
 
-static ph_err generate(const char *path, int64_t count)
+static bool is_sqlite(const struct store *st)
 {
-    struct store *st = NULL;
+    return st->ops == &store_sqlite_ops;
+}
+
+/* The province and count incidents into the new database st (any store). */
+static ph_err generate_into(struct store *st, int64_t count)
+{
     struct arena a;
     struct core_ctx cx;
     struct province pv;
     struct progress pr;
     uint64_t t0 = time_mono_ns();
     int year_seq[GEN_YEARS] = {0};
-    char dsn[4200];
     ph_err rc;
 
     arena_init(&a);
     memset(&pv, 0, sizeof(pv));
-    if (snprintf(dsn, sizeof(dsn), "sqlite:%s", path) >= (int)sizeof(dsn) ||
-        (rc = store_open(dsn, &st)) != PH_OK) {
-        rc = PH_EIO;
-        fprintf(stderr, "search_bench: cannot create %s\n", path);
-        goto out;
-    }
     cx = (struct core_ctx){.st = st,
                            .arena = &a,
                            .user = &core_system_user,
@@ -705,7 +706,8 @@ static ph_err generate(const char *path, int64_t count)
         goto out;
     /* Only this connection writes: a bigger page cache for the bulk load (the
      * timed runs reopen the file with the store's own settings). */
-    sqlite3_exec(store_sq_of(st)->db, "PRAGMA cache_size = -262144", NULL, NULL, NULL);
+    if (is_sqlite(st))
+        sqlite3_exec(store_sq_of(st)->db, "PRAGMA cache_size = -262144", NULL, NULL, NULL);
     progress_init(&pr);
     progress_begin(&pr, "search_bench: generating incidents", count);
     for (int64_t i = 0; i < count && rc == PH_OK;) {
@@ -727,6 +729,24 @@ static ph_err generate(const char *path, int64_t count)
         fprintf(stderr, "search_bench: generated %lld incidents in %.0f s (%.0f/s)\n",
                 (long long)count, s, (double)count / s);
     }
+out:
+    arena_release(&a);
+    return rc;
+}
+
+/* A new SQLite file at path holding the generated database, all in the file. */
+static ph_err generate(const char *path, int64_t count)
+{
+    struct store *st = NULL;
+    char dsn[4200];
+    ph_err rc;
+
+    if (snprintf(dsn, sizeof(dsn), "sqlite:%s", path) >= (int)sizeof(dsn) ||
+        store_open(dsn, &st) != PH_OK) {
+        fprintf(stderr, "search_bench: cannot create %s\n", path);
+        return PH_EIO;
+    }
+    rc = generate_into(st, count);
     /* Copy the WAL into the file now: store_close then leaves no WAL behind. */
     if (rc == PH_OK &&
         sqlite3_wal_checkpoint_v2(store_sq_of(st)->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
@@ -734,10 +754,48 @@ static ph_err generate(const char *path, int64_t count)
         fprintf(stderr, "search_bench: checkpoint: %s\n", sqlite3_errmsg(store_sq_of(st)->db));
         rc = PH_ESTORE;
     }
-out:
-    store_close(st); /* harmless on NULL */
-    arena_release(&a);
+    store_close(st);
     return rc;
+}
+
+/* The database of -D: the store at dsn, the count incidents generated into it
+ * when it holds none (generation is deterministic, so it holds what the SQLite
+ * cache file holds, ids included); reused when incident count is its newest, so
+ * that another run on the same database times the same data. */
+static ph_err dsn_db(const char *dsn, int64_t count, struct store **out)
+{
+    struct store *st = NULL;
+    struct arena a;
+    struct incident inc;
+    ph_err rc;
+
+    if (store_open(dsn, &st) != PH_OK) {
+        fprintf(stderr, "search_bench: cannot open %s\n", dsn);
+        return PH_EIO;
+    }
+    arena_init(&a);
+    rc = store_incident_get(st, &a, count, time_now_ms(), &inc);
+    if (rc == PH_OK && store_incident_get(st, &a, count + 1, time_now_ms(), &inc) == PH_ENOTFOUND) {
+        fprintf(stderr, "search_bench: reusing the %lld incidents of %s\n", (long long)count, dsn);
+    } else if (rc == PH_ENOTFOUND &&
+               store_incident_get(st, &a, 1, time_now_ms(), &inc) == PH_ENOTFOUND) {
+        fprintf(stderr, "search_bench: making %lld incidents in %s through the store\n",
+                (long long)count, dsn);
+        rc = generate_into(st, count);
+    } else {
+        fprintf(stderr,
+                "search_bench: %s holds other incidents than %lld generated ones; give a "
+                "new database\n",
+                dsn, (long long)count);
+        rc = rc == PH_OK ? PH_ECONFLICT : rc;
+    }
+    arena_release(&a);
+    if (rc != PH_OK) {
+        store_close(st);
+        return rc;
+    }
+    *out = st;
+    return PH_OK;
 }
 
 /* ---- the cache --------------------------------------------------------------------- */
@@ -1014,7 +1072,8 @@ static ph_err duty_officer(struct store *st, struct arena *a, struct core_user *
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: search_bench [-n COUNT] [-r RUNS] [-t SECONDS] [-d CACHE_DIR]\n");
+    fprintf(stderr,
+            "usage: search_bench [-n COUNT] [-r RUNS] [-t SECONDS] [-d CACHE_DIR] [-D DSN]\n");
 }
 
 int main(int argc, char **argv)
@@ -1033,11 +1092,12 @@ int main(int argc, char **argv)
                               .clearance = CLEARANCE_TOP_SECRET};
     struct core_user duty;
     struct samples all_ph = {0}, all_raw = {0}, all_pre = {0};
-    sqlite3 *db;
+    sqlite3 *db = NULL;
     sqlite3_stmt *raw = NULL;
+    const char *dsn_opt = NULL, *where = path;
     int opt, status = 1;
 
-    while ((opt = getopt(argc, argv, "n:r:t:d:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:r:t:d:D:")) != -1) {
         char *end = NULL;
         switch (opt) {
         case 'n':
@@ -1051,6 +1111,10 @@ int main(int argc, char **argv)
             break;
         case 'd':
             dir = optarg;
+            end = optarg + strlen(optarg);
+            break;
+        case 'D':
+            dsn_opt = optarg;
             end = optarg + strlen(optarg);
             break;
         default:
@@ -1068,35 +1132,44 @@ int main(int argc, char **argv)
     }
     log_set_level(LOG_WARN);
     arena_init(&a);
-    if (cached_db(dir, count, path, sizeof(path)) != PH_OK)
-        goto out;
-    if (snprintf(dsn, sizeof(dsn), "sqlite:%s", path) >= (int)sizeof(dsn) ||
-        store_open(dsn, &st) != PH_OK) {
-        fprintf(stderr, "search_bench: cannot open %s\n", path);
-        goto out;
+    if (dsn_opt != NULL) {
+        if (dsn_db(dsn_opt, count, &st) != PH_OK)
+            goto out;
+        where = dsn_opt;
+    } else {
+        if (cached_db(dir, count, path, sizeof(path)) != PH_OK)
+            goto out;
+        if (snprintf(dsn, sizeof(dsn), "sqlite:%s", path) >= (int)sizeof(dsn) ||
+            store_open(dsn, &st) != PH_OK) {
+            fprintf(stderr, "search_bench: cannot open %s\n", path);
+            goto out;
+        }
     }
     if (duty_officer(st, &a, &duty) != PH_OK)
         goto out;
 
-    /* The reference runs on the store's own connection: the same page cache. */
-    db = store_sq_of(st)->db;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH ?1 "
-                           "ORDER BY rowid DESC LIMIT 51",
-                           -1, &raw, NULL) != SQLITE_OK) {
-        fprintf(stderr, "search_bench: prepare: %s\n", sqlite3_errmsg(db));
-        goto out;
+    /* The reference runs on the store's own connection: the same page cache. Another
+     * store has no FTS5 index: its core calls are timed alone. */
+    if (is_sqlite(st)) {
+        db = store_sq_of(st)->db;
+        if (sqlite3_prepare_v2(db,
+                               "SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH ?1 "
+                               "ORDER BY rowid DESC LIMIT 51",
+                               -1, &raw, NULL) != SQLITE_OK) {
+            fprintf(stderr, "search_bench: prepare: %s\n", sqlite3_errmsg(db));
+            goto out;
+        }
     }
-    printf("  search: %lld incidents in %s; %ld runs per query, caller and form (at most %.0f s "
-           "per query); first page of %d, newest first\n",
-           count, path, runs, budget_s, PAGE);
+    printf("  search: %lld incidents in %s (%s store); %ld runs per query, caller and form (at "
+           "most %.0f s per query); first page of %d, newest first\n",
+           count, where, raw != NULL ? "sqlite" : "postgres", runs, budget_s, PAGE);
     status = 0;
     for (size_t qi = 0; qi < N_QUERIES; qi++) {
         const char *q = queries[qi];
         char prefix_q[64];
         struct samples ph_admin = {0}, ph_duty = {0}, s_raw = {0}, s_pre = {0};
         size_t n_admin = 0, n_duty = 0, n_raw = 0, n_pre = 0;
-        long hits = count_matches(db, q);
+        long hits = raw != NULL ? count_matches(db, q) : -1;
         uint64_t t_end;
 
         snprintf(prefix_q, sizeof(prefix_q), "%s*", q);
@@ -1104,7 +1177,8 @@ int main(int argc, char **argv)
         for (int w = 0; w < 2; w++) {
             (void)time_list(st, &admin, q, &n_admin);
             (void)time_list(st, &duty, q, &n_duty);
-            (void)time_raw(raw, q, &n_raw);
+            if (raw != NULL)
+                (void)time_raw(raw, q, &n_raw);
         }
         t_end = time_mono_ns() + (uint64_t)(budget_s * 1e9);
         for (long r = 0; r < runs && time_mono_ns() < t_end; r++) {
@@ -1115,6 +1189,8 @@ int main(int argc, char **argv)
             if ((ms = time_list(st, &duty, q, &n_duty)) < 0)
                 goto fail;
             add_sample(&ph_duty, ms);
+            if (raw == NULL)
+                continue;
             if ((ms = time_raw(raw, q, &n_raw)) < 0)
                 goto fail;
             add_sample(&s_raw, ms);
@@ -1131,12 +1207,18 @@ int main(int argc, char **argv)
         add_all(&all_ph, &ph_duty);
         add_all(&all_raw, &s_raw);
         add_all(&all_pre, &s_pre);
-        printf("  search %-12s %7ld hits (%5.2f%%)  admin p50 %6.2f p99 %6.2f ms (%zu rows)  "
-               "duty p50 %6.2f p99 %6.2f ms (%zu rows)  FTS5 p50 %6.2f ms  FTS5 'w*' p50 %7.2f ms"
-               "  [%zu runs]\n",
-               q, hits, 100.0 * (double)hits / (double)count, pct(&ph_admin, 0.5),
-               pct(&ph_admin, 0.99), n_admin, pct(&ph_duty, 0.5), pct(&ph_duty, 0.99), n_duty,
-               pct(&s_raw, 0.5), pct(&s_pre, 0.5), ph_admin.n);
+        if (raw != NULL)
+            printf("  search %-12s %7ld hits (%5.2f%%)  admin p50 %6.2f p99 %6.2f ms (%zu rows)  "
+                   "duty p50 %6.2f p99 %6.2f ms (%zu rows)  FTS5 p50 %6.2f ms  FTS5 'w*' p50 "
+                   "%7.2f ms  [%zu runs]\n",
+                   q, hits, 100.0 * (double)hits / (double)count, pct(&ph_admin, 0.5),
+                   pct(&ph_admin, 0.99), n_admin, pct(&ph_duty, 0.5), pct(&ph_duty, 0.99), n_duty,
+                   pct(&s_raw, 0.5), pct(&s_pre, 0.5), ph_admin.n);
+        else
+            printf("  search %-12s       - hits          admin p50 %6.2f p99 %6.2f ms (%zu rows)  "
+                   "duty p50 %6.2f p99 %6.2f ms (%zu rows)  [%zu runs]\n",
+                   q, pct(&ph_admin, 0.5), pct(&ph_admin, 0.99), n_admin, pct(&ph_duty, 0.5),
+                   pct(&ph_duty, 0.99), n_duty, ph_admin.n);
         fflush(stdout);
         free(ph_admin.v);
         free(ph_duty.v);
@@ -1151,7 +1233,14 @@ int main(int argc, char **argv)
         free(s_pre.v);
         break;
     }
-    if (status == 0) {
+    if (status == 0 && raw == NULL) {
+        double med = pct(&all_ph, 0.5), p99 = pct(&all_ph, 0.99), max = pct(&all_ph, 1.0);
+        bool over = med >= 10.0 || p99 >= 50.0;
+        printf("bench search: %lld incidents (postgres store), phoihop median %.2f ms p99 %.2f ms "
+               "max %.2f ms (goal <10/<50)%s; no raw reference (FTS5 is SQLite's); %zu phoihop "
+               "queries (%zu queries x admin and district duty officer)\n",
+               count, med, p99, max, over ? " OVER GOAL" : "", all_ph.n, (size_t)N_QUERIES);
+    } else if (status == 0) {
         double med = pct(&all_ph, 0.5), p99 = pct(&all_ph, 0.99), max = pct(&all_ph, 1.0);
         double rmed = pct(&all_raw, 0.5), rp99 = pct(&all_raw, 0.99);
         bool over = med >= 10.0 || p99 >= 50.0;
