@@ -14,11 +14,12 @@ import { tests as offlinePhotos } from "./offline_photos.test.mjs";
 import { tests as hotspots } from "./hotspots.test.mjs";
 import { tests as incidentsFlow } from "./incidents_flow.test.mjs";
 import { tests as operationsEdit } from "./operations_edit.test.mjs";
+import { tests as leave } from "./leave.test.mjs";
 
 // The CSP check (app.test.mjs) reads what every test before it saw: it stays last.
 const last = app.filter((t) => t.name.startsWith("no CSP"));
 const tests = [...app.filter((t) => !last.includes(t)), ...map, ...incidents, ...exchange, ...operations, ...admin, ...hotspots, ...schedules, ...offlinePhotos, ...last];
-tests.splice(tests.length - last.length, 0, ...incidentsFlow, ...operationsEdit); // before the CSP check
+tests.splice(tests.length - last.length, 0, ...incidentsFlow, ...operationsEdit, ...leave); // before the CSP check
 
 const TEST_TIMEOUT_MS = Number(process.env.E2E_TEST_TIMEOUT_MS || 45000);
 const filter = process.argv[2] || "";

@@ -51,6 +51,18 @@ export function sessionEnded(expired = true) {
   location.hash = `#/login?next=${next}${expired ? "&expired=1" : ""}`;
 }
 
+// Cancelling requests. abort() with no reason rejects whatever waits on the signal
+// with "signal is aborted without reason", which says nothing about who cancelled;
+// abort(abortReason("left the map page")) says it, and stays an AbortError, so
+// isAbort() (and e.name checks) still tell a cancellation from a real failure.
+export function abortReason(why) {
+  return new DOMException(why, "AbortError");
+}
+
+export function isAbort(e) {
+  return Boolean(e) && e.name === "AbortError";
+}
+
 // fetch() of /api/v1<path>. opts: method, body (an object: sent as JSON), headers,
 // auth (default true). Resolves to the parsed JSON (or null for 204); rejects with
 // ApiError. A 401 on an authenticated call ends the session.
@@ -74,7 +86,7 @@ export async function api(path, opts = {}) {
   try {
     res = await fetch(`/api/v1${path}`, { method: opts.method || "GET", headers, body, signal: opts.signal });
   } catch (e) {
-    if (e.name === "AbortError") throw e;
+    if (isAbort(e)) throw e;
     throw new ApiError(0, "network", e.message);
   }
   if (res.status === 204) return null;
@@ -84,7 +96,9 @@ export async function api(path, opts = {}) {
   if (/^application\/([\w.-]+\+)?json/.test(type)) {
     try {
       data = await res.json();
-    } catch {
+    } catch (e) {
+      // Cancelled while the body was arriving: a cancellation, not an empty answer.
+      if (isAbort(e)) throw e;
       data = null;
     }
   }

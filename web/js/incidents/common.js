@@ -2,7 +2,7 @@
 // (cached for the page load), badges, the fields each category asks for, the live
 // feed, and raw fetches for attachments (bytes, not JSON).
 
-import { api, ApiError, sessionEnded, streamUrl, token } from "../api.js";
+import { api, ApiError, isAbort, sessionEnded, streamUrl, token } from "../api.js";
 import { h } from "../dom.js";
 import { currentLang, t } from "../i18n.js";
 
@@ -114,7 +114,7 @@ export async function rawFetch(path, opts = {}) {
       signal: opts.signal,
     });
   } catch (e) {
-    if (e.name === "AbortError") throw e;
+    if (isAbort(e)) throw e;
     throw new ApiError(0, "network", e.message);
   }
   if (res.ok) return res;

@@ -6,7 +6,7 @@
 // "POST /api/v1/incidents"). The photos are kept with the draft in IndexedDB and
 // sent, each once, after the report (below).
 
-import { api } from "../api.js";
+import { abortReason, api, isAbort } from "../api.js";
 import { rawFetch } from "./common.js";
 
 const PREFIX = "phoihop.incident-draft.";
@@ -54,7 +54,7 @@ export function newIdempotencyKey() {
 // Worth trying again: no answer (the link), a timeout, or a server that is busy
 // or stopping. Anything else (422, 403, 409 ...) is the answer.
 export function retryable(e) {
-  return e && (e.name === "AbortError" || [0, 408, 429, 500, 502, 503, 504].includes(e.status));
+  return e && (isAbort(e) || [0, 408, 429, 500, 502, 503, 504].includes(e.status));
 }
 
 export const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000]; // then 30 s each time
@@ -70,8 +70,8 @@ export async function sendReport(pending, hooks = {}) {
   for (let attempt = 0; ; attempt++) {
     if (hooks.signal && hooks.signal.aborted) throw new Cancelled("cancelled");
     const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), REQUEST_TIMEOUT_MS);
-    const stop = () => ctl.abort();
+    const timer = setTimeout(() => ctl.abort(abortReason(`no answer in ${REQUEST_TIMEOUT_MS / 1000} s`)), REQUEST_TIMEOUT_MS);
+    const stop = () => ctl.abort(abortReason("sending stopped"));
     if (hooks.signal) hooks.signal.addEventListener("abort", stop);
     try {
       return await api("/incidents", {
@@ -208,8 +208,8 @@ export async function bindPhotos(recs, inc) {
 const UPLOAD_TIMEOUT_MS = 120000;
 
 // The attachment of incident r.incident_id that is this photo, if the server has it.
-async function findOnServer(r) {
-  const list = await api(`/incidents/${r.incident_id}/attachments`);
+async function findOnServer(r, signal) {
+  const list = await api(`/incidents/${r.incident_id}/attachments`, { signal });
   return (list.items || []).find((a) => (r.sha256 ? a.sha256 === r.sha256 : a.filename === r.name && a.size === r.size)) || null;
 }
 
@@ -223,11 +223,11 @@ export async function uploadPhoto(r, hooks = {}) {
     if (hooks.signal && hooks.signal.aborted) throw new Cancelled("cancelled");
     on("sending", { attempt });
     const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), UPLOAD_TIMEOUT_MS);
-    const stop = () => ctl.abort();
+    const timer = setTimeout(() => ctl.abort(abortReason(`no answer in ${UPLOAD_TIMEOUT_MS / 1000} s`)), UPLOAD_TIMEOUT_MS);
+    const stop = () => ctl.abort(abortReason("sending stopped"));
     if (hooks.signal) hooks.signal.addEventListener("abort", stop);
     try {
-      let got = r.tried ? await findOnServer(r) : null;
+      let got = r.tried ? await findOnServer(r, ctl.signal) : null;
       if (!got) {
         // From here on the server may have it even when no answer comes back.
         r.tried = true;

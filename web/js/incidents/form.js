@@ -6,7 +6,7 @@
 // that cannot get through is sent again, with the same Idempotency-Key, until the
 // server has it (draft.js), even after a reload.
 
-import { can } from "../api.js";
+import { abortReason, can } from "../api.js";
 import { clear, h } from "../dom.js";
 import { fmtDateTime, t } from "../i18n.js";
 import {
@@ -393,11 +393,13 @@ function buildForm(box, user, cats, unit, cleanups) {
   // shows its state (chờ gửi, đang gửi, đã gửi, lỗi). After the report is filed they
   // are sent, each once, until the server has them; those a closed page left unsent
   // are sent the next time this form opens.
-  const photoErr = () => document.getElementById("inc-photos-error");
+  // In the form itself, not the document: a photo still being read when the page is
+  // left must not fail on a line that is gone.
+  const photoErr = () => form.querySelector("#inc-photos-error");
   const photoNote = h("p", { class: "notice small photo-note", id: "inc-photo-note", hidden: true });
   photoList.after(photoNote);
   const photoStop = new AbortController();
-  cleanups.push(() => photoStop.abort());
+  cleanups.push(() => photoStop.abort(abortReason("left the report form")));
   let photoStore = true; // false: IndexedDB unusable, the photos live in this page only
   let photoJob = Promise.resolve(); // loading and adding, in order
   const notKept = () => {
@@ -711,7 +713,7 @@ function buildForm(box, user, cats, unit, cleanups) {
     send(pending, false);
   });
   stopBtn.addEventListener("click", () => {
-    if (sending) sending.abort();
+    if (sending) sending.abort(abortReason("stopped by the person"));
   });
   discardBtn.addEventListener("click", () => {
     if (!window.confirm(t("inc.form.discard_confirm"))) return;
@@ -721,7 +723,7 @@ function buildForm(box, user, cats, unit, cleanups) {
     location.hash = "#/incidents";
   });
   cleanups.push(() => {
-    if (sending) sending.abort();
+    if (sending) sending.abort(abortReason("left the report form"));
   });
 
   // ---- restore ---------------------------------------------------------------------------

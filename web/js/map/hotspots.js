@@ -14,7 +14,7 @@
 // once the map exists hs.attach({L, map, period, category, force, setSummary});
 // hs.change(id) on filter changes; hs.destroy() when leaving.
 
-import { api } from "../api.js";
+import { abortReason, api, isAbort } from "../api.js";
 import { fill, h } from "../dom.js";
 import { fmtDateTime, fmtNumber, t } from "../i18n.js";
 import {
@@ -88,7 +88,7 @@ export function hotspotControls() {
   };
 
   function drop(id) {
-    if (aborts[id]) aborts[id].abort();
+    if (aborts[id]) aborts[id].abort(abortReason(`${id}: reloaded or switched off`));
     aborts[id] = null;
     seqs[id] = (seqs[id] || 0) + 1;
     if (layers[id]) layers[id].remove();
@@ -128,7 +128,7 @@ export function hotspotControls() {
       aborts[id] = null;
       return r;
     } catch (e) {
-      if (closed || my !== seqs[id] || e.name === "AbortError" || e.status === 401) return null;
+      if (closed || my !== seqs[id] || isAbort(e) || e.status === 401) return null;
       aborts[id] = null;
       parts[id] = t("hotspots.status.failed", { layer: t(`hotspots.layer.${id.slice(9)}`), message: errText(e) });
       summary();
@@ -268,11 +268,16 @@ export function hotspotControls() {
       // Open ones only: resolved hot spots are history (the hot-spot page lists them).
       rs = await Promise.all(["watch", "confirmed"].map((s) => api(`/hotspots?status=${s}&limit=200`, { signal: ac.signal })));
       if (!cats) {
-        const c = await api("/categories?limit=500&include_inactive=1", { signal: ac.signal }).catch(() => ({ items: [] }));
+        // Without the names the popups show codes; a cancellation is not that (and
+        // must not leave the names empty for good).
+        const c = await api("/categories?limit=500&include_inactive=1", { signal: ac.signal }).catch((e) => {
+          if (isAbort(e)) throw e;
+          return { items: [] };
+        });
         cats = new Map((c.items || []).map((x) => [x.code, x]));
       }
     } catch (e) {
-      if (closed || my !== seqs[id] || e.name === "AbortError" || e.status === 401) return;
+      if (closed || my !== seqs[id] || isAbort(e) || e.status === 401) return;
       parts[id] = t("hotspots.status.failed", { layer: t("hotspots.layer.records"), message: errText(e) });
       return summary();
     }
@@ -310,6 +315,12 @@ export function hotspotControls() {
   }
 
   const loaders = { "layer-hs-gistar": loadGistar, "layer-hs-density": loadDensity, "layer-hs-records": loadRecords };
+  // Started from event handlers, awaited by nobody: a cancellation (the layer reloaded
+  // or switched off, the page left) ends quietly; a real error still surfaces.
+  const load = (id) =>
+    loaders[id]().catch((e) => {
+      if (!isAbort(e)) throw e;
+    });
 
   // ---- legend ----
   function ramp(colors) {
@@ -364,14 +375,14 @@ export function hotspotControls() {
         return legendEl;
       };
       legend.addTo(map);
-      for (const id of LAYERS) if (box(id).checked) loaders[id]();
+      for (const id of LAYERS) if (box(id).checked) load(id);
       drawLegend();
     },
     // A change of the map's form (or "feed": a hot spot was found or moved).
     change(id) {
       if (!ctx || closed) return;
       if (LAYERS.includes(id)) {
-        if (box(id).checked) loaders[id]();
+        if (box(id).checked) load(id);
         else {
           drop(id);
           summary();
@@ -380,14 +391,14 @@ export function hotspotControls() {
         return;
       }
       if (FILTERS.includes(id)) {
-        for (const l of LAYERS) if (box(l).checked) loaders[l]();
+        for (const l of LAYERS) if (box(l).checked) load(l);
         return;
       }
-      if (id === "feed" && box("layer-hs-records").checked) loadRecords();
+      if (id === "feed" && box("layer-hs-records").checked) load("layer-hs-records");
     },
     destroy() {
       closed = true;
-      for (const id of LAYERS) if (aborts[id]) aborts[id].abort();
+      for (const id of LAYERS) if (aborts[id]) aborts[id].abort(abortReason("left the map page"));
       if (legend) legend.remove();
     },
   };

@@ -9,7 +9,7 @@
 // Filters by time, category and force; a click shows the details.
 // Leaflet and markercluster are loaded by this page only.
 
-import { api, streamUrl } from "../api.js";
+import { abortReason, api, isAbort, streamUrl } from "../api.js";
 import { fill, h, loadScript, loadStyle } from "../dom.js";
 import { currentLang, fmtDateTime, fmtNumber, localPeriods, t } from "../i18n.js";
 import { FORCE_COLOR, categoryColor, drawAreas, makePanes, severitySize } from "../map/base.js";
@@ -296,7 +296,7 @@ export function render(main, ctx) {
     try {
       r = await fetchAll(`/incidents?${incidentQuery(period)}`, MAX_INCIDENTS, abort.signal);
     } catch (e) {
-      if (my !== state.incSeq || e.name === "AbortError" || e.status === 401) return;
+      if (my !== state.incSeq || isAbort(e) || e.status === 401) return;
       summary.incidents = t("error.load", { message: e.status ? e.message : t("error.network") });
       showSummary();
       return;
@@ -360,7 +360,7 @@ export function render(main, ctx) {
     try {
       r = await fetchAll("/operations?status=active&with_geometry=true", 500, abort.signal);
     } catch (e) {
-      if (e.name === "AbortError" || e.status === 401) return;
+      if (isAbort(e) || e.status === 401) return;
       summary.ops = t("error.load", { message: e.status ? e.message : t("error.network") });
       showSummary();
       return;
@@ -445,7 +445,7 @@ export function render(main, ctx) {
     try {
       r = await api("/positions/latest", { signal: abort.signal });
     } catch (e) {
-      if (e.name === "AbortError" || e.status === 401) return;
+      if (isAbort(e) || e.status === 401) return;
       summary.positions = t("error.load", { message: e.status ? e.message : t("error.network") });
       showSummary();
       return;
@@ -573,6 +573,10 @@ export function render(main, ctx) {
     let L;
     const configP = api("/config").catch(() => ({}));
     const areasP = fetchAll(`/areas?geometry=1&at=${localDate(Date.now())}`, 30000, abort.signal); // the whole country's list may be imported
+    // Awaited (and its failure shown) only once Leaflet and the lists below are in;
+    // the page left before that cancels it, and nobody awaits it then: this handler
+    // keeps that cancellation from surfacing as an unhandled rejection.
+    areasP.catch(() => {});
     const catsP = api("/categories?limit=500&include_inactive=1").catch(() => ({ items: [] }));
     const unitsP = fetchAll("/units?include_inactive=1", 5000, abort.signal).catch(() => ({ items: [] }));
     try {
@@ -630,7 +634,7 @@ export function render(main, ctx) {
       const { bounds } = drawAreas(L, map, areas.items);
       if (bounds) map.fitBounds(bounds, { padding: [8, 8], animate: false });
     } catch (e) {
-      if (closed || e.name === "AbortError" || e.status === 401) return;
+      if (closed || isAbort(e) || e.status === 401) return;
       summary.base = t("map.error.areas");
     }
     state.ops.addTo(map);
@@ -652,7 +656,10 @@ export function render(main, ctx) {
     if (closed) return;
     canvas.dataset.ready = "1";
     cleanups.push(startFeed());
-  })();
+  })().catch((e) => {
+    // A request the leaving page cancelled; anything else is a real error.
+    if (!(closed && isAbort(e))) throw e;
+  });
 
   // ---- filter changes ----
   form.addEventListener("submit", (e) => e.preventDefault());
@@ -673,7 +680,7 @@ export function render(main, ctx) {
 
   return () => {
     closed = true;
-    abort.abort();
+    abort.abort(abortReason("left the map page"));
     cleanups.reverse().forEach((f) => {
       try {
         f();
