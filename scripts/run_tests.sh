@@ -177,7 +177,8 @@ fi
 
 # ---- unit tests on PostgreSQL ----------------------------------------------------------
 # The core and events tests again, with their stores on PostgreSQL (PHOIHOP_TEST_PG:
-# tests/unit/testutil.h), and the search comparison of both stores. test_demo is
+# tests/unit/testutil.h), the search comparison of both stores, and the store's rules,
+# area lookups and kept reference data (test_sqlite_rules, on tu_store). test_demo is
 # left out: a year of demo data through one connection's round trips takes minutes.
 echo "== unit-pg: build/san/tests on PostgreSQL =="
 T0=$(now_ns)
@@ -187,7 +188,8 @@ if [ -z "$PG_URL" ]; then
     add_summary unit-pg 0 1 "$T0"
 else
     mkdir -p "$WORK/unit-pg"
-    for src in $(existing tests/unit/core/test_*.c tests/unit/events/test_*.c tests/unit/store/test_pg_*.c); do
+    for src in $(existing tests/unit/core/test_*.c tests/unit/events/test_*.c tests/unit/store/test_pg_*.c \
+        tests/unit/store/test_sqlite_rules.c); do
         rel=${src#tests/unit/}
         rel=${rel%.c}
         [ "$rel" = core/test_demo ] && continue

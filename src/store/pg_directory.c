@@ -73,6 +73,7 @@ ph_err store_pg_area_insert(struct store *st, const struct area *a, const char *
 
     arg_area(&args, a, name_folded);
     pg_arg_created(&args, a->created_at, a->updated_at);
+    pg_ref_changed(store_pg_of(st)); /* areas are reference data (kept) */
     return pg_insert(store_pg_of(st),
                      "INSERT INTO areas (code, name, name_folded, level, kind, parent_id, "
                      "geometry, valid_from, valid_to, version, created_at, updated_at) "
@@ -88,6 +89,7 @@ ph_err store_pg_area_update(struct store *st, const struct area *a, const char *
     pg_arg_i64(&args, store_time_or_now(a->updated_at));
     pg_arg_i64(&args, a->version);
     pg_arg_i64(&args, a->id);
+    pg_ref_changed(store_pg_of(st));
     return pg_update_versioned(
         store_pg_of(st),
         "UPDATE areas SET code = $1, name = $2, name_folded = $3, level = $4, kind = $5, "
@@ -101,6 +103,7 @@ ph_err store_pg_area_delete(struct store *st, int64_t id)
     struct pg_args args = {0};
 
     pg_arg_i64(&args, id);
+    pg_ref_changed(store_pg_of(st));
     return pg_write_one(store_pg_of(st), "DELETE FROM areas WHERE id = $1", &args, "delete area");
 }
 

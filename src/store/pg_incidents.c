@@ -1084,11 +1084,15 @@ ph_err store_pg_incident_inbox(struct store *st, struct arena *ar, int64_t unit_
 #define OWED_VERIFY                                                                                \
     "r.verify_due_at > 0 AND r.verified_at = 0 AND r.refused_at = 0 "                              \
     "AND r.role IN ('lead', 'informed')"
+/* The incident of recipient row r is still open. A subquery per row rather than
+ * a join: the planner, not knowing how few rows are owed before now, would hash
+ * every open incident to join them (20 ms per call at 12,700 open incidents,
+ * 0.4 ms this way); the scheduler asks after every commit. */
+#define R_INCIDENT_OPEN                                                                            \
+    "(SELECT i.status FROM incidents AS i WHERE i.id = r.incident_id) NOT IN ('closed', 'merged')"
 /* The pending stages: owed and not yet found late, of an incident still open. */
-#define PENDING_ACK                                                                                \
-    OWED_ACK " AND r.ack_overdue_at = 0 AND i.status NOT IN ('closed', 'merged')"
-#define PENDING_VERIFY                                                                             \
-    OWED_VERIFY " AND r.verify_overdue_at = 0 AND i.status NOT IN ('closed', 'merged')"
+#define PENDING_ACK OWED_ACK " AND r.ack_overdue_at = 0 AND " R_INCIDENT_OPEN
+#define PENDING_VERIFY OWED_VERIFY " AND r.verify_overdue_at = 0 AND " R_INCIDENT_OPEN
 
 static void read_due(struct arena *ar, const PGresult *res, int row, void *out)
 {
@@ -1113,10 +1117,10 @@ ph_err store_pg_deadline_due(struct store *st, struct arena *ar, int64_t now, in
     rc = pg_rows(store_pg_of(st), ar,
                  "SELECT incident_id, unit_id, is_verify, due FROM ("
                  "SELECT r.incident_id, r.unit_id, 0 AS is_verify, r.ack_due_at AS due "
-                 "FROM incident_recipients AS r JOIN incidents AS i ON i.id = r.incident_id "
+                 "FROM incident_recipients AS r "
                  "WHERE " PENDING_ACK " AND r.ack_due_at <= $1::bigint UNION ALL "
                  "SELECT r.incident_id, r.unit_id, 1, r.verify_due_at "
-                 "FROM incident_recipients AS r JOIN incidents AS i ON i.id = r.incident_id "
+                 "FROM incident_recipients AS r "
                  "WHERE " PENDING_VERIFY " AND r.verify_due_at <= $1::bigint) AS d "
                  "ORDER BY due, incident_id, unit_id, is_verify LIMIT $2::bigint",
                  &a, "due deadlines", sizeof(**items), 0, read_due, &list, n, NULL);
@@ -1134,11 +1138,10 @@ ph_err store_pg_deadline_next(struct store *st, int64_t now, int64_t *at)
     pg_arg_i64(&a, now);
     return pg_get_i64(store_pg_of(st),
                       "SELECT coalesce(min(due), 0) FROM ("
-                      "SELECT (SELECT r.ack_due_at FROM incident_recipients AS r JOIN incidents "
-                      "AS i ON i.id = r.incident_id WHERE " PENDING_ACK
-                      " AND r.ack_due_at > $1::bigint ORDER BY r.ack_due_at LIMIT 1) AS due "
-                      "UNION ALL SELECT (SELECT r.verify_due_at FROM incident_recipients AS r "
-                      "JOIN incidents AS i ON i.id = r.incident_id WHERE " PENDING_VERIFY
+                      "SELECT (SELECT r.ack_due_at FROM incident_recipients AS r WHERE "
+                      PENDING_ACK " AND r.ack_due_at > $1::bigint ORDER BY r.ack_due_at LIMIT 1) "
+                      "AS due UNION ALL SELECT (SELECT r.verify_due_at FROM incident_recipients "
+                      "AS r WHERE " PENDING_VERIFY
                       " AND r.verify_due_at > $1::bigint ORDER BY r.verify_due_at LIMIT 1)) AS d",
                       &a, "next deadline", at);
 }

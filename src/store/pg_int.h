@@ -43,7 +43,8 @@
 /* Advisory lock keys (one namespace for the whole database), as SQL text:
  * "phoiho" and a number. */
 #define PG_LOCK_MIGRATE "8099846428340219905"   /* session lock while migrating */
-#define PG_LOCK_OUTBOX "8099846428340219906"    /* xact lock: one writer at a time (tx_begin) */
+#define PG_LOCK_OUTBOX "8099846428340219906"    /* xact lock: one writer at a time (tx_begin);
+                                                 * also taken by the trigger ref_rev_bump (013) */
 #define PG_LOCK_SCHEDULER "8099846428340219907" /* session lock of the scheduling node */
 /* The channels of LISTEN/NOTIFY (events/cluster.c). */
 #define PG_CHANNEL_OUTBOX "phoihop_outbox"
@@ -53,6 +54,19 @@ struct pg_stmt_slot {
     unsigned name;   /* prepared as "s<name>" */
 };
 #define PG_STMT_SLOTS 1024 /* power of two; more statements than this grow it */
+
+/* Reference data kept per connection (struct store_pg): direct-mapped slots of
+ * responsible units and units, and at most PG_AREAS_KEPT boxed areas. */
+#define PG_UNIT_MEMO 64
+#define PG_UNIT_KEPT 256
+#define PG_AREAS_KEPT 4096
+
+/* An area as a candidate (its box as area_bbox holds it) and its validity; no
+ * outline. */
+struct pg_area_box {
+    struct store_area_candidate c;
+    const char *valid_from, *valid_to; /* valid_to NULL while valid */
+};
 
 /* struct store.impl of the PostgreSQL backend. */
 struct store_pg {
@@ -64,12 +78,60 @@ struct store_pg {
     bool read_tx; /* between read_begin and read_end */
     int op_depth; /* pg_op_begin nesting */
     bool leader; /* this session holds PG_LOCK_SCHEDULER */
+    /* Reference data kept between calls, as the SQLite store keeps it, because
+     * every new incident reads it and it seldom changes: the active routing
+     * rules and the boxed areas (pg_rules.c), the responsible units of (force,
+     * area) and units by id (pg_people.c). The table ref_rev (schema 013) holds
+     * a revision that every statement writing those tables moves, in its
+     * transaction, after taking the write lock. A value is kept with the
+     * revision and ref_epoch it was read at, and used only inside a
+     * transaction: one of tx_begin, which reads the revision in the same round
+     * trip as it takes the write lock (nothing else writes reference data
+     * until it ends), or a read transaction (one snapshot: the revision is read
+     * once, at the first use). While ref_written (this connection wrote
+     * reference data in the open transaction, which may still roll back)
+     * nothing kept is used and nothing is kept. ref_epoch moves with each such
+     * write (pg_ref_changed) and each reconnection. */
+    bool ref_written;
+    bool tx_rev_known; /* tx_ref_rev holds the open transaction's revision */
+    int64_t tx_ref_rev;
+    uint64_t ref_epoch; /* from 1; 0 marks empty slots */
+    struct arena rules_arena;
+    struct routing_rule *rules;
+    size_t n_rules;
+    uint64_t rules_epoch;
+    int64_t rules_rev;
+    struct pg_unit_memo {
+        uint64_t epoch;
+        int64_t rev, area_id, unit_id;
+        char force[16];
+    } unit_memo[PG_UNIT_MEMO];
+    struct pg_unit_kept {
+        uint64_t epoch;
+        int64_t rev;
+        struct unit unit; /* strings and area_ids in arena */
+        struct arena arena;
+    } unit_kept[PG_UNIT_KEPT];
+    struct arena areas_arena;
+    struct pg_area_box *areas;
+    size_t n_areas;
+    uint64_t areas_epoch;
+    int64_t areas_rev;
+    bool areas_too_many; /* there were more than PG_AREAS_KEPT at (areas_epoch, areas_rev) */
 };
 
 static inline struct store_pg *store_pg_of(struct store *st)
 {
     return st->impl;
 }
+
+/* Reference data (struct store_pg): ref_changed records that this connection
+ * writes some (call it before every such write); ref_check says whether kept
+ * values may be used and kept now (*usable false outside a transaction, and
+ * while a write of reference data is in it) and, when they may, the revision
+ * to compare them with and tag new ones with (and ref_epoch). */
+void pg_ref_changed(struct store_pg *p);
+ph_err pg_ref_check(struct store_pg *p, bool *usable, int64_t *rev);
 
 /* ---- parameters ------------------------------------------------------------------- */
 

@@ -1,8 +1,8 @@
 /* pg_people.c - the PostgreSQL twin of sqlite_people.c: units (with their
  * materialised paths and areas of responsibility), people and login tokens
- * (pg_int.h). The SQLite store keeps units and responsible units per
- * connection; this one asks the database each time, and reads a unit's areas
- * with the unit, in the same statement. */
+ * (pg_int.h). As the SQLite store, it keeps units and responsible units per
+ * connection (struct store_pg says when they are used); a unit's areas are
+ * read with the unit, in the same statement. */
 #include "util/base.h"
 #include "store/pg_int.h"
 #include "util/arena.h"
@@ -137,6 +137,8 @@ ph_err store_pg_unit_insert(struct store *st, const struct unit *u, const char *
 
     arg_unit(&args, u, name_folded);
     pg_arg_created(&args, u->created_at, u->updated_at);
+    /* Units and their areas are reference data (kept: responsible units). */
+    pg_ref_changed(p);
     if ((rc = pg_op_begin(p)) != PH_OK)
         return rc;
     arena_init(&ar);
@@ -169,6 +171,7 @@ ph_err store_pg_unit_update(struct store *st, const struct unit *u, const char *
     pg_arg_i64(&args, store_time_or_now(u->updated_at));
     pg_arg_i64(&args, u->version);
     pg_arg_i64(&args, u->id);
+    pg_ref_changed(p);
     if ((rc = pg_op_begin(p)) != PH_OK)
         return rc;
     arena_init(&ar);
@@ -191,20 +194,66 @@ ph_err store_pg_unit_update(struct store *st, const struct unit *u, const char *
 
 ph_err store_pg_unit_delete(struct store *st, int64_t id)
 {
+    struct store_pg *p = store_pg_of(st);
     struct pg_args args = {0};
 
     /* Area links go by cascade; child units and people make it a conflict. */
     pg_arg_i64(&args, id);
-    return pg_write_one(store_pg_of(st), "DELETE FROM units WHERE id = $1", &args, "delete unit");
+    pg_ref_changed(p);
+    return pg_write_one(p, "DELETE FROM units WHERE id = $1", &args, "delete unit");
+}
+
+/* *dst = *src with its strings and area ids copied into ar. */
+static void unit_copy(struct arena *ar, struct unit *dst, const struct unit *src)
+{
+    *dst = *src;
+    dst->code = arena_strdup(ar, src->code);
+    dst->name = arena_strdup(ar, src->name);
+    dst->force = arena_strdup(ar, src->force);
+    dst->level = arena_strdup(ar, src->level);
+    dst->path = arena_strdup(ar, src->path);
+    dst->phone = arena_strdup(ar, src->phone);
+    dst->area_ids = NULL;
+    if (src->n_areas > 0) {
+        dst->area_ids = arena_alloc(ar, src->n_areas * sizeof(*dst->area_ids));
+        memcpy(dst->area_ids, src->area_ids, src->n_areas * sizeof(*dst->area_ids));
+    }
 }
 
 ph_err store_pg_unit_get(struct store *st, struct arena *ar, int64_t id, struct unit *out)
 {
+    struct store_pg *p = store_pg_of(st);
     struct pg_args args = {0};
+    struct pg_unit_kept *k = NULL;
+    int64_t rev = 0;
+    bool usable = false;
+    struct unit u;
+    ph_err rc;
 
+    /* A new incident reads its reporting unit and every recipient's: kept
+     * (struct store_pg says when), each caller getting its own copy. */
+    if ((rc = pg_ref_check(p, &usable, &rev)) != PH_OK)
+        return rc;
+    if (usable && id > 0) {
+        k = &p->unit_kept[(uint64_t)id % PG_UNIT_KEPT];
+        if (k->epoch == p->ref_epoch && k->rev == rev && k->unit.id == id) {
+            unit_copy(ar, out, &k->unit);
+            return PH_OK;
+        }
+    }
     pg_arg_i64(&args, id);
-    return pg_get(store_pg_of(st), ar, "SELECT " UNIT_COLS " FROM units AS u WHERE u.id = $1",
-                  &args, "get unit", read_unit, out);
+    rc = pg_get(p, ar, "SELECT " UNIT_COLS " FROM units AS u WHERE u.id = $1", &args, "get unit",
+                read_unit, &u);
+    if (rc != PH_OK)
+        return rc;
+    if (k != NULL) {
+        arena_release(&k->arena);
+        unit_copy(&k->arena, &k->unit, &u);
+        k->epoch = p->ref_epoch;
+        k->rev = rev;
+    }
+    *out = u;
+    return PH_OK;
 }
 
 ph_err store_pg_unit_list(struct store *st, struct arena *ar, const struct unit_filter *f,
@@ -265,19 +314,42 @@ ph_err store_pg_unit_list(struct store *st, struct arena *ar, const struct unit_
 ph_err store_pg_unit_responsible(struct store *st, const char *force, int64_t area_id,
                                  int64_t *unit_id)
 {
+    struct store_pg *p = store_pg_of(st);
     struct pg_args args = {0};
-    int64_t found = 0;
+    struct pg_unit_memo *m = NULL;
+    int64_t found = 0, rev = 0;
+    bool usable = false;
     ph_err rc;
 
     _Static_assert(STORE_AREA_CHAIN_MAX == 16, "SQL_UNIT_RESPONSIBLE walks 16 areas");
+    /* Kept answers first (struct store_pg says when they hold): each new
+     * incident asks for every force it informs. */
+    if ((rc = pg_ref_check(p, &usable, &rev)) != PH_OK)
+        return rc;
+    if (usable && force != NULL && strlen(force) < sizeof(m->force)) {
+        m = &p->unit_memo[((uint64_t)area_id * 31 + (unsigned char)force[0]) % PG_UNIT_MEMO];
+        if (m->epoch == p->ref_epoch && m->rev == rev && m->area_id == area_id &&
+            strcmp(m->force, force) == 0) {
+            *unit_id = m->unit_id;
+            return PH_OK;
+        }
+    }
     pg_arg_i64(&args, area_id);
     pg_arg_text(&args, force);
-    rc = pg_get_i64(store_pg_of(st), SQL_UNIT_RESPONSIBLE, &args, "responsible unit", &found);
+    rc = pg_get_i64(p, SQL_UNIT_RESPONSIBLE, &args, "responsible unit", &found);
     if (rc == PH_OK && found == 0)
         rc = PH_ENOTFOUND;
-    if (rc == PH_OK)
-        *unit_id = found;
-    return rc;
+    if (rc != PH_OK)
+        return rc;
+    if (m != NULL) {
+        m->epoch = p->ref_epoch;
+        m->rev = rev;
+        m->area_id = area_id;
+        snprintf(m->force, sizeof(m->force), "%s", force);
+        m->unit_id = found;
+    }
+    *unit_id = found;
+    return PH_OK;
 }
 
 /* ---- people -------------------------------------------------------------- */

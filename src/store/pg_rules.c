@@ -1,9 +1,8 @@
 /* pg_rules.c - the PostgreSQL twin of sqlite_rules.c (pg_int.h): routing rules
  * (core/routing.h), settings, the candidate areas of a point through the box
  * table area_bbox (kept by a trigger on areas), and whether one area lies
- * within another. The SQLite store keeps rules and boxed areas on the
- * connection; here every call asks the database, whose index on the boxes
- * answers the point test. */
+ * within another. As the SQLite store, it keeps the active rules and the boxed
+ * areas on the connection (struct store_pg says when they are used). */
 #include "util/base.h"
 #include "store/pg_int.h"
 #include "util/arena.h"
@@ -65,12 +64,127 @@ static void read_candidate(struct arena *ar, const PGresult *res, int row, void 
     c->max_lat = pg_col_f64(res, row, 7);
 }
 
+static int cmp_candidates(const void *x, const void *y)
+{
+    const struct store_area_candidate *a = x, *b = y;
+
+    if (a->depth != b->depth)
+        return a->depth < b->depth ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void read_area_box(struct arena *ar, const PGresult *res, int row, void *out)
+{
+    struct pg_area_box *b = out;
+
+    read_candidate(ar, res, row, &b->c);
+    b->valid_from = pg_col_text(ar, res, row, 8);
+    b->valid_to = pg_col_text(ar, res, row, 9);
+}
+
+/* The kept areas with their boxes, read again when they are not current; *ok
+ * false when they cannot be kept (outside a transaction, in one that wrote
+ * reference data, too many). */
+static ph_err boxed_areas(struct store_pg *p, bool *ok)
+{
+    struct pg_args a = {0};
+    int64_t rev = 0;
+    bool usable = false, more = false;
+    void *list = NULL;
+    size_t count = 0;
+    ph_err rc;
+
+    *ok = false;
+    if ((rc = pg_ref_check(p, &usable, &rev)) != PH_OK || !usable)
+        return rc;
+    if (p->areas_epoch == p->ref_epoch && p->areas_rev == rev) {
+        *ok = !p->areas_too_many;
+        return PH_OK;
+    }
+    arena_release(&p->areas_arena);
+    p->areas = NULL;
+    p->n_areas = 0;
+    pg_arg_i64(&a, PG_AREAS_KEPT + 1);
+    rc = pg_rows(p, &p->areas_arena,
+                 "SELECT a.id, a.level, a.version, a.updated_at, b.min_lon, b.max_lon, "
+                 "b.min_lat, b.max_lat, a.valid_from, a.valid_to "
+                 "FROM area_bbox AS b JOIN areas AS a ON a.id = b.id LIMIT $1",
+                 &a, "boxed areas", sizeof(*p->areas), PG_AREAS_KEPT, read_area_box, &list,
+                 &count, &more);
+    if (rc != PH_OK) {
+        p->areas_epoch = 0;
+        arena_release(&p->areas_arena);
+        return rc;
+    }
+    p->areas_epoch = p->ref_epoch;
+    p->areas_rev = rev;
+    p->areas_too_many = more;
+    if (more) {
+        arena_release(&p->areas_arena);
+        return PH_OK;
+    }
+    p->areas = list;
+    p->n_areas = count;
+    *ok = true;
+    return PH_OK;
+}
+
+/* Is the kept area valid on date (NULL: any day)? As the query's text comparisons
+ * (the database compares text as bytes). */
+static bool valid_on(const struct pg_area_box *a, const char *date)
+{
+    if (date == NULL)
+        return true;
+    return a->valid_from != NULL && strcmp(a->valid_from, date) <= 0 &&
+           (a->valid_to == NULL || strcmp(a->valid_to, date) > 0);
+}
+
+/* The candidates among the kept areas, in the query's order. */
+static void kept_candidates(const struct store_pg *p, struct arena *ar, double lon, double lat,
+                            const char *date, struct store_area_candidate **items, size_t *n)
+{
+    struct store_area_candidate *list = NULL;
+    size_t count = 0, cap = 0;
+
+    for (size_t i = 0; i < p->n_areas; i++) {
+        const struct pg_area_box *b = &p->areas[i];
+        if (!(b->c.min_lon <= lon && b->c.max_lon >= lon && b->c.min_lat <= lat &&
+              b->c.max_lat >= lat && valid_on(b, date)))
+            continue;
+        if (count == cap) {
+            struct store_area_candidate *grown;
+            cap = cap == 0 ? 4 : 2 * cap;
+            grown = arena_alloc(ar, cap * sizeof(*grown));
+            if (count > 0)
+                memcpy(grown, list, count * sizeof(*grown));
+            list = grown;
+        }
+        list[count++] = b->c;
+    }
+    if (count > 1)
+        qsort(list, count, sizeof(*list), cmp_candidates);
+    *items = list;
+    *n = count;
+}
+
 ph_err store_pg_area_candidates(struct store *st, struct arena *ar, double lon, double lat,
                                 const char *date, struct store_area_candidate **items, size_t *n)
 {
+    struct store_pg *p = store_pg_of(st);
     struct pg_args a = {0};
     void *list = NULL;
+    bool kept = false;
     ph_err rc;
+
+    /* Every located incident of the writer asks, and readers resolve many
+     * points in one snapshot: the areas and their boxes are kept (struct
+     * store_pg), and the same tests run on them. */
+    if ((rc = boxed_areas(p, &kept)) != PH_OK)
+        return rc;
+    if (kept) {
+        kept_candidates(p, ar, lon, lat, date, items, n);
+        return PH_OK;
+    }
 
     /* A NULL date is "valid whenever". Dates are 'YYYY-MM-DD' text: they compare
      * as they sort. The geometry is not read: core/geo.c keeps outlines parsed
@@ -78,7 +192,7 @@ ph_err store_pg_area_candidates(struct store *st, struct arena *ar, double lon, 
     pg_arg_f64(&a, lon);
     pg_arg_f64(&a, lat);
     pg_arg_text(&a, date);
-    rc = pg_rows(store_pg_of(st), ar,
+    rc = pg_rows(p, ar,
                  "SELECT a.id, a.level, a.version, a.updated_at, b.min_lon, b.max_lon, "
                  "b.min_lat, b.max_lat FROM area_bbox AS b JOIN areas AS a ON a.id = b.id "
                  "WHERE b.min_lon <= $1::float8 AND b.max_lon >= $1::float8 "
@@ -229,6 +343,7 @@ ph_err store_pg_rule_insert(struct store *st, const struct routing_rule *r, int6
 
     arg_rule(&a, r);
     pg_arg_created(&a, r->created_at, r->updated_at);
+    pg_ref_changed(p); /* rules are reference data (kept) */
     if ((rc = pg_op_begin(p)) != PH_OK)
         return rc;
     rc = pg_insert(p,
@@ -257,6 +372,7 @@ ph_err store_pg_rule_update(struct store *st, const struct routing_rule *r)
     pg_arg_i64(&a, store_time_or_now(r->updated_at));
     pg_arg_i64(&a, r->version);
     pg_arg_i64(&a, r->id);
+    pg_ref_changed(p);
     if ((rc = pg_op_begin(p)) != PH_OK)
         return rc;
     rc = pg_update_versioned(
@@ -302,17 +418,68 @@ ph_err store_pg_rule_list(struct store *st, struct arena *ar, const struct routi
     return rc;
 }
 
+/* rules[0..n) with every string and array copied into ar. */
+static struct routing_rule *copy_rules(struct arena *ar, const struct routing_rule *rules, size_t n)
+{
+    struct routing_rule *out = n > 0 ? arena_alloc(ar, n * sizeof(*out)) : NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct routing_rule *r = &rules[i];
+        struct routing_rule *c = &out[i];
+        *c = *r;
+        c->name = arena_strdup(ar, r->name);
+        c->area_kind = arena_strdup(ar, r->area_kind);
+        c->lead_force = arena_strdup(ar, r->lead_force);
+        c->inform_forces = NULL;
+        c->inform_unit_ids = NULL;
+        if (r->n_inform_forces > 0) {
+            c->inform_forces = arena_alloc(ar, r->n_inform_forces * sizeof(*c->inform_forces));
+            for (size_t j = 0; j < r->n_inform_forces; j++)
+                c->inform_forces[j] = arena_strdup(ar, r->inform_forces[j]);
+        }
+        if (r->n_inform_units > 0) {
+            c->inform_unit_ids = arena_alloc(ar, r->n_inform_units * sizeof(*c->inform_unit_ids));
+            memcpy(c->inform_unit_ids, r->inform_unit_ids,
+                   r->n_inform_units * sizeof(*c->inform_unit_ids));
+        }
+    }
+    return out;
+}
+
+/* Every new incident is matched against the active rules, which change seldom:
+ * they are kept on the connection (struct store_pg says when they are used),
+ * and each call gets its own copy. */
 ph_err store_pg_rule_active(struct store *st, struct arena *ar, struct routing_rule **items,
                             size_t *n)
 {
+    struct store_pg *p = store_pg_of(st);
     void *list = NULL;
+    size_t count = 0;
+    int64_t rev = 0;
+    bool usable = false;
     ph_err rc;
 
-    rc = pg_rows(store_pg_of(st), ar,
+    if ((rc = pg_ref_check(p, &usable, &rev)) != PH_OK)
+        return rc;
+    if (usable && p->rules_epoch == p->ref_epoch && p->rules_rev == rev) {
+        *items = copy_rules(ar, p->rules, p->n_rules);
+        *n = p->n_rules;
+        return PH_OK;
+    }
+    rc = pg_rows(p, ar,
                  "SELECT " RULE_COLS " FROM routing_rules AS r WHERE r.is_active = 1 "
                  "ORDER BY r.priority, r.id",
-                 NULL, "active routing rules", sizeof(**items), 0, read_rule, &list, n, NULL);
-    if (rc == PH_OK)
-        *items = list;
-    return rc;
+                 NULL, "active routing rules", sizeof(**items), 0, read_rule, &list, &count, NULL);
+    if (rc != PH_OK)
+        return rc;
+    if (usable) {
+        arena_release(&p->rules_arena);
+        p->rules = copy_rules(&p->rules_arena, list, count);
+        p->n_rules = count;
+        p->rules_epoch = p->ref_epoch;
+        p->rules_rev = rev;
+    }
+    *items = list;
+    *n = count;
+    return PH_OK;
 }

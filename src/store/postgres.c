@@ -454,6 +454,7 @@ ph_err pg_op_end(struct store_pg *p, ph_err rc)
         end = pg_run(p, rc == PH_OK ? "COMMIT" : "ROLLBACK",
                      rc == PH_OK ? "commit operation" : "roll back operation");
         p->op_depth--;
+        p->ref_written = false; /* its transaction is over */
         return rc != PH_OK ? rc : end;
     }
     if (rc == PH_OK) {
@@ -576,6 +577,10 @@ static void close_impl(struct store_pg *p)
     if (p->conn != NULL)
         PQfinish(p->conn);
     free(p->slots);
+    arena_release(&p->rules_arena);
+    for (size_t i = 0; i < PG_UNIT_KEPT; i++)
+        arena_release(&p->unit_kept[i].arena);
+    arena_release(&p->areas_arena);
     free(p);
 }
 
@@ -838,6 +843,7 @@ static void reconnect(struct store_pg *p)
         p->slots[i].sql = NULL;
     p->n_slots = 0;
     p->leader = false;
+    p->ref_epoch++; /* another server, perhaps (a promoted standby): read again */
     log_warn("store/postgres: connection lost and made again");
     (void)session_setup(p);
 }
@@ -847,6 +853,7 @@ static ph_err pg_open(struct store *st, const char *dsn)
     struct store_pg *p = xcalloc(1, sizeof(*p));
     ph_err rc;
 
+    p->ref_epoch = 1; /* kept values of epoch 0 are empty slots */
     if ((rc = connect_to(p, dsn)) != PH_OK)
         goto out;
     if ((rc = session_setup(p)) != PH_OK || (rc = check_collation(p)) != PH_OK ||
@@ -882,6 +889,38 @@ static void tx_ended(struct store_pg *p)
 {
     p->in_tx = p->read_tx = false;
     p->op_depth = 0;
+    /* Committed or not, its writes are over (a commit moved ref_rev). */
+    p->ref_written = false;
+    p->tx_rev_known = false;
+}
+
+void pg_ref_changed(struct store_pg *p)
+{
+    p->ref_epoch++;
+    if (p->in_tx || p->op_depth > 0 || PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+        p->ref_written = true;
+}
+
+ph_err pg_ref_check(struct store_pg *p, bool *usable, int64_t *rev)
+{
+    ph_err rc;
+
+    *usable = false;
+    /* An error may have aborted the transaction: nothing more runs in it. */
+    if (!p->in_tx || p->ref_written || PQtransactionStatus(p->conn) != PQTRANS_INTRANS)
+        return PH_OK;
+    if (!p->tx_rev_known) {
+        /* A read transaction's snapshot (a write transaction read it at begin). */
+        if (!p->read_tx)
+            return PH_OK;
+        if ((rc = pg_get_i64(p, "SELECT rev FROM ref_rev", NULL, "reference revision",
+                             &p->tx_ref_rev)) != PH_OK)
+            return rc;
+        p->tx_rev_known = true;
+    }
+    *rev = p->tx_ref_rev;
+    *usable = true;
+    return PH_OK;
 }
 
 /* A write transaction (the writer's batches, the command line's jobs) takes the
@@ -896,14 +935,33 @@ static void tx_ended(struct store_pg *p)
 static ph_err pg_tx_begin(struct store *st)
 {
     struct store_pg *p = store_pg_of(st);
-    ph_err rc = pg_run(p, "BEGIN", "begin");
+    PGresult *res;
+    ph_err rc = PH_OK;
 
+    /* One round trip: the three statements of one simple query (fixed text, no
+     * parameters), each with its own snapshot. The revision of the reference
+     * data (struct store_pg) is read by a statement after the one that waited
+     * for the lock, so it sees every commit made before the lock was granted;
+     * in one statement its snapshot would predate the wait. */
+    reconnect(p);
+    p->ref_written = p->tx_rev_known = false;
+    res = PQexec(p->conn, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_OUTBOX
+                          "); SELECT rev FROM ref_rev");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        rc = fail(p, res, "begin and take the write lock");
+    else if (PQntuples(res) != 1) {
+        log_error("store/postgres: ref_rev holds %d rows, not one", PQntuples(res));
+        rc = PH_ESTORE;
+    } else {
+        p->tx_ref_rev = pg_col_i64(res, 0, 0);
+        p->tx_rev_known = true;
+    }
+    PQclear(res);
     p->in_tx = rc == PH_OK;
-    if (rc == PH_OK &&
-        (rc = pg_run(p, "SELECT pg_advisory_xact_lock(" PG_LOCK_OUTBOX ")", "take the write lock")) !=
-            PH_OK) {
-        (void)pg_run(p, "ROLLBACK", "rollback");
-        p->in_tx = false;
+    if (rc != PH_OK) {
+        p->tx_rev_known = false;
+        if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+            (void)pg_run(p, "ROLLBACK", "rollback");
     }
     return rc;
 }
@@ -958,6 +1016,7 @@ static ph_err pg_read_begin(struct store *st)
         return PH_OK; /* inside a transaction: its snapshot serves */
     rc = pg_run(p, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin read");
     p->read_tx = p->in_tx = rc == PH_OK;
+    p->ref_written = p->tx_rev_known = false;
     return rc;
 }
 

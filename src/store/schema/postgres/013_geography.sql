@@ -59,3 +59,36 @@ CREATE TABLE unit_area_proposals (
     UNIQUE (unit_id, old_area_id, new_area_id)
 );
 CREATE INDEX unit_area_proposals_status ON unit_area_proposals (status, unit_id);
+
+-- PostgreSQL only (store/pg_int.h, "kept"): the revision of the reference data
+-- a node keeps per connection (active routing rules, units by id, responsible
+-- units, areas with their boxes). Every statement that writes one of those
+-- tables moves it, in the writing transaction, so a committed revision names
+-- one committed state of them. The trigger first takes the write lock every
+-- write transaction holds (PG_LOCK_OUTBOX, pg_tx_begin): a write from outside
+-- such a transaction waits for it, so inside one the revision read after the
+-- lock stays current to its end. Not copied by `phoihop migrate`.
+CREATE TABLE ref_rev (
+    rev BIGINT NOT NULL
+);
+INSERT INTO ref_rev (rev) VALUES (1);
+CREATE FUNCTION ref_rev_bump() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(8099846428340219906);
+    UPDATE ref_rev SET rev = rev + 1;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER routing_rules_ref_rev BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+ON routing_rules FOR EACH STATEMENT EXECUTE FUNCTION ref_rev_bump();
+CREATE TRIGGER routing_rule_forces_ref_rev BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+ON routing_rule_forces FOR EACH STATEMENT EXECUTE FUNCTION ref_rev_bump();
+CREATE TRIGGER routing_rule_units_ref_rev BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+ON routing_rule_units FOR EACH STATEMENT EXECUTE FUNCTION ref_rev_bump();
+CREATE TRIGGER units_ref_rev BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+ON units FOR EACH STATEMENT EXECUTE FUNCTION ref_rev_bump();
+CREATE TRIGGER unit_areas_ref_rev BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+ON unit_areas FOR EACH STATEMENT EXECUTE FUNCTION ref_rev_bump();
+CREATE TRIGGER areas_ref_rev BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+ON areas FOR EACH STATEMENT EXECUTE FUNCTION ref_rev_bump();
