@@ -462,34 +462,6 @@ ph_err store_sq_rule_list(struct store *st, struct arena *ar, const struct routi
     return rc;
 }
 
-/* rules[0..n) with every string and array copied into ar. */
-static struct routing_rule *copy_rules(struct arena *ar, const struct routing_rule *rules, size_t n)
-{
-    struct routing_rule *out = n > 0 ? arena_alloc(ar, n * sizeof(*out)) : NULL;
-
-    for (size_t i = 0; i < n; i++) {
-        const struct routing_rule *r = &rules[i];
-        struct routing_rule *c = &out[i];
-        *c = *r;
-        c->name = arena_strdup(ar, r->name);
-        c->area_kind = arena_strdup(ar, r->area_kind);
-        c->lead_force = arena_strdup(ar, r->lead_force);
-        c->inform_forces = NULL;
-        c->inform_unit_ids = NULL;
-        if (r->n_inform_forces > 0) {
-            c->inform_forces = arena_alloc(ar, r->n_inform_forces * sizeof(*c->inform_forces));
-            for (size_t j = 0; j < r->n_inform_forces; j++)
-                c->inform_forces[j] = arena_strdup(ar, r->inform_forces[j]);
-        }
-        if (r->n_inform_units > 0) {
-            c->inform_unit_ids = arena_alloc(ar, r->n_inform_units * sizeof(*c->inform_unit_ids));
-            memcpy(c->inform_unit_ids, r->inform_unit_ids,
-                   r->n_inform_units * sizeof(*c->inform_unit_ids));
-        }
-    }
-    return out;
-}
-
 /* Every new incident is matched against the active rules, which change seldom:
  * they are read once and kept on the connection (struct store_sq says when they
  * are read again), and each call gets its own copy. */
@@ -514,7 +486,7 @@ ph_err store_sq_rule_active(struct store *st, struct arena *ar, struct routing_r
     if (rc != PH_OK)
         return rc;
     if (usable && s->rules_epoch == s->ref_epoch && s->rules_data_version == version) {
-        *items = copy_rules(ar, s->rules, s->n_rules);
+        *items = store_rules_copy(ar, s->rules, s->n_rules);
         *n = s->n_rules;
         return PH_OK;
     }
@@ -524,7 +496,7 @@ ph_err store_sq_rule_active(struct store *st, struct arena *ar, struct routing_r
         return rc;
     if (usable) {
         arena_release(&s->rules_arena);
-        s->rules = copy_rules(&s->rules_arena, list, count);
+        s->rules = store_rules_copy(&s->rules_arena, list, count);
         s->n_rules = count;
         s->rules_epoch = s->ref_epoch;
         s->rules_data_version = version;

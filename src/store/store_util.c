@@ -1,6 +1,8 @@
 /* store_util.c - see store_util.h. */
 #include "util/base.h"
 #include "store/store_util.h"
+#include <string.h>
+#include "core/routing.h"
 #include "util/arena.h"
 #include "util/limits.h"
 #include "util/time.h"
@@ -82,4 +84,31 @@ const char *store_path_upper(struct arena *ar, const char *prefix)
         return NULL;
     hi[n - 1] = (char)((unsigned char)hi[n - 1] + 1);
     return hi;
+}
+
+struct routing_rule *store_rules_copy(struct arena *ar, const struct routing_rule *rules, size_t n)
+{
+    struct routing_rule *out = n > 0 ? arena_alloc(ar, n * sizeof(*out)) : NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct routing_rule *r = &rules[i];
+        struct routing_rule *c = &out[i];
+        *c = *r;
+        c->name = arena_strdup(ar, r->name);
+        c->area_kind = arena_strdup(ar, r->area_kind);
+        c->lead_force = arena_strdup(ar, r->lead_force);
+        c->inform_forces = NULL;
+        c->inform_unit_ids = NULL;
+        if (r->n_inform_forces > 0) {
+            c->inform_forces = arena_alloc(ar, r->n_inform_forces * sizeof(*c->inform_forces));
+            for (size_t j = 0; j < r->n_inform_forces; j++)
+                c->inform_forces[j] = arena_strdup(ar, r->inform_forces[j]);
+        }
+        if (r->n_inform_units > 0) {
+            c->inform_unit_ids = arena_alloc(ar, r->n_inform_units * sizeof(*c->inform_unit_ids));
+            memcpy(c->inform_unit_ids, r->inform_unit_ids,
+                   r->n_inform_units * sizeof(*c->inform_unit_ids));
+        }
+    }
+    return out;
 }

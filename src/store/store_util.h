@@ -1,11 +1,13 @@
 /* store_util.h - helpers every backend's files share that touch no database:
  * LIKE operands, list limits, space-separated lists as the queries aggregate
- * them, and the byte range of a path prefix. Nothing here leaves store/. */
+ * them, the byte range of a path prefix, and copies of kept routing rules.
+ * Nothing here leaves store/. */
 #ifndef PH_STORE_STORE_UTIL_H
 #define PH_STORE_STORE_UTIL_H
 #include <stddef.h>
 #include <stdint.h>
 struct arena;
+struct routing_rule;
 
 /* A LIKE operand for "contains q": q with %, _ and \ escaped by \ (the queries
  * say ESCAPE '\'), in ar. NULL and "" give NULL (no filter). */
@@ -26,4 +28,7 @@ int64_t *store_split_ids(struct arena *ar, const char *text, size_t *n);
  * and "" give NULL. */
 const char *store_path_upper(struct arena *ar, const char *prefix);
 
+/* rules[0..n) with every string and array copied into ar (NULL for n 0): the
+ * active rules each backend keeps per connection, handed out as a copy. */
+struct routing_rule *store_rules_copy(struct arena *ar, const struct routing_rule *rules, size_t n);
 #endif
