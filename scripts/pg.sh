@@ -32,16 +32,10 @@ as_owner() {
     fi
 }
 
-free_port() {
-    # A port nothing listens on, from the range above the usual 5432.
-    for _ in $(seq 1 200); do
-        p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
-        if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            if ! ss -ltn 2>/dev/null | grep -q ":$p "; then echo "$p"; return 0; fi
-        fi
-    done
-    echo "pg.sh: no free port found" >&2
-    return 1
+# A random port above the usual 5432; PostgreSQL itself says when it is taken
+# (start then tries another), so no port probe is needed.
+random_port() {
+    echo $((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
 }
 
 # The cluster's own directory: DIR itself, or, as root, a directory of its own
@@ -66,15 +60,22 @@ start)
     chmod 700 "$real"
     as_owner "$PGBIN/initdb" -D "$real/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-    port=$(free_port)
     fsync=on
     [ "${3:-}" = fast ] && fsync=off
     # Connections: every phoihop node opens one per event loop, the writer, the
     # bus, the scheduler, the cluster and the pool threads; tests run several
     # nodes at once.
-    as_owner "$PGBIN/pg_ctl" -D "$real/data" -l "$real/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $real -c max_connections=400 -c fsync=$fsync -c shared_buffers=256MB -c synchronous_commit=on" \
-        start >/dev/null || { cat "$real/server.log" >&2; exit 1; }
+    started=0
+    for _ in 1 2 3 4 5; do
+        port=$(random_port)
+        if as_owner "$PGBIN/pg_ctl" -D "$real/data" -l "$real/server.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $real -c max_connections=400 -c fsync=$fsync -c shared_buffers=256MB -c synchronous_commit=on" \
+            start >/dev/null; then
+            started=1
+            break
+        fi
+    done
+    [ "$started" -eq 1 ] || { cat "$real/server.log" >&2; exit 1; }
     url="postgres://postgres@127.0.0.1:$port/"
     echo "$url" >"$dir/url"
     echo "$url"

@@ -43,8 +43,10 @@
 /* Advisory lock keys (one namespace for the whole database), as SQL text:
  * "phoiho" and a number. */
 #define PG_LOCK_MIGRATE "8099846428340219905"   /* session lock while migrating */
-#define PG_LOCK_OUTBOX "8099846428340219906"    /* xact lock: one writer at a time (tx_begin);
+#define PG_LOCK_WRITE "8099846428340219906"    /* xact lock: one writer at a time (tx_begin);
                                                  * also taken by the trigger ref_rev_bump (013) */
+/* A write transaction's start: BEGIN, then the write lock (one simple query). */
+#define PG_BEGIN_WRITE "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_WRITE ")"
 #define PG_LOCK_SCHEDULER "8099846428340219907" /* session lock of the scheduling node */
 /* The channels of LISTEN/NOTIFY (events/cluster.c). */
 #define PG_CHANNEL_OUTBOX "phoihop_outbox"

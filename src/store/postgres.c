@@ -432,10 +432,14 @@ ph_err pg_op_begin(struct store_pg *p)
     ph_err rc;
 
     if (!p->in_tx && p->op_depth == 0) {
-        /* A write of its own: it waits for the write lock like any (tx_begin). */
-        rc = pg_run(p, "BEGIN", "begin operation");
-        if (rc == PH_OK && (rc = pg_run(p, "SELECT pg_advisory_xact_lock(" PG_LOCK_OUTBOX ")",
-                                        "take the write lock")) != PH_OK)
+        /* A write of its own: it waits for the write lock like any (tx_begin),
+         * in the same round trip as its BEGIN. */
+        reconnect(p);
+        PGresult *res = PQexec(p->conn, PG_BEGIN_WRITE);
+        rc = PQresultStatus(res) == PGRES_TUPLES_OK ? PH_OK
+                                                     : fail(p, res, "begin operation");
+        PQclear(res);
+        if (rc != PH_OK && PQtransactionStatus(p->conn) != PQTRANS_IDLE)
             (void)pg_run(p, "ROLLBACK", "roll back operation");
     } else
         rc = pg_run(p, "SAVEPOINT ph_op", "operation savepoint");
@@ -945,8 +949,7 @@ static ph_err pg_tx_begin(struct store *st)
      * in one statement its snapshot would predate the wait. */
     reconnect(p);
     p->ref_written = p->tx_rev_known = false;
-    res = PQexec(p->conn, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_OUTBOX
-                          "); SELECT rev FROM ref_rev");
+    res = PQexec(p->conn, PG_BEGIN_WRITE "; SELECT rev FROM ref_rev");
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         rc = fail(p, res, "begin and take the write lock");
     else if (PQntuples(res) != 1) {
@@ -1048,11 +1051,12 @@ static ph_err pg_wal_checkpoint(struct store *st, int *wal_frames, int *done)
 
 /* Readers take events "after the last id they saw" (events/bus.c), on every
  * node. With several writers, ids from a sequence could commit out of order and
- * a reader past a later id would never see an earlier one. So each writer takes
- * a transaction lock before its first event and holds it to its commit: ids are
- * given in commit order. The lock is taken in the same statement, before the
- * row (and its id) is made; the NOTIFY, one per transaction (PostgreSQL folds
- * identical ones), reaches the other nodes' listeners at the commit. */
+ * a reader past a later id would never see an earlier one. Writers take turns
+ * (the write lock, pg_tx_begin and pg_op_begin), so ids are given in commit
+ * order; the statement takes the lock too, before the row (and its id) is made,
+ * for an event written with no transaction around it (then a no-op when held).
+ * The NOTIFY, one per transaction (PostgreSQL folds identical ones), reaches
+ * the other nodes' listeners at the commit. */
 static ph_err pg_outbox_insert(struct store *st, const struct store_outbox_event *ev, int64_t *id)
 {
     struct store_pg *p = store_pg_of(st);
@@ -1067,7 +1071,7 @@ static ph_err pg_outbox_insert(struct store *st, const struct store_outbox_event
     pg_arg_i64(&a, ev->classification);
     pg_arg_text(&a, ev->scope_paths);
     return pg_insert(p,
-                     "WITH l AS (SELECT pg_advisory_xact_lock(" PG_LOCK_OUTBOX ")), "
+                     "WITH l AS (SELECT pg_advisory_xact_lock(" PG_LOCK_WRITE ")), "
                      "n AS (SELECT pg_notify('" PG_CHANNEL_OUTBOX "', '')), "
                      "ins AS (INSERT INTO outbox (at, topic, item_kind, item_id, payload, "
                      "access_kind, classification, scope_paths) "

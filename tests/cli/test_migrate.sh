@@ -26,9 +26,8 @@ if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_ctl" ]; then
     echo "test_migrate: skipped: no PostgreSQL server in $PGBIN (scripts/deps.sh test installs it)"
     exit 0
 fi
-# initdb runs as the user postgres when we are root: its directory must be
-# reachable by that user, which the scratch directory (mode 0700) is not.
-if [ "$(id -u)" -eq 0 ]; then PGDIR=$(mktemp -d /tmp/phoihop-migrate-pg.XXXXXX); else PGDIR="$T/pg"; fi
+# scripts/pg.sh keeps the cluster where the user postgres can reach it (as root).
+PGDIR="$T/pg"
 cleanup() {
     "$ROOT/scripts/pg.sh" stop "$PGDIR" >/dev/null 2>&1
     rm -rf "$T"

@@ -36,9 +36,8 @@ if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_ctl" ]; then
 fi
 command -v curl >/dev/null 2>&1 || { echo "FAIL: curl is missing (scripts/deps.sh test)"; exit 1; }
 
-# initdb runs as the user postgres when we are root: its directory must be
-# reachable by that user, which the scratch directory (mode 0700) is not.
-if [ "$(id -u)" -eq 0 ]; then PGDIR=$(mktemp -d /tmp/phoihop-multinode-pg.XXXXXX); else PGDIR="$T/pg"; fi
+# scripts/pg.sh keeps the cluster where the user postgres can reach it (as root).
+PGDIR="$T/pg"
 PIDS=""     # the nodes still running
 SSE_PIDS="" # the curl streams
 cleanup() {

@@ -65,7 +65,7 @@ CREATE INDEX unit_area_proposals_status ON unit_area_proposals (status, unit_id)
 -- units, areas with their boxes). Every statement that writes one of those
 -- tables moves it, in the writing transaction, so a committed revision names
 -- one committed state of them. The trigger first takes the write lock every
--- write transaction holds (PG_LOCK_OUTBOX, pg_tx_begin): a write from outside
+-- write transaction holds (PG_LOCK_WRITE, pg_tx_begin): a write from outside
 -- such a transaction waits for it, so inside one the revision read after the
 -- lock stays current to its end. Not copied by `phoihop migrate`.
 CREATE TABLE ref_rev (
