@@ -10,6 +10,8 @@
 #                                    the benchmarks keep PostgreSQL durable).
 #   scripts/pg.sh stop DIR           stop it (fast shutdown) and remove DIR
 #   scripts/pg.sh url DIR            print the URL of a running cluster
+# PG_SH_OPTS adds server options to start (e.g. "-c shared_preload_libraries=pg_stat_statements"
+# to see where a benchmark's statements spend their time).
 #
 # initdb refuses to run as root: as root the cluster belongs to the user postgres
 # (which Debian's postgresql-common package creates) and lives in a directory of
@@ -69,7 +71,7 @@ start)
     for _ in 1 2 3 4 5; do
         port=$(random_port)
         if as_owner "$PGBIN/pg_ctl" -D "$real/data" -l "$real/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $real -c max_connections=400 -c fsync=$fsync -c shared_buffers=256MB -c synchronous_commit=on" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $real -c max_connections=400 -c fsync=$fsync -c shared_buffers=256MB -c synchronous_commit=on ${PG_SH_OPTS:-}" \
             start >/dev/null; then
             started=1
             break

@@ -161,9 +161,8 @@ ph_err incident_log_event_text(struct core_ctx *cx, int64_t id, const char *kind
         .unit_id = unit_id,
         .detail = detail,
     };
-    int64_t eid = 0;
 
-    return store_incident_event_insert(cx->st, &e, &eid);
+    return store_incident_event_insert(cx->st, &e, NULL); /* its id is not needed */
 }
 
 ph_err incident_log_event(struct core_ctx *cx, int64_t id, const char *kind, int64_t unit_id,

@@ -47,9 +47,8 @@ ph_err outbox_emit_text(struct core_ctx *cx, const char *topic, const char *item
         .classification = scope->classification,
         .scope_paths = scope_paths(cx, scope),
     };
-    int64_t id;
 
-    return store_outbox_insert(cx->st, &ev, &id);
+    return store_outbox_insert(cx->st, &ev, NULL); /* its id is not needed */
 }
 
 ph_err outbox_emit_scoped(struct core_ctx *cx, const char *topic, const char *item_kind, int64_t item_id,

@@ -145,12 +145,15 @@ static bool run_batch(struct writer *w, struct write_job *batch)
             .now_ms = time_now_ms(),
         };
         job->rc = job->run(&cx, job->arg);
+        /* The release answers for the job's writes that did not wait (a store may
+         * send them ahead, store.h): its failure is the job's, undone below. */
+        if (job->rc == PH_OK)
+            job->rc = store_savepoint_release(w->st);
         if (job->rc == PH_OK)
             n_ok++;
-        /* If the savepoint cannot be released or undone, the transaction's state is
-         * unknown: give up on the whole batch rather than commit half a job. */
-        if (job->rc == PH_OK ? store_savepoint_release(w->st) != PH_OK
-                             : store_savepoint_rollback(w->st) != PH_OK)
+        /* If the savepoint cannot be undone, the transaction's state is unknown:
+         * give up on the whole batch rather than commit half a job. */
+        else if (store_savepoint_rollback(w->st) != PH_OK)
             rc = PH_ESTORE;
     }
     if (rc == PH_OK)

@@ -112,8 +112,10 @@ ph_err store_pg_area_get(struct store *st, struct arena *ar, int64_t id, struct 
     struct pg_args args = {0};
 
     pg_arg_i64(&args, id);
-    return pg_get(store_pg_of(st), ar, "SELECT " PG_AREA_COLS ", geometry FROM areas WHERE id = $1",
-                  &args, "get area", pg_read_area, out);
+    /* Kept: a new incident reads the area it lies in (its kind, for routing). */
+    return pg_get_kept(store_pg_of(st), ar,
+                       "SELECT " PG_AREA_COLS ", geometry FROM areas WHERE id = $1", &args,
+                       "get area", pg_read_area, out);
 }
 
 ph_err store_pg_area_list(struct store *st, struct arena *ar, const struct area_filter *f,
@@ -195,6 +197,7 @@ ph_err store_pg_category_insert(struct store *st, const struct category *c, cons
 
     arg_category(&args, c, name_folded);
     pg_arg_created(&args, c->created_at, c->updated_at);
+    pg_ref_changed(store_pg_of(st));
     return pg_insert(store_pg_of(st),
                      "INSERT INTO categories (code, name_vi, name_en, name_folded, "
                      "default_severity, lead_force, is_active, sort_order, version, created_at, "
@@ -208,6 +211,7 @@ ph_err store_pg_category_update(struct store *st, const struct category *c, cons
 
     arg_category(&args, c, name_folded);
     pg_arg_i64(&args, store_time_or_now(c->updated_at));
+    pg_ref_changed(store_pg_of(st));
     pg_arg_i64(&args, c->version);
     pg_arg_i64(&args, c->id);
     return pg_update_versioned(
@@ -224,8 +228,10 @@ ph_err store_pg_category_get(struct store *st, struct arena *ar, int64_t id, str
     struct pg_args args = {0};
 
     pg_arg_i64(&args, id);
-    return pg_get(store_pg_of(st), ar, "SELECT " CATEGORY_COLS " FROM categories WHERE id = $1",
-                  &args, "get category", read_category, out);
+    /* Kept, as the next: every new incident reads its category (schema 014). */
+    return pg_get_kept(store_pg_of(st), ar,
+                       "SELECT " CATEGORY_COLS " FROM categories WHERE id = $1", &args,
+                       "get category", read_category, out);
 }
 
 ph_err store_pg_category_get_by_code(struct store *st, struct arena *ar, const char *code,
@@ -234,8 +240,9 @@ ph_err store_pg_category_get_by_code(struct store *st, struct arena *ar, const c
     struct pg_args args = {0};
 
     pg_arg_text(&args, code);
-    return pg_get(store_pg_of(st), ar, "SELECT " CATEGORY_COLS " FROM categories WHERE code = $1",
-                  &args, "get category by code", read_category, out);
+    return pg_get_kept(store_pg_of(st), ar,
+                       "SELECT " CATEGORY_COLS " FROM categories WHERE code = $1", &args,
+                       "get category by code", read_category, out);
 }
 
 ph_err store_pg_category_list(struct store *st, struct arena *ar, const struct category_filter *f,
@@ -284,16 +291,34 @@ static void read_audit_last(struct arena *ar, const PGresult *res, int row, void
     l->hash_ok = pg_col_hash(res, row, 1, l->hash);
 }
 
+/* The head is kept in a write transaction (struct store_pg): every entry of a
+ * batch but the first then costs no read. */
+static void audit_head_keep(struct store_pg *p, int64_t seq, const uint8_t hash[32])
+{
+    if (!pg_tx_keeps(p))
+        return;
+    p->audit_head_known = true;
+    p->audit_head_seq = seq;
+    memcpy(p->audit_head_hash, hash, 32);
+}
+
 ph_err store_pg_audit_last(struct store *st, int64_t *seq, uint8_t hash[32])
 {
+    struct store_pg *p = store_pg_of(st);
     struct audit_last l = {0};
-    ph_err rc =
-        pg_get(store_pg_of(st), NULL, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-               NULL, "last audit entry", read_audit_last, &l);
+    ph_err rc;
 
+    if (p->audit_head_known && pg_tx_keeps(p)) {
+        *seq = p->audit_head_seq;
+        memcpy(hash, p->audit_head_hash, 32);
+        return PH_OK;
+    }
+    rc = pg_get(p, NULL, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", NULL,
+                "last audit entry", read_audit_last, &l);
     if (rc == PH_ENOTFOUND) {
         *seq = 0;
         memset(hash, 0, 32);
+        audit_head_keep(p, *seq, hash);
         return PH_OK;
     }
     if (rc != PH_OK)
@@ -304,11 +329,13 @@ ph_err store_pg_audit_last(struct store *st, int64_t *seq, uint8_t hash[32])
     }
     *seq = l.seq;
     memcpy(hash, l.hash, 32);
+    audit_head_keep(p, *seq, hash);
     return PH_OK;
 }
 
 ph_err store_pg_audit_insert(struct store *st, const struct audit_entry *e)
 {
+    struct store_pg *p = store_pg_of(st);
     struct pg_args args = {0};
 
     pg_arg_i64(&args, e->seq);
@@ -322,10 +349,16 @@ ph_err store_pg_audit_insert(struct store *st, const struct audit_entry *e)
     pg_arg_text(&args, e->detail);
     pg_arg_bytes(&args, e->prev_hash, 32);
     pg_arg_bytes(&args, e->hash, 32);
-    return pg_write(store_pg_of(st),
-                    "INSERT INTO audit_log (" AUDIT_COLS ") "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                    &args, "insert audit entry", NULL);
+    /* Nothing waits for the answer: a failure fails the job (pg_write_later). */
+    ph_err rc = pg_write_later(p,
+                               "INSERT INTO audit_log (" AUDIT_COLS ") "
+                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                               &args, "insert audit entry");
+    if (rc == PH_OK)
+        audit_head_keep(p, e->seq, e->hash);
+    else
+        pg_tx_kept_forget(p);
+    return rc;
 }
 
 static void read_audit_entry(struct arena *ar, const PGresult *res, int row, void *out)

@@ -376,15 +376,41 @@ ph_err store_pg_incident_ref_next(struct store *st, const char *prefix, int year
     struct store_pg *p = store_pg_of(st);
     struct pg_args a = {0};
 
+    ph_err rc;
+
     if (prefix == NULL || prefix[0] == '\0' || strlen(prefix) > REF_PREFIX_MAX)
         return PH_EINVAL;
     pg_arg_text(&a, prefix);
     pg_arg_i64(&a, year);
-    return pg_get_i64(p,
-                      "INSERT INTO incident_ref_counters AS c (prefix, year, last) "
-                      "VALUES ($1, $2, 1) ON CONFLICT (prefix, year) DO UPDATE SET "
-                      "last = c.last + 1 RETURNING last",
-                      &a, "next incident number", seq);
+    /* Kept in a write transaction (struct store_pg): the next number is known,
+     * and only written (without waiting: pg_write_later). */
+    if (p->ref_counter_known && pg_tx_keeps(p) && p->ref_counter_year == year &&
+        strcmp(p->ref_counter_prefix, prefix) == 0) {
+        pg_arg_i64(&a, p->ref_counter_last + 1);
+        rc = pg_write_later(p,
+                            "INSERT INTO incident_ref_counters AS c (prefix, year, last) "
+                            "VALUES ($1, $2, $3) ON CONFLICT (prefix, year) DO UPDATE SET "
+                            "last = excluded.last",
+                            &a, "next incident number");
+        if (rc != PH_OK) {
+            pg_tx_kept_forget(p);
+            return rc;
+        }
+        *seq = ++p->ref_counter_last;
+        return PH_OK;
+    }
+    rc = pg_get_i64(p,
+                    "INSERT INTO incident_ref_counters AS c (prefix, year, last) "
+                    "VALUES ($1, $2, 1) ON CONFLICT (prefix, year) DO UPDATE SET "
+                    "last = c.last + 1 RETURNING last",
+                    &a, "next incident number", seq);
+    if (rc == PH_OK && pg_tx_keeps(p) && strlen(prefix) < sizeof(p->ref_counter_prefix)) {
+        p->ref_counter_known = true;
+        p->ref_counter_year = year;
+        p->ref_counter_last = *seq;
+        snprintf(p->ref_counter_prefix, sizeof(p->ref_counter_prefix), "%s", prefix);
+    }
+    return rc;
 }
 
 /* ---- incidents ----------------------------------------------------------- */
@@ -799,7 +825,8 @@ ph_err store_pg_incident_recipients_add(struct store *st, int64_t incident_id,
     pg_arg_texts(&a, &ar, reason, n);
     for (int c = 12; c < N_I64; c++)
         pg_arg_ids(&a, &ar, col[c], n);
-    rc = pg_write(store_pg_of(st), RECIPIENTS_ADD, &a, "add incident recipients", NULL);
+    /* Nothing waits for the answer: a failure fails the job (pg_write_later). */
+    rc = pg_write_later(store_pg_of(st), RECIPIENTS_ADD, &a, "add incident recipients");
     arena_release(&ar);
     return rc;
 }
@@ -914,10 +941,11 @@ ph_err store_pg_incident_event_insert(struct store *st, const struct incident_ev
     pg_arg_text(&a, ev->kind);
     pg_arg_id(&a, ev->unit_id);
     pg_arg_text(&a, ev->detail);
-    return pg_insert(store_pg_of(st),
-                     "INSERT INTO incident_events (incident_id, at, person_id, kind, unit_id, "
-                     "detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                     &a, "insert incident event", id);
+    static const char sql[] = "INSERT INTO incident_events (incident_id, at, person_id, kind, "
+                              "unit_id, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    /* Without id nothing waits for the answer (pg_write_later). */
+    return id != NULL ? pg_insert(store_pg_of(st), sql, &a, "insert incident event", id)
+                      : pg_write_later(store_pg_of(st), sql, &a, "insert incident event");
 }
 
 static void read_event(struct arena *ar, const PGresult *res, int row, void *out)

@@ -56,12 +56,16 @@ struct pg_stmt_slot {
     unsigned name;   /* prepared as "s<name>" */
 };
 #define PG_STMT_SLOTS 1024 /* power of two; more statements than this grow it */
+#define PG_LATER_MAX 64    /* writes queued before a sync point is forced */
 
 /* Reference data kept per connection (struct store_pg): direct-mapped slots of
  * responsible units and units, and at most PG_AREAS_KEPT boxed areas. */
 #define PG_UNIT_MEMO 64
 #define PG_UNIT_KEPT 256
 #define PG_AREAS_KEPT 4096
+/* Results of pg_get_kept: slots, and the largest result kept (bytes of values). */
+#define PG_RESULTS_KEPT 64
+#define PG_RESULT_KEPT_MAX (1 << 20)
 
 /* An area as a candidate (its box as area_bbox holds it) and its validity; no
  * outline. */
@@ -80,6 +84,23 @@ struct store_pg {
     bool read_tx; /* between read_begin and read_end */
     int op_depth; /* pg_op_begin nesting */
     bool leader; /* this session holds PG_LOCK_SCHEDULER */
+    /* Writes sent in pipeline mode and not answered yet (pg_write_later),
+     * oldest first: what each does, for its error. */
+    const char *later[PG_LATER_MAX];
+    int n_later;
+    /* Numbers a write transaction reads then writes, kept once read or written
+     * in it (the write lock keeps other writers out until its end), so that
+     * only its first incident waits for them: the audit chain's head
+     * (pg_directory.c) and the last incident number of a prefix and year
+     * (pg_incidents.c). Forgotten at its end and when a savepoint is rolled
+     * back (pg_tx_kept_forget). */
+    bool audit_head_known;
+    int64_t audit_head_seq;
+    uint8_t audit_head_hash[32];
+    bool ref_counter_known;
+    int ref_counter_year;
+    int64_t ref_counter_last;
+    char ref_counter_prefix[32];
     /* Reference data kept between calls, as the SQLite store keeps it, because
      * every new incident reads it and it seldom changes: the active routing
      * rules and the boxed areas (pg_rules.c), the responsible units of (force,
@@ -114,6 +135,13 @@ struct store_pg {
         struct unit unit; /* strings and area_ids in arena */
         struct arena arena;
     } unit_kept[PG_UNIT_KEPT];
+    struct pg_result_kept {
+        uint64_t epoch; /* 0: empty */
+        int64_t rev;
+        const char *sql; /* the statement's literal */
+        char *key;       /* its parameters (xmalloc) */
+        PGresult *res;
+    } results_kept[PG_RESULTS_KEPT];
     struct arena areas_arena;
     struct pg_area_box *areas;
     size_t n_areas;
@@ -125,6 +153,18 @@ struct store_pg {
 static inline struct store_pg *store_pg_of(struct store *st)
 {
     return st->impl;
+}
+
+/* May numbers be kept now (struct store_pg: a write transaction)? */
+static inline bool pg_tx_keeps(const struct store_pg *p)
+{
+    return p->in_tx && !p->read_tx;
+}
+
+static inline void pg_tx_kept_forget(struct store_pg *p)
+{
+    p->audit_head_known = false;
+    p->ref_counter_known = false;
 }
 
 /* Reference data (struct store_pg): ref_changed records that this connection
@@ -207,12 +247,28 @@ ph_err pg_write_one(struct store_pg *p, const char *sql, const struct pg_args *a
  * PH_ENOTFOUND when it does not. */
 ph_err pg_update_versioned(struct store_pg *p, const char *sql, const struct pg_args *a,
                            const char *what, const char *exists_sql, int64_t rowid);
+/* A write whose answer can wait (no rows, no count, and any failure fails the
+ * job): inside a write transaction it is sent in pipeline mode and answered
+ * with the next statement that waits for its own answer (pg_exec and the
+ * shapes above: one round trip for all), at the latest by the job's savepoint
+ * release, an operation's end (pg_op_end) or the commit; that statement then
+ * fails with this one's error, as the whole transaction does. Outside a write
+ * transaction it runs at once. Parameters are copied when it is sent. */
+ph_err pg_write_later(struct store_pg *p, const char *sql, const struct pg_args *a,
+                      const char *what);
+/* Answers every write still waiting: the first failure's error. */
+ph_err pg_flush(struct store_pg *p);
 /* Reads row `row` of res into out (strings in ar). */
 typedef void (*pg_read_fn)(struct arena *ar, const PGresult *res, int row, void *out);
 /* A query for one row: read (may be NULL) copies it into out; PH_ENOTFOUND
  * when there is no row. */
 ph_err pg_get(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
               const char *what, pg_read_fn read, void *out);
+/* pg_get of reference data (a table whose writes move ref_rev, schema 013 and
+ * 014): the answer, found or not, is kept with its parameters and used again
+ * while pg_ref_check allows (struct store_pg). Text parameters only. */
+ph_err pg_get_kept(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
+                   const char *what, pg_read_fn read, void *out);
 /* A query for a list, as store_sq_rows: elem bytes per row in a new array in ar
  * (*items NULL when there are none); with limit > 0 at most limit rows are kept
  * (ask for limit + 1) and *has_more says whether the extra one came. */

@@ -19,8 +19,9 @@ ph_err store_pg_setting_get(struct store *st, struct arena *ar, const char *key,
     struct pg_args a = {0};
 
     pg_arg_text(&a, key);
-    return pg_get(store_pg_of(st), ar, "SELECT value FROM settings WHERE key = $1", &a,
-                  "get setting", read_text0, value);
+    /* Kept (schema 014): a new incident's number reads its prefix. */
+    return pg_get_kept(store_pg_of(st), ar, "SELECT value FROM settings WHERE key = $1", &a,
+                       "get setting", read_text0, value);
 }
 
 ph_err store_pg_setting_set(struct store *st, const char *key, const char *value)
@@ -30,6 +31,7 @@ ph_err store_pg_setting_set(struct store *st, const char *key, const char *value
     pg_arg_text(&a, key);
     pg_arg_text(&a, value);
     pg_arg_i64(&a, store_time_or_now(0));
+    pg_ref_changed(store_pg_of(st));
     return pg_write(store_pg_of(st),
                     "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "

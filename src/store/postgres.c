@@ -201,6 +201,10 @@ static ph_err prepared(struct store_pg *p, const char *sql, const char *what, ch
         slots_grow(p);
     struct pg_stmt_slot *slot = slot_find(p->slots, p->cap_slots, sql);
     if (slot->sql == NULL) {
+        /* PQprepare waits for its answer: no pipeline may be open. */
+        ph_err flushed = pg_flush(p);
+        if (flushed != PH_OK)
+            return flushed;
         unsigned id = ++p->next_name;
         snprintf(name, 16, "s%u", id);
         PGresult *res = PQprepare(p->conn, name, sql, 0, NULL);
@@ -241,6 +245,89 @@ static ph_err args_ok(const struct pg_args *a, const char *what)
     return PH_OK;
 }
 
+/* ---- writes that wait (pipeline mode) ---------------------------------------------- */
+
+/* Sends the prepared statement name in pipeline mode (entering it first) and
+ * notes it as the next answer to read (what names it in errors). */
+static ph_err pipe_send(struct store_pg *p, const char *name, const struct pg_args *a,
+                        const char *what)
+{
+    if (PQpipelineStatus(p->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(p->conn) != 1)
+        return fail(p, NULL, what);
+    if (PQsendQueryPrepared(p->conn, name, a != NULL ? a->n : 0, a != NULL ? a->v : NULL,
+                            a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, 0) != 1)
+        return fail(p, NULL, what);
+    p->later[p->n_later++] = what;
+    return PH_OK;
+}
+
+/* Ends the pipeline: a sync point, then every queued answer in order. Returns the
+ * error of the first statement that failed (the server skipped the rest, and
+ * the transaction is aborted, as after any failed statement); with last, the
+ * result of the last statement goes to *last (the caller PQclear()s it). */
+static ph_err pipe_sync(struct store_pg *p, PGresult **last)
+{
+    ph_err rc = PH_OK;
+    int n = p->n_later;
+    PGresult *r;
+
+    p->n_later = 0;
+    if (PQpipelineSync(p->conn) != 1) {
+        rc = fail(p, NULL, "send pipeline");
+        n = 0; /* nothing more can be read in order: the connection is gone */
+    }
+    for (int i = 0; i < n; i++) {
+        /* Each statement's results, then NULL. */
+        while ((r = PQgetResult(p->conn)) != NULL) {
+            ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+                if (last != NULL && i == n - 1 && rc == PH_OK && *last == NULL) {
+                    *last = r;
+                    continue;
+                }
+            } else if (st != PGRES_PIPELINE_ABORTED && rc == PH_OK) {
+                rc = fail(p, r, p->later[i]);
+            }
+            PQclear(r);
+        }
+    }
+    /* The sync point's own result. */
+    r = PQgetResult(p->conn);
+    if (rc == PH_OK && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+        rc = fail(p, r, "end pipeline");
+    PQclear(r);
+    if (PQexitPipelineMode(p->conn) != 1 && rc == PH_OK)
+        rc = fail(p, NULL, "leave pipeline mode");
+    if (rc != PH_OK && last != NULL && *last != NULL) {
+        PQclear(*last);
+        *last = NULL;
+    }
+    return rc;
+}
+
+ph_err pg_flush(struct store_pg *p)
+{
+    return p->n_later > 0 ? pipe_sync(p, NULL) : PH_OK;
+}
+
+ph_err pg_write_later(struct store_pg *p, const char *sql, const struct pg_args *a,
+                      const char *what)
+{
+    char name[16];
+    ph_err rc;
+
+    /* Only inside a write transaction: elsewhere nothing would wait for it. */
+    if (!p->in_tx || p->read_tx)
+        return pg_write(p, sql, a, what, NULL);
+    if ((rc = args_ok(a, what)) != PH_OK || (rc = prepared(p, sql, what, name)) != PH_OK)
+        return rc;
+    if (p->n_later == PG_LATER_MAX && (rc = pipe_sync(p, NULL)) != PH_OK)
+        return rc;
+    if ((rc = pipe_send(p, name, a, what)) != PH_OK)
+        (void)pipe_sync(p, NULL); /* what was sent is answered, the error is this one */
+    return rc;
+}
+
 ph_err pg_exec(struct store_pg *p, const char *sql, const struct pg_args *a, const char *what,
                PGresult **res)
 {
@@ -252,6 +339,16 @@ ph_err pg_exec(struct store_pg *p, const char *sql, const struct pg_args *a, con
     reconnect(p);
     if ((rc = prepared(p, sql, what, name)) != PH_OK)
         return rc;
+    if (p->n_later > 0) {
+        /* Writes are waiting: this statement ends their pipeline, one round trip
+         * for all. An earlier write's failure is this statement's. */
+        *res = NULL;
+        if ((rc = pipe_send(p, name, a, what)) != PH_OK) {
+            (void)pipe_sync(p, NULL);
+            return rc;
+        }
+        return pipe_sync(p, res);
+    }
     PGresult *r = PQexecPrepared(p->conn, name, a != NULL ? a->n : 0, a != NULL ? a->v : NULL,
                                  a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, 0);
     return result_of(p, r, what, res);
@@ -262,7 +359,7 @@ ph_err pg_exec_dyn(struct store_pg *p, const char *sql, const struct pg_args *a,
 {
     ph_err rc = args_ok(a, what);
 
-    if (rc != PH_OK)
+    if (rc != PH_OK || (rc = pg_flush(p)) != PH_OK)
         return rc;
     reconnect(p);
     PGresult *r = PQexecParams(p->conn, sql, a != NULL ? a->n : 0, NULL, a != NULL ? a->v : NULL,
@@ -424,6 +521,98 @@ ph_err pg_rows_dyn(struct store_pg *p, struct arena *ar, const char *sql, const 
     return rc;
 }
 
+/* ---- kept answers (pg_get_kept) ---------------------------------------------------- */
+
+/* The parameters as one string: each value's length, then the value ("-" for
+ * NULL), so that no two lists give the same key. NULL when one is binary. */
+static char *kept_key(const struct pg_args *a)
+{
+    size_t size = 1;
+    int n = a != NULL ? a->n : 0;
+
+    for (int i = 0; i < n; i++) {
+        if (a->fmt[i] != 0)
+            return NULL;
+        size += a->v[i] != NULL ? strlen(a->v[i]) + 22 : 2;
+    }
+    char *key = xmalloc(size);
+    size_t at = 0;
+    key[0] = '\0';
+    for (int i = 0; i < n; i++)
+        at += (size_t)(a->v[i] != NULL
+                           ? snprintf(key + at, size - at, "%zu:%s", strlen(a->v[i]), a->v[i])
+                           : snprintf(key + at, size - at, "-;"));
+    return key;
+}
+
+static size_t kept_slot(const char *sql, const char *key)
+{
+    uint64_t h = (uint64_t)(uintptr_t)sql * 0x9e3779b97f4a7c15ULL;
+    for (const char *c = key; *c != '\0'; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+    return (size_t)(h >> 32) % PG_RESULTS_KEPT;
+}
+
+static size_t result_bytes(const PGresult *res)
+{
+    size_t n = 0;
+    for (int r = 0; r < PQntuples(res); r++)
+        for (int c = 0; c < PQnfields(res); c++)
+            n += (size_t)PQgetlength(res, r, c);
+    return n;
+}
+
+static void kept_clear(struct pg_result_kept *k)
+{
+    PQclear(k->res);
+    free(k->key);
+    memset(k, 0, sizeof(*k));
+}
+
+/* One row of res into out, as pg_get; res stays. */
+static ph_err kept_read(const PGresult *res, struct arena *ar, pg_read_fn read, void *out)
+{
+    if (PQntuples(res) == 0)
+        return PH_ENOTFOUND;
+    if (read != NULL)
+        read(ar, res, 0, out);
+    return PH_OK;
+}
+
+ph_err pg_get_kept(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
+                   const char *what, pg_read_fn read, void *out)
+{
+    bool usable = false;
+    int64_t rev = 0;
+    char *key = NULL;
+    PGresult *res = NULL;
+    ph_err rc = pg_ref_check(p, &usable, &rev);
+
+    if (rc != PH_OK)
+        return rc;
+    if (!usable || (key = kept_key(a)) == NULL)
+        return pg_get(p, ar, sql, a, what, read, out);
+    struct pg_result_kept *k = &p->results_kept[kept_slot(sql, key)];
+    if (k->epoch == p->ref_epoch && k->rev == rev && k->sql == sql && strcmp(k->key, key) == 0) {
+        free(key);
+        return kept_read(k->res, ar, read, out);
+    }
+    if ((rc = pg_exec(p, sql, a, what, &res)) != PH_OK) {
+        free(key);
+        return rc;
+    }
+    rc = kept_read(res, ar, read, out);
+    if (result_bytes(res) > PG_RESULT_KEPT_MAX) {
+        PQclear(res);
+        free(key);
+        return rc;
+    }
+    kept_clear(k);
+    *k = (struct pg_result_kept){
+        .epoch = p->ref_epoch, .rev = rev, .sql = sql, .key = key, .res = res};
+    return rc;
+}
+
 /* An operation's savepoint. Outside a transaction a savepoint cannot exist in
  * PostgreSQL (SQLite begins one): the outermost operation then is a
  * transaction of its own. */
@@ -452,6 +641,14 @@ ph_err pg_op_end(struct store_pg *p, ph_err rc)
 {
     ph_err end;
 
+    /* Writes of the operation still waiting (pg_write_later): their failure is
+     * the operation's, undone by its savepoint like any other. */
+    if (p->n_later > 0) {
+        end = pg_flush(p);
+        if (rc == PH_OK)
+            rc = end;
+    }
+
     /* op_depth drops only after the statement that ends the operation, so that
      * a connection lost meanwhile is not made again under it (reconnect()). */
     if (!p->in_tx && p->op_depth == 1) {
@@ -466,6 +663,7 @@ ph_err pg_op_end(struct store_pg *p, ph_err rc)
         p->op_depth--;
         return end;
     }
+    pg_tx_kept_forget(p);
     end = pg_run(p, "ROLLBACK TO SAVEPOINT ph_op", "roll back operation");
     if (end == PH_OK)
         (void)pg_run(p, "RELEASE SAVEPOINT ph_op", "release operation savepoint");
@@ -585,6 +783,8 @@ static void close_impl(struct store_pg *p)
     for (size_t i = 0; i < PG_UNIT_KEPT; i++)
         arena_release(&p->unit_kept[i].arena);
     arena_release(&p->areas_arena);
+    for (size_t i = 0; i < PG_RESULTS_KEPT; i++)
+        kept_clear(&p->results_kept[i]);
     free(p);
 }
 
@@ -892,6 +1092,7 @@ static ph_err pg_db_size(struct store *st, int64_t *bytes)
 static void tx_ended(struct store_pg *p)
 {
     p->in_tx = p->read_tx = false;
+    pg_tx_kept_forget(p);
     p->op_depth = 0;
     /* Committed or not, its writes are over (a commit moved ref_rev). */
     p->ref_written = false;
@@ -910,8 +1111,11 @@ ph_err pg_ref_check(struct store_pg *p, bool *usable, int64_t *rev)
     ph_err rc;
 
     *usable = false;
-    /* An error may have aborted the transaction: nothing more runs in it. */
-    if (!p->in_tx || p->ref_written || PQtransactionStatus(p->conn) != PQTRANS_INTRANS)
+    /* An error may have aborted the transaction: nothing more runs in it. (With
+     * writes waiting in a pipeline the status is "active": a failure among them
+     * fails the job anyway.) */
+    if (!p->in_tx || p->ref_written ||
+        (p->n_later == 0 && PQtransactionStatus(p->conn) != PQTRANS_INTRANS))
         return PH_OK;
     if (!p->tx_rev_known) {
         /* A read transaction's snapshot (a write transaction read it at begin). */
@@ -981,15 +1185,21 @@ static ph_err pg_tx_commit(struct store *st)
 static ph_err pg_tx_rollback(struct store *st)
 {
     struct store_pg *p = store_pg_of(st);
+
+    (void)pg_flush(p); /* what was sent is answered first; it is undone anyway */
     bool open = PQtransactionStatus(p->conn) != PQTRANS_IDLE;
 
     tx_ended(p);
     return open ? pg_run(p, "ROLLBACK", "rollback") : PH_OK;
 }
 
+/* A job's savepoint is sent with the job's first statement that waits for an
+ * answer (pg_write_later); its release waits, and answers for every write of
+ * the job that did not: one round trip where a job's writes need no answer.
+ * A write of the job that failed is the release's error (store.h). */
 static ph_err pg_savepoint(struct store *st)
 {
-    return pg_run(store_pg_of(st), "SAVEPOINT ph_job", "savepoint");
+    return pg_write_later(store_pg_of(st), "SAVEPOINT ph_job", NULL, "savepoint");
 }
 
 static ph_err pg_savepoint_release(struct store *st)
@@ -1001,6 +1211,9 @@ static ph_err pg_savepoint_release(struct store *st)
 static ph_err pg_savepoint_rollback(struct store *st)
 {
     struct store_pg *p = store_pg_of(st);
+
+    (void)pg_flush(p); /* answered first: undone anyway */
+    pg_tx_kept_forget(p);
     ph_err rc = pg_run(p, "ROLLBACK TO SAVEPOINT ph_job", "rollback to savepoint");
 
     p->op_depth = 0;
@@ -1070,14 +1283,16 @@ static ph_err pg_outbox_insert(struct store *st, const struct store_outbox_event
     pg_arg_i64(&a, ev->access_kind);
     pg_arg_i64(&a, ev->classification);
     pg_arg_text(&a, ev->scope_paths);
-    return pg_insert(p,
-                     "WITH l AS (SELECT pg_advisory_xact_lock(" PG_LOCK_WRITE ")), "
-                     "n AS (SELECT pg_notify('" PG_CHANNEL_OUTBOX "', '')), "
-                     "ins AS (INSERT INTO outbox (at, topic, item_kind, item_id, payload, "
-                     "access_kind, classification, scope_paths) "
-                     "SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM l, n RETURNING id) "
-                     "SELECT id FROM ins",
-                     &a, "insert outbox event", id);
+    static const char sql[] =
+        "WITH l AS (SELECT pg_advisory_xact_lock(" PG_LOCK_WRITE ")), "
+        "n AS (SELECT pg_notify('" PG_CHANNEL_OUTBOX "', '')), "
+        "ins AS (INSERT INTO outbox (at, topic, item_kind, item_id, payload, "
+        "access_kind, classification, scope_paths) "
+        "SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM l, n RETURNING id) "
+        "SELECT id FROM ins";
+    /* Without id nothing waits for the answer (pg_write_later). */
+    return id != NULL ? pg_insert(p, sql, &a, "insert outbox event", id)
+                      : pg_write_later(p, sql, &a, "insert outbox event");
 }
 
 static void read_outbox_event(struct arena *ar, const PGresult *res, int row, void *out)

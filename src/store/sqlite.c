@@ -39,6 +39,7 @@ static const struct migration {
     {11, "src/store/schema/sqlite/011_hotspots.sql"},
     {12, "src/store/schema/sqlite/012_ingest_fts.sql"},
     {13, "src/store/schema/sqlite/013_geography.sql"},
+    {14, "src/store/schema/sqlite/014_kept.sql"},
 };
 _Static_assert(PH_NELEM(migrations) == STORE_SCHEMA_VERSION,
                "one migration per schema version, the last one is STORE_SCHEMA_VERSION");

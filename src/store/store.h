@@ -41,7 +41,7 @@ struct store;
 #define STORE_AREA_CHAIN_MAX 16
 
 /* The schema version this binary knows (the highest migration). */
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 /* A person as authentication needs it (see store_token_lookup). */
 struct store_auth {
@@ -243,7 +243,13 @@ struct store_ops {
     ph_err (*tx_begin)(struct store *st);
     ph_err (*tx_commit)(struct store *st);
     ph_err (*tx_rollback)(struct store *st);
-    /* Savepoints inside a transaction (one level is enough for the writer). */
+    /* Savepoints inside a transaction (one level is enough for the writer).
+     * Writes that need no answer (no id asked for: outbox_insert and
+     * incident_event_insert with id NULL; audit_insert,
+     * incident_recipients_add) may be sent ahead without waiting for it (the
+     * PostgreSQL store does, inside a transaction): a failure of one is then
+     * the error of the next call that waits, at the latest savepoint_release,
+     * which undoes nothing itself (the caller rolls back), or tx_commit. */
     ph_err (*savepoint)(struct store *st);
     ph_err (*savepoint_release)(struct store *st);
     ph_err (*savepoint_rollback)(struct store *st);
@@ -316,6 +322,7 @@ struct store_ops {
                          struct audit_entry **items, size_t *n);
     ph_err (*audit_count)(struct store *st, int64_t *n);
 
+    /* id NULL: not needed (see savepoint). */
     ph_err (*outbox_insert)(struct store *st, const struct store_outbox_event *ev, int64_t *id);
     ph_err (*outbox_after)(struct store *st, struct arena *ar, int64_t after_id, int limit,
                            struct store_outbox_event **items, size_t *n);
@@ -371,6 +378,7 @@ struct store_ops {
     /* In id order, with the person's name. */
     ph_err (*incident_acks)(struct store *st, struct arena *ar, int64_t incident_id,
                             struct incident_ack **items, size_t *n);
+    /* id NULL: not needed (see savepoint). */
     ph_err (*incident_event_insert)(struct store *st, const struct incident_event *e, int64_t *id);
     /* In id order, with the person's name. */
     ph_err (*incident_events)(struct store *st, struct arena *ar, int64_t incident_id,

@@ -58,6 +58,26 @@ static ph_err run_record(struct core_ctx *cx, void *arg)
     return t->want; /* a planned failure after the write: it must be undone */
 }
 
+/* Records an entry, then writes a second one under the same seq: a key clash
+ * the job does not check for (it returns the insert's answer). The PostgreSQL
+ * store sends that write without waiting (store.h, savepoint), so its failure
+ * comes back at the job's savepoint release, and must still fail this job
+ * alone; on SQLite the insert itself answers PH_ECONFLICT. */
+static ph_err run_clash(struct core_ctx *cx, void *arg)
+{
+    struct tjob *t = arg;
+    struct audit_entry e = {.at = cx->now_ms, .actor = "test", .action = "test.clash",
+                            .item_kind = "test", .item_id = t->n, .client = "test",
+                            .detail = ""};
+    ph_err rc = audit_record(cx, "test.job", "test", t->n, json_pack("{s:i}", "n", t->n));
+    if (rc != PH_OK)
+        return rc;
+    if ((rc = store_audit_last(cx->st, &e.seq, e.prev_hash)) != PH_OK)
+        return rc;
+    memcpy(e.hash, e.prev_hash, sizeof(e.hash));
+    return store_audit_insert(cx->st, &e);
+}
+
 static ph_err run_nothing(struct core_ctx *cx, void *arg)
 {
     (void)cx;
@@ -324,6 +344,52 @@ static void test_writer_failing_job_rolls_back_alone(void **state)
         arena_release(&all[i]->job.arena);
 }
 
+static void test_writer_unwaited_write_fails_its_job_alone(void **state)
+{
+    struct writer *w = NULL;
+    struct tjob gate, a, b, c;
+    uint64_t batches = 0, njobs = 0;
+    (void)state;
+
+    assert_int_equal(writer_start(tmp.dsn, &w), PH_OK);
+    tjob_init(&gate, run_gate, 0, PH_OK);
+    tjob_init(&a, run_record, 1, PH_OK);
+    tjob_init(&b, run_clash, 2, PH_OK);
+    tjob_init(&c, run_record, 3, PH_OK);
+    assert_int_equal(writer_submit(w, &gate.job), PH_OK);
+    wait_gate_started();
+    assert_int_equal(writer_submit(w, &a.job), PH_OK);
+    assert_int_equal(writer_submit(w, &b.job), PH_OK);
+    assert_int_equal(writer_submit(w, &c.job), PH_OK);
+    open_gate();
+    wait_and_stop(w, 4, &batches, &njobs);
+
+    assert_int_equal(batches, 2); /* the batch of a, b and c committed */
+    assert_int_equal(njobs, 3);
+    assert_int_equal(a.job.rc, PH_OK);
+    assert_int_equal(b.job.rc, PH_ECONFLICT);
+    assert_int_equal(c.job.rc, PH_OK);
+    /* b left nothing, and c's entry follows a's with no hole: the chain's head
+     * kept by the store was forgotten with b's savepoint. */
+    struct arena ar;
+    struct audit_entry *items = NULL;
+    size_t n = 0;
+    arena_init(&ar);
+    assert_int_equal(store_audit_page(reader, &ar, 0, 10, &items, &n), PH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[0].item_id, 1);
+    assert_int_equal(items[1].item_id, 3);
+    assert_int_equal(items[1].seq, 2);
+    arena_release(&ar);
+    struct audit_verify_result vr;
+    assert_int_equal(audit_verify(reader, &vr, NULL, NULL), PH_OK);
+    assert_int_equal(vr.entries, 2);
+    assert_int_equal(vr.first_bad_seq, 0);
+    struct tjob *all[] = {&gate, &a, &b, &c};
+    for (size_t i = 0; i < PH_NELEM(all); i++)
+        arena_release(&all[i]->job.arena);
+}
+
 static void test_writer_queue_bound(void **state)
 {
     enum { BOUND = 10000 };
@@ -389,6 +455,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writer_failing_job_rolls_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_queue_bound, setup, teardown),
         cmocka_unit_test(test_writer_run_sync),
+        cmocka_unit_test_setup_teardown(test_writer_unwaited_write_fails_its_job_alone, setup,
+                                        teardown),
         cmocka_unit_test(test_writer_start_bad_dsn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
