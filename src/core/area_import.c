@@ -674,8 +674,12 @@ ph_err area_import(struct core_ctx *cx, const char *json, size_t len,
     }
     if (rc != PH_OK)
         goto out;
-    in_savepoint = false;
-    rc = opts->dry_run ? store_savepoint_rollback(cx->st) : store_savepoint_release(cx->st);
+    /* A failed release leaves the savepoint to roll back (store.h). */
+    if (opts->dry_run) {
+        in_savepoint = false;
+        rc = store_savepoint_rollback(cx->st);
+    } else if ((rc = store_savepoint_release(cx->st)) == PH_OK)
+        in_savepoint = false;
     if (rc != PH_OK)
         goto out;
 

@@ -70,6 +70,11 @@ ph_err store_pg_incident_points(struct store *st, const struct store_point_query
         arena_release(&ar);
         return PH_ESTORE;
     }
+    /* Writes sent ahead are answered first: this query's results follow theirs. */
+    if ((rc = pg_flush(p)) != PH_OK) {
+        arena_release(&ar);
+        return rc;
+    }
     if (!PQsendQueryParams(p->conn, SQL_INCIDENT_POINTS, a.n, NULL, a.v, a.len, a.fmt, 0)) {
         rc = stream_fail(p, NULL);
         arena_release(&ar);

@@ -57,15 +57,15 @@ struct pg_stmt_slot {
 };
 #define PG_STMT_SLOTS 1024 /* power of two; more statements than this grow it */
 #define PG_LATER_MAX 64    /* writes queued before a sync point is forced */
+#define PG_KEPT_BUDGET (8 << 20) /* bytes of kept answers per connection, at most */
 
 /* Reference data kept per connection (struct store_pg): direct-mapped slots of
  * responsible units and units, and at most PG_AREAS_KEPT boxed areas. */
 #define PG_UNIT_MEMO 64
 #define PG_UNIT_KEPT 256
 #define PG_AREAS_KEPT 4096
-/* Results of pg_get_kept: slots, and the largest result kept (bytes of values). */
+/* Answers of pg_get_kept: slots (PG_KEPT_BUDGET bounds their bytes). */
 #define PG_RESULTS_KEPT 64
-#define PG_RESULT_KEPT_MAX (1 << 20)
 
 /* An area as a candidate (its box as area_bbox holds it) and its validity; no
  * outline. */
@@ -84,9 +84,10 @@ struct store_pg {
     bool read_tx; /* between read_begin and read_end */
     int op_depth; /* pg_op_begin nesting */
     bool leader; /* this session holds PG_LOCK_SCHEDULER */
-    /* Writes sent in pipeline mode and not answered yet (pg_write_later),
-     * oldest first: what each does, for its error. */
-    const char *later[PG_LATER_MAX];
+    /* Statements sent in pipeline mode and not answered yet (pg_write_later),
+     * oldest first: what each does, for its error. At most PG_LATER_MAX
+     * writes, and the statement that waits for them all. */
+    const char *later[PG_LATER_MAX + 1];
     int n_later;
     /* Numbers a write transaction reads then writes, kept once read or written
      * in it (the write lock keeps other writers out until its end), so that
@@ -141,7 +142,10 @@ struct store_pg {
         const char *sql; /* the statement's literal */
         char *key;       /* its parameters (xmalloc) */
         PGresult *res;
+        size_t bytes;    /* of its values */
     } results_kept[PG_RESULTS_KEPT];
+    size_t kept_bytes;  /* of all kept answers */
+    uint64_t kept_hits; /* answers given from what was kept (tests read it) */
     struct arena areas_arena;
     struct pg_area_box *areas;
     size_t n_areas;
@@ -250,9 +254,11 @@ ph_err pg_update_versioned(struct store_pg *p, const char *sql, const struct pg_
 /* A write whose answer can wait (no rows, no count, and any failure fails the
  * job): inside a write transaction it is sent in pipeline mode and answered
  * with the next statement that waits for its own answer (pg_exec and the
- * shapes above: one round trip for all), at the latest by the job's savepoint
- * release, an operation's end (pg_op_end) or the commit; that statement then
- * fails with this one's error, as the whole transaction does. Outside a write
+ * shapes above, in the same round trip when that statement was prepared
+ * before; a first use, pg_exec_dyn and a streamed query answer them first),
+ * at the latest by the job's savepoint release, an operation's end
+ * (pg_op_end) or the commit; that statement then fails with this one's error,
+ * as the whole transaction does (logged, naming this one). Outside a write
  * transaction it runs at once. Parameters are copied when it is sent. */
 ph_err pg_write_later(struct store_pg *p, const char *sql, const struct pg_args *a,
                       const char *what);
@@ -266,7 +272,8 @@ ph_err pg_get(struct store_pg *p, struct arena *ar, const char *sql, const struc
               const char *what, pg_read_fn read, void *out);
 /* pg_get of reference data (a table whose writes move ref_rev, schema 013 and
  * 014): the answer, found or not, is kept with its parameters and used again
- * while pg_ref_check allows (struct store_pg). Text parameters only. */
+ * while pg_ref_check allows (struct store_pg). A statement with a binary
+ * parameter, and an answer that would pass PG_KEPT_BUDGET, is not kept. */
 ph_err pg_get_kept(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
                    const char *what, pg_read_fn read, void *out);
 /* A query for a list, as store_sq_rows: elem bytes per row in a new array in ar

@@ -286,6 +286,11 @@ static ph_err pipe_sync(struct store_pg *p, PGresult **last)
                     continue;
                 }
             } else if (st != PGRES_PIPELINE_ABORTED && rc == PH_OK) {
+                /* Its error becomes a later statement's: say here which it was
+                 * (fail() is silent about key clashes, which callers report). */
+                if (last == NULL || i < n - 1)
+                    log_warn("store/postgres: %s, sent ahead, failed: %s", p->later[i],
+                             PQresultErrorMessage(r));
                 rc = fail(p, r, p->later[i]);
             }
             PQclear(r);
@@ -296,8 +301,21 @@ static ph_err pipe_sync(struct store_pg *p, PGresult **last)
     if (rc == PH_OK && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
         rc = fail(p, r, "end pipeline");
     PQclear(r);
-    if (PQexitPipelineMode(p->conn) != 1 && rc == PH_OK)
-        rc = fail(p, NULL, "leave pipeline mode");
+    if (PQexitPipelineMode(p->conn) != 1) {
+        if (rc == PH_OK)
+            rc = fail(p, NULL, "leave pipeline mode");
+        /* Answers out of step (a lost connection, mostly): read what is left,
+         * so that the connection leaves pipeline mode; if it still cannot,
+         * reconnect() makes it again once the transaction is over. */
+        for (int left = 0; left < 2 * PG_LATER_MAX + 2; left++) {
+            r = PQgetResult(p->conn);
+            bool sync = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+            PQclear(r);
+            if (sync || (r == NULL && PQstatus(p->conn) != CONNECTION_OK))
+                break;
+        }
+        (void)PQexitPipelineMode(p->conn);
+    }
     if (rc != PH_OK && last != NULL && *last != NULL) {
         PQclear(*last);
         *last = NULL;
@@ -321,7 +339,7 @@ ph_err pg_write_later(struct store_pg *p, const char *sql, const struct pg_args 
         return pg_write(p, sql, a, what, NULL);
     if ((rc = args_ok(a, what)) != PH_OK || (rc = prepared(p, sql, what, name)) != PH_OK)
         return rc;
-    if (p->n_later == PG_LATER_MAX && (rc = pipe_sync(p, NULL)) != PH_OK)
+    if (p->n_later >= PG_LATER_MAX && (rc = pipe_sync(p, NULL)) != PH_OK)
         return rc;
     if ((rc = pipe_send(p, name, a, what)) != PH_OK)
         (void)pipe_sync(p, NULL); /* what was sent is answered, the error is this one */
@@ -562,8 +580,9 @@ static size_t result_bytes(const PGresult *res)
     return n;
 }
 
-static void kept_clear(struct pg_result_kept *k)
+static void kept_clear(struct store_pg *p, struct pg_result_kept *k)
 {
+    p->kept_bytes -= k->bytes;
     PQclear(k->res);
     free(k->key);
     memset(k, 0, sizeof(*k));
@@ -595,6 +614,7 @@ ph_err pg_get_kept(struct store_pg *p, struct arena *ar, const char *sql, const 
     struct pg_result_kept *k = &p->results_kept[kept_slot(sql, key)];
     if (k->epoch == p->ref_epoch && k->rev == rev && k->sql == sql && strcmp(k->key, key) == 0) {
         free(key);
+        p->kept_hits++;
         return kept_read(k->res, ar, read, out);
     }
     if ((rc = pg_exec(p, sql, a, what, &res)) != PH_OK) {
@@ -602,14 +622,16 @@ ph_err pg_get_kept(struct store_pg *p, struct arena *ar, const char *sql, const 
         return rc;
     }
     rc = kept_read(res, ar, read, out);
-    if (result_bytes(res) > PG_RESULT_KEPT_MAX) {
+    kept_clear(p, k);
+    size_t bytes = result_bytes(res) + strlen(key);
+    if (p->kept_bytes + bytes > PG_KEPT_BUDGET) {
         PQclear(res);
         free(key);
         return rc;
     }
-    kept_clear(k);
-    *k = (struct pg_result_kept){
-        .epoch = p->ref_epoch, .rev = rev, .sql = sql, .key = key, .res = res};
+    *k = (struct pg_result_kept){.epoch = p->ref_epoch, .rev = rev, .sql = sql, .key = key,
+                                 .res = res, .bytes = bytes};
+    p->kept_bytes += bytes;
     return rc;
 }
 
@@ -784,7 +806,7 @@ static void close_impl(struct store_pg *p)
         arena_release(&p->unit_kept[i].arena);
     arena_release(&p->areas_arena);
     for (size_t i = 0; i < PG_RESULTS_KEPT; i++)
-        kept_clear(&p->results_kept[i]);
+        kept_clear(p, &p->results_kept[i]);
     free(p);
 }
 
@@ -1036,7 +1058,10 @@ static ph_err session_setup(struct store_pg *p)
  * leadership (pg_leader_try takes it again). */
 static void reconnect(struct store_pg *p)
 {
-    if (PQstatus(p->conn) == CONNECTION_OK || p->in_tx || p->op_depth > 0)
+    /* A connection stuck in pipeline mode (pipe_sync could not leave it) is
+     * made again too: no statement could run on it. */
+    if ((PQstatus(p->conn) == CONNECTION_OK && PQpipelineStatus(p->conn) == PQ_PIPELINE_OFF) ||
+        p->in_tx || p->op_depth > 0)
         return;
     PQreset(p->conn);
     if (PQstatus(p->conn) != CONNECTION_OK) {

@@ -244,12 +244,15 @@ struct store_ops {
     ph_err (*tx_commit)(struct store *st);
     ph_err (*tx_rollback)(struct store *st);
     /* Savepoints inside a transaction (one level is enough for the writer).
-     * Writes that need no answer (no id asked for: outbox_insert and
-     * incident_event_insert with id NULL; audit_insert,
-     * incident_recipients_add) may be sent ahead without waiting for it (the
-     * PostgreSQL store does, inside a transaction): a failure of one is then
-     * the error of the next call that waits, at the latest savepoint_release,
-     * which undoes nothing itself (the caller rolls back), or tx_commit. */
+     * Writes that need no answer may be sent ahead without waiting for it
+     * (the PostgreSQL store does, inside a write transaction): savepoint
+     * itself, audit_insert, incident_recipients_add, outbox_insert and
+     * incident_event_insert with id NULL (no id asked for), and
+     * incident_ref_next once the transaction has numbered an incident (the
+     * number is known; its write is not answered yet). A failure of one is
+     * then the error of the next call that waits, at the latest
+     * savepoint_release, which then undoes nothing itself (the caller rolls
+     * back to the savepoint), or tx_commit. */
     ph_err (*savepoint)(struct store *st);
     ph_err (*savepoint_release)(struct store *st);
     ph_err (*savepoint_rollback)(struct store *st);

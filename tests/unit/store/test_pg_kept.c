@@ -9,12 +9,14 @@
  *    the database holds, not the ones undone);
  *  - a failed write sent without waiting (pg_write_later) fails the next
  *    statement that waits, the transaction then rolls back cleanly, and the
- *    connection serves the next transaction.
+ *    connection serves the next transaction; inside an operation it fails the
+ *    operation alone; more of them than a pipeline holds all land.
  * Runs only with PHOIHOP_TEST_PG set (a PostgreSQL server's URL ending in '/',
  * as for the core tests); without it the test says so and passes. */
 #include "util/base.h"
 #include <libpq-fe.h>
 #include "testutil.h"
+#include "core/audit.h"
 #include "core/category.h"
 #include "security/audit_chain.h"
 #include "store/pg_int.h"
@@ -104,6 +106,7 @@ static void test_category_change_is_seen(void **state)
     assert_int_equal(kept_answers(t->a), 0);
     assert_string_equal(category_name_in_tx(t, t->a, "crime"), "Crime");
     assert_int_equal(kept_answers(t->a), 1); /* read once, kept */
+    assert_int_equal(store_pg_of(t->a)->kept_hits, 1); /* and the second read was it */
     /* Another connection (another node) renames it: the next transaction sees it. */
     rename_category(t, t->b, "crime", "Crimes");
     assert_string_equal(category_name_in_tx(t, t->a, "crime"), "Crimes");
@@ -247,10 +250,62 @@ static void test_unwaited_write_fails_the_next_wait(void **state)
     assert_int_equal(store_audit_last(t->b, &seq, head), PH_OK);
     assert_int_equal(seq, 1);
 
+    assert_int_equal(PQpipelineStatus(store_pg_of(t->a)->conn), PQ_PIPELINE_OFF);
     /* Outside a transaction such a write answers at once. */
     clash = e1;
     assert_int_equal(store_audit_insert(t->a, &clash), PH_ECONFLICT);
     assert_int_equal(store_pg_of(t->a)->n_later, 0);
+}
+
+/* More writes sent ahead than one pipeline holds (PG_LATER_MAX), then a read
+ * that waits: every write lands, in order. */
+static void test_many_unwaited_writes(void **state)
+{
+    struct two *t = *state;
+    struct audit_entry e;
+    int64_t n = 0;
+    NEED_PG(t);
+
+    assert_int_equal(store_tx_begin(t->a), PH_OK);
+    for (int i = 1; i <= 2 * PG_LATER_MAX + 3; i++) {
+        assert_int_equal(append_audit(t->a, i, &e), PH_OK);
+        assert_true(store_pg_of(t->a)->n_later <= PG_LATER_MAX);
+    }
+    assert_int_equal(store_audit_count(t->a, &n), PH_OK);
+    assert_int_equal(n, 2 * PG_LATER_MAX + 3);
+    assert_int_equal(store_tx_commit(t->a), PH_OK);
+    struct audit_verify_result vr;
+    assert_int_equal(audit_verify(t->b, &vr, NULL, NULL), PH_OK);
+    assert_int_equal(vr.entries, 2 * PG_LATER_MAX + 3);
+    assert_int_equal(vr.first_bad_seq, 0);
+}
+
+/* A write sent ahead inside an operation (pg_op_begin) fails the operation at
+ * its end, which undoes it alone: the transaction goes on. */
+static void test_unwaited_write_fails_its_operation(void **state)
+{
+    struct two *t = *state;
+    struct store_pg *p;
+    struct audit_entry e1, clash;
+    int64_t n = 0;
+    NEED_PG(t);
+    p = store_pg_of(t->a);
+
+    assert_int_equal(store_tx_begin(t->a), PH_OK);
+    assert_int_equal(append_audit(t->a, 1, &e1), PH_OK);
+    assert_int_equal(pg_op_begin(p), PH_OK);
+    clash = e1;
+    assert_int_equal(store_audit_insert(t->a, &clash), PH_OK); /* sent, not answered */
+    assert_int_equal(pg_op_end(p, PH_OK), PH_ECONFLICT);
+    assert_int_equal(store_audit_count(t->a, &n), PH_OK); /* the transaction lives */
+    assert_int_equal(n, 1);
+    assert_int_equal(append_audit(t->a, 2, &e1), PH_OK); /* the head was forgotten, read again */
+    assert_int_equal(e1.seq, 2);
+    assert_int_equal(store_tx_commit(t->a), PH_OK);
+    struct audit_verify_result vr;
+    assert_int_equal(audit_verify(t->b, &vr, NULL, NULL), PH_OK);
+    assert_int_equal(vr.entries, 2);
+    assert_int_equal(vr.first_bad_seq, 0);
 }
 
 int main(void)
@@ -261,6 +316,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_area_change_is_seen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers_follow_a_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwaited_write_fails_the_next_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_unwaited_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unwaited_write_fails_its_operation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
