@@ -254,6 +254,20 @@ if [ -z "$scripts" ]; then
     skip_suite cli "no tests/cli/test_*.sh yet"
 else
     mkdir -p "$WORK/cli"
+    # One demo database for the scripts that start from one (tests/cli/lib.sh,
+    # demo_db): init and demo once, not once per script. When it cannot be made,
+    # each script makes its own and reports what fails.
+    demo_log="$WORK/cli/demo-db.log"
+    start=$(now_ns)
+    if [ -x "$SAN/phoihop" ] &&
+        PHOIHOP_ADMIN_PASSWORD=admin-password-1 run_logged "$demo_log" "$SAN/phoihop" init \
+            --db "$WORK/cli/demo.db" &&
+        run_logged "$demo_log.2" "$SAN/phoihop" demo --db "$WORK/cli/demo.db"; then
+        export PHOIHOP_TEST_DEMO_DB="$WORK/cli/demo.db"
+        echo "   (demo database for the scripts made in $(( ($(now_ns) - start) / 1000000000 )) s)"
+    else
+        echo "   (no shared demo database: $(tail -n 3 "$demo_log" "$demo_log.2" 2>/dev/null | tr '\n' ' '))"
+    fi
     for s in $scripts; do
         name=$(basename "$s" .sh)
         log="$WORK/cli/$name.log"

@@ -9,7 +9,9 @@
 #   show: the last command's $T/out and $T/err, SHOW_LINES lines (default 20);
 #   q SQL: a read of $DB with sqlite3;
 #   run WANT CMD...: runs CMD (output to $T/out and $T/err), whose exit status
-#   must be WANT; returns 1 (after fail and show) when it is not.
+#   must be WANT; returns 1 (after fail and show) when it is not;
+#   demo_db DB: DB becomes a demo database (`init` with the administrator
+#   password admin-password-1, then `demo`), through run.
 set -u
 # shellcheck disable=SC2034 # used by the scripts that source this
 BIN="${PHOIHOP_BIN:?set PHOIHOP_BIN to the phoihop binary}"
@@ -19,6 +21,19 @@ FAILS=0
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 show() { sed 's/^/    | /' "$T/out" "$T/err" | head -"${SHOW_LINES:-20}"; }
 q() { sqlite3 -readonly "$DB" "$1"; }
+
+# A copy of PHOIHOP_TEST_DEMO_DB when it is set: scripts/run_tests.sh makes that one
+# database per run with the same binary and the same two commands, which saves
+# every script minutes under the sanitizers (test_demo.sh tests the commands
+# themselves, and a script run alone makes its own).
+demo_db() {
+    if [ -n "${PHOIHOP_TEST_DEMO_DB:-}" ] && [ -f "$PHOIHOP_TEST_DEMO_DB" ]; then
+        run 0 cp "$PHOIHOP_TEST_DEMO_DB" "$1" && run 0 chmod 600 "$1"
+        return
+    fi
+    PHOIHOP_ADMIN_PASSWORD=admin-password-1 run 0 "$BIN" init --db "$1" &&
+        run 0 "$BIN" demo --db "$1"
+}
 
 run() {
     want=$1

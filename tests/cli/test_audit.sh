@@ -17,8 +17,7 @@ verify() {
 }
 
 DB="$T/a.db"
-PHOIHOP_ADMIN_PASSWORD=admin-password-1 "$BIN" init --db "$DB" >/dev/null 2>&1 || { fail "init failed"; exit 1; }
-"$BIN" demo --db "$DB" >/dev/null 2>&1 || { fail "demo failed"; exit 1; }
+demo_db "$DB" || exit 1
 n=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM audit_log")
 [ "$n" -gt 10 ] || fail "only $n audit entries after init and demo"
 

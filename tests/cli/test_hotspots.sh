@@ -14,8 +14,7 @@ unset PHOIHOP_DB PHOIHOP_AS PHOIHOP_SINCE PHOIHOP_UNTIL PHOIHOP_CATEGORY PHOIHOP
     PHOIHOP_BANDWIDTH PHOIHOP_GEOJSON PHOIHOP_LOG_LEVEL PHOIHOP_DEMO_PASSWORD
 DB="$T/h.db"
 
-PHOIHOP_ADMIN_PASSWORD=admin-password-1 run 0 "$BIN" init --db "$DB" || exit 1
-run 0 "$BIN" demo --db "$DB" || exit 1
+demo_db "$DB" || exit 1
 
 # Gi* over the demo's year: the summary lines, and the cells' table when any.
 run 0 "$BIN" hotspots --db "$DB" --since 2020-01-01 --cell 1000 --band 2000

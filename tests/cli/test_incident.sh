@@ -37,8 +37,7 @@ done
 [ -e "$T/bad.db" ] && fail "a refused --ref-prefix left a database behind"
 
 # ---- a demo database ----------------------------------------------------------------------
-PHOIHOP_ADMIN_PASSWORD=admin-password-1 run 0 "$BIN" init --db "$DB" || exit 1
-run 0 "$BIN" demo --db "$DB" || exit 1
+demo_db "$DB" || exit 1
 [ "$(q "SELECT value FROM settings WHERE key = 'incident_ref_prefix'")" = BT ] || fail "the demo did not set the prefix BT"
 n0=$(q "SELECT count(*) FROM incidents")
 [ "$n0" -gt 1000 ] || fail "the demo made only $n0 incidents"

@@ -66,8 +66,7 @@ verify() {
 
 # ---- the source ------------------------------------------------------------------
 A="$T/a.db"
-PHOIHOP_ADMIN_PASSWORD=admin-password-1 "$BIN" init --db "$A" >/dev/null 2>&1 || { fail "init failed"; exit 1; }
-"$BIN" demo --db "$A" >/dev/null 2>&1 || { fail "demo failed"; exit 1; }
+demo_db "$A" || exit 1
 # The demo's 1.5 million positions would take most of the time: a fiftieth
 # stays. Attachments (the demo has none): a 300 KB blob and one with zero
 # bytes. Doubles that a decimal rendering of fewer than 17 digits would alter.

@@ -24,8 +24,7 @@ names_field() {
     grep -q "$1" "$T/err" || { fail "error does not name '$1': $(cat "$T/err")"; }
 }
 
-PHOIHOP_ADMIN_PASSWORD=admin-password-1 run 0 "$BIN" init --db "$DB" || exit 1
-run 0 "$BIN" demo --db "$DB" || exit 1
+demo_db "$DB" || exit 1
 
 ROUTE='{"type":"LineString","coordinates":[[106.21,10.26],[106.37,10.26]]}'
 DAY=$(date -u -d '+30 days' +%Y-%m-%d)

@@ -13,8 +13,7 @@ DB="$T/p.db"
 run 1 "$BIN" people list --db "$T/none.db" && { grep -q "phoihop init" "$T/err" || fail "no hint to run init"; }
 [ -e "$T/none.db" ] && fail "people list created a database"
 
-PHOIHOP_ADMIN_PASSWORD=admin-password-1 run 0 "$BIN" init --db "$DB" || exit 1
-run 0 "$BIN" demo --db "$DB" || exit 1
+demo_db "$DB" || exit 1
 
 # add: with a unit given by code, several roles, a clearance, rank and position, and the
 # password from PHOIHOP_PASSWORD.

@@ -11,8 +11,7 @@ unset PHOIHOP_DB PHOIHOP_PASSWORD PHOIHOP_UID PHOIHOP_AS PHOIHOP_FORMAT PHOIHOP_
     PHOIHOP_LOG_LEVEL PHOIHOP_DEMO_PASSWORD
 DB="$T/p.db"
 
-PHOIHOP_ADMIN_PASSWORD=admin-password-1 run 0 "$BIN" init --db "$DB" || exit 1
-run 0 "$BIN" demo --db "$DB" || exit 1
+demo_db "$DB" || exit 1
 unit=$(q "SELECT code FROM units WHERE force = 'border_guard' ORDER BY length(path) DESC, id LIMIT 1")
 PHOIHOP_PASSWORD=mat-khau-123456 run 0 "$BIN" people add --db "$DB" --username tuan.tra \
     --full-name "Trần Văn Tuần" --unit "$unit" --role reporter || exit 1
