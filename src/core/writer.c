@@ -5,8 +5,23 @@
  * load the cost of a commit is shared by every job that arrived meanwhile. Each job
  * runs inside a savepoint, so a job that fails (validation, conflict) undoes only
  * its own writes and the rest of the batch still commits. done() is called only
- * after the commit returned, because an answer must never announce a change the
+ * after the commit is on disk, because an answer must never announce a change the
  * database could still lose.
+ *
+ * Where the store can (SQLite: store_sync_later), a commit does not wait for the
+ * disk on the writer thread: the batch goes to the syncer thread, which makes
+ * every batch committed so far durable with one sync of the WAL, then runs the
+ * jobs' done(), in commit order. Meanwhile the writer runs the next batch: the
+ * disk's wait (a third of a batch's time, PERFORMANCE.md) overlaps the next
+ * batch's work. At most SYNC_QUEUED_MAX batches wait for the disk. Such a
+ * commit is visible to other connections before it is durable, so the event
+ * bus must not deliver its outbox rows yet: before its commit each batch holds
+ * the outbox back at the last id before it (a FIFO of holds, one per batch not
+ * yet synced), and the on_commit hook is told the highest id deliverable now
+ * each time that changes (hold_publish); rows of other processes (the command
+ * line commits with its own sync) below the oldest hold go through. A failed
+ * sync stops the process, as PostgreSQL does: what the disk holds is then
+ * unknown, and SQLite's recovery at the next start decides.
  *
  * Checkpoints (copying the WAL's pages into the database file, then an fsync of
  * it) run on a thread of their own, on its own connection, so that the writer
@@ -38,6 +53,18 @@
 /* Beyond this many waiting jobs the writer is not keeping up: refusing (429) is
  * better than letting memory and latency grow without bound. */
 #define WRITER_MAX_QUEUED 10000
+/* Committed batches waiting for the disk before the writer waits for room. */
+#define SYNC_QUEUED_MAX 4
+/* Holds: the batches queued, the ones the syncer is syncing, and one more. */
+#define SYNC_HOLDS_MAX (2 * SYNC_QUEUED_MAX + 2)
+
+/* A batch after its transaction: committed (or failed), on its way to done(). */
+struct synced_batch {
+    struct write_job *jobs;
+    bool committed;
+    bool held; /* it pushed a hold, which the syncer pops */
+    struct synced_batch *next;
+};
 
 struct writer {
     pthread_t thread;
@@ -50,8 +77,18 @@ struct writer {
     /* Under hook_mu, which is held while the hook runs: removing the hook waits for
      * a call in flight, so that its target can be freed right after. */
     pthread_mutex_t hook_mu;
-    void (*on_commit)(void *ctx);
+    void (*on_commit)(void *ctx, int64_t deliverable_to);
     void *on_commit_ctx;
+    /* The syncer (see the top), when the store lets commits skip the disk. */
+    bool sync_split;
+    pthread_t sync_thread;
+    pthread_mutex_t sync_mu;
+    pthread_cond_t sync_cv, sync_room_cv;
+    struct synced_batch *sync_head, *sync_tail; /* under sync_mu */
+    size_t sync_queued;                         /* under sync_mu */
+    bool sync_stopping;                         /* under sync_mu */
+    int64_t holds[SYNC_HOLDS_MAX];              /* under sync_mu, oldest first */
+    size_t n_holds;                             /* under sync_mu */
     atomic_uint_fast64_t batches, jobs;
     /* Checkpoints. wal_pages is the WAL's size after the last commit (the writer
      * thread's). The checkpointer thread (ck_*, its own connection ck_st) runs
@@ -123,12 +160,21 @@ static void writer_catch_up(struct writer *w)
 
 /* Run every job of batch in one transaction. On return each job->rc is final;
  * true when some job committed. */
-static bool run_batch(struct writer *w, struct write_job *batch)
+static void hold_push(struct writer *w, int64_t start);
+
+static bool run_batch(struct writer *w, struct write_job *batch, bool *held)
 {
     struct write_job *job;
     uint64_t n = 0, n_ok = 0;
+    int64_t start = 0;
     ph_err rc = store_tx_begin(w->st);
     bool began = rc == PH_OK;
+
+    /* The outbox's last id before this batch, for its hold (see the top): read
+     * under the transaction's lock, so no other writer moves it meanwhile. */
+    *held = false;
+    if (rc == PH_OK && w->sync_split)
+        rc = store_outbox_last_id(w->st, &start);
 
     for (job = batch; job != NULL; job = job->next)
         n++;
@@ -156,6 +202,10 @@ static bool run_batch(struct writer *w, struct write_job *batch)
         else if (store_savepoint_rollback(w->st) != PH_OK)
             rc = PH_ESTORE;
     }
+    if (rc == PH_OK && w->sync_split) {
+        hold_push(w, start); /* before the commit makes its rows visible */
+        *held = true;
+    }
     if (rc == PH_OK)
         rc = store_tx_commit(w->st);
     if (rc != PH_OK) {
@@ -169,6 +219,112 @@ static bool run_batch(struct writer *w, struct write_job *batch)
     atomic_fetch_add(&w->batches, 1);
     atomic_fetch_add(&w->jobs, n_ok); /* a failed job committed nothing */
     return n_ok > 0;
+}
+
+/* The hook, told the highest outbox id deliverable now: below the oldest hold,
+ * or all. Under sync_mu, so that what it is told follows the holds' order. */
+static void hold_publish(struct writer *w)
+{
+    pthread_mutex_lock(&w->hook_mu);
+    if (w->on_commit != NULL)
+        w->on_commit(w->on_commit_ctx, w->n_holds > 0 ? w->holds[0] : INT64_MAX);
+    pthread_mutex_unlock(&w->hook_mu);
+}
+
+static void hold_push(struct writer *w, int64_t start)
+{
+    pthread_mutex_lock(&w->sync_mu);
+    if (w->n_holds == SYNC_HOLDS_MAX) {
+        /* Cannot be: the writer waits for room before SYNC_QUEUED_MAX are queued. */
+        log_error("core/writer: more than %d batches wait for the disk", SYNC_HOLDS_MAX);
+        abort();
+    }
+    w->holds[w->n_holds++] = start;
+    hold_publish(w);
+    pthread_mutex_unlock(&w->sync_mu);
+}
+
+/* The batches' ends: each job's done(), in order. Without the syncer the hook
+ * first (before the answers: a client told "201" finds its event). */
+static void deliver(struct writer *w, struct write_job *batch, bool committed)
+{
+    if (committed && !w->sync_split) {
+        pthread_mutex_lock(&w->hook_mu);
+        if (w->on_commit != NULL)
+            w->on_commit(w->on_commit_ctx, INT64_MAX);
+        pthread_mutex_unlock(&w->hook_mu);
+    }
+    while (batch != NULL) {
+        struct write_job *next = batch->next; /* done() may free the job */
+        batch->next = NULL;
+        batch->done(batch);
+        batch = next;
+    }
+}
+
+/* On the writer thread, after the batch's transaction: hand it to the syncer,
+ * waiting while SYNC_QUEUED_MAX batches wait for the disk. */
+static void to_syncer(struct writer *w, struct write_job *batch, bool committed, bool held)
+{
+    struct synced_batch *sb = xcalloc(1, sizeof(*sb));
+
+    *sb = (struct synced_batch){.jobs = batch, .committed = committed, .held = held};
+    pthread_mutex_lock(&w->sync_mu);
+    while (w->sync_queued >= SYNC_QUEUED_MAX)
+        pthread_cond_wait(&w->sync_room_cv, &w->sync_mu);
+    if (w->sync_tail != NULL)
+        w->sync_tail->next = sb;
+    else
+        w->sync_head = sb;
+    w->sync_tail = sb;
+    w->sync_queued++;
+    pthread_cond_signal(&w->sync_cv);
+    pthread_mutex_unlock(&w->sync_mu);
+}
+
+/* The syncer: every batch waiting, made durable by one sync; their holds
+ * popped (the hook wakes the bus), then their jobs' done(). */
+static void *syncer_main(void *arg)
+{
+    struct writer *w = arg;
+
+    pthread_mutex_lock(&w->sync_mu);
+    for (;;) {
+        while (w->sync_head == NULL && !w->sync_stopping)
+            pthread_cond_wait(&w->sync_cv, &w->sync_mu);
+        if (w->sync_head == NULL)
+            break; /* stopping, and nothing left */
+        struct synced_batch *list = w->sync_head;
+        w->sync_head = w->sync_tail = NULL;
+        w->sync_queued = 0;
+        pthread_cond_broadcast(&w->sync_room_cv);
+        pthread_mutex_unlock(&w->sync_mu);
+
+        size_t held = 0;
+        bool any = false;
+        for (struct synced_batch *sb = list; sb != NULL; sb = sb->next) {
+            any |= sb->committed;
+            held += sb->held;
+        }
+        if (any && store_sync(w->st) != PH_OK) {
+            log_error("core/writer: the write-ahead log could not be synced: stopping");
+            abort();
+        }
+        pthread_mutex_lock(&w->sync_mu);
+        memmove(w->holds, w->holds + held, (w->n_holds - held) * sizeof(w->holds[0]));
+        w->n_holds -= held;
+        hold_publish(w);
+        pthread_mutex_unlock(&w->sync_mu);
+        while (list != NULL) {
+            struct synced_batch *next = list->next;
+            deliver(w, list->jobs, list->committed);
+            free(list);
+            list = next;
+        }
+        pthread_mutex_lock(&w->sync_mu);
+    }
+    pthread_mutex_unlock(&w->sync_mu);
+    return NULL;
 }
 
 static void *writer_main(void *arg)
@@ -186,19 +342,12 @@ static void *writer_main(void *arg)
         w->queued = 0;
         pthread_mutex_unlock(&w->mu);
 
-        bool committed = run_batch(w, batch);
-        if (committed) {
-            pthread_mutex_lock(&w->hook_mu);
-            if (w->on_commit != NULL)
-                w->on_commit(w->on_commit_ctx); /* before the answers: a client told "201" finds its event */
-            pthread_mutex_unlock(&w->hook_mu);
-        }
-        while (batch != NULL) {
-            struct write_job *next = batch->next; /* done() may free the job */
-            batch->next = NULL;
-            batch->done(batch);
-            batch = next;
-        }
+        bool held;
+        bool committed = run_batch(w, batch, &held);
+        if (w->sync_split)
+            to_syncer(w, batch, committed, held);
+        else
+            deliver(w, batch, committed);
         if (w->ck_running)
             writer_catch_up(w);
         pthread_mutex_lock(&w->mu);
@@ -207,12 +356,19 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx), void *ctx)
+void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx, int64_t deliverable_to),
+                          void *ctx)
 {
     pthread_mutex_lock(&w->hook_mu);
     w->on_commit = fn;
     w->on_commit_ctx = ctx;
     pthread_mutex_unlock(&w->hook_mu);
+    if (w->sync_split && fn != NULL) {
+        /* What is deliverable now: holds pushed before the hook was there. */
+        pthread_mutex_lock(&w->sync_mu);
+        hold_publish(w);
+        pthread_mutex_unlock(&w->sync_mu);
+    }
 }
 
 /* The checkpointer on its own connection, and the writer's connection told to
@@ -253,6 +409,47 @@ static void checkpointer_stop(struct writer *w)
     pthread_mutex_destroy(&w->ck_mu);
 }
 
+/* The syncer, when the store lets commits skip the disk (store_sync_later);
+ * otherwise each commit waits for the disk on the writer thread, as before. */
+static void syncer_start(struct writer *w)
+{
+    int err;
+
+    pthread_mutex_init(&w->sync_mu, NULL);
+    pthread_cond_init(&w->sync_cv, NULL);
+    pthread_cond_init(&w->sync_room_cv, NULL);
+    if (getenv("PHOIHOP_WRITER_SYNC") != NULL && strcmp(getenv("PHOIHOP_WRITER_SYNC"), "commit") == 0)
+        return; /* commits wait for the disk (a comparison for the benchmarks) */
+    if (store_sync_later(w->st) != PH_OK)
+        return;
+    if ((err = pthread_create(&w->sync_thread, NULL, syncer_main, w)) != 0) {
+        /* Without the thread no one would sync: the commits must again. */
+        log_error("core/writer: no syncer thread (%s): stopping", strerror(err));
+        abort();
+    }
+    w->sync_split = true;
+}
+
+static void syncer_stop(struct writer *w)
+{
+    if (w->sync_split) {
+        pthread_mutex_lock(&w->sync_mu);
+        w->sync_stopping = true;
+        pthread_cond_signal(&w->sync_cv);
+        pthread_mutex_unlock(&w->sync_mu);
+        pthread_join(w->sync_thread, NULL);
+        w->sync_split = false;
+    }
+    pthread_cond_destroy(&w->sync_room_cv);
+    pthread_cond_destroy(&w->sync_cv);
+    pthread_mutex_destroy(&w->sync_mu);
+}
+
+bool writer_commits_later(struct writer *w)
+{
+    return w->sync_split;
+}
+
 ph_err writer_start(const char *dsn, struct writer **out)
 {
     struct writer *w = xcalloc(1, sizeof(*w));
@@ -271,6 +468,7 @@ ph_err writer_start(const char *dsn, struct writer **out)
     atomic_init(&w->ck_passes, 0);
     w->ck_next = CKPT_PAGES;
     checkpointer_start(w, dsn);
+    syncer_start(w);
     err = pthread_create(&w->thread, NULL, writer_main, w);
     if (err != 0) {
         log_error("core/writer: pthread_create: %s", strerror(err));
@@ -281,6 +479,7 @@ ph_err writer_start(const char *dsn, struct writer **out)
     return PH_OK;
 
 fail_thread:
+    syncer_stop(w);
     checkpointer_stop(w);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
@@ -321,6 +520,7 @@ void writer_stop(struct writer *w)
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
+    syncer_stop(w); /* after the writer: it delivers the last batches */
     checkpointer_stop(w);
     store_close(w->st);
     pthread_cond_destroy(&w->cv);

@@ -1,9 +1,11 @@
 /* writer.h - the one writer thread: it takes every queued write job, runs each in
  * its own savepoint inside one transaction, commits once (group commit: one fsync
- * for the batch), and only then calls each job's done() callback. Nothing is
- * answered before its commit. The CLI runs the same jobs with writer_run_sync(). */
+ * for the batch), and only once that commit is on disk calls each job's done()
+ * callback. Nothing is answered before its commit is durable. The CLI runs the
+ * same jobs with writer_run_sync(). */
 #ifndef PH_CORE_WRITER_H
 #define PH_CORE_WRITER_H
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/ctx.h"
 #include "util/arena.h"
@@ -18,8 +20,9 @@ typedef ph_err (*write_fn)(struct core_ctx *cx, void *arg);
 struct write_job {
     write_fn run;
     void *arg;
-    /* Called on the writer thread after the batch committed (or failed: job->rc then
-     * says why). Must be quick: it hands the job back to its owner. */
+    /* Called once the batch's commit is durable (or the batch failed: job->rc then
+     * says why), on the writer's thread or its syncer's (writer.c), in commit
+     * order. Must be quick: it hands the job back to its owner. */
     void (*done)(struct write_job *job);
     struct core_user user;  /* copied by the submitter; strings must outlive the job */
     const char *client;
@@ -35,11 +38,20 @@ ph_err writer_start(const char *dsn, struct writer **out) __attribute__((warn_un
 ph_err writer_submit(struct writer *w, struct write_job *job) __attribute__((warn_unused_result));
 /* Finish queued jobs, stop the thread, close the connection, free w. */
 void writer_stop(struct writer *w);
-/* Call fn(ctx) on the writer thread after every batch in which some job
- * committed, before the jobs' done() (the event bus wakes up here). fn must be
- * quick and must not submit jobs. NULL removes it; once this returns, no call of
- * the old hook is running or will run. */
-void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx), void *ctx);
+/* Call fn(ctx, deliverable_to) after every batch in which some job committed,
+ * once it is durable and before the jobs' done() (the event bus wakes up here),
+ * and, when writer_commits_later, also before a commit that other connections
+ * will see before it is durable (and when the hook is set). deliverable_to:
+ * outbox rows with ids up to it may be delivered, the ones above it not yet
+ * (INT64_MAX: all). Called on the writer's or the syncer's thread (writer.c),
+ * in order. fn must be quick and must not submit jobs. NULL removes it; once
+ * this returns, no call of the old hook is running or will run. */
+void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx, int64_t deliverable_to),
+                          void *ctx);
+/* Do this writer's commits become visible before they are durable (its store
+ * syncs them on another thread, store_sync_later)? The hook's deliverable_to
+ * then keeps them from the event bus until they are. */
+bool writer_commits_later(struct writer *w);
 /* Batches and jobs committed so far (for /metrics). */
 void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs);
 

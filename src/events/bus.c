@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <time.h>
 #include "events/bus.h"
+#include "core/writer.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -52,6 +53,9 @@ struct bus {
     struct store *st;          /* the bus thread's only */
     _Atomic int64_t last_id;   /* the highest row read: the next read starts above it */
     _Atomic int64_t delivered; /* the highest delivered since start (0: none yet) */
+    /* Nothing above it is delivered (bus_committed): rows the writer committed
+     * but the disk does not hold yet. INT64_MAX: no such rows. */
+    _Atomic int64_t horizon;
 };
 
 /* ---- events ------------------------------------------------------------------------ */
@@ -217,6 +221,11 @@ static ph_err drain(struct bus *b, size_t n_subs, uint64_t committed_ns)
         rc = store_outbox_after(b->st, &a, after, BUS_PAGE, &rows, &n);
         if (rc != PH_OK)
             break;
+        /* Rows not yet durable wait for the hook that says they are. */
+        int64_t horizon = atomic_load(&b->horizon);
+        size_t got = n;
+        while (n > 0 && rows[n - 1].id > horizon)
+            n--;
         for (size_t i = 0; i < n; i++) {
             evs[i] = bus_event_from_outbox(&rows[i]);
             evs[i]->committed_ns = committed_ns;
@@ -231,6 +240,8 @@ static ph_err drain(struct bus *b, size_t n_subs, uint64_t committed_ns)
             bus_event_unref(evs[i]);
         arena_release(&a);
         arena_init(&a);
+        if (n < got)
+            break;
     } while (n == BUS_PAGE);
     arena_release(&a);
     return rc;
@@ -298,6 +309,7 @@ ph_err bus_start(const char *dsn, struct bus **out)
     if (rc != PH_OK)
         goto fail_last;
     atomic_init(&b->last_id, last);
+    atomic_init(&b->horizon, INT64_MAX);
     atomic_init(&b->delivered, 0);
     pthread_mutex_init(&b->mu, NULL);
     pthread_condattr_init(&ca);
@@ -346,6 +358,21 @@ void bus_notify(void *bus)
         b->notified_ns = now;
     pthread_cond_signal(&b->cv);
     pthread_mutex_unlock(&b->mu);
+}
+
+void bus_attach(struct bus *b, struct writer *w)
+{
+    writer_set_on_commit(w, bus_committed, b);
+}
+
+void bus_committed(void *bus, int64_t deliverable_to)
+{
+    struct bus *b = bus;
+
+    if (b == NULL)
+        return;
+    atomic_store(&b->horizon, deliverable_to);
+    bus_notify(b);
 }
 
 int64_t bus_last_id(struct bus *b)

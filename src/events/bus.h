@@ -48,8 +48,17 @@ struct bus;
 ph_err bus_start(const char *dsn, struct bus **out) __attribute__((warn_unused_result));
 /* Subscribe (before or after start; not removable until bus_stop). */
 void bus_subscribe(struct bus *b, bus_deliver_fn fn, void *ctx);
-/* Wake the bus: new rows may be in the outbox (the writer's on-commit hook). */
+/* Wake the bus: new rows may be in the outbox. */
 void bus_notify(void *bus);
+/* The writer's on-commit hook (writer_set_on_commit): from now on rows with ids
+ * up to deliverable_to may be delivered, none above it (INT64_MAX: all); then
+ * wake the bus. */
+void bus_committed(void *bus, int64_t deliverable_to);
+/* The writer's commits wake the bus, which delivers only what is durable
+ * (bus_committed as the writer's on-commit hook). Before the writer's first
+ * commit; writer_set_on_commit(w, NULL, NULL) detaches. */
+struct writer;
+void bus_attach(struct bus *b, struct writer *w);
 /* The id of the last event delivered (0: none yet since start). */
 int64_t bus_last_id(struct bus *b);
 /* Stop the thread, close the connection, free b. */

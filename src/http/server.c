@@ -426,7 +426,7 @@ int http_serve(const struct http_config *cfg)
         log_error("http: cannot start the event bus on %s", dsn_shown);
         goto out;
     }
-    writer_set_on_commit(writer, bus_notify, bus);
+    bus_attach(bus, writer);
     /* Other nodes' commits wake the bus too, and positions go both ways. */
     if (store_shared(threads[0].st)) {
         if (cluster_start(cfg->dsn, bus, livepos, &cluster) != PH_OK) {

@@ -6,8 +6,11 @@
  * area lookups in sqlite_rules.c; the shared helpers are declared in
  * sqlite_int.h. */
 #include "util/base.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 #include "store/sqlite_int.h"
 #include "store/store.h"
@@ -380,6 +383,8 @@ static void close_impl(struct store_sq *s)
     arena_release(&s->areas_arena);
     store_sq_terms_free(s);
     sqlite3_close_v2(s->db);
+    if (s->wal_fd >= 0)
+        close(s->wal_fd);
     free(s);
 }
 
@@ -590,6 +595,7 @@ static void configure_library(void)
 static ph_err sq_open(struct store *st, const char *dsn)
 {
     struct store_sq *s = xcalloc(1, sizeof(*s));
+    s->wal_fd = -1;
     ph_err rc = PH_ESTORE;
     int e;
 
@@ -1192,6 +1198,46 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
+/* Commits stop waiting for the disk (store.h): synchronous = NORMAL, under
+ * which a WAL commit is written but not synced (the WAL is still synced before
+ * each checkpoint copies it, so a checkpoint never copies what is not on disk),
+ * and a descriptor of the WAL file for sq_sync. The WAL file is SQLite's own
+ * "<database>-wal" (sqlite3_filename_wal): the same file while a connection is
+ * open, since it is removed only when the last one closes. */
+static ph_err sq_sync_later(struct store *st)
+{
+    struct store_sq *s = store_sq_of(st);
+    const char *db = sqlite3_db_filename(s->db, "main");
+    const char *wal;
+
+    if (db == NULL || db[0] == '\0' || (wal = sqlite3_filename_wal(db)) == NULL)
+        return PH_EINVAL; /* in memory: nothing to sync */
+    if (s->wal_fd < 0 && (s->wal_fd = open(wal, O_RDONLY | O_CLOEXEC)) < 0) {
+        log_warn("store/sqlite: cannot open the WAL %s (%s): commits keep waiting for the disk",
+                 wal, strerror(errno));
+        return PH_EINVAL;
+    }
+    ph_err rc = pragma(s, "PRAGMA synchronous = NORMAL", NULL, 0);
+    if (rc != PH_OK) {
+        close(s->wal_fd);
+        s->wal_fd = -1;
+    }
+    return rc;
+}
+
+static ph_err sq_sync(struct store *st)
+{
+    struct store_sq *s = store_sq_of(st);
+
+    if (s->wal_fd < 0)
+        return PH_OK; /* commits wait for the disk themselves */
+    if (fdatasync(s->wal_fd) != 0) {
+        log_error("store/sqlite: fdatasync of the WAL failed: %s", strerror(errno));
+        return PH_ESTORE;
+    }
+    return PH_OK;
+}
+
 static ph_err sq_wal_watch(struct store *st, void (*fn)(void *ctx, int wal_frames), void *ctx)
 {
     struct store_sq *s = store_sq_of(st);
@@ -1433,6 +1479,8 @@ const struct store_ops store_sqlite_ops = {
     .hotspot_set_status = store_sq_hotspot_set_status,
     .hotspot_note_insert = store_sq_hotspot_note_insert,
     .hotspot_notes = store_sq_hotspot_notes,
+    .sync_later = sq_sync_later,
+    .sync = sq_sync,
     .wal_watch = sq_wal_watch,
     .wal_checkpoint = sq_wal_checkpoint,
     .read_begin = sq_read_begin,

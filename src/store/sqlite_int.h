@@ -285,6 +285,9 @@ struct store_sq_area_box {
 /* struct store.impl of the SQLite backend. */
 struct store_sq {
     sqlite3 *db;
+    /* The WAL file, opened by store_sync_later (-1 until then): store_sync
+     * fdatasync()s it, from whichever thread. */
+    int wal_fd;
     sqlite3_stmt *stmts[SQ_COUNT]; /* prepared lazily; finalized by close */
     /* Incidents written in the open transaction wait in incidents_fts_pending
      * for store_sq_fts_flush, which tx_commit runs first (migration 003 says why). */

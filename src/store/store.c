@@ -224,6 +224,16 @@ ph_err store_token_get(struct store *st, struct arena *ar, int64_t id, struct st
     return st->ops->token_get(st, ar, id, out);
 }
 
+ph_err store_sync_later(struct store *st)
+{
+    return st->ops->sync_later != NULL ? st->ops->sync_later(st) : PH_EINVAL;
+}
+
+ph_err store_sync(struct store *st)
+{
+    return st->ops->sync != NULL ? st->ops->sync(st) : PH_OK;
+}
+
 ph_err store_audit_last(struct store *st, int64_t *seq, uint8_t hash[32])
 {
     return st->ops->audit_last(st, seq, hash);

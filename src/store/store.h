@@ -243,6 +243,18 @@ struct store_ops {
     ph_err (*tx_begin)(struct store *st);
     ph_err (*tx_commit)(struct store *st);
     ph_err (*tx_rollback)(struct store *st);
+    /* Commits that do not wait for the disk (SQLite's WAL): after sync_later,
+     * tx_commit on this connection returns once the commit is written to the
+     * WAL file, not yet on disk: other connections see it at once, and a
+     * power loss may undo it (never a part of it: the WAL keeps whole
+     * transactions, in order). sync then makes every commit made so far
+     * durable; it touches only the WAL file, so another thread may call it
+     * while this connection runs the next transaction. PH_EINVAL where the
+     * store cannot (PostgreSQL, whose commits wait for its own WAL; an
+     * in-memory database): commits then stay durable by themselves. NULL ops
+     * mean the same. */
+    ph_err (*sync_later)(struct store *st);
+    ph_err (*sync)(struct store *st);
     /* Savepoints inside a transaction (one level is enough for the writer).
      * Writes that need no answer may be sent ahead without waiting for it
      * (the PostgreSQL store does, inside a write transaction): savepoint
@@ -800,6 +812,8 @@ ph_err store_db_size(struct store *st, int64_t *bytes);
 ph_err store_tx_begin(struct store *st);
 ph_err store_tx_commit(struct store *st);
 ph_err store_tx_rollback(struct store *st);
+ph_err store_sync_later(struct store *st);
+ph_err store_sync(struct store *st);
 ph_err store_savepoint(struct store *st);
 ph_err store_savepoint_release(struct store *st);
 ph_err store_savepoint_rollback(struct store *st);

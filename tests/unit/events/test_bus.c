@@ -394,6 +394,34 @@ static void test_bus_delivers_in_order_once(void **state)
     pthread_mutex_unlock(&f->a.mu);
 }
 
+/* Held (a writer whose commits are visible before they are durable): committed
+ * rows above the id the hook gives wait, even past the idle poll, and arrive up
+ * to that id once it moves; INT64_MAX lets everything through. */
+static void test_bus_hold_until_durable(void **state)
+{
+    struct fx *f = *state;
+
+    assert_int_equal(bus_start(f->db.dsn, &f->bus), PH_OK);
+    bus_subscribe(f->bus, on_deliver, &f->a);
+    bus_committed(f->bus, 0); /* nothing deliverable */
+    int64_t last = insert_rows(f, 0, 5);
+    bus_notify(f->bus);
+    assert_int_equal(wait_for(&f->a, 1, 1500), 0); /* the idle poll (1 s) came and went */
+    bus_committed(f->bus, last - 2);
+    assert_int_equal(wait_for(&f->a, 3, 5000), 3);
+    assert_int_equal(wait_for(&f->a, 4, 300), 3);
+    bus_committed(f->bus, last - 2); /* the same again: nothing more */
+    assert_int_equal(wait_for(&f->a, 4, 300), 3);
+    bus_committed(f->bus, INT64_MAX);
+    assert_int_equal(wait_for(&f->a, 5, 5000), 5);
+    last = insert_rows(f, 5, 2);
+    bus_notify(f->bus);
+    assert_int_equal(wait_for(&f->a, 7, 5000), 7);
+    assert_int_equal(wait_for(&f->a, 8, 300), 7); /* and the bus has noted them */
+    expect_rows(&f->a, 0, 0, 7);
+    assert_int_equal(bus_last_id(f->bus), last);
+}
+
 /* Rows another process commits (no hook of ours announces them) arrive by the
  * idle poll within about a second. */
 static void test_bus_idle_poll(void **state)
@@ -476,7 +504,7 @@ static void test_bus_after_writer_commit(void **state)
 
     assert_int_equal(writer_start(f->db.dsn, &w), PH_OK);
     assert_int_equal(bus_start(f->db.dsn, &f->bus), PH_OK);
-    writer_set_on_commit(w, bus_notify, f->bus);
+    bus_attach(f->bus, w);
     bus_subscribe(f->bus, on_deliver, &f->a);
     for (int i = 0; i < 6; i++) {
         jobs[i] = (struct emit_job){.job = {.run = run_emit,
@@ -534,7 +562,7 @@ static void test_scheduler_stops_promptly(void **state)
 
     assert_int_equal(writer_start(f->db.dsn, &w), PH_OK);
     assert_int_equal(bus_start(f->db.dsn, &f->bus), PH_OK);
-    writer_set_on_commit(w, bus_notify, f->bus);
+    bus_attach(f->bus, w);
     assert_int_equal(scheduler_start(f->db.dsn, w, f->bus, &s), PH_OK);
     /* An event that wakes it (nothing is due: it only looks again). */
     assert_int_equal(store_tx_begin(f->st), PH_OK);
@@ -636,7 +664,7 @@ static void test_scheduler_marks_overdue(void **state)
 
     assert_int_equal(writer_start(f->db.dsn, &w), PH_OK);
     assert_int_equal(bus_start(f->db.dsn, &f->bus), PH_OK);
-    writer_set_on_commit(w, bus_notify, f->bus);
+    bus_attach(f->bus, w);
     bus_subscribe(f->bus, on_deliver, &f->a);
     assert_int_equal(scheduler_start(f->db.dsn, w, f->bus, &s), PH_OK);
     m0 = wait_marked(s, 0, 5000);
@@ -749,7 +777,7 @@ static void test_scheduler_hotspots(void **state)
 
     assert_int_equal(writer_start(f->db.dsn, &w), PH_OK);
     assert_int_equal(bus_start(f->db.dsn, &f->bus), PH_OK);
-    writer_set_on_commit(w, bus_notify, f->bus);
+    bus_attach(f->bus, w);
     bus_subscribe(f->bus, on_deliver, &f->a);
     assert_int_equal(scheduler_start(f->db.dsn, w, f->bus, &s), PH_OK);
     scheduler_set_hotspots(s, &hp, 200);
@@ -794,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_bus_event_odd_rows),
         cmocka_unit_test(test_bus_event_visible),
         cmocka_unit_test_setup_teardown(test_bus_delivers_in_order_once, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bus_hold_until_durable, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bus_idle_poll, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bus_subscribe_late, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bus_after_writer_commit, fx_setup, fx_teardown),
