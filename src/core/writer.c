@@ -77,7 +77,7 @@ struct writer {
     /* Under hook_mu, which is held while the hook runs: removing the hook waits for
      * a call in flight, so that its target can be freed right after. */
     pthread_mutex_t hook_mu;
-    void (*on_commit)(void *ctx, int64_t deliverable_to);
+    void (*on_commit)(void *ctx, int64_t deliverable_to, bool wake);
     void *on_commit_ctx;
     /* The syncer (see the top), when the store lets commits skip the disk. */
     bool sync_split;
@@ -158,9 +158,10 @@ static void writer_catch_up(struct writer *w)
         log_warn("core/writer: checkpoint: %s", err_str(rc));
 }
 
-/* Run every job of batch in one transaction. On return each job->rc is final;
- * true when some job committed. */
 static void hold_push(struct writer *w, int64_t start);
+
+/* Run every job of batch in one transaction. On return each job->rc is final;
+ * true when some job committed; *held when it pushed a hold. */
 
 static bool run_batch(struct writer *w, struct write_job *batch, bool *held)
 {
@@ -222,12 +223,13 @@ static bool run_batch(struct writer *w, struct write_job *batch, bool *held)
 }
 
 /* The hook, told the highest outbox id deliverable now: below the oldest hold,
- * or all. Under sync_mu, so that what it is told follows the holds' order. */
-static void hold_publish(struct writer *w)
+ * or all; wake when commits became durable. Under sync_mu, so that what it is
+ * told follows the holds' order. */
+static void hold_publish(struct writer *w, bool wake)
 {
     pthread_mutex_lock(&w->hook_mu);
     if (w->on_commit != NULL)
-        w->on_commit(w->on_commit_ctx, w->n_holds > 0 ? w->holds[0] : INT64_MAX);
+        w->on_commit(w->on_commit_ctx, w->n_holds > 0 ? w->holds[0] : INT64_MAX, wake);
     pthread_mutex_unlock(&w->hook_mu);
 }
 
@@ -240,7 +242,7 @@ static void hold_push(struct writer *w, int64_t start)
         abort();
     }
     w->holds[w->n_holds++] = start;
-    hold_publish(w);
+    hold_publish(w, false); /* nothing new to read yet */
     pthread_mutex_unlock(&w->sync_mu);
 }
 
@@ -251,7 +253,7 @@ static void deliver(struct writer *w, struct write_job *batch, bool committed)
     if (committed && !w->sync_split) {
         pthread_mutex_lock(&w->hook_mu);
         if (w->on_commit != NULL)
-            w->on_commit(w->on_commit_ctx, INT64_MAX);
+            w->on_commit(w->on_commit_ctx, INT64_MAX, true);
         pthread_mutex_unlock(&w->hook_mu);
     }
     while (batch != NULL) {
@@ -313,7 +315,7 @@ static void *syncer_main(void *arg)
         pthread_mutex_lock(&w->sync_mu);
         memmove(w->holds, w->holds + held, (w->n_holds - held) * sizeof(w->holds[0]));
         w->n_holds -= held;
-        hold_publish(w);
+        hold_publish(w, true);
         pthread_mutex_unlock(&w->sync_mu);
         while (list != NULL) {
             struct synced_batch *next = list->next;
@@ -356,8 +358,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx, int64_t deliverable_to),
-                          void *ctx)
+void writer_set_on_commit(struct writer *w,
+                          void (*fn)(void *ctx, int64_t deliverable_to, bool wake), void *ctx)
 {
     pthread_mutex_lock(&w->hook_mu);
     w->on_commit = fn;
@@ -366,7 +368,7 @@ void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx, int64_t delive
     if (w->sync_split && fn != NULL) {
         /* What is deliverable now: holds pushed before the hook was there. */
         pthread_mutex_lock(&w->sync_mu);
-        hold_publish(w);
+        hold_publish(w, false);
         pthread_mutex_unlock(&w->sync_mu);
     }
 }

@@ -38,16 +38,17 @@ ph_err writer_start(const char *dsn, struct writer **out) __attribute__((warn_un
 ph_err writer_submit(struct writer *w, struct write_job *job) __attribute__((warn_unused_result));
 /* Finish queued jobs, stop the thread, close the connection, free w. */
 void writer_stop(struct writer *w);
-/* Call fn(ctx, deliverable_to) after every batch in which some job committed,
- * once it is durable and before the jobs' done() (the event bus wakes up here),
- * and, when writer_commits_later, also before a commit that other connections
- * will see before it is durable (and when the hook is set). deliverable_to:
+/* Call fn(ctx, deliverable_to, true) after every batch in which some job
+ * committed, once it is durable and before the jobs' done() (the event bus
+ * wakes up here), and, when writer_commits_later, fn(ctx, deliverable_to,
+ * false) before a commit that other connections will see before it is durable
+ * (and when the hook is set). deliverable_to:
  * outbox rows with ids up to it may be delivered, the ones above it not yet
  * (INT64_MAX: all). Called on the writer's or the syncer's thread (writer.c),
  * in order. fn must be quick and must not submit jobs. NULL removes it; once
  * this returns, no call of the old hook is running or will run. */
-void writer_set_on_commit(struct writer *w, void (*fn)(void *ctx, int64_t deliverable_to),
-                          void *ctx);
+void writer_set_on_commit(struct writer *w,
+                          void (*fn)(void *ctx, int64_t deliverable_to, bool wake), void *ctx);
 /* Do this writer's commits become visible before they are durable (its store
  * syncs them on another thread, store_sync_later)? The hook's deliverable_to
  * then keeps them from the event bus until they are. */

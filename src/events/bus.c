@@ -1,8 +1,10 @@
 /* bus.c - the event bus: one thread that turns committed outbox rows into shared,
  * reference-counted events and hands them to every subscriber.
  *
- * The writer calls bus_notify() after each commit (writer_set_on_commit); the
- * thread then reads every row above the last id it delivered, in id order, on its
+ * The writer's on-commit hook (bus_attach: bus_committed) wakes it after each
+ * durable commit and says up to which id rows may be delivered (a commit
+ * visible before it is durable is held back, core/writer.c); the thread then
+ * reads every row above the last id it delivered, up to that id, in id order, on its
  * own read connection, page by page. Because the rows are read after the commit
  * and the writer is the only one assigning ids, ids ascend in commit order and
  * each row is read exactly once. A slow poll (BUS_IDLE_POLL_MS) also catches rows
@@ -365,14 +367,20 @@ void bus_attach(struct bus *b, struct writer *w)
     writer_set_on_commit(w, bus_committed, b);
 }
 
-void bus_committed(void *bus, int64_t deliverable_to)
+void bus_committed(void *bus, int64_t deliverable_to, bool wake)
 {
     struct bus *b = bus;
 
     if (b == NULL)
         return;
     atomic_store(&b->horizon, deliverable_to);
-    bus_notify(b);
+    if (wake)
+        bus_notify(b);
+}
+
+int64_t bus_deliverable(struct bus *b)
+{
+    return atomic_load(&b->horizon);
 }
 
 int64_t bus_last_id(struct bus *b)

@@ -8,6 +8,7 @@
 #define PH_EVENTS_BUS_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/access.h"
 #include "util/err.h"
@@ -51,9 +52,14 @@ void bus_subscribe(struct bus *b, bus_deliver_fn fn, void *ctx);
 /* Wake the bus: new rows may be in the outbox. */
 void bus_notify(void *bus);
 /* The writer's on-commit hook (writer_set_on_commit): from now on rows with ids
- * up to deliverable_to may be delivered, none above it (INT64_MAX: all); then
- * wake the bus. */
-void bus_committed(void *bus, int64_t deliverable_to);
+ * up to deliverable_to may be delivered, none above it (INT64_MAX: all); with
+ * wake, new rows are there (a commit became durable): wake the bus. */
+void bus_committed(void *bus, int64_t deliverable_to, bool wake);
+/* The highest outbox id that may be delivered now (INT64_MAX: any): a reader of
+ * the outbox other than the bus (a stream's replay, its start id) stops there.
+ * Load it after reading rows, as the bus does: it never falls below a row that
+ * was deliverable when read. */
+int64_t bus_deliverable(struct bus *b);
 /* The writer's commits wake the bus, which delivers only what is durable
  * (bus_committed as the writer's on-commit hook). Before the writer's first
  * commit; writer_set_on_commit(w, NULL, NULL) detaches. */

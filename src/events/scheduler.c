@@ -174,7 +174,7 @@ static ph_err run_deadlines(struct core_ctx *cx, void *arg)
     return rc;
 }
 
-/* Writer thread, after the commit. */
+/* Writer's (or its syncer's) thread, once the commit is durable. */
 static void on_job_done(struct write_job *job)
 {
     struct scheduler *s = job->arg;

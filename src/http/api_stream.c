@@ -16,7 +16,8 @@
  * no stream gets nothing posted.
  *
  * Resuming (Last-Event-ID, or ?last_event_id=): the backlog is read from the
- * loop's store connection, SSE_REPLAY_PAGE rows at a time, the next page only once
+ * loop's store connection, up to what the bus may deliver (bus_deliverable: not
+ * past a commit that is not yet durable), SSE_REPLAY_PAGE rows at a time, the next page only once
  * the previous one has gone out (so a long backlog costs one page of memory and
  * follows the client's pace). Live events that reach the loop meanwhile need no
  * buffer: one that reached the loop was committed before the loop's next read, so
@@ -286,6 +287,15 @@ static void replay_page(struct sse_stream *s)
         s->is_replaying = false;
         goto out;
     }
+    /* Rows of commits not yet durable are the bus's to deliver once they are
+     * (read after the rows, as the bus does: a hold is never below a row the bus
+     * delivered). Cut there, the replay is over. */
+    size_t got = n;
+    int64_t deliverable = s->t->bus != NULL ? bus_deliverable(s->t->bus) : INT64_MAX;
+    while (n > 0 && rows[n - 1].id > deliverable)
+        n--;
+    if (n < got)
+        got = 0; /* a short page: live from here */
     for (size_t i = 0; i < n; i++) {
         struct bus_event *ev = bus_event_from_outbox(&rows[i]);
         s->last_id = rows[i].id;
@@ -294,7 +304,7 @@ static void replay_page(struct sse_stream *s)
         else
             bus_event_unref(ev);
     }
-    if (n < SSE_REPLAY_PAGE)
+    if (got < SSE_REPLAY_PAGE)
         s->is_replaying = false;
 out:
     arena_release(&a);
@@ -718,6 +728,9 @@ static int stream_get(struct req *r)
         core_user_copy(&s->user_arena, &s->user, &u);
         rc = store_outbox_last_id(t->st, &last);
     }
+    /* The start id is never one a crash could undo (events/bus.h, bus_deliverable). */
+    if (rc == PH_OK && t->bus != NULL && bus_deliverable(t->bus) < last)
+        last = bus_deliverable(t->bus);
     if (rc != PH_OK) {
         detach(s);
         if (rc == PH_EAUTH)

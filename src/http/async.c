@@ -78,7 +78,8 @@ void http_write_abandon(struct http_write *w)
     free_write(w);
 }
 
-/* Writer thread, after commit: hand the job back to its loop. */
+/* Writer's (or its syncer's) thread, once the commit is durable: hand the job
+ * back to its loop. */
 static void on_job_done(struct write_job *job)
 {
     struct http_write *w = H2O_STRUCT_FROM_MEMBER(struct http_write, job, job);

@@ -10,6 +10,7 @@
 #include "util/arena.h"
 #include "util/err.h"
 
+struct bus;
 struct bus_event;
 struct scheduler;
 struct writer;
@@ -32,6 +33,7 @@ struct http_thread {
     struct writer *writer;                    /* shared */
     struct workpool *workpool;                /* shared */
     struct scheduler *scheduler;              /* shared: deadlines (for /metrics) */
+    struct bus *bus;                          /* shared: what is deliverable (api_stream.c) */
     struct auth_cache *auth;                  /* this loop's token cache */
     struct metrics_thread *metrics;           /* this loop's counters */
     const struct http_config *cfg;

@@ -478,8 +478,10 @@ int http_serve(const struct http_config *cfg)
     }
     metrics_register(mt, nthreads);
     /* One subscription per loop; a loop without streams is skipped by it. */
-    for (int i = 0; i < nthreads; i++)
+    for (int i = 0; i < nthreads; i++) {
+        threads[i].bus = bus;
         bus_subscribe(bus, api_stream_deliver, &threads[i]);
+    }
     for (int i = 0; i < nthreads; i++)
         livepos_subscribe(livepos, api_stream_positions, &threads[i]);
     /* CoT after the writer, the bus and the hub it uses; its "cot listening" lines

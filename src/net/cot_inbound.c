@@ -15,7 +15,7 @@
  *
  * A job owns copies of everything it needs (the users, the strings in its
  * arena): a connection closing while its reports are in flight changes nothing.
- * The writer's done() runs on the writer thread and only posts the job back to
+ * The writer's done() runs on the writer's (or its syncer's) thread and only posts the job back to
  * the loop; it announces itself in s->posting so that the listener does not
  * dismantle its queue under a send still in progress (cot_server.c). */
 #include "util/base.h"
@@ -63,7 +63,7 @@ struct aux_job {
 
 /* ---- jobs ---------------------------------------------------------------------------- */
 
-/* On the writer thread, after the commit: back to the loop. */
+/* On the writer's (or its syncer's) thread, once the commit is durable: back to the loop. */
 static void on_job_done(struct write_job *job)
 {
     struct job_head *h = H2O_STRUCT_FROM_MEMBER(struct job_head, job, job);

@@ -1,6 +1,7 @@
 /* sqlite.c - the SQLite backend of store.h: one connection per struct store,
  * opened in WAL mode with synchronous=FULL (an acknowledged write survives a
- * power cut) and foreign keys on, schema migrations embedded in the binary, and
+ * power cut; the writer's connection switches to NORMAL and syncs the WAL
+ * itself, sq_sync_later) and foreign keys on, schema migrations embedded in the binary, and
  * every statement prepared once and cached. Units, people and tokens live in
  * sqlite_people.c, incidents in sqlite_incidents.c, routing rules, settings and
  * area lookups in sqlite_rules.c; the shared helpers are declared in

@@ -18,7 +18,7 @@ struct tjob {
 };
 
 /* A temporary database file and a reader connection the done() callbacks use
- * (they all run on the writer thread, one at a time). */
+ * (they all run on the writer's or its syncer's thread, one at a time). */
 static struct tu_tmpdb tmp;
 static struct store *reader;
 static atomic_int done_count;
@@ -371,8 +371,14 @@ static void test_writer_commits_later_on_sqlite_files(void **state)
     struct writer *w = NULL;
     (void)state;
 
+    unsetenv("PHOIHOP_WRITER_SYNC"); /* the default, whatever the caller's */
     assert_int_equal(writer_start(tmp.dsn, &w), PH_OK);
     assert_int_equal(writer_commits_later(w), strncmp(tmp.dsn, "sqlite:", 7) == 0);
+    writer_stop(w);
+    setenv("PHOIHOP_WRITER_SYNC", "commit", 1);
+    assert_int_equal(writer_start(tmp.dsn, &w), PH_OK);
+    assert_false(writer_commits_later(w));
+    unsetenv("PHOIHOP_WRITER_SYNC");
     writer_stop(w);
     assert_int_equal(writer_start("sqlite::memory:", &w), PH_OK);
     assert_false(writer_commits_later(w));

@@ -403,16 +403,18 @@ static void test_bus_hold_until_durable(void **state)
 
     assert_int_equal(bus_start(f->db.dsn, &f->bus), PH_OK);
     bus_subscribe(f->bus, on_deliver, &f->a);
-    bus_committed(f->bus, 0); /* nothing deliverable */
+    assert_int_equal(bus_deliverable(f->bus), INT64_MAX); /* no writer holds it */
+    bus_committed(f->bus, 0, false); /* nothing deliverable, and no wake */
+    assert_int_equal(bus_deliverable(f->bus), 0);
     int64_t last = insert_rows(f, 0, 5);
     bus_notify(f->bus);
     assert_int_equal(wait_for(&f->a, 1, 1500), 0); /* the idle poll (1 s) came and went */
-    bus_committed(f->bus, last - 2);
+    bus_committed(f->bus, last - 2, true);
     assert_int_equal(wait_for(&f->a, 3, 5000), 3);
     assert_int_equal(wait_for(&f->a, 4, 300), 3);
-    bus_committed(f->bus, last - 2); /* the same again: nothing more */
+    bus_committed(f->bus, last - 2, true); /* the same again: nothing more */
     assert_int_equal(wait_for(&f->a, 4, 300), 3);
-    bus_committed(f->bus, INT64_MAX);
+    bus_committed(f->bus, INT64_MAX, true);
     assert_int_equal(wait_for(&f->a, 5, 5000), 5);
     last = insert_rows(f, 5, 2);
     bus_notify(f->bus);
