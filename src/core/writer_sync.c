@@ -47,14 +47,14 @@ void writer_hold_push(struct writer *w, int64_t start)
 }
 
 /* The batches' ends: each job's done(), in order. Without the syncer the hook
- * first (before the answers: a client told "201" finds its event). */
+ * first (before the answers: a client told "201" finds its event), with no
+ * hold (there are none): every row deliverable. */
 void writer_deliver(struct writer *w, struct write_job *batch, bool committed)
 {
     if (committed && !w->sync_split) {
-        pthread_mutex_lock(&w->hook_mu);
-        if (w->on_commit != NULL)
-            w->on_commit(w->on_commit_ctx, INT64_MAX, true);
-        pthread_mutex_unlock(&w->hook_mu);
+        pthread_mutex_lock(&w->sync_mu);
+        hold_publish(w, true);
+        pthread_mutex_unlock(&w->sync_mu);
     }
     while (batch != NULL) {
         struct write_job *next = batch->next; /* done() may free the job */

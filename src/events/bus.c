@@ -224,10 +224,8 @@ static ph_err drain(struct bus *b, size_t n_subs, uint64_t committed_ns)
         if (rc != PH_OK)
             break;
         /* Rows not yet durable wait for the hook that says they are. */
-        int64_t horizon = atomic_load(&b->horizon);
         size_t got = n;
-        while (n > 0 && rows[n - 1].id > horizon)
-            n--;
+        n = bus_deliverable_rows(b, rows, n);
         for (size_t i = 0; i < n; i++) {
             evs[i] = bus_event_from_outbox(&rows[i]);
             evs[i]->committed_ns = committed_ns;
@@ -381,6 +379,15 @@ void bus_committed(void *bus, int64_t deliverable_to, bool wake)
 int64_t bus_deliverable(struct bus *b)
 {
     return atomic_load(&b->horizon);
+}
+
+size_t bus_deliverable_rows(struct bus *b, const struct store_outbox_event *rows, size_t n)
+{
+    int64_t horizon = atomic_load(&b->horizon);
+
+    while (n > 0 && rows[n - 1].id > horizon)
+        n--;
+    return n;
 }
 
 int64_t bus_last_id(struct bus *b)

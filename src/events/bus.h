@@ -8,7 +8,6 @@
 #define PH_EVENTS_BUS_H
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include "core/access.h"
 #include "util/err.h"
@@ -60,6 +59,9 @@ void bus_committed(void *bus, int64_t deliverable_to, bool wake);
  * Load it after reading rows, as the bus does: it never falls below a row that
  * was deliverable when read. */
 int64_t bus_deliverable(struct bus *b);
+/* Of rows (read from the outbox in id order, before this call), how many from
+ * the first may be delivered now (bus_deliverable). */
+size_t bus_deliverable_rows(struct bus *b, const struct store_outbox_event *rows, size_t n);
 /* The writer's commits wake the bus, which delivers only what is durable
  * (bus_committed as the writer's on-commit hook). Before the writer's first
  * commit; writer_set_on_commit(w, NULL, NULL) detaches. */

@@ -291,9 +291,8 @@ static void replay_page(struct sse_stream *s)
      * (read after the rows, as the bus does: a hold is never below a row the bus
      * delivered). Cut there, the replay is over. */
     size_t got = n;
-    int64_t deliverable = s->t->bus != NULL ? bus_deliverable(s->t->bus) : INT64_MAX;
-    while (n > 0 && rows[n - 1].id > deliverable)
-        n--;
+    if (s->t->bus != NULL)
+        n = bus_deliverable_rows(s->t->bus, rows, n);
     if (n < got)
         got = 0; /* a short page: live from here */
     for (size_t i = 0; i < n; i++) {
@@ -729,8 +728,11 @@ static int stream_get(struct req *r)
         rc = store_outbox_last_id(t->st, &last);
     }
     /* The start id is never one a crash could undo (events/bus.h, bus_deliverable). */
-    if (rc == PH_OK && t->bus != NULL && bus_deliverable(t->bus) < last)
-        last = bus_deliverable(t->bus);
+    if (rc == PH_OK && t->bus != NULL) {
+        int64_t deliverable = bus_deliverable(t->bus);
+        if (deliverable < last)
+            last = deliverable;
+    }
     if (rc != PH_OK) {
         detach(s);
         if (rc == PH_EAUTH)

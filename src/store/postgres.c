@@ -248,15 +248,18 @@ static ph_err args_ok(const struct pg_args *a, const char *what)
 /* ---- writes that wait (pipeline mode) ---------------------------------------------- */
 
 /* Sends the prepared statement name in pipeline mode (entering it first) and
- * notes it as the next answer to read (what names it in errors). */
+ * notes it as the next answer to read (what names it in errors). When it
+ * cannot be sent, what was sent before it is answered, and the error is its. */
 static ph_err pipe_send(struct store_pg *p, const char *name, const struct pg_args *a,
                         const char *what)
 {
-    if (PQpipelineStatus(p->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(p->conn) != 1)
-        return fail(p, NULL, what);
-    if (PQsendQueryPrepared(p->conn, name, a != NULL ? a->n : 0, a != NULL ? a->v : NULL,
-                            a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, 0) != 1)
-        return fail(p, NULL, what);
+    if ((PQpipelineStatus(p->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(p->conn) != 1) ||
+        PQsendQueryPrepared(p->conn, name, a != NULL ? a->n : 0, a != NULL ? a->v : NULL,
+                            a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, 0) != 1) {
+        ph_err rc = fail(p, NULL, what);
+        (void)pg_flush(p);
+        return rc;
+    }
     p->later[p->n_later++] = what;
     return PH_OK;
 }
@@ -341,9 +344,7 @@ ph_err pg_write_later(struct store_pg *p, const char *sql, const struct pg_args 
         return rc;
     if (p->n_later >= PG_LATER_MAX && (rc = pipe_sync(p, NULL)) != PH_OK)
         return rc;
-    if ((rc = pipe_send(p, name, a, what)) != PH_OK)
-        (void)pipe_sync(p, NULL); /* what was sent is answered, the error is this one */
-    return rc;
+    return pipe_send(p, name, a, what);
 }
 
 ph_err pg_exec(struct store_pg *p, const char *sql, const struct pg_args *a, const char *what,
@@ -361,11 +362,7 @@ ph_err pg_exec(struct store_pg *p, const char *sql, const struct pg_args *a, con
         /* Writes are waiting: this statement ends their pipeline, one round trip
          * for all. An earlier write's failure is this statement's. */
         *res = NULL;
-        if ((rc = pipe_send(p, name, a, what)) != PH_OK) {
-            (void)pipe_sync(p, NULL);
-            return rc;
-        }
-        return pipe_sync(p, res);
+        return (rc = pipe_send(p, name, a, what)) != PH_OK ? rc : pipe_sync(p, res);
     }
     PGresult *r = PQexecPrepared(p->conn, name, a != NULL ? a->n : 0, a != NULL ? a->v : NULL,
                                  a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, 0);
@@ -460,13 +457,22 @@ ph_err pg_update_versioned(struct store_pg *p, const char *sql, const struct pg_
     return found ? PH_ESTALE : PH_ENOTFOUND;
 }
 
+/* The first row of res into out (read may be NULL); PH_ENOTFOUND without one.
+ * res stays (pg_get_kept reads kept answers with it). */
+static ph_err first_row(const PGresult *res, struct arena *ar, pg_read_fn read, void *out)
+{
+    if (PQntuples(res) == 0)
+        return PH_ENOTFOUND;
+    if (read != NULL)
+        read(ar, res, 0, out);
+    return PH_OK;
+}
+
 static ph_err get_in(struct store_pg *p, PGresult *res, struct arena *ar, pg_read_fn read,
                      void *out)
 {
-    ph_err rc = PQntuples(res) > 0 ? PH_OK : PH_ENOTFOUND;
+    ph_err rc = first_row(res, ar, read, out);
 
-    if (rc == PH_OK && read != NULL)
-        read(ar, res, 0, out);
     PQclear(res);
     return rc;
 }
@@ -588,16 +594,6 @@ static void kept_clear(struct store_pg *p, struct pg_result_kept *k)
     memset(k, 0, sizeof(*k));
 }
 
-/* One row of res into out, as pg_get; res stays. */
-static ph_err kept_read(const PGresult *res, struct arena *ar, pg_read_fn read, void *out)
-{
-    if (PQntuples(res) == 0)
-        return PH_ENOTFOUND;
-    if (read != NULL)
-        read(ar, res, 0, out);
-    return PH_OK;
-}
-
 ph_err pg_get_kept(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
                    const char *what, pg_read_fn read, void *out)
 {
@@ -615,13 +611,13 @@ ph_err pg_get_kept(struct store_pg *p, struct arena *ar, const char *sql, const 
     if (k->epoch == p->ref_epoch && k->rev == rev && k->sql == sql && strcmp(k->key, key) == 0) {
         free(key);
         p->kept_hits++;
-        return kept_read(k->res, ar, read, out);
+        return first_row(k->res, ar, read, out);
     }
     if ((rc = pg_exec(p, sql, a, what, &res)) != PH_OK) {
         free(key);
         return rc;
     }
-    rc = kept_read(res, ar, read, out);
+    rc = first_row(res, ar, read, out);
     kept_clear(p, k);
     size_t bytes = result_bytes(res) + strlen(key);
     if (p->kept_bytes + bytes > PG_KEPT_BUDGET) {
