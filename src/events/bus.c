@@ -13,7 +13,15 @@
  *
  * Each event carries its ready SSE frame, built once here rather than once per
  * connected client, and the access item parsed from the row, so that the event
- * loops filter per person without touching the database. */
+ * loops filter per person without touching the database.
+ *
+ * Rounds start at least min_gap_ms (BUS_MIN_GAP_MS) apart. A round costs every
+ * event loop one write per connected stream, whatever it carries: at 200
+ * commits a second and 1,000 streams, a round per commit is 200,000 writes a
+ * second, which kept both cores busy and made the requests themselves wait
+ * (docs/PERFORMANCE.md, "Live feed"). A notification within the gap waits for
+ * its end and joins whatever else came meanwhile; one after a quiet spell goes
+ * at once, so a lone event is never delayed. */
 #include "util/base.h"
 #include <inttypes.h>
 #include <pthread.h>
@@ -31,6 +39,8 @@
 #define BUS_PAGE 256
 /* Without a notification, look at the outbox this often anyway (see above). */
 #define BUS_IDLE_POLL_MS 1000
+/* The shortest time between the starts of two rounds (see above). */
+#define BUS_MIN_GAP_MS 25
 /* Event loops (at most 64) plus the scheduler, with room to spare. */
 #define BUS_MAX_SUBSCRIBERS 128
 /* A kind outside enum item_kind (a newer binary's row): shown to nobody. */
@@ -48,6 +58,9 @@ struct bus {
     bool notified;     /* under mu */
     uint64_t notified_ns; /* under mu: time_mono_ns() of the first unanswered notify; 0 none */
     bool stopping;     /* under mu */
+    int min_gap_ms;       /* under mu (bus_set_min_gap) */
+    uint64_t round_ns;    /* bus thread: time_mono_ns() when the last round handing out events began */
+    _Atomic uint64_t rounds, spaced; /* rounds that handed out events; of them, those that waited */
     /* Entries below n_subs never change once written, so the thread calls them
      * outside mu after reading n_subs under it. */
     struct bus_sub subs[BUS_MAX_SUBSCRIBERS];
@@ -205,9 +218,10 @@ bool bus_event_visible(const struct core_user *who, const struct bus_event *ev)
 
 /* ---- the thread -------------------------------------------------------------------- */
 
-/* Deliver every row above last_id to the first n_subs subscribers. PH_ESTORE when a
- * read failed (the rest waits for the next round; nothing is skipped). */
-static ph_err drain(struct bus *b, size_t n_subs, uint64_t committed_ns)
+/* Deliver every row above last_id to the first n_subs subscribers, adding their
+ * number to *handed. PH_ESTORE when a read failed (the rest waits for the next
+ * round; nothing is skipped). */
+static ph_err drain(struct bus *b, size_t n_subs, uint64_t committed_ns, size_t *handed)
 {
     struct bus_event *evs[BUS_PAGE];
     struct arena a;
@@ -232,6 +246,7 @@ static ph_err drain(struct bus *b, size_t n_subs, uint64_t committed_ns)
         }
         for (size_t k = 0; n > 0 && k < n_subs; k++)
             b->subs[k].fn(b->subs[k].ctx, evs, n);
+        *handed += n;
         if (n > 0) {
             atomic_store(&b->last_id, rows[n - 1].id);
             atomic_store(&b->delivered, rows[n - 1].id);
@@ -258,6 +273,28 @@ static void deadline_in(struct timespec *ts, int64_t ms)
     }
 }
 
+/* Under mu: wait until min_gap_ms after the start of the last round that handed
+ * out events; notifications in the meantime join this round. Whether it waited. */
+static bool wait_for_gap(struct bus *b)
+{
+    uint64_t now = time_mono_ns(), gap = (uint64_t)b->min_gap_ms * 1000000u;
+
+    if (b->round_ns == 0 || now - b->round_ns >= gap)
+        return false;
+    uint64_t wait_ns = b->round_ns + gap - now;
+    struct timespec until;
+    deadline_in(&until, 0);
+    until.tv_sec += (time_t)(wait_ns / 1000000000u);
+    until.tv_nsec += (long)(wait_ns % 1000000000u);
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (!b->stopping && pthread_cond_timedwait(&b->cv, &b->mu, &until) != ETIMEDOUT)
+        ;
+    return true;
+}
+
 static void *bus_main(void *arg)
 {
     struct bus *b = arg;
@@ -273,13 +310,24 @@ static void *bus_main(void *arg)
         }
         if (b->stopping)
             break;
+        bool waited = wait_for_gap(b);
+        if (b->stopping)
+            break;
         b->notified = false;
         uint64_t committed_ns = b->notified_ns; /* 0 after a timeout: the idle poll */
         b->notified_ns = 0;
         size_t n_subs = b->n_subs;
         pthread_mutex_unlock(&b->mu);
 
-        ph_err rc = drain(b, n_subs, committed_ns);
+        uint64_t started = time_mono_ns();
+        size_t handed = 0;
+        ph_err rc = drain(b, n_subs, committed_ns, &handed);
+        if (handed > 0) { /* a round that found nothing wrote nothing: no gap after it */
+            b->round_ns = started;
+            atomic_fetch_add(&b->rounds, 1);
+            if (waited)
+                atomic_fetch_add(&b->spaced, 1);
+        }
         /* Log a failing database once, not once a second. */
         if (rc != PH_OK && !failing)
             log_error("events/bus: cannot read the outbox after id %" PRId64 "; retrying",
@@ -311,6 +359,9 @@ ph_err bus_start(const char *dsn, struct bus **out)
     atomic_init(&b->last_id, last);
     atomic_init(&b->horizon, INT64_MAX);
     atomic_init(&b->delivered, 0);
+    atomic_init(&b->rounds, 0);
+    atomic_init(&b->spaced, 0);
+    b->min_gap_ms = BUS_MIN_GAP_MS;
     pthread_mutex_init(&b->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -343,6 +394,19 @@ void bus_subscribe(struct bus *b, bus_deliver_fn fn, void *ctx)
     else
         log_error("events/bus: more than %d subscribers; one is ignored", BUS_MAX_SUBSCRIBERS);
     pthread_mutex_unlock(&b->mu);
+}
+
+void bus_set_min_gap(struct bus *b, int ms)
+{
+    pthread_mutex_lock(&b->mu);
+    b->min_gap_ms = ms > 0 ? ms : 0;
+    pthread_mutex_unlock(&b->mu);
+}
+
+void bus_rounds(struct bus *b, uint64_t *rounds, uint64_t *spaced)
+{
+    *rounds = atomic_load(&b->rounds);
+    *spaced = atomic_load(&b->spaced);
 }
 
 void bus_notify(void *bus)

@@ -48,6 +48,11 @@ struct bus;
 ph_err bus_start(const char *dsn, struct bus **out) __attribute__((warn_unused_result));
 /* Subscribe (before or after start; not removable until bus_stop). */
 void bus_subscribe(struct bus *b, bus_deliver_fn fn, void *ctx);
+/* Rounds of delivery start at least ms apart (default 25; 0: as soon as woken).
+ * Under load this turns many small rounds into fewer fuller ones; bus.c says why. */
+void bus_set_min_gap(struct bus *b, int ms);
+/* Rounds that handed out events since start, and how many of them waited for the gap. */
+void bus_rounds(struct bus *b, uint64_t *rounds, uint64_t *spaced);
 /* Wake the bus: new rows may be in the outbox. */
 void bus_notify(void *bus);
 /* The writer's on-commit hook (writer_set_on_commit): from now on rows with ids

@@ -9,6 +9,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "core/writer.h"
+#include "events/bus.h"
 #include "events/cluster.h"
 #include "events/livepos.h"
 #include "events/scheduler.h"
@@ -193,6 +194,17 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
             "# HELP phoihop_sse_events_sent_total Events handed to live feed connections.\n"
             "# TYPE phoihop_sse_events_sent_total counter\nphoihop_sse_events_sent_total %llu\n",
             (unsigned long long)clients, (unsigned long long)events);
+    uint64_t rounds = 0, spaced = 0;
+    if (t->bus != NULL)
+        bus_rounds(t->bus, &rounds, &spaced);
+    if (rc == PH_OK)
+        rc = buf_printf(
+            b,
+            "# HELP phoihop_bus_rounds_total Rounds in which the event bus handed new events to the live feeds and the scheduler.\n"
+            "# TYPE phoihop_bus_rounds_total counter\nphoihop_bus_rounds_total %llu\n"
+            "# HELP phoihop_bus_rounds_spaced_total Of those rounds, the ones that waited for the shortest gap after the last one.\n"
+            "# TYPE phoihop_bus_rounds_spaced_total counter\nphoihop_bus_rounds_spaced_total %llu\n",
+            (unsigned long long)rounds, (unsigned long long)spaced);
     if (rc == PH_OK)
         rc = buf_puts(b, "# HELP phoihop_sse_delivery_seconds Time from an event's commit to its hand-over to a live feed connection.\n"
                          "# TYPE phoihop_sse_delivery_seconds histogram\n");

@@ -9,6 +9,7 @@
  * its hot-spot early warning (analysis on its read connection, record on the
  * writer) records a planted cluster once. */
 #include "util/base.h"
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <time.h>
@@ -232,6 +233,7 @@ struct collector {
     struct bus_event *seen[MAX_SEEN];
     size_t n;
     size_t batches;
+    uint64_t batch_ns[MAX_SEEN]; /* time_mono_ns() at each batch's arrival */
 };
 
 static void on_deliver(void *ctx, struct bus_event *const *evs, size_t n)
@@ -246,6 +248,8 @@ static void on_deliver(void *ctx, struct bus_event *const *evs, size_t n)
         else
             bus_event_unref(evs[i]);
     }
+    if (c->batches < MAX_SEEN)
+        c->batch_ns[c->batches] = time_mono_ns();
     c->batches++;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
@@ -454,6 +458,58 @@ static void test_bus_subscribe_late(void **state)
     assert_int_equal(wait_for(&f->b, 3, 5000), 3);
     expect_rows(&f->a, 0, 0, 5);
     expect_rows(&f->b, 0, 2, 3);
+}
+
+/* Rounds start at least the gap apart: a notification right after a round waits
+ * for the gap's end; one after a quiet spell goes at once; bus_stop does not wait
+ * for a gap to end. */
+static void test_bus_rounds_spaced(void **state)
+{
+    struct fx *f = *state;
+    const int gap_ms = 500;
+    uint64_t rounds = 0, spaced = 0, spaced_before = 0;
+
+    assert_int_equal(bus_start(f->db.dsn, &f->bus), PH_OK);
+    bus_set_min_gap(f->bus, gap_ms);
+    bus_subscribe(f->bus, on_deliver, &f->a);
+    (void)insert_rows(f, 0, 1);
+    bus_notify(f->bus);
+    assert_int_equal(wait_for(&f->a, 1, 5000), 1);
+    (void)insert_rows(f, 1, 2);
+    bus_notify(f->bus);
+    assert_int_equal(wait_for(&f->a, 3, 5000), 3);
+    expect_rows(&f->a, 0, 0, 3);
+    pthread_mutex_lock(&f->a.mu);
+    assert_int_equal(f->a.batches, 2);
+    /* The second round began a gap after the first; each batch arrived just after
+     * its round began (the tolerance is for reading one row). */
+    uint64_t apart_ms = (f->a.batch_ns[1] - f->a.batch_ns[0]) / 1000000u;
+    pthread_mutex_unlock(&f->a.mu);
+    if (apart_ms < (uint64_t)gap_ms - 50)
+        fail_msg("rounds %" PRIu64 " ms apart, the gap is %d ms", apart_ms, gap_ms);
+    bus_rounds(f->bus, &rounds, &spaced);
+    assert_true(spaced >= 1);
+    assert_true(rounds >= 2);
+
+    /* After a quiet spell longer than the gap, a lone event does not wait. */
+    struct timespec quiet = {0, (long)(gap_ms + 200) * 1000000L};
+    nanosleep(&quiet, NULL);
+    bus_rounds(f->bus, &rounds, &spaced_before);
+    (void)insert_rows(f, 3, 1);
+    bus_notify(f->bus);
+    assert_int_equal(wait_for(&f->a, 4, 5000), 4);
+    bus_rounds(f->bus, &rounds, &spaced);
+    assert_int_equal(spaced, spaced_before);
+
+    /* Stopping in the middle of a long gap returns at once, not at its end. */
+    bus_set_min_gap(f->bus, 60000);
+    (void)insert_rows(f, 4, 1);
+    bus_notify(f->bus);
+    uint64_t t0 = time_mono_ns();
+    bus_stop(f->bus);
+    f->bus = NULL;
+    assert_true(time_mono_ns() - t0 < 10000000000u);
+    expect_rows(&f->a, 0, 0, 4); /* the row notified in the gap was not handed out */
 }
 
 /* ---- through the writer ------------------------------------------------------------ */
@@ -827,6 +883,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bus_hold_until_durable, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bus_idle_poll, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bus_subscribe_late, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bus_rounds_spaced, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_bus_after_writer_commit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_scheduler_stops_promptly, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_scheduler_marks_overdue, fx_setup, fx_teardown),
