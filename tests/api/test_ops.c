@@ -167,6 +167,7 @@ static void test_ops_metrics_increase(void **state)
     req0 = metric_sum(m, "phoihop_http_requests_total", &found);
     cnt0 = metric_sum(m, "phoihop_http_request_duration_seconds_count", &found);
     jobs0 = metric_sum(m, "phoihop_writer_jobs_total", &found);
+    double rounds0 = metric_sum(m, "phoihop_bus_rounds_total", &found);
     for (int i = 0; i < 3; i++)
         EXPECT_STATUS(api_get("/healthz", NULL), 200);
     EXPECT_ERROR(api_get("/api/v1/no-such-route", w->admin), 404, "not_found", NULL);
@@ -177,6 +178,18 @@ static void test_ops_metrics_increase(void **state)
     cnt1 = metric_sum(m, "phoihop_http_request_duration_seconds_count", &found);
     jobs1 = metric_sum(m, "phoihop_writer_jobs_total", &found);
     assert_true(req1 >= req0 + 5); /* 3 healthz, 1 404, 1 POST */
+    /* The area's event (area.created) is handed out by a round of the bus, within
+     * moments of its commit. */
+    double rounds1 = metric_sum(m, "phoihop_bus_rounds_total", &found);
+    assert_true(found);
+    for (int i = 0; i < 100 && rounds1 < rounds0 + 1; i++) {
+        struct timespec ms20 = {0, 20000000L};
+        nanosleep(&ms20, NULL);
+        rounds1 = metric_sum(get_metrics(), "phoihop_bus_rounds_total", &found);
+    }
+    assert_true(rounds1 >= rounds0 + 1);
+    assert_true(metric_sum(m, "phoihop_bus_rounds_spaced_total", &found) <= rounds1);
+    assert_true(found);
     assert_true(cnt1 >= cnt0 + 5);
     assert_true(jobs1 >= jobs0 + 1);
     /* Every answered request is in both series, unknown routes included. */
