@@ -319,6 +319,33 @@ bool pg_col_hash(const PGresult *res, int row, int col, uint8_t out[32]);
     "updated_at"
 void pg_read_area(struct arena *ar, const PGresult *res, int row, void *out);
 
+/* ---- shared by the backend's own files (pg_exec.c, pg_kept.c, pg_conn.c, postgres.c) -- */
+
+/* A failed result's SQLSTATE mapped to ph_err (unique and foreign key clashes
+ * PH_ECONFLICT, serialization failures and deadlocks PH_EBUSY, the rest logged
+ * with what and PH_ESTORE). */
+ph_err pg_fail(struct store_pg *p, const PGresult *res, const char *what);
+/* sql prepared on this connection once (its name in name), from then on found
+ * by its text. */
+ph_err pg_prepared(struct store_pg *p, const char *sql, const char *what, char name[16]);
+/* Answer every write sent ahead (pipeline mode); the last result in *last when
+ * last is not NULL. The first failure among them is the result. */
+ph_err pg_pipe_sync(struct store_pg *p, PGresult **last);
+/* The first row of res read by read into out; PH_ENOTFOUND when there is none. */
+ph_err pg_first_row(const PGresult *res, struct arena *ar, pg_read_fn read, void *out);
+/* Forget one kept answer (its bytes leave the budget). */
+void pg_kept_clear(struct store_pg *p, struct pg_result_kept *k);
+/* When the connection is lost (never inside a transaction or operation): connect
+ * again, forgetting prepared statements and leadership, and read kept answers anew. */
+void pg_reconnect(struct store_pg *p);
+/* The ops of the connection (pg_conn.c) and of the scheduler's lock (postgres.c)
+ * that another of these files calls. */
+ph_err pg_open(struct store *st, const char *dsn);
+void pg_close(struct store *st);
+ph_err pg_schema_version(struct store *st, int *version);
+ph_err pg_db_size(struct store *st, int64_t *bytes);
+ph_err pg_leader_try(struct store *st, bool *leader);
+
 /* ---- the ops of each file, gathered into store_postgres_ops by postgres.c --------- */
 #include "store/pg_ops.h"
 
