@@ -81,6 +81,9 @@ bool cli_flag(const struct cli_opt *o);
  * database). Prints a message and returns CLI_EXIT_FAIL on failure (a schema newer
  * than this binary says so), else CLI_CONTINUE with *st set (close with store_close). */
 int cli_open_store(const char *dsn, bool must_exist, struct store **st);
+/* The file behind dsn, or NULL when dsn is not a plain SQLite file (":memory:",
+ * a URL). */
+const char *cli_dsn_file(const char *dsn);
 /* A core context acting as core_system_user from "cli" on st, allocating in a. */
 struct core_ctx cli_ctx(struct store *st, struct arena *a);
 /* Print a failed core call: "phoihop: <what>: <error text>[ (field F)]"; returns

@@ -7,6 +7,8 @@
  * refused. Progress goes to stderr; the rows of each table to stdout, once the
  * copy is committed. */
 #include "util/base.h"
+#include <errno.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -78,6 +80,21 @@ static void print_counts(const struct migrate_report *m)
     cli_print_table(heads, cells, m->n, 2);
 }
 
+/* A database file this run made, with the -wal and -shm files SQLite keeps beside
+ * it: a failed copy leaves no half-made destination behind. */
+static void remove_sqlite_files(const char *path)
+{
+    static const char *const suffixes[] = {"-wal", "-shm", ""};
+    char name[4096];
+
+    for (size_t i = 0; i < PH_NELEM(suffixes); i++) {
+        if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffixes[i]) >= sizeof(name))
+            return;
+        if (unlink(name) != 0 && errno != ENOENT)
+            fprintf(stderr, "phoihop migrate: cannot remove '%s': %s\n", name, strerror(errno));
+    }
+}
+
 int cmd_migrate(int argc, char **argv)
 {
     struct cli_opt opts[] = {
@@ -122,6 +139,9 @@ int cmd_migrate(int argc, char **argv)
     /* The source first: when it cannot be opened, no destination is made. */
     if ((ec = cli_open_store(from_dsn, true, &from)) != CLI_CONTINUE)
         return ec;
+    /* A SQLite destination made by this run goes again if the copy fails. */
+    const char *to_file = cli_dsn_file(to_dsn);
+    bool made_file = to_file != NULL && access(to_file, F_OK) != 0;
     if ((ec = cli_open_store(to_dsn, false, &to)) != CLI_CONTINUE) {
         store_close(from);
         return ec;
@@ -141,12 +161,15 @@ int cmd_migrate(int argc, char **argv)
     store_close(from);
     if (rc == PH_OK)
         print_counts(&m);
+    else if (made_file)
+        remove_sqlite_files(to_file);
     arena_release(&a);
     if (rc == PH_ECONFLICT)
         return cli_fail("the destination already holds data; migrate copies into a new, empty "
                         "database only (nothing was changed)");
     if (rc != PH_OK)
-        return cli_fail("migration failed (%s); nothing was written to the destination",
-                        rc == PH_ESTORE ? "the error is above" : err_str(rc));
+        return cli_fail("migration failed (%s); nothing was written to the destination%s",
+                        rc == PH_ESTORE ? "the error is above" : err_str(rc),
+                        made_file ? ", and the new file was removed" : "");
     return CLI_EXIT_OK;
 }

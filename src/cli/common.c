@@ -38,9 +38,7 @@ int cli_fail_rc(const char *what, ph_err rc, const char *field)
     return cli_fail("%s: %s", what, err_str(rc));
 }
 
-/* The file behind dsn, or NULL when dsn is not a plain SQLite file (":memory:",
- * a URL): only files can be checked for existence. */
-static const char *dsn_file(const char *dsn)
+const char *cli_dsn_file(const char *dsn)
 {
     const char *path = strncmp(dsn, "sqlite:", 7) == 0 ? dsn + 7 : dsn;
     if (strstr(dsn, "://") != NULL || strcmp(path, ":memory:") == 0 ||
@@ -52,7 +50,7 @@ static const char *dsn_file(const char *dsn)
 int cli_open_store(const char *dsn, bool must_exist, struct store **st)
 {
     char shown[512];
-    const char *path = dsn_file(dsn);
+    const char *path = cli_dsn_file(dsn);
     ph_err rc;
 
     if (must_exist && path != NULL && access(path, F_OK) != 0)

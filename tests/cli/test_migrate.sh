@@ -160,9 +160,21 @@ fi
 verify "${URL}broken" && { grep -q "^audit chain intact: 0 entries" "$T/verdict" || fail "a failed migrate left rows in PostgreSQL"; }
 if run 1 "$BIN" migrate --from "$T/broken.db" --to "$T/d.db"; then
     grep -q "unit_areas" "$T/err" || { fail "broken reference (SQLite): not named"; show; }
+    grep -q "the new file was removed" "$T/err" || { fail "broken reference (SQLite): removal not said"; show; }
 fi
-[ "$(sqlite3 -readonly "$T/d.db" "SELECT (SELECT count(*) FROM people) + (SELECT count(*) FROM audit_log)")" = 0 ] ||
-    fail "a failed migrate left rows in SQLite"
+# The destination file it made is gone again (with its -wal and -shm).
+for f in "$T/d.db" "$T/d.db-wal" "$T/d.db-shm"; do
+    [ -e "$f" ] && fail "a failed migrate left $(basename "$f") behind"
+done
+# A destination file that was there before (here empty) stays, with no rows.
+: >"$T/e.db"
+if run 1 "$BIN" migrate --from "$T/broken.db" --to "$T/e.db"; then
+    grep -q "unit_areas" "$T/err" || { fail "broken reference (existing file): not named"; show; }
+    grep -q "the new file was removed" "$T/err" && fail "a failed migrate into an existing file said it removed it"
+fi
+[ -e "$T/e.db" ] || fail "a failed migrate removed a destination it did not make"
+[ "$(sqlite3 -readonly "$T/e.db" "SELECT (SELECT count(*) FROM people) + (SELECT count(*) FROM audit_log)")" = 0 ] ||
+    fail "a failed migrate left rows in an existing SQLite file"
 # Bad and unreachable URLs: no destination is made.
 run 1 "$BIN" migrate --from "mysql://db.example/phoihop" --to "$T/new1.db" &&
     { grep -q "mysql://" "$T/err" || { fail "bad URL: no clear message"; show; }; }
