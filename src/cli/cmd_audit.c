@@ -4,6 +4,7 @@
  * verdict. Removing the newest entries leaves a valid, shorter chain: only a head
  * hash recorded earlier (--expect-head) shows it. */
 #include "util/base.h"
+#include <sodium.h>
 #include "cli/cli.h"
 #include "core/audit.h"
 #include "store/store.h"
@@ -23,26 +24,9 @@ static void on_progress(void *ctx, int64_t done, int64_t total)
 /* 64 hex digits (either case) into out; false when text is not that. */
 static bool parse_hash(const char *text, uint8_t out[32])
 {
-    if (strlen(text) != 64)
-        return false;
-    for (size_t i = 0; i < 32; i++) {
-        unsigned v = 0;
-        for (size_t k = 0; k < 2; k++) {
-            char c = text[2 * i + k];
-            unsigned d;
-            if (c >= '0' && c <= '9')
-                d = (unsigned)(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                d = (unsigned)(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F')
-                d = (unsigned)(c - 'A' + 10);
-            else
-                return false;
-            v = v * 16 + d;
-        }
-        out[i] = (uint8_t)v;
-    }
-    return true;
+    size_t n = 0;
+
+    return strlen(text) == 64 && sodium_hex2bin(out, 32, text, 64, NULL, &n, NULL) == 0 && n == 32;
 }
 
 static int audit_verify_cmd(int argc, char **argv)

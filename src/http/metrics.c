@@ -24,21 +24,26 @@ static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
 /* Upper bounds in seconds of the latency buckets. */
 static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
-#define N_BUCKETS (PH_NELEM(bounds) + 1)
 /* The same for commit -> SSE delivery: finer around the 100 ms goal. */
 static const double delivery_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075,
                                          0.1, 0.15, 0.25, 0.5, 1, 2.5, 5};
-#define N_DELIVERY_BUCKETS (PH_NELEM(delivery_bounds) + 1)
+#define HIST_BUCKETS 16 /* the most bounds of a histogram, and +Inf */
+
+/* One thread's counts of a histogram (its bounds are the caller's). */
+struct hist {
+    _Atomic uint64_t buckets[HIST_BUCKETS]; /* not cumulative; summed at render */
+    _Atomic uint64_t ns;
+    _Atomic uint64_t count;
+};
 
 struct metrics_thread {
     _Atomic uint64_t requests[N_ROUTES][N_STATUS];
-    _Atomic uint64_t buckets[N_BUCKETS]; /* not cumulative; summed at render */
-    _Atomic uint64_t duration_ns;
-    _Atomic uint64_t count;
-    _Atomic uint64_t delivery_buckets[N_DELIVERY_BUCKETS]; /* not cumulative */
-    _Atomic uint64_t delivery_ns;
-    _Atomic uint64_t delivery_count;
+    struct hist duration; /* request -> answer (bounds) */
+    struct hist delivery; /* commit -> SSE hand-over (delivery_bounds) */
 };
+
+_Static_assert(PH_NELEM(bounds) < HIST_BUCKETS && PH_NELEM(delivery_bounds) < HIST_BUCKETS,
+               "a histogram's bounds and +Inf fit its buckets");
 
 static struct metrics_thread **all;
 static int n_all;
@@ -87,37 +92,71 @@ static size_t status_slot(int status)
     return PH_NELEM(statuses);
 }
 
+static void hist_observe(struct hist *h, const double *upper, size_t n_upper, uint64_t duration_ns)
+{
+    double s = (double)duration_ns / 1e9;
+    size_t b = 0;
+    while (b < n_upper && s > upper[b])
+        b++;
+    atomic_fetch_add_explicit(&h->buckets[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->ns, duration_ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
+}
+
 void metrics_observe(struct metrics_thread *m, int route_index, int status, uint64_t duration_ns)
 {
     if (m == NULL)
         return;
     size_t route = route_index >= 0 && route_index < N_ROUTES ? (size_t)route_index : N_ROUTES - 1;
     atomic_fetch_add_explicit(&m->requests[route][status_slot(status)], 1, memory_order_relaxed);
-    double s = (double)duration_ns / 1e9;
-    size_t b = 0;
-    while (b < PH_NELEM(bounds) && s > bounds[b])
-        b++;
-    atomic_fetch_add_explicit(&m->buckets[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->duration_ns, duration_ns, memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
+    hist_observe(&m->duration, bounds, PH_NELEM(bounds), duration_ns);
 }
 
 void metrics_observe_delivery(struct metrics_thread *m, uint64_t duration_ns)
 {
-    if (m == NULL)
-        return;
-    double s = (double)duration_ns / 1e9;
-    size_t b = 0;
-    while (b < PH_NELEM(delivery_bounds) && s > delivery_bounds[b])
-        b++;
-    atomic_fetch_add_explicit(&m->delivery_buckets[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->delivery_ns, duration_ns, memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->delivery_count, 1, memory_order_relaxed);
+    if (m != NULL)
+        hist_observe(&m->delivery, delivery_bounds, PH_NELEM(delivery_bounds), duration_ns);
 }
 
 static uint64_t load(_Atomic uint64_t *v)
 {
     return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+/* One counter or gauge with its HELP and TYPE lines; nothing once *rc failed. */
+static void put_metric(struct buf *b, ph_err *rc, const char *name, const char *type,
+                       const char *help, long long value)
+{
+    if (*rc == PH_OK)
+        *rc = buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name,
+                         value);
+}
+
+/* A histogram summed over every loop thread's struct hist at offset: cumulative
+ * buckets with their upper bounds, +Inf, the sum in seconds and the count. */
+static void put_histogram(struct buf *b, ph_err *rc, const char *name, const char *help,
+                          size_t offset, const double *upper, size_t n_upper)
+{
+    uint64_t cum = 0, count = 0, ns = 0;
+
+    if (*rc == PH_OK)
+        *rc = buf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    for (int i = 0; i < n_all; i++) {
+        struct hist *h = (struct hist *)((char *)all[i] + offset);
+        count += load(&h->count);
+        ns += load(&h->ns);
+    }
+    for (size_t k = 0; k <= n_upper && *rc == PH_OK; k++) {
+        for (int i = 0; i < n_all; i++)
+            cum += load(&((struct hist *)((char *)all[i] + offset))->buckets[k]);
+        if (k < n_upper)
+            *rc = buf_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name, upper[k], (unsigned long long)cum);
+        else
+            *rc = buf_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+    }
+    if (*rc == PH_OK)
+        *rc = buf_printf(b, "%s_sum %.6f\n%s_count %llu\n", name, (double)ns / 1e9, name,
+                         (unsigned long long)count);
 }
 
 ph_err metrics_render(struct http_thread *t, struct buf *b)
@@ -144,109 +183,54 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
                             (unsigned long long)sum);
         }
     }
-    if (rc == PH_OK)
-        rc = buf_puts(b, "# HELP phoihop_http_request_duration_seconds Time from request to answer.\n"
-                         "# TYPE phoihop_http_request_duration_seconds histogram\n");
-    uint64_t cum = 0, count = 0, dur = 0;
-    for (int i = 0; i < n_all; i++) {
-        count += load(&all[i]->count);
-        dur += load(&all[i]->duration_ns);
-    }
-    for (size_t k = 0; k < N_BUCKETS && rc == PH_OK; k++) {
-        for (int i = 0; i < n_all; i++)
-            cum += load(&all[i]->buckets[k]);
-        if (k < PH_NELEM(bounds))
-            rc = buf_printf(b, "phoihop_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bounds[k],
-                            (unsigned long long)cum);
-        else
-            rc = buf_printf(b, "phoihop_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-                            (unsigned long long)cum);
-    }
-    if (rc == PH_OK)
-        rc = buf_printf(b, "phoihop_http_request_duration_seconds_sum %.6f\n"
-                           "phoihop_http_request_duration_seconds_count %llu\n",
-                        (double)dur / 1e9, (unsigned long long)count);
+    put_histogram(b, &rc, "phoihop_http_request_duration_seconds", "Time from request to answer.",
+                  offsetof(struct metrics_thread, duration), bounds, PH_NELEM(bounds));
     int64_t size = 0;
     if (rc == PH_OK && store_db_size(t->st, &size) == PH_OK)
-        rc = buf_printf(b, "# HELP phoihop_db_size_bytes Size of the database.\n"
-                           "# TYPE phoihop_db_size_bytes gauge\nphoihop_db_size_bytes %lld\n",
-                        (long long)size);
+        put_metric(b, &rc, "phoihop_db_size_bytes", "gauge", "Size of the database.", size);
     uint64_t batches = 0, jobs = 0;
     writer_stats(t->writer, &batches, &jobs);
-    if (rc == PH_OK)
-        rc = buf_printf(b, "# HELP phoihop_writer_batches_total Transactions committed by the writer.\n"
-                           "# TYPE phoihop_writer_batches_total counter\nphoihop_writer_batches_total %llu\n"
-                           "# HELP phoihop_writer_jobs_total Writes committed by the writer.\n"
-                           "# TYPE phoihop_writer_jobs_total counter\nphoihop_writer_jobs_total %llu\n"
-                           "# HELP phoihop_http_writes_in_flight Writes submitted and not yet answered.\n"
-                           "# TYPE phoihop_http_writes_in_flight gauge\nphoihop_http_writes_in_flight %ld\n"
-                           "# HELP phoihop_http_writes_total Writes taken on (not refused while shutting down).\n"
-                           "# TYPE phoihop_http_writes_total counter\nphoihop_http_writes_total %lu\n",
-                        (unsigned long long)batches, (unsigned long long)jobs, http_async_in_flight(),
-                        http_async_accepted());
+    put_metric(b, &rc, "phoihop_writer_batches_total", "counter",
+               "Transactions committed by the writer.", (long long)batches);
+    put_metric(b, &rc, "phoihop_writer_jobs_total", "counter", "Writes committed by the writer.",
+               (long long)jobs);
+    put_metric(b, &rc, "phoihop_http_writes_in_flight", "gauge",
+               "Writes submitted and not yet answered.", http_async_in_flight());
+    put_metric(b, &rc, "phoihop_http_writes_total", "counter",
+               "Writes taken on (not refused while shutting down).", (long long)http_async_accepted());
     uint64_t clients = 0, events = 0;
     api_stream_stats(&clients, &events);
-    if (rc == PH_OK)
-        rc = buf_printf(
-            b,
-            "# HELP phoihop_sse_clients Live feed (SSE) connections open.\n"
-            "# TYPE phoihop_sse_clients gauge\nphoihop_sse_clients %llu\n"
-            "# HELP phoihop_sse_events_sent_total Events handed to live feed connections.\n"
-            "# TYPE phoihop_sse_events_sent_total counter\nphoihop_sse_events_sent_total %llu\n",
-            (unsigned long long)clients, (unsigned long long)events);
+    put_metric(b, &rc, "phoihop_sse_clients", "gauge", "Live feed (SSE) connections open.",
+               (long long)clients);
+    put_metric(b, &rc, "phoihop_sse_events_sent_total", "counter",
+               "Events handed to live feed connections.", (long long)events);
     uint64_t rounds = 0, spaced = 0;
     if (t->bus != NULL)
         bus_rounds(t->bus, &rounds, &spaced);
-    if (rc == PH_OK)
-        rc = buf_printf(
-            b,
-            "# HELP phoihop_bus_rounds_total Rounds in which the event bus handed new events to the live feeds and the scheduler.\n"
-            "# TYPE phoihop_bus_rounds_total counter\nphoihop_bus_rounds_total %llu\n"
-            "# HELP phoihop_bus_rounds_spaced_total Of those rounds, the ones that waited for the shortest gap after the last one.\n"
-            "# TYPE phoihop_bus_rounds_spaced_total counter\nphoihop_bus_rounds_spaced_total %llu\n",
-            (unsigned long long)rounds, (unsigned long long)spaced);
-    if (rc == PH_OK)
-        rc = buf_puts(b, "# HELP phoihop_sse_delivery_seconds Time from an event's commit to its hand-over to a live feed connection.\n"
-                         "# TYPE phoihop_sse_delivery_seconds histogram\n");
-    uint64_t dcum = 0, dcount = 0, ddur = 0;
-    for (int i = 0; i < n_all; i++) {
-        dcount += load(&all[i]->delivery_count);
-        ddur += load(&all[i]->delivery_ns);
-    }
-    for (size_t k = 0; k < N_DELIVERY_BUCKETS && rc == PH_OK; k++) {
-        for (int i = 0; i < n_all; i++)
-            dcum += load(&all[i]->delivery_buckets[k]);
-        if (k < PH_NELEM(delivery_bounds))
-            rc = buf_printf(b, "phoihop_sse_delivery_seconds_bucket{le=\"%g\"} %llu\n", delivery_bounds[k],
-                            (unsigned long long)dcum);
-        else
-            rc = buf_printf(b, "phoihop_sse_delivery_seconds_bucket{le=\"+Inf\"} %llu\n",
-                            (unsigned long long)dcum);
-    }
-    if (rc == PH_OK)
-        rc = buf_printf(b, "phoihop_sse_delivery_seconds_sum %.6f\nphoihop_sse_delivery_seconds_count %llu\n",
-                        (double)ddur / 1e9, (unsigned long long)dcount);
-    if (rc == PH_OK)
-        rc = buf_printf(
-            b,
-            "# HELP phoihop_livepos_published_total Position fixes committed and handed to the live feeds (SSE, CoT).\n"
-            "# TYPE phoihop_livepos_published_total counter\nphoihop_livepos_published_total %llu\n",
-            (unsigned long long)livepos_published(t->livepos));
+    put_metric(b, &rc, "phoihop_bus_rounds_total", "counter",
+               "Rounds in which the event bus handed new events to the live feeds and the scheduler.",
+               (long long)rounds);
+    put_metric(b, &rc, "phoihop_bus_rounds_spaced_total", "counter",
+               "Of those rounds, the ones that waited for the shortest gap after the last one.",
+               (long long)spaced);
+    put_histogram(b, &rc, "phoihop_sse_delivery_seconds",
+                  "Time from an event's commit to its hand-over to a live feed connection.",
+                  offsetof(struct metrics_thread, delivery), delivery_bounds,
+                  PH_NELEM(delivery_bounds));
+    put_metric(b, &rc, "phoihop_livepos_published_total", "counter",
+               "Position fixes committed and handed to the live feeds (SSE, CoT).",
+               (long long)livepos_published(t->livepos));
     uint64_t runs = 0, marked = 0;
     scheduler_stats(t->scheduler, &runs, &marked);
-    if (rc == PH_OK)
-        rc = buf_printf(
-            b,
-            "# HELP phoihop_scheduler_runs_total Deadline runs of the scheduler.\n"
-            "# TYPE phoihop_scheduler_runs_total counter\nphoihop_scheduler_runs_total %llu\n"
-            "# HELP phoihop_deadlines_marked_total Deadlines found missed: incident stages, bulletin acknowledgements and periodic bulletins not sent.\n"
-            "# TYPE phoihop_deadlines_marked_total counter\nphoihop_deadlines_marked_total %llu\n",
-            (unsigned long long)runs, (unsigned long long)marked);
-    if (rc == PH_OK)
-        rc = buf_printf(b,
-                        "# HELP phoihop_scheduler_leader Whether this node runs the scheduler (one node of those sharing a database).\n"
-                        "# TYPE phoihop_scheduler_leader gauge\nphoihop_scheduler_leader %d\n",
-                        scheduler_is_leader(t->scheduler) ? 1 : 0);
+    put_metric(b, &rc, "phoihop_scheduler_runs_total", "counter", "Deadline runs of the scheduler.",
+               (long long)runs);
+    put_metric(b, &rc, "phoihop_deadlines_marked_total", "counter",
+               "Deadlines found missed: incident stages, bulletin acknowledgements and periodic "
+               "bulletins not sent.",
+               (long long)marked);
+    put_metric(b, &rc, "phoihop_scheduler_leader", "gauge",
+               "Whether this node runs the scheduler (one node of those sharing a database).",
+               scheduler_is_leader(t->scheduler) ? 1 : 0);
     if (rc == PH_OK) {
         pthread_mutex_lock(&cot_mu);
         rc = cot_server_metrics(cot, b); /* nothing when CoT is off */

@@ -1,5 +1,6 @@
 /* req.c - path captures, query parameters (percent-decoded), headers, paging. */
 #include "util/base.h"
+#include <sodium.h>
 #include "http/http_int.h"
 #include "http/req.h"
 #include "proto/pjson.h"
@@ -35,15 +36,17 @@ ph_err req_path_id(struct req *r, const char *name, int64_t *out)
     return PH_ENOTFOUND;
 }
 
-static int hexval(char c)
+/* The byte of the two hex digits at p (either case, libsodium's decoder); false
+ * when they are not two hex digits. */
+static bool pct_byte(const char *p, char *out)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    unsigned char byte;
+    size_t len = 0;
+
+    if (sodium_hex2bin(&byte, 1, p, 2, NULL, &len, NULL) != 0 || len != 1)
+        return false;
+    *out = (char)byte;
+    return true;
 }
 
 /* Percent-decode s[0..n) into a; NULL when the result would hold a NUL byte (which
@@ -54,8 +57,7 @@ static char *decode(struct arena *a, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '+') {
             *w++ = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            *w = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        } else if (s[i] == '%' && i + 2 < n && pct_byte(s + i + 1, w)) {
             if (*w++ == '\0')
                 return NULL;
             i += 2;

@@ -3,6 +3,7 @@
 #include "util/base.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include "store/pg_int.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -52,31 +53,19 @@ char *pg_col_text(struct arena *ar, const PGresult *res, int row, int col)
     return arena_strndup(ar, PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col));
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* bytea in text format is "\x" and two hex digits a byte (bytea_output hex,
  * set at connect). Decodes into out (room for (len - 2) / 2 bytes); -1 when the
  * text is not that. */
 static long decode_bytea(const char *v, size_t len, uint8_t *out)
 {
+    size_t n = 0;
+
     if (len < 2 || v[0] != '\\' || v[1] != 'x' || (len - 2) % 2 != 0)
         return -1;
-    for (size_t i = 2, o = 0; i < len; i += 2, o++) {
-        int hi = hex_digit(v[i]), lo = hex_digit(v[i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[o] = (uint8_t)(hi << 4 | lo);
-    }
-    return (long)((len - 2) / 2);
+    if (sodium_hex2bin(out, (len - 2) / 2, v + 2, len - 2, NULL, &n, NULL) != 0 ||
+        n != (len - 2) / 2)
+        return -1;
+    return (long)n;
 }
 
 void *pg_col_bytes(struct arena *ar, const PGresult *res, int row, int col, size_t *len)
