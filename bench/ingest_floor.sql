@@ -1,7 +1,7 @@
 -- ingest_floor.sql - the floor of the ingest case: the rows one new incident
 -- writes (the incident, four recipients, a timeline entry, an audit entry, an
 -- outbox event, the search index's queue entry by trigger, and a full-text
--- entry), for 1,000 incidents in one transaction of eight INSERT ... SELECT
+-- entry), for 1,000 incidents in one transaction of six INSERT ... SELECT
 -- statements, with foreign keys on and synchronous=FULL, on a copy of the demo
 -- database. No request, no reads, no routing, no JSON, no hash chain: the cost of
 -- the rows and indexes alone, in the cheapest form SQLite offers. The full-text

@@ -8,6 +8,8 @@
  * copy is committed. */
 #include "util/base.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "store/store.h"
@@ -80,19 +82,56 @@ static void print_counts(const struct migrate_report *m)
     cli_print_table(heads, cells, m->n, 2);
 }
 
-/* A database file this run made, with the -wal and -shm files SQLite keeps beside
- * it: a failed copy leaves no half-made destination behind. */
-static void remove_sqlite_files(const char *path)
-{
-    static const char *const suffixes[] = {"-wal", "-shm", ""};
-    char name[4096];
+/* A SQLite destination this run makes. It creates the empty file itself
+ * (O_EXCL: never one that was there), so that a failed copy can take the file
+ * away again, with the -wal and -shm files SQLite keeps beside it, and only
+ * while the path still names that very file. */
+struct made_file {
+    const char *path; /* NULL: nothing made (a URL, or the file was there) */
+    dev_t dev;
+    ino_t ino;
+};
 
-    for (size_t i = 0; i < PH_NELEM(suffixes); i++) {
-        if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffixes[i]) >= sizeof(name))
-            return;
-        if (unlink(name) != 0 && errno != ENOENT)
-            fprintf(stderr, "phoihop migrate: cannot remove '%s': %s\n", name, strerror(errno));
+static void make_file(const char *path, struct made_file *m)
+{
+    struct stat sb;
+    int fd;
+
+    m->path = NULL;
+    if (path == NULL || path[0] == '\0')
+        return;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return; /* there already, or not makeable: opening the store says why */
+    if (fstat(fd, &sb) == 0) {
+        m->path = path;
+        m->dev = sb.st_dev;
+        m->ino = sb.st_ino;
     }
+    close(fd);
+}
+
+/* Whether the file made is gone again. */
+static bool remove_made(const struct made_file *m)
+{
+    static const char *const suffixes[] = {"-wal", "-shm"};
+    char name[4096];
+    struct stat sb;
+    bool ok = true;
+
+    if (lstat(m->path, &sb) != 0 || sb.st_dev != m->dev || sb.st_ino != m->ino)
+        return false; /* replaced meanwhile: not ours to remove */
+    for (size_t i = 0; i < PH_NELEM(suffixes); i++) {
+        if ((size_t)snprintf(name, sizeof(name), "%s%s", m->path, suffixes[i]) >= sizeof(name))
+            return false;
+        if (unlink(name) != 0 && errno != ENOENT)
+            ok = false;
+    }
+    if (unlink(m->path) != 0) {
+        fprintf(stderr, "phoihop migrate: cannot remove '%s': %s\n", m->path, strerror(errno));
+        return false;
+    }
+    return ok;
 }
 
 int cmd_migrate(int argc, char **argv)
@@ -140,10 +179,13 @@ int cmd_migrate(int argc, char **argv)
     if ((ec = cli_open_store(from_dsn, true, &from)) != CLI_CONTINUE)
         return ec;
     /* A SQLite destination made by this run goes again if the copy fails. */
-    const char *to_file = cli_dsn_file(to_dsn);
-    bool made_file = to_file != NULL && access(to_file, F_OK) != 0;
+    struct made_file made;
+    make_file(cli_dsn_file(to_dsn), &made);
+    bool removed = false;
     if ((ec = cli_open_store(to_dsn, false, &to)) != CLI_CONTINUE) {
         store_close(from);
+        if (made.path != NULL)
+            (void)remove_made(&made);
         return ec;
     }
     arena_init(&a);
@@ -161,8 +203,9 @@ int cmd_migrate(int argc, char **argv)
     store_close(from);
     if (rc == PH_OK)
         print_counts(&m);
-    else if (made_file)
-        remove_sqlite_files(to_file);
+    /* A conflict means another writer filled the file meanwhile: it stays. */
+    else if (made.path != NULL && rc != PH_ECONFLICT)
+        removed = remove_made(&made);
     arena_release(&a);
     if (rc == PH_ECONFLICT)
         return cli_fail("the destination already holds data; migrate copies into a new, empty "
@@ -170,6 +213,6 @@ int cmd_migrate(int argc, char **argv)
     if (rc != PH_OK)
         return cli_fail("migration failed (%s); nothing was written to the destination%s",
                         rc == PH_ESTORE ? "the error is above" : err_str(rc),
-                        made_file ? ", and the new file was removed" : "");
+                        removed ? ", and the new file was removed" : "");
     return CLI_EXIT_OK;
 }

@@ -53,6 +53,8 @@ static pthread_mutex_t cot_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct cot_server *cot;
 /* The cluster's threads, under the same mutex and for the same reason. */
 static struct cluster *cluster;
+/* The event bus, likewise: it is freed while the loops still answer. */
+static struct bus *bus;
 
 struct metrics_thread *metrics_thread_new(void)
 {
@@ -74,6 +76,13 @@ void metrics_register_cot(struct cot_server *s)
 {
     pthread_mutex_lock(&cot_mu);
     cot = s;
+    pthread_mutex_unlock(&cot_mu);
+}
+
+void metrics_register_bus(struct bus *b)
+{
+    pthread_mutex_lock(&cot_mu);
+    bus = b;
     pthread_mutex_unlock(&cot_mu);
 }
 
@@ -205,10 +214,12 @@ ph_err metrics_render(struct http_thread *t, struct buf *b)
     put_metric(b, &rc, "phoihop_sse_events_sent_total", "counter",
                "Events handed to live feed connections.", (long long)events);
     uint64_t rounds = 0, spaced = 0;
-    if (t->bus != NULL)
-        bus_rounds(t->bus, &rounds, &spaced);
+    pthread_mutex_lock(&cot_mu);
+    if (bus != NULL)
+        bus_rounds(bus, &rounds, &spaced);
+    pthread_mutex_unlock(&cot_mu);
     put_metric(b, &rc, "phoihop_bus_rounds_total", "counter",
-               "Rounds in which the event bus handed new events to the live feeds and the scheduler.",
+               "Rounds in which the event bus handed new events to its subscribers (live feeds, CoT, the scheduler).",
                (long long)rounds);
     put_metric(b, &rc, "phoihop_bus_rounds_spaced_total", "counter",
                "Of those rounds, the ones that waited for the shortest gap after the last one.",

@@ -24,6 +24,9 @@ void metrics_register_cot(struct cot_server *s);
 /* The same for the cluster's threads (events/cluster.h); NULL before they stop. */
 struct cluster;
 void metrics_register_cluster(struct cluster *c);
+/* The event bus whose rounds /metrics counts; NULL before it is freed. */
+struct bus;
+void metrics_register_bus(struct bus *b);
 /* Write the exposition of all threads' counters into b. */
 ph_err metrics_render(struct http_thread *t, struct buf *b) __attribute__((warn_unused_result));
 #endif

@@ -352,6 +352,7 @@ static void stop_bus(struct writer *writer, struct bus **bus)
 {
     if (writer != NULL)
         writer_set_on_commit(writer, NULL, NULL);
+    metrics_register_bus(NULL); /* the loops still answer /metrics */
     bus_stop(*bus);
     *bus = NULL;
 }
@@ -477,6 +478,7 @@ int http_serve(const struct http_config *cfg)
         t->livepos = livepos;
     }
     metrics_register(mt, nthreads);
+    metrics_register_bus(bus);
     /* One subscription per loop; a loop without streams is skipped by it. */
     for (int i = 0; i < nthreads; i++) {
         threads[i].bus = bus;

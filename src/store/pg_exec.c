@@ -408,7 +408,9 @@ ph_err pg_rows_dyn(struct store_pg *p, struct arena *ar, const char *sql, const 
     return rc;
 }
 
-
+/* An operation's savepoint. Outside a transaction a savepoint cannot exist in
+ * PostgreSQL (SQLite begins one): the outermost operation then is a
+ * transaction of its own. */
 ph_err pg_op_begin(struct store_pg *p)
 {
     ph_err rc;

@@ -1,8 +1,11 @@
-/* pg_int.h - internals shared by the PostgreSQL backend's files (postgres.c: the
- * connection, migrations, transactions, forces, areas, categories, audit,
- * outbox, settings, cluster coordination; pg_people.c, pg_incidents.c,
- * pg_rules.c, pg_attachments.c, pg_bulletins.c, pg_positions.c, pg_operations.c,
- * pg_messages.c, pg_hotspots.c, pg_areas_history.c: the same domains as their
+/* pg_int.h - internals shared by the PostgreSQL backend's files: its own parts
+ * (pg_conn.c: the connection and migrations; pg_exec.c: statements and pipeline
+ * mode; pg_kept.c: kept answers; pg_args.c, pg_result.c: parameters and columns;
+ * postgres.c: transactions, the outbox, cluster coordination, the ops table) and
+ * the domains (pg_directory.c: forces, areas, categories and audit;
+ * pg_people.c, pg_incidents.c, pg_rules.c, pg_assets.c, pg_attachments.c,
+ * pg_bulletins.c, pg_positions.c, pg_operations.c, pg_messages.c, pg_hotspots.c,
+ * pg_areas_history.c, pg_area_history_queries.c: the same domains as their
  * sqlite_*.c twins). Nothing here leaves store/.
  *
  * The schema (schema/postgres/NNN_*.sql) mirrors the SQLite one table by table
@@ -338,13 +341,11 @@ void pg_kept_clear(struct store_pg *p, struct pg_result_kept *k);
 /* When the connection is lost (never inside a transaction or operation): connect
  * again, forgetting prepared statements and leadership, and read kept answers anew. */
 void pg_reconnect(struct store_pg *p);
-/* The ops of the connection (pg_conn.c) and of the scheduler's lock (postgres.c)
- * that another of these files calls. */
+/* The ops of the connection (pg_conn.c) that postgres.c's ops table names. */
 ph_err pg_open(struct store *st, const char *dsn);
 void pg_close(struct store *st);
 ph_err pg_schema_version(struct store *st, int *version);
 ph_err pg_db_size(struct store *st, int64_t *bytes);
-ph_err pg_leader_try(struct store *st, bool *leader);
 
 /* ---- the ops of each file, gathered into store_postgres_ops by postgres.c --------- */
 #include "store/pg_ops.h"

@@ -94,7 +94,3 @@ ph_err pg_get_kept(struct store_pg *p, struct arena *ar, const char *sql, const 
     p->kept_bytes += bytes;
     return rc;
 }
-
-/* An operation's savepoint. Outside a transaction a savepoint cannot exist in
- * PostgreSQL (SQLite begins one): the outermost operation then is a
- * transaction of its own. */

@@ -342,7 +342,7 @@ lost:
  * from TCP keepalives, after the kernel's two hours by default. The try sets
  * this session's probes (idle 5 s, then every 2 s, 3 lost: about 11 s) in the
  * same statement, so that a dead leader's lock is freed within seconds. */
-ph_err pg_leader_try(struct store *st, bool *leader)
+static ph_err pg_leader_try(struct store *st, bool *leader)
 {
     struct store_pg *p = store_pg_of(st);
     PGresult *res = NULL;
