@@ -44,16 +44,6 @@ static ph_err area_update_rec(struct core_ctx *cx, void *rec, const char **field
     return area_update(cx, rec, field);
 }
 
-static int64_t *area_id(void *rec)
-{
-    return &((struct area *)rec)->id;
-}
-
-static int64_t *area_version(void *rec)
-{
-    return &((struct area *)rec)->version;
-}
-
 static const struct crud_resource area_resource = {
     .path = "/api/v1/areas",
     .rec_size = sizeof(struct area),
@@ -64,8 +54,8 @@ static const struct crud_resource area_resource = {
     .create = area_create_rec,
     .update = area_update_rec,
     .remove = area_delete,
-    .id = area_id,
-    .version = area_version,
+    .id_at = offsetof(struct area, id),
+    .version_at = offsetof(struct area, version),
 };
 
 static int list_areas(struct req *r)

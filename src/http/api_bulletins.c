@@ -55,16 +55,6 @@ static ph_err bulletin_create_rec(struct core_ctx *cx, void *rec, const char **f
     return bulletin_send(cx, rec, field);
 }
 
-static int64_t *bulletin_id(void *rec)
-{
-    return &((struct bulletin *)rec)->id;
-}
-
-static int64_t *bulletin_version(void *rec)
-{
-    return &((struct bulletin *)rec)->version;
-}
-
 static void bulletin_note_read(struct req *r, const void *rec)
 {
     const struct bulletin *b = rec;
@@ -79,8 +69,8 @@ static const struct crud_resource bulletin_resource = {
     .apply = bulletin_apply,
     .encode = bulletin_encode,
     .create = bulletin_create_rec,
-    .id = bulletin_id,
-    .version = bulletin_version,
+    .id_at = offsetof(struct bulletin, id),
+    .version_at = offsetof(struct bulletin, version),
     .note_read = bulletin_note_read,
 };
 
@@ -223,16 +213,6 @@ static ph_err schedule_update_rec(struct core_ctx *cx, void *rec, const char **f
     return bulletin_schedule_update(cx, rec, field);
 }
 
-static int64_t *schedule_id(void *rec)
-{
-    return &((struct bulletin_schedule *)rec)->id;
-}
-
-static int64_t *schedule_version(void *rec)
-{
-    return &((struct bulletin_schedule *)rec)->version;
-}
-
 static const struct crud_resource schedule_resource = {
     .path = SCHEDULES_PATH,
     .rec_size = sizeof(struct bulletin_schedule),
@@ -242,8 +222,8 @@ static const struct crud_resource schedule_resource = {
     .encode = schedule_encode,
     .create = schedule_create_rec,
     .update = schedule_update_rec,
-    .id = schedule_id,
-    .version = schedule_version,
+    .id_at = offsetof(struct bulletin_schedule, id),
+    .version_at = offsetof(struct bulletin_schedule, version),
 };
 
 static int list_schedules(struct req *r)

@@ -47,16 +47,6 @@ static ph_err category_update_rec(struct core_ctx *cx, void *rec, const char **f
     return category_update(cx, rec, field);
 }
 
-static int64_t *category_id(void *rec)
-{
-    return &((struct category *)rec)->id;
-}
-
-static int64_t *category_version(void *rec)
-{
-    return &((struct category *)rec)->version;
-}
-
 static const struct crud_resource category_resource = {
     .path = "/api/v1/categories",
     .rec_size = sizeof(struct category),
@@ -66,8 +56,8 @@ static const struct crud_resource category_resource = {
     .encode = category_encode,
     .create = category_create_rec,
     .update = category_update_rec,
-    .id = category_id,
-    .version = category_version,
+    .id_at = offsetof(struct category, id),
+    .version_at = offsetof(struct category, version),
 };
 
 static int list_categories(struct req *r)

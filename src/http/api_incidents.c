@@ -104,16 +104,6 @@ static ph_err incident_update_rec(struct core_ctx *cx, void *rec, const char **f
     return rc == PH_OK ? incident_update(cx, &ir->inc, field) : rc;
 }
 
-static int64_t *incident_id(void *rec)
-{
-    return &((struct incident *)rec)->id;
-}
-
-static int64_t *incident_version(void *rec)
-{
-    return &((struct incident *)rec)->version;
-}
-
 static const struct crud_resource incident_resource = {
     .path = INCIDENTS_PATH,
     .rec_size = sizeof(struct incident_rec),
@@ -121,8 +111,8 @@ static const struct crud_resource incident_resource = {
     .apply = incident_apply,
     .encode = incident_encode,
     .update = incident_update_rec,
-    .id = incident_id,
-    .version = incident_version,
+    .id_at = offsetof(struct incident, id),
+    .version_at = offsetof(struct incident, version),
 };
 
 /* ---- answers ------------------------------------------------------------------- */

@@ -491,16 +491,6 @@ static ph_err asset_update_rec(struct core_ctx *cx, void *rec, const char **fiel
     return asset_update(cx, rec, field);
 }
 
-static int64_t *asset_id(void *rec)
-{
-    return &((struct asset *)rec)->id;
-}
-
-static int64_t *asset_version(void *rec)
-{
-    return &((struct asset *)rec)->version;
-}
-
 static const struct crud_resource asset_resource = {
     .path = ASSETS_PATH,
     .rec_size = sizeof(struct asset),
@@ -510,8 +500,8 @@ static const struct crud_resource asset_resource = {
     .encode = asset_encode,
     .create = asset_create_rec,
     .update = asset_update_rec,
-    .id = asset_id,
-    .version = asset_version,
+    .id_at = offsetof(struct asset, id),
+    .version_at = offsetof(struct asset, version),
 };
 
 static int list_assets(struct req *r)

@@ -86,16 +86,6 @@ static ph_err person_remove(struct core_ctx *cx, int64_t id)
     return person_set_disabled(cx, id, true);
 }
 
-static int64_t *person_id(void *rec)
-{
-    return &((struct person *)rec)->id;
-}
-
-static int64_t *person_version(void *rec)
-{
-    return &((struct person *)rec)->version;
-}
-
 static const struct crud_resource person_resource = {
     .path = "/api/v1/people",
     .rec_size = sizeof(struct person_rec),
@@ -106,8 +96,8 @@ static const struct crud_resource person_resource = {
     .create = person_create_rec,
     .update = person_update_rec,
     .remove = person_remove,
-    .id = person_id,
-    .version = person_version,
+    .id_at = offsetof(struct person, id),
+    .version_at = offsetof(struct person, version),
     .changes_sessions = true,
     .prepare = person_prepare,
     .precheck = person_precheck,

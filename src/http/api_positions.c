@@ -219,16 +219,6 @@ static ph_err device_update_rec(struct core_ctx *cx, void *rec, const char **fie
     return device_update(cx, rec, field);
 }
 
-static int64_t *device_id_of(void *rec)
-{
-    return &((struct device *)rec)->id;
-}
-
-static int64_t *device_version_of(void *rec)
-{
-    return &((struct device *)rec)->version;
-}
-
 static const struct crud_resource device_resource = {
     .path = DEVICES_PATH,
     .rec_size = sizeof(struct device),
@@ -238,8 +228,8 @@ static const struct crud_resource device_resource = {
     .encode = device_encode,
     .create = device_create_rec,
     .update = device_update_rec,
-    .id = device_id_of,
-    .version = device_version_of,
+    .id_at = offsetof(struct device, id),
+    .version_at = offsetof(struct device, version),
     /* A device deactivated or bound to someone else must lose what its CoT
      * connection may read at once: the listener re-checks identities when the
      * session generation moves. */

@@ -51,16 +51,6 @@ static ph_err rule_update_rec(struct core_ctx *cx, void *rec, const char **field
     return routing_rule_update(cx, rec, field);
 }
 
-static int64_t *rule_id(void *rec)
-{
-    return &((struct routing_rule *)rec)->id;
-}
-
-static int64_t *rule_version(void *rec)
-{
-    return &((struct routing_rule *)rec)->version;
-}
-
 static const struct crud_resource rule_resource = {
     .path = "/api/v1/routing-rules",
     .rec_size = sizeof(struct routing_rule),
@@ -70,8 +60,8 @@ static const struct crud_resource rule_resource = {
     .encode = rule_encode,
     .create = rule_create_rec,
     .update = rule_update_rec,
-    .id = rule_id,
-    .version = rule_version,
+    .id_at = offsetof(struct routing_rule, id),
+    .version_at = offsetof(struct routing_rule, version),
 };
 
 /* ?on_closed_areas=1 (issue 8): only the active rules whose area closed by today

@@ -40,16 +40,6 @@ static ph_err unit_update_rec(struct core_ctx *cx, void *rec, const char **field
     return unit_update(cx, rec, field);
 }
 
-static int64_t *unit_id(void *rec)
-{
-    return &((struct unit *)rec)->id;
-}
-
-static int64_t *unit_version(void *rec)
-{
-    return &((struct unit *)rec)->version;
-}
-
 static const struct crud_resource unit_resource = {
     .path = "/api/v1/units",
     .rec_size = sizeof(struct unit),
@@ -60,8 +50,8 @@ static const struct crud_resource unit_resource = {
     .create = unit_create_rec,
     .update = unit_update_rec,
     .remove = unit_delete,
-    .id = unit_id,
-    .version = unit_version,
+    .id_at = offsetof(struct unit, id),
+    .version_at = offsetof(struct unit, version),
     /* a unit's path moves with its parent: cached users carry paths */
     .changes_sessions = true,
 };

@@ -22,6 +22,17 @@ struct crud_job {
     ph_err prep_rc;     /* create: the outcome of res->prepare */
 };
 
+/* Where a record keeps its id and its version (struct crud_resource). */
+static int64_t *crud_id(const struct crud_resource *res, void *rec)
+{
+    return (int64_t *)((char *)rec + res->id_at);
+}
+
+static int64_t *crud_version(const struct crud_resource *res, void *rec)
+{
+    return (int64_t *)((char *)rec + res->version_at);
+}
+
 static void set_etag(struct req *r, int64_t version)
 {
     char tag[32];
@@ -38,7 +49,7 @@ static int answer_record(struct req *r, const struct crud_resource *res, int64_t
     ph_err rc = res->get(&r->cx, id, rec);
     if (rc != PH_OK)
         return resp_error(r, rc, NULL);
-    set_etag(r, *res->version(rec));
+    set_etag(r, *crud_version(res, rec));
     if (status == 201) {
         char loc[128];
         snprintf(loc, sizeof(loc), "%s/%lld", res->path, (long long)id);
@@ -82,10 +93,10 @@ static ph_err run_update(struct core_ctx *cx, void *arg)
     ph_err rc = res->get(cx, j->id, j->rec);
     if (rc != PH_OK)
         return rc;
-    if (j->if_match != 0 && *res->version(j->rec) != j->if_match)
+    if (j->if_match != 0 && *crud_version(res, j->rec) != j->if_match)
         return PH_ESTALE;
     rc = res->apply(j->patch, cx->arena, j->rec, false, &j->field);
-    if (rc == PH_OK && *res->id(j->rec) != j->id) {
+    if (rc == PH_OK && *crud_id(res, j->rec) != j->id) {
         j->field = "id";
         rc = PH_EINVAL;
     }
@@ -114,7 +125,7 @@ static int finish_write(struct req *r, struct http_write *w)
         return resp_error(r, w->job.rc, j->field);
     if (j->status == 204)
         return resp_empty(r, 204);
-    return answer_record(r, j->res, j->status == 201 ? *j->res->id(j->rec) : j->id, j->status,
+    return answer_record(r, j->res, j->status == 201 ? *crud_id(j->res, j->rec) : j->id, j->status,
                          false);
 }
 
@@ -185,7 +196,7 @@ int crud_list_answer(struct req *r, const struct crud_resource *res, void *items
     for (size_t i = 0; i < n; i++) {
         void *rec = (char *)items + i * stride;
         json_array_append_new(arr, res->encode(rec));
-        last = *res->id(rec);
+        last = *crud_id(res, rec);
     }
     return resp_json(r, 200, pjson_page(arr, has_more, last));
 }

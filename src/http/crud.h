@@ -21,8 +21,8 @@ struct crud_resource {
     ph_err (*create)(struct core_ctx *cx, void *rec, const char **field);
     ph_err (*update)(struct core_ctx *cx, void *rec, const char **field);
     ph_err (*remove)(struct core_ctx *cx, int64_t id);
-    int64_t *(*id)(void *rec);      /* where the record keeps its id */
-    int64_t *(*version)(void *rec); /* ... and its version */
+    size_t id_at;      /* where the record keeps its id (offsetof) */
+    size_t version_at; /* ... and its version */
     bool changes_sessions; /* updates may revoke sessions: flush the auth caches */
     /* Optional CPU-heavy step of a create (e.g. hashing a password), run on the
      * worker pool before the writer; its error answers the request. */
@@ -42,7 +42,7 @@ int crud_create(struct req *r, const struct crud_resource *res);
 int crud_update(struct req *r, const struct crud_resource *res);
 int crud_delete(struct req *r, const struct crud_resource *res);
 /* Answer a list page: n items of stride bytes (each starting with the core record
- * that res->encode and res->id read), encoded with res->encode. */
+ * that res->encode and res->id_at read), encoded with res->encode. */
 int crud_list_answer(struct req *r, const struct crud_resource *res, void *items, size_t stride,
                      size_t n, bool has_more);
 #endif
