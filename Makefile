@@ -19,7 +19,9 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -
 BASE_CFLAGS = -std=c11 $(WARN) -Isrc -Ibuild/gen -DH2O_USE_LIBUV=0 -D_GNU_SOURCE
 OPT_CFLAGS = -O2 -g
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-SAN_CFLAGS = -O1 -g $(SAN_FLAGS)
+# The sanitizer build is the one the tests run: it also holds the test hooks
+# (PH_TEST_HOOKS: fault injection a release build never carries).
+SAN_CFLAGS = -O1 -g $(SAN_FLAGS) -DPH_TEST_HOOKS
 
 LIB_SRC = $(sort $(filter-out src/main.c,$(wildcard src/*/*.c)))
 EMBED_FILES = $(sort $(wildcard src/store/schema/*/*.sql))

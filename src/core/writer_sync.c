@@ -17,6 +17,7 @@
  * unknown, and SQLite's recovery at the next start decides. */
 #include "util/base.h"
 #include <pthread.h>
+#include <time.h>
 #include "core/writer_int.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -84,6 +85,30 @@ void writer_to_syncer(struct writer *w, struct write_job *batch, bool committed,
     pthread_mutex_unlock(&w->sync_mu);
 }
 
+#ifdef PH_TEST_HOOKS
+/* Test builds only (the sanitizer build of `make test`): PHOIHOP_TEST_SYNC_DELAY_MS
+ * holds every sync back that long, so that a test can look into the window
+ * between a commit and its durability (tests/api/test_stream.c). Read by the
+ * syncer thread alone. */
+static void test_sync_delay(void)
+{
+    static long ms = -1;
+
+    if (ms < 0) {
+        const char *v = getenv("PHOIHOP_TEST_SYNC_DELAY_MS");
+        ms = v != NULL ? strtol(v, NULL, 10) : 0;
+        if (ms < 0 || ms > 60000)
+            ms = 0;
+        if (ms > 0)
+            log_warn("core/writer: test hook: every sync held back %ld ms", ms);
+    }
+    if (ms > 0) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+#endif
+
 /* The syncer: every batch waiting, made durable by one sync; their holds
  * popped (the hook wakes the bus), then their jobs' done(). */
 static void *syncer_main(void *arg)
@@ -108,6 +133,10 @@ static void *syncer_main(void *arg)
             any |= sb->committed;
             held += sb->held;
         }
+#ifdef PH_TEST_HOOKS
+        if (any)
+            test_sync_delay();
+#endif
         if (any && store_sync(w->st) != PH_OK) {
             log_error("core/writer: the write-ahead log could not be synced: stopping");
             abort();
