@@ -384,28 +384,32 @@ static void rows_in(PGresult *res, struct arena *ar, size_t elem, int limit, pg_
     PQclear(res);
 }
 
-ph_err pg_rows(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
-               const char *what, size_t elem, int limit, pg_read_fn read, void **items,
-               size_t *n, bool *has_more)
+/* The list of sql's rows, run prepared (pg_exec) or, with dyn, as text built for
+ * this call (pg_exec_dyn). */
+static ph_err rows_of(struct store_pg *p, bool dyn, struct arena *ar, const char *sql,
+                      const struct pg_args *a, const char *what, size_t elem, int limit,
+                      pg_read_fn read, void **items, size_t *n, bool *has_more)
 {
     PGresult *res = NULL;
-    ph_err rc = pg_exec(p, sql, a, what, &res);
+    ph_err rc = dyn ? pg_exec_dyn(p, sql, a, what, &res) : pg_exec(p, sql, a, what, &res);
 
     if (rc == PH_OK)
         rows_in(res, ar, elem, limit, read, items, n, has_more);
     return rc;
 }
 
+ph_err pg_rows(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
+               const char *what, size_t elem, int limit, pg_read_fn read, void **items,
+               size_t *n, bool *has_more)
+{
+    return rows_of(p, false, ar, sql, a, what, elem, limit, read, items, n, has_more);
+}
+
 ph_err pg_rows_dyn(struct store_pg *p, struct arena *ar, const char *sql, const struct pg_args *a,
                    const char *what, size_t elem, int limit, pg_read_fn read, void **items,
                    size_t *n, bool *has_more)
 {
-    PGresult *res = NULL;
-    ph_err rc = pg_exec_dyn(p, sql, a, what, &res);
-
-    if (rc == PH_OK)
-        rows_in(res, ar, elem, limit, read, items, n, has_more);
-    return rc;
+    return rows_of(p, true, ar, sql, a, what, elem, limit, read, items, n, has_more);
 }
 
 /* An operation's savepoint. Outside a transaction a savepoint cannot exist in
