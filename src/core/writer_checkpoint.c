@@ -36,6 +36,16 @@ static void on_wal(void *ctx, int pages)
     pthread_mutex_unlock(&w->ck_mu);
 }
 
+/* One PASSIVE checkpoint on st; busy (another is copying) is no failure. */
+static void checkpoint_on(struct store *st)
+{
+    int pages = 0, done = 0;
+    ph_err rc = store_wal_checkpoint(st, &pages, &done);
+
+    if (rc != PH_OK && rc != PH_EBUSY)
+        log_warn("core/writer: checkpoint: %s", err_str(rc));
+}
+
 static void *checkpointer_main(void *arg)
 {
     struct writer *w = arg;
@@ -48,10 +58,7 @@ static void *checkpointer_main(void *arg)
             break;
         w->ck_wanted = false;
         pthread_mutex_unlock(&w->ck_mu);
-        int pages = 0, done = 0;
-        ph_err rc = store_wal_checkpoint(w->ck_st, &pages, &done);
-        if (rc != PH_OK && rc != PH_EBUSY)
-            log_warn("core/writer: checkpoint: %s", err_str(rc));
+        checkpoint_on(w->ck_st);
         atomic_fetch_add(&w->ck_passes, 1);
         pthread_mutex_lock(&w->ck_mu);
     }
@@ -64,13 +71,8 @@ static void *checkpointer_main(void *arg)
  * is copying) is fine: the next batch tries again. */
 void writer_catch_up(struct writer *w)
 {
-    int pages = 0, done = 0;
-
-    if (w->wal_pages < CKPT_WRITER_PAGES)
-        return;
-    ph_err rc = store_wal_checkpoint(w->st, &pages, &done);
-    if (rc != PH_OK && rc != PH_EBUSY)
-        log_warn("core/writer: checkpoint: %s", err_str(rc));
+    if (w->wal_pages >= CKPT_WRITER_PAGES)
+        checkpoint_on(w->st);
 }
 
 /* The checkpointer on its own connection, and the writer's connection told to

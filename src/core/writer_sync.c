@@ -107,6 +107,10 @@ static void test_sync_delay(void)
         nanosleep(&ts, NULL);
     }
 }
+#else
+static void test_sync_delay(void)
+{
+}
 #endif
 
 /* The syncer: every batch waiting, made durable by one sync; their holds
@@ -133,10 +137,8 @@ static void *syncer_main(void *arg)
             any |= sb->committed;
             held += sb->held;
         }
-#ifdef PH_TEST_HOOKS
         if (any)
-            test_sync_delay();
-#endif
+            test_sync_delay(); /* nothing outside test builds */
         if (any && store_sync(w->st) != PH_OK) {
             log_error("core/writer: the write-ahead log could not be synced: stopping");
             abort();
@@ -182,7 +184,8 @@ void writer_syncer_start(struct writer *w)
     pthread_mutex_init(&w->sync_mu, NULL);
     pthread_cond_init(&w->sync_cv, NULL);
     pthread_cond_init(&w->sync_room_cv, NULL);
-    if (getenv("PHOIHOP_WRITER_SYNC") != NULL && strcmp(getenv("PHOIHOP_WRITER_SYNC"), "commit") == 0)
+    const char *mode = getenv("PHOIHOP_WRITER_SYNC");
+    if (mode != NULL && strcmp(mode, "commit") == 0)
         return; /* commits wait for the disk (a comparison for the benchmarks) */
     if (store_sync_later(w->st) != PH_OK)
         return;

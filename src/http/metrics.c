@@ -141,6 +141,12 @@ static void put_metric(struct buf *b, ph_err *rc, const char *name, const char *
                          value);
 }
 
+/* A thread's histogram at offset in its struct metrics_thread. */
+static struct hist *hist_at(struct metrics_thread *m, size_t offset)
+{
+    return (struct hist *)((char *)m + offset);
+}
+
 /* A histogram summed over every loop thread's struct hist at offset: cumulative
  * buckets with their upper bounds, +Inf, the sum in seconds and the count. */
 static void put_histogram(struct buf *b, ph_err *rc, const char *name, const char *help,
@@ -151,13 +157,12 @@ static void put_histogram(struct buf *b, ph_err *rc, const char *name, const cha
     if (*rc == PH_OK)
         *rc = buf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
     for (int i = 0; i < n_all; i++) {
-        struct hist *h = (struct hist *)((char *)all[i] + offset);
-        count += load(&h->count);
-        ns += load(&h->ns);
+        count += load(&hist_at(all[i], offset)->count);
+        ns += load(&hist_at(all[i], offset)->ns);
     }
     for (size_t k = 0; k <= n_upper && *rc == PH_OK; k++) {
         for (int i = 0; i < n_all; i++)
-            cum += load(&((struct hist *)((char *)all[i] + offset))->buckets[k]);
+            cum += load(&hist_at(all[i], offset)->buckets[k]);
         if (k < n_upper)
             *rc = buf_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name, upper[k], (unsigned long long)cum);
         else
